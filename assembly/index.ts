@@ -3,3 +3,4 @@
 // rule 1). Each structure is one file; this file only gathers their exports.
 
 export { scratch_input, scratch_output, scratch_bytes } from './scratch'
+export * from './dedup'

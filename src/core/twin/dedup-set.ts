@@ -1,0 +1,307 @@
+// DedupSet in pure TypeScript: the twin of assembly/dedup.ts (same ring, cursors, index and
+// overflow FIFO; see that file for the design). Keys are held as two u32 halves so the hot
+// path never allocates a bigint; the hash differs from the wasm one, which changes where
+// keys sit in the index but never what the set answers.
+
+import type { DedupSet, DedupSetOptions } from '../contracts.js'
+import {
+  checkKey, checkKeys, checkNow, dedupByteLength, dedupIndexSize, dedupOverflowCapacity, freed, resolveDedupSetOptions,
+} from '../dedup-set-options.js'
+
+const DELTA_OVERFLOW = 0xffff
+const DISP_BITS = 8
+const DISP_MAX = (1 << DISP_BITS) - 1
+const CLEANUP_PER_CALL = 2
+const WIPE_THRESHOLD = 64
+
+function fmix32(value: number): number {
+  let h = value
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h >>> 0
+}
+
+export class TwinDedupSet implements DedupSet {
+  readonly capacity: number
+  readonly ttlMs: number
+  readonly byteLength: number
+  private readonly indexSize: number
+  private readonly posBits: number
+  private readonly posMask: number
+  private keysLo: Uint32Array
+  private keysHi: Uint32Array
+  private deltas: Uint16Array
+  private index: Uint32Array
+  private overflow: Float64Array
+  private overflowHead = 0
+  private overflowCount = 0
+  private phys = 0
+  private liveHead = 0
+  private tail = 0
+  private physCount = 0
+  private liveCount = 0
+  private headTime = 0
+  private lastInsert = 0
+  private lastNow = 0
+  private isFreed = false
+  // Hash of the key being looked up, set by hashKey().
+  private home = 0
+  private fingerprint = 0
+
+  constructor(options: DedupSetOptions) {
+    const { capacity, ttlMs } = resolveDedupSetOptions(options)
+    this.capacity = capacity
+    this.ttlMs = ttlMs
+    this.byteLength = dedupByteLength(capacity, ttlMs)
+    this.indexSize = dedupIndexSize(capacity)
+    this.posBits = 32 - Math.clz32(capacity)
+    this.posMask = this.posBits >= 32 ? 0xffffffff : (1 << this.posBits) - 1
+    this.keysLo = new Uint32Array(capacity)
+    this.keysHi = new Uint32Array(capacity)
+    this.deltas = new Uint16Array(capacity)
+    this.index = new Uint32Array(this.indexSize)
+    this.overflow = new Float64Array(dedupOverflowCapacity(capacity, ttlMs))
+  }
+
+  get size(): number {
+    this.live()
+    return this.liveCount
+  }
+
+  add(key: bigint, nowMs: number): boolean {
+    this.live()
+    checkKey(key)
+    checkNow(nowMs)
+    const now = this.advance(nowMs)
+    return this.insert(Number(key & 0xffff_ffffn), Number(key >> 32n), now)
+  }
+
+  has(key: bigint, nowMs: number): boolean {
+    this.live()
+    checkKey(key)
+    checkNow(nowMs)
+    this.advance(nowMs)
+    const lo = Number(key & 0xffff_ffffn)
+    const hi = Number(key >> 32n)
+    this.hashKey(lo, hi)
+    return this.find(lo, hi) >= 0
+  }
+
+  addBatch(keys: BigUint64Array, nowMs: number, out?: Uint8Array): number {
+    this.live()
+    checkKeys(keys, out)
+    checkNow(nowMs)
+    const now = this.advance(nowMs)
+    // Little-endian halves of each key, read without creating bigints.
+    const words = new Uint32Array(keys.buffer, keys.byteOffset, keys.length * 2)
+    let added = 0
+    for (let i = 0; i < keys.length; i++) {
+      const isNew = this.insert(words[2 * i], words[2 * i + 1], now)
+      if (out !== undefined) out[i] = isNew ? 1 : 0
+      if (isNew) added++
+    }
+    return added
+  }
+
+  expire(nowMs: number): void {
+    this.live()
+    checkNow(nowMs)
+    this.advance(nowMs)
+  }
+
+  clear(): void {
+    this.live()
+    this.index.fill(0)
+    this.overflowHead = this.overflowCount = 0
+    this.phys = this.liveHead = this.tail = 0
+    this.physCount = this.liveCount = 0
+  }
+
+  free(): void {
+    if (this.isFreed) return
+    this.isFreed = true
+    this.keysLo = this.keysHi = new Uint32Array(0)
+    this.deltas = new Uint16Array(0)
+    this.index = new Uint32Array(0)
+    this.overflow = new Float64Array(0)
+  }
+
+  private live(): void {
+    if (this.isFreed) throw freed()
+  }
+
+  private hashKey(lo: number, hi: number): void {
+    const h = fmix32(lo ^ fmix32(hi ^ 0x9e3779b9))
+    const h2 = fmix32(h ^ hi)
+    // Multiply-high of h by indexSize in exact integer steps (the product exceeds 2**53).
+    const size = this.indexSize
+    this.home = Math.floor(((h >>> 16) * size + Math.floor(((h & 0xffff) * size) / 65536)) / 65536)
+    const shift = this.posBits + DISP_BITS
+    this.fingerprint = shift >= 32 ? 0 : ((h2 >>> shift) << shift) >>> 0
+  }
+
+  private fingerprintBits(entry: number): number {
+    const shift = this.posBits + DISP_BITS
+    return shift >= 32 ? 0 : ((entry >>> shift) << shift) >>> 0
+  }
+
+  private displacement(from: number, to: number): number {
+    const d = to >= from ? to - from : to + this.indexSize - from
+    return d < DISP_MAX ? d : DISP_MAX
+  }
+
+  private next(position: number): number {
+    return position + 1 === this.capacity ? 0 : position + 1
+  }
+
+  private dropOldestLive(): void {
+    const head = this.next(this.liveHead)
+    this.liveHead = head
+    this.liveCount--
+    if (this.liveCount === 0) return
+    let delta = this.deltas[head]
+    if (delta === DELTA_OVERFLOW) {
+      delta = this.overflow[this.overflowHead]
+      this.overflowHead = this.overflowHead + 1 === this.overflow.length ? 0 : this.overflowHead + 1
+      this.overflowCount--
+    }
+    this.headTime += delta
+  }
+
+  private homeOfPosition(position: number): number {
+    this.hashKey(this.keysLo[position], this.keysHi[position])
+    return this.home
+  }
+
+  /** Returns the index slot left empty. */
+  private unindexOldest(): number {
+    const position = this.phys
+    const index = this.index
+    const size = this.indexSize
+    const posMask = this.posMask
+    const wanted = position + 1
+    let slot = this.homeOfPosition(position)
+    while (((index[slot] & posMask) >>> 0) !== wanted) slot = slot + 1 === size ? 0 : slot + 1
+    const posBits = this.posBits
+    const dispMask = (DISP_MAX << posBits) >>> 0
+    let hole = slot
+    let next = slot
+    for (;;) {
+      next = next + 1 === size ? 0 : next + 1
+      const entry = index[next]
+      if (entry === 0) break
+      const disp = (entry & dispMask) >>> posBits
+      const home = disp < DISP_MAX
+        ? (next >= disp ? next - disp : next + size - disp)
+        : this.homeOfPosition(((entry & posMask) >>> 0) - 1)
+      const stays = hole <= next ? hole < home && home <= next : hole < home || home <= next
+      if (stays) continue
+      index[hole] = ((entry & ~dispMask) | (this.displacement(home, hole) << posBits)) >>> 0
+      hole = next
+    }
+    index[hole] = 0
+    this.phys = this.next(position)
+    this.physCount--
+    return hole
+  }
+
+  private advance(nowMs: number): number {
+    let now = Math.floor(nowMs)
+    if (now < this.lastNow) now = this.lastNow
+    this.lastNow = now
+    const ttl = this.ttlMs
+    if (this.liveCount > 0) {
+      if (now - this.lastInsert >= ttl) {
+        this.liveHead = this.tail
+        this.liveCount = 0
+        this.overflowHead = this.overflowCount = 0
+      } else {
+        while (now - this.headTime >= ttl) this.dropOldestLive()
+      }
+    }
+    const dead = this.physCount - this.liveCount
+    if (this.liveCount === 0 && dead > WIPE_THRESHOLD) {
+      this.index.fill(0)
+      this.phys = this.tail
+      this.physCount = 0
+    } else {
+      const steps = Math.min(dead, CLEANUP_PER_CALL)
+      for (let i = 0; i < steps; i++) this.unindexOldest()
+    }
+    return now
+  }
+
+  private isLive(position: number): boolean {
+    const tail = this.tail
+    const age = tail > position ? tail - position : tail + this.capacity - position
+    return age <= this.liveCount
+  }
+
+  /** Uses the hash from hashKey(); returns the slot, or -(first empty slot + 1). */
+  private find(lo: number, hi: number): number {
+    const index = this.index
+    const size = this.indexSize
+    const posBits = this.posBits
+    const posMask = this.posMask
+    const fingerprint = this.fingerprint
+    const dispMask = (DISP_MAX << posBits) >>> 0
+    let slot = this.home
+    let disp = 0
+    for (;;) {
+      const entry = index[slot]
+      if (entry === 0) return -(slot + 1)
+      if ((entry & dispMask) >>> posBits === (disp < DISP_MAX ? disp : DISP_MAX) && this.fingerprintBits(entry) === fingerprint) {
+        const position = ((entry & posMask) >>> 0) - 1
+        if (this.keysLo[position] === lo && this.keysHi[position] === hi && this.isLive(position)) return slot
+      }
+      slot = slot + 1 === size ? 0 : slot + 1
+      disp++
+    }
+  }
+
+  private insert(lo: number, hi: number, now: number): boolean {
+    this.hashKey(lo, hi)
+    const fingerprint = this.fingerprint
+    const found = this.find(lo, hi)
+    if (found >= 0) return false
+    if (this.liveCount === this.capacity) this.dropOldestLive()
+    let emptySlot = -found - 1
+    if (this.physCount === this.capacity) {
+      const hole = this.unindexOldest()
+      this.hashKey(lo, hi)
+      const home = this.home
+      const onChain = home <= emptySlot ? home <= hole && hole < emptySlot : hole >= home || hole < emptySlot
+      if (onChain) emptySlot = hole
+    }
+    const position = this.tail
+    this.keysLo[position] = lo
+    this.keysHi[position] = hi
+    let delta = 0
+    if (this.liveCount === 0) {
+      this.headTime = now
+    } else {
+      const gap = now - this.lastInsert
+      if (gap >= DELTA_OVERFLOW) {
+        delta = DELTA_OVERFLOW
+        let at = this.overflowHead + this.overflowCount
+        if (at >= this.overflow.length) at -= this.overflow.length
+        this.overflow[at] = gap
+        this.overflowCount++
+      } else {
+        delta = gap
+      }
+    }
+    this.deltas[position] = delta
+    this.lastInsert = now
+    const home = this.home
+    const entry = (fingerprint | (this.displacement(home, emptySlot) << this.posBits) | (position + 1)) >>> 0
+    this.index[emptySlot] = entry
+    this.tail = this.next(position)
+    this.physCount++
+    this.liveCount++
+    return true
+  }
+}
