@@ -31,8 +31,11 @@ export class WasmDedupSet implements DedupSet {
     this.byteLength = dedupByteLength(capacity, ttlMs)
     this.instance = instance
     this.wasm = instance.exports as unknown as DedupExports
-    this.handle = this.wasm.dedup_create(capacity, ttlMs)
+    const handle = this.wasm.dedup_create(capacity, ttlMs)
+    this.handle = handle
     instance.refresh()
+    const wasm = this.wasm
+    instance.track(this, () => wasm.dedup_free(handle))
   }
 
   get size(): number {
@@ -83,6 +86,7 @@ export class WasmDedupSet implements DedupSet {
 
   free(): void {
     if (this.handle === 0) return
+    this.instance.untrack(this)
     this.wasm.dedup_free(this.handle)
     this.handle = 0
   }

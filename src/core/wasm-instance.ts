@@ -25,6 +25,9 @@ export class WasmInstance {
   private u32View: Uint32Array
   private u64View: BigUint64Array
   private f64View: Float64Array
+  // Frees the linear memory of structures that were dropped without free(), so a forgotten
+  // free() costs memory only until the next garbage collection, not forever.
+  private readonly finalizer = new FinalizationRegistry<() => void>((release) => release())
 
   constructor(instance: WebAssembly.Instance) {
     this.exports = instance.exports as unknown as CoreExports
@@ -67,6 +70,15 @@ export class WasmInstance {
   get f64(): Float64Array {
     if (this.f64View.byteLength === 0) this.refresh()
     return this.f64View
+  }
+
+  /** Calls `release` once `owner` is garbage collected, unless untrack(owner) came first. */
+  track(owner: object, release: () => void): void {
+    this.finalizer.register(owner, release, owner)
+  }
+
+  untrack(owner: object): void {
+    this.finalizer.unregister(owner)
   }
 
   /** Bytes of linear memory in use by the instance as a whole. */

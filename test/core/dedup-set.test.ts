@@ -188,3 +188,26 @@ describe('DedupSet memory (wasm backend)', () => {
     expect(instance.memoryBytes).toBe(before)
   })
 })
+
+describe('DedupSet garbage collection (wasm backend)', () => {
+  it('a set dropped without free() gives its memory back once collected', async () => {
+    const { setFlagsFromString } = await import('node:v8')
+    const { runInNewContext } = await import('node:vm')
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    const core = await loadCore()
+    const instance = await wasmInstance()
+    const churn = async () => {
+      for (let i = 0; i < 50; i++) core.createDedupSet({ capacity: 100_000, ttlMs: 1_000 })
+      gc()
+      await new Promise((resolve) => setTimeout(resolve, 0))
+      gc()
+    }
+    // 50 sets of ~1.5 MB each; without finalization every round would add ~75 MB.
+    await churn()
+    await churn()
+    const before = instance.memoryBytes
+    for (let i = 0; i < 5; i++) await churn()
+    expect(instance.memoryBytes - before).toBeLessThan(80 * 1024 * 1024)
+  })
+})
