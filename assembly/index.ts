@@ -4,3 +4,6 @@
 
 export { scratch_input, scratch_output, scratch_bytes } from './scratch'
 export * from './dedup'
+export * from './routing'
+export * from './queue'
+export * from './limiter'

@@ -82,12 +82,20 @@ export interface RoutingTable {
    * is given the bucket counts as touched at that time.
    */
   add(id: Uint8Array, peer: number, nowMs?: number): RoutingAddResult
+  /**
+   * add() for many contacts: `ids` holds them back to back (idBytes each), `peers[i]` is the
+   * handle of the i-th. Returns how many were added. When `out` is given, out[i] is what
+   * happened to the i-th: 0 added, 1 updated, 2 refused as its bucket was full (use add()
+   * where the least-recent contact is wanted), 3 skipped as the local id (a batch from the
+   * network may well hold it, so it is not an error here).
+   */
+  addBatch(ids: Uint8Array, peers: Uint32Array, nowMs?: number, out?: Uint8Array): number
   /** Removes a contact; returns its peer handle, or -1 when absent. */
   remove(id: Uint8Array): number
   has(id: Uint8Array): boolean
   /** The peer handle of `id`, or -1 when absent. */
   get(id: Uint8Array): number
-  /** The bucket index of `id`: the number of leading bits it shares with localId. */
+  /** The bucket index of `id`: the number of leading bits it shares with localId (bucketCount for localId itself). */
   bucketOf(id: Uint8Array): number
   /**
    * Up to n peer handles, nearest to `target` by XOR distance first (exact order). When
@@ -102,6 +110,8 @@ export interface RoutingTable {
   touch(index: number, nowMs: number): void
   /** Indexes of the non-empty buckets not touched since nowMs - olderThanMs, ascending. */
   staleBuckets(nowMs: number, olderThanMs: number): number[]
+  /** Removes every contact and forgets when buckets were touched. */
+  clear(): void
   /** Bytes of memory the table holds. */
   readonly byteLength: number
   free(): void
