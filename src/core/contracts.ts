@@ -133,6 +133,11 @@ export interface PriorityQueueOptions {
  * A bounded multi-level FIFO of slot numbers (payloads stay in a TypeScript array indexed by
  * slot). pop() serves, among the items that have waited at least agingMs, the one that has
  * waited longest; when none has, the oldest item of the highest priority.
+ *
+ * Starvation bound: an item pushed at t is served by the (K + 1)-th pop at or after
+ * t + agingMs, where K counts the items still queued then that are older than it (or as old
+ * at a higher priority). While the rest of the traffic is served within agingMs, K is 0: the
+ * item leaves on the first pop at or after t + agingMs, however much high-priority load arrives.
  */
 export interface PriorityQueue {
   readonly capacity: number
@@ -169,7 +174,10 @@ export interface RateLimiter {
   readonly ratePerSec: number
   readonly burst: number
   readonly peers: number
-  /** Takes `cost` tokens from `peer`'s bucket; false (and nothing taken) when too few. */
+  /**
+   * Takes `cost` tokens (finite, >= 0, fractions allowed) from `peer`'s bucket; false (and
+   * nothing taken) when too few. A cost above `burst` can never succeed.
+   */
   tryTake(peer: number, nowMs: number, cost?: number): boolean
   /** tryTake for each peer in order with the same cost; returns how many succeeded. */
   tryTakeBatch(peers: Uint32Array, nowMs: number, out?: Uint8Array, cost?: number): number

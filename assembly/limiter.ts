@@ -1,0 +1,111 @@
+// RateLimiter: a token bucket per peer handle, 16 bytes a peer. A bucket stores its deficit
+// (tokens spent and not yet refilled) rather than its tokens, so zeroed memory is a table of
+// full buckets: creation needs no initialising pass and forget() is a single store.
+//
+// At time now a bucket holds tokens = burst - deficit, where
+//   deficit = max(0, deficit - (now - last) * ratePerSec / 1000)
+// (evaluated in exactly this order, here and in the TypeScript twin, so both backends give
+// bit-identical answers). A take of `cost` succeeds when tokens >= cost and then stores
+// deficit + cost and last = now; a refused take stores nothing. The limiter has one clock:
+// a time earlier than the latest seen counts as the latest, so `now - last` is never negative.
+
+import { allocSlot, allocZeroed, releaseSlot } from './slots'
+import { inputRegion, outputRegion } from './scratch'
+
+// Header layout (offsets in the 128-byte slot).
+const PEERS = 0 //     u32 handles 0 to PEERS - 1 are valid
+const BUCKETS = 4 //   usize -> Bucket buckets[PEERS]
+const RATE = 8 //      f64 tokens added per second
+const BURST = 16 //    f64 bucket size
+const LAST_NOW = 24 // f64 latest time seen
+
+// Bucket layout (16 bytes); all zero means full.
+const BUCKET_DEFICIT = 0 // f64 tokens missing from a full bucket as of `last`
+const BUCKET_LAST = 8 //    f64 time of the last successful take
+const BUCKET_SHIFT: usize = 4
+
+export function limiter_create(peers: u32, ratePerSec: f64, burst: f64): usize {
+  const limiter = allocSlot()
+  store<u32>(limiter + PEERS, peers)
+  store<usize>(limiter + BUCKETS, allocZeroed(<usize>peers << BUCKET_SHIFT))
+  store<f64>(limiter + RATE, ratePerSec)
+  store<f64>(limiter + BURST, burst)
+  return limiter
+}
+
+export function limiter_free(limiter: usize): void {
+  heap.free(load<usize>(limiter + BUCKETS))
+  releaseSlot(limiter)
+}
+
+// @ts-ignore: decorator
+@inline function advance(limiter: usize, nowMs: f64): f64 {
+  const last = load<f64>(limiter + LAST_NOW)
+  const now = nowMs < last ? last : nowMs
+  store<f64>(limiter + LAST_NOW, now)
+  return now
+}
+
+// @ts-ignore: decorator
+@inline function bucketOf(limiter: usize, peer: u32): usize {
+  return load<usize>(limiter + BUCKETS) + (<usize>peer << BUCKET_SHIFT)
+}
+
+/** The bucket's deficit after refilling up to `now`. */
+// @ts-ignore: decorator
+@inline function refilled(bucket: usize, now: f64, rate: f64): f64 {
+  const deficit = load<f64>(bucket + BUCKET_DEFICIT) - (now - load<f64>(bucket + BUCKET_LAST)) * rate / 1000
+  return deficit > 0 ? deficit : 0
+}
+
+// @ts-ignore: decorator
+@inline function take(bucket: usize, now: f64, cost: f64, rate: f64, burst: f64): bool {
+  const deficit = refilled(bucket, now, rate)
+  if (burst - deficit < cost) return false
+  store<f64>(bucket + BUCKET_DEFICIT, deficit + cost)
+  store<f64>(bucket + BUCKET_LAST, now)
+  return true
+}
+
+export function limiter_try_take(limiter: usize, peer: u32, nowMs: f64, cost: f64): bool {
+  const now = advance(limiter, nowMs)
+  return take(bucketOf(limiter, peer), now, cost, load<f64>(limiter + RATE), load<f64>(limiter + BURST))
+}
+
+export function limiter_tokens(limiter: usize, peer: u32, nowMs: f64): f64 {
+  const now = advance(limiter, nowMs)
+  return load<f64>(limiter + BURST) - refilled(bucketOf(limiter, peer), now, load<f64>(limiter + RATE))
+}
+
+export function limiter_forget(limiter: usize, peer: u32): void {
+  const bucket = bucketOf(limiter, peer)
+  store<f64>(bucket + BUCKET_DEFICIT, 0)
+  store<f64>(bucket + BUCKET_LAST, 0)
+}
+
+/**
+ * Takes `cost` for each of the `count` u32 handles in the input region, in order, writing 1
+ * (taken) or 0 per handle to the output region; returns how many were taken. Every handle is
+ * checked first: if one is out of range nothing is taken, the clock does not move, and the
+ * result is -(index + 1) of the first bad handle.
+ */
+export function limiter_try_take_batch(limiter: usize, count: u32, nowMs: f64, cost: f64): i32 {
+  const handles = inputRegion()
+  const peers = load<u32>(limiter + PEERS)
+  for (let i: u32 = 0; i < count; i++) {
+    if (load<u32>(handles + (<usize>i << 2)) >= peers) return -1 - <i32>i
+  }
+  const now = advance(limiter, nowMs)
+  const rate = load<f64>(limiter + RATE)
+  const burst = load<f64>(limiter + BURST)
+  const buckets = load<usize>(limiter + BUCKETS)
+  const flags = outputRegion()
+  let taken: u32 = 0
+  for (let i: u32 = 0; i < count; i++) {
+    const bucket = buckets + (<usize>load<u32>(handles + (<usize>i << 2)) << BUCKET_SHIFT)
+    const isTaken = take(bucket, now, cost, rate, burst)
+    store<u8>(flags + i, <u8>isTaken)
+    taken += <u32>isTaken
+  }
+  return <i32>taken
+}
