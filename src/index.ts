@@ -18,3 +18,15 @@ export type {
 export { CoreError } from './core/errors.js'
 export type { CoreErrorCode } from './core/errors.js'
 export { WasmeshError } from './util/wasmesh-error.js'
+
+// Foundations of the mesh node (the node itself comes next): injected time and randomness,
+// the in-memory network for tests and the simulator, node identity, the wire codec.
+export { systemClock, ManualClock, ClockError } from './util/clock.js'
+export type { Clock, TimerHandle } from './util/clock.js'
+export { seededRandom, cryptoRandom, SeededRandom, RandomError } from './util/random.js'
+export type { RandomSource } from './util/random.js'
+export { MemoryNetwork, TransportError } from './transport/index.js'
+export type { Transport, Connection } from './transport/index.js'
+export { Identity } from './peers/identity.js'
+export { IdentityError, HandshakeError } from './peers/errors.js'
+export { WireError } from './wire/index.js'

@@ -1,0 +1,34 @@
+// Addresses of the in-memory network: 'memory://<name>', the name made of URL-unreserved
+// characters, so peer ids in hex, base32, base58 or base64url fit as they are.
+
+import { TransportError } from '../errors.js'
+
+export const MEMORY_SCHEME = 'memory://'
+
+const NAME = /^[A-Za-z0-9._~-]{1,256}$/
+
+/**
+ * The full address for 'memory://name' or a bare 'name'. Throws
+ * TransportError('TRANSPORT_BAD_ADDRESS') for anything else.
+ */
+export function toMemoryAddress(addressOrName: string): string {
+  if (typeof addressOrName !== 'string') {
+    throw new TransportError('TRANSPORT_BAD_ADDRESS', `a memory address must be a string, got ${String(addressOrName)}`)
+  }
+  const name = addressOrName.startsWith(MEMORY_SCHEME) ? addressOrName.slice(MEMORY_SCHEME.length) : addressOrName
+  if (!NAME.test(name)) {
+    throw new TransportError(
+      'TRANSPORT_BAD_ADDRESS',
+      `a memory address must be 'memory://<name>' (or a bare name) with a name of 1 to 256 letters, digits or '._~-', got ${JSON.stringify(addressOrName)}`,
+    )
+  }
+  return MEMORY_SCHEME + name
+}
+
+/** The full address of a dial target, which must carry the memory:// scheme. */
+export function parseDialAddress(address: string): string {
+  if (typeof address !== 'string' || !address.startsWith(MEMORY_SCHEME)) {
+    throw new TransportError('TRANSPORT_BAD_ADDRESS', `the memory transport dials 'memory://<name>' addresses, got ${typeof address === 'string' ? JSON.stringify(address) : String(address)}`)
+  }
+  return toMemoryAddress(address)
+}

@@ -1,0 +1,241 @@
+// The message catalogue: what peers say to each other, as a discriminated union on `type`,
+// and the numeric type code each carries on the wire. Ids, keys and public keys are 32-byte
+// Uint8Arrays, signatures 64 bytes, sequence numbers and message ids u64 bigints.
+//
+// Extending, and how versions N and N+1 run side by side: a new message gets a new type code
+// (never reuse one), and is sent only to peers whose hello advertised the capability for it.
+// A changed layout is a new type code too: a body with bytes left over is refused, so every
+// message has exactly one encoding. A decoder refuses unknown type codes by default; one
+// talking to a newer peer may decode with `unknownTypes: 'return'` and ignore what it gets.
+// The frame's version byte changes only for what cannot be negotiated this way.
+// Codes are grouped by layer (0x0_ session, 0x1_ pub/sub, 0x2_ direct routing, 0x3_ DHT)
+// with room to grow in each group.
+
+/** Opens a connection: versions for negotiation, capabilities, the key the peer id must match. */
+export interface HelloMessage {
+  readonly type: 'hello'
+  /** The protocol version this node speaks (u16). */
+  readonly protocolVersion: number
+  /** The oldest protocol version it still accepts (u16). */
+  readonly minVersion: number
+  /** At most 16 names of 1 to 32 printable ASCII bytes. */
+  readonly capabilities: readonly string[]
+  readonly publicKey: Uint8Array
+  /** The challenge the other side signs in its auth message. */
+  readonly nonce: Uint8Array
+  /** Where this node can be reached, at most 8 of 1 to 256 UTF-8 bytes. */
+  readonly listenAddresses: readonly string[]
+}
+
+/** Proves the key of hello: a signature over the other side's nonce (computed in peers/). */
+export interface AuthMessage {
+  readonly type: 'auth'
+  readonly signature: Uint8Array
+}
+
+/** Says why a connection is closing; see GoodbyeReason. */
+export interface GoodbyeMessage {
+  readonly type: 'goodbye'
+  readonly reason: number
+}
+
+export interface PingMessage {
+  readonly type: 'ping'
+  readonly requestId: number
+}
+
+export interface PongMessage {
+  readonly type: 'pong'
+  readonly requestId: number
+}
+
+/** Topics of 1 to 256 UTF-8 bytes, at most 256 per message. */
+export interface SubscribeMessage {
+  readonly type: 'subscribe'
+  readonly topics: readonly string[]
+}
+
+export interface UnsubscribeMessage {
+  readonly type: 'unsubscribe'
+  readonly topics: readonly string[]
+}
+
+/** A flooded pub/sub message, signed by its origin over (topic, origin, seq, data). */
+export interface PublishMessage {
+  readonly type: 'publish'
+  readonly topic: string
+  readonly origin: Uint8Array
+  readonly seq: bigint
+  readonly ttl: number
+  /** Ids of the last relays it passed through (at most 8), for loop detection. */
+  readonly path: readonly Uint8Array[]
+  readonly data: Uint8Array
+  readonly signature: Uint8Array
+}
+
+/** A routed point-to-point message, acknowledged by directAck. */
+export interface DirectMessage {
+  readonly type: 'direct'
+  readonly messageId: bigint
+  readonly origin: Uint8Array
+  readonly target: Uint8Array
+  readonly ttl: number
+  readonly data: Uint8Array
+  readonly signature: Uint8Array
+}
+
+/** Routed back from `target` to `origin` of the direct message it acknowledges. */
+export interface DirectAckMessage {
+  readonly type: 'directAck'
+  readonly messageId: bigint
+  readonly origin: Uint8Array
+  readonly target: Uint8Array
+  readonly ttl: number
+}
+
+export interface FindNodeMessage {
+  readonly type: 'findNode'
+  readonly requestId: number
+  readonly target: Uint8Array
+}
+
+/** A peer as a DHT reply names it. */
+export interface PeerInfo {
+  readonly id: Uint8Array
+  /** At most 8 of 1 to 256 UTF-8 bytes. */
+  readonly addresses: readonly string[]
+}
+
+/** The reply to findNode: at most 20 peers closest to the target. */
+export interface NodesMessage {
+  readonly type: 'nodes'
+  readonly requestId: number
+  readonly peers: readonly PeerInfo[]
+}
+
+export interface FindValueMessage {
+  readonly type: 'findValue'
+  readonly requestId: number
+  readonly key: Uint8Array
+}
+
+/** The reply to findValue: the record when held, and closer peers either way. */
+export interface ValueMessage {
+  readonly type: 'value'
+  readonly requestId: number
+  readonly record?: DhtRecord
+  readonly peers: readonly PeerInfo[]
+}
+
+export interface StoreMessage {
+  readonly type: 'store'
+  readonly requestId: number
+  readonly record: DhtRecord
+}
+
+export interface StoreResultMessage {
+  readonly type: 'storeResult'
+  readonly requestId: number
+  readonly ok: boolean
+  /** Why a store was refused (StoreRejectReason); 0 when ok. */
+  readonly reason: number
+}
+
+/** A record with no owner: nobody can replace it; dht/ decides how its key is checked. */
+export interface ImmutableRecord {
+  readonly kind: 'immutable'
+  readonly key: Uint8Array
+  /** At most 16 KiB. */
+  readonly value: Uint8Array
+  readonly ttlMs: number
+}
+
+/** A record signed by its owner; a higher seq replaces a lower one (BEP 44). */
+export interface MutableRecord {
+  readonly kind: 'mutable'
+  readonly key: Uint8Array
+  readonly value: Uint8Array
+  readonly ttlMs: number
+  readonly publicKey: Uint8Array
+  readonly seq: bigint
+  readonly signature: Uint8Array
+}
+
+export type DhtRecord = ImmutableRecord | MutableRecord
+
+export type WireMessage =
+  | HelloMessage
+  | AuthMessage
+  | GoodbyeMessage
+  | PingMessage
+  | PongMessage
+  | SubscribeMessage
+  | UnsubscribeMessage
+  | PublishMessage
+  | DirectMessage
+  | DirectAckMessage
+  | FindNodeMessage
+  | NodesMessage
+  | FindValueMessage
+  | ValueMessage
+  | StoreMessage
+  | StoreResultMessage
+
+export type WireMessageType = WireMessage['type']
+
+/** The message of a given type. */
+export type MessageOfType<T extends WireMessageType> = Extract<WireMessage, { type: T }>
+
+/**
+ * A message whose type code this decoder does not know, returned instead of an error when
+ * the decoder is asked to (`unknownTypes: 'return'`). Its body is kept opaque and can be
+ * re-encoded unchanged.
+ */
+export interface UnknownMessage {
+  readonly type: 'unknown'
+  readonly typeCode: number
+  readonly body: Uint8Array
+}
+
+export type DecodedMessage = WireMessage | UnknownMessage
+
+/** The type code of each message on the wire (u8). 0 is never assigned. */
+export const MESSAGE_TYPE_CODES: { readonly [T in WireMessageType]: number } = Object.freeze({
+  hello: 0x01,
+  auth: 0x02,
+  goodbye: 0x03,
+  ping: 0x04,
+  pong: 0x05,
+  subscribe: 0x10,
+  unsubscribe: 0x11,
+  publish: 0x12,
+  direct: 0x20,
+  directAck: 0x21,
+  findNode: 0x30,
+  nodes: 0x31,
+  findValue: 0x32,
+  value: 0x33,
+  store: 0x34,
+  storeResult: 0x35,
+})
+
+/** Reasons a goodbye may carry; a newer peer may send others, which are to be treated as NORMAL. */
+export const GoodbyeReason = Object.freeze({
+  NORMAL: 0,
+  SHUTDOWN: 1,
+  TOO_MANY_PEERS: 2,
+  PROTOCOL_ERROR: 3,
+  INCOMPATIBLE_VERSION: 4,
+  AUTH_FAILED: 5,
+  RATE_LIMITED: 6,
+})
+
+/** Reasons a storeResult may refuse a record. */
+export const StoreRejectReason = Object.freeze({
+  NONE: 0,
+  QUOTA_EXCEEDED: 1,
+  BAD_SIGNATURE: 2,
+  STALE_SEQ: 3,
+  KEY_MISMATCH: 4,
+  TOO_LARGE: 5,
+})

@@ -1,0 +1,483 @@
+import { describe, expect, it, vi } from 'vitest'
+import fc from 'fast-check'
+import { Handshake } from '../../src/peers/handshake.js'
+import type { AuthMessage, HandshakeMessage, HandshakeOptions, HandshakeResult, HelloMessage } from '../../src/peers/handshake.js'
+import { authTranscript, HANDSHAKE_TAG, helloHash } from '../../src/peers/handshake-transcript.js'
+import { Identity } from '../../src/peers/identity.js'
+import { HandshakeError } from '../../src/peers/errors.js'
+import { ManualClock } from '../../src/util/clock.js'
+import type { Clock } from '../../src/util/clock.js'
+import { seededRandom } from '../../src/util/random.js'
+import type { RandomSource } from '../../src/util/random.js'
+
+const [alice, bob, carol, mallory] = Array.from({ length: 4 }, (_, i) => Identity.generate(seededRandom(1_000 + i)))
+let nextSeed = 1
+
+function handshake(identity: Identity, options: Partial<HandshakeOptions> = {}): Handshake {
+  return new Handshake({
+    identity,
+    protocolVersion: 1,
+    minVersion: 1,
+    clock: new ManualClock(),
+    random: seededRandom(nextSeed++),
+    ...options,
+  })
+}
+
+/** The code of the HandshakeError a promise rejects with, or 'resolved'. */
+async function outcome(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise
+    return 'resolved'
+  } catch (error) {
+    expect(error).toBeInstanceOf(HandshakeError)
+    return (error as HandshakeError).code
+  }
+}
+
+interface Sent {
+  from: 'a' | 'b'
+  message: HandshakeMessage
+}
+
+/**
+ * Wires two handshakes back to back as a transport would: each message arrives in order and
+ * asynchronously, `tamper` may rewrite it on the way, and a side that refuses closes the
+ * connection (the other side is aborted, after the messages already delivered).
+ */
+function connect(a: Handshake, b: Handshake, tamper: (sent: Sent) => HandshakeMessage = (sent) => sent.message) {
+  const log: Sent[] = []
+  const send = (from: 'a' | 'b', message: HandshakeMessage) => {
+    const sent = { from, message }
+    log.push(sent)
+    const to = from === 'a' ? b : a
+    queueMicrotask(() => {
+      void to.receive(tamper(sent)).then((reply) => {
+        if (reply !== null) send(from === 'a' ? 'b' : 'a', reply)
+      })
+    })
+  }
+  a.result.catch(() => b.abort('connection closed'))
+  b.result.catch(() => a.abort('connection closed'))
+  send('a', a.start())
+  send('b', b.start())
+  return { log, settled: Promise.all([outcome(a.result), outcome(b.result)]) }
+}
+
+describe('Handshake', () => {
+  it('two endpoints complete and learn each other’s id, key, version, capabilities and addresses', async () => {
+    const clockA = new ManualClock()
+    const clockB = new ManualClock()
+    const a = handshake(alice, { capabilities: ['relay', 'dht', 'blob'], listenAddresses: ['memory://a'], clock: clockA })
+    const b = handshake(bob, { capabilities: ['dht', 'relay', 'bootstrap'], listenAddresses: ['ws://127.0.0.1:7777', 'memory://b'], clock: clockB })
+    const { settled } = connect(a, b)
+    expect(await settled).toEqual(['resolved', 'resolved'])
+    const [fromA, fromB] = [await a.result, await b.result]
+    expect(fromA).toEqual<HandshakeResult>({
+      peerId: bob.peerId,
+      publicKey: bob.publicKey,
+      version: 1,
+      capabilities: ['relay', 'dht'],
+      remoteCapabilities: ['dht', 'relay', 'bootstrap'],
+      listenAddresses: ['ws://127.0.0.1:7777', 'memory://b'],
+    })
+    expect(fromB.peerId).toEqual(alice.peerId)
+    expect(fromB.capabilities).toEqual(['dht', 'relay'])
+    expect(fromB.listenAddresses).toEqual(['memory://a'])
+    expect([a.state, b.state]).toEqual(['done', 'done'])
+    expect([clockA.pending, clockB.pending]).toEqual([0, 0])
+  })
+
+  it('completes when the dialer expects exactly the id it reaches', async () => {
+    const { settled } = connect(handshake(alice, { expectedPeerId: bob.peerId }), handshake(bob))
+    expect(await settled).toEqual(['resolved', 'resolved'])
+  })
+
+  it('answers a hello with an auth and an auth with nothing, step by step', async () => {
+    const a = handshake(alice)
+    const b = handshake(bob)
+    const helloA = a.start()
+    const helloB = b.start()
+    expect(helloA).toMatchObject({ type: 'hello', protocolVersion: 1, minVersion: 1, capabilities: [], listenAddresses: [] })
+    expect(helloA.publicKey).toEqual(alice.publicKey)
+    expect(helloA.nonce).toHaveLength(32)
+    expect(a.state).toBe('awaiting-hello')
+    const authA = await a.receive(helloB)
+    expect(authA?.type).toBe('auth')
+    expect(authA?.signature).toHaveLength(64)
+    expect(a.state).toBe('awaiting-auth')
+    const authB = (await b.receive(helloA))!
+    expect(await a.receive(authB)).toBeNull()
+    expect(await b.receive(authA!)).toBeNull()
+    expect((await a.result).peerId).toEqual(bob.peerId)
+    expect((await b.result).peerId).toEqual(alice.peerId)
+  })
+
+  it('processes messages in order even when the caller does not await receive()', async () => {
+    const a = handshake(alice)
+    const b = handshake(bob)
+    const helloA = a.start()
+    const helloB = b.start()
+    const authA = a.receive(helloB)
+    const authB = (await b.receive(helloA))!
+    // The auth is passed in while the hello before it may still be signing.
+    void a.receive(authB)
+    void b.receive((await authA)!)
+    expect((await a.result).peerId).toEqual(bob.peerId)
+    expect((await b.result).peerId).toEqual(alice.peerId)
+  })
+
+  it('uses a fresh nonce per handshake, from the injected source', () => {
+    const nonces = [1, 2, 3].map(() => Buffer.from(handshake(alice).start().nonce).toString('hex'))
+    expect(new Set(nonces).size).toBe(3)
+    const again = (seed: number) => handshake(alice, { random: seededRandom(seed) }).start().nonce
+    expect(again(42)).toEqual(again(42))
+  })
+})
+
+describe('version N and N+1 side by side', () => {
+  it('a node at 2 (min 1) and one at 1 (min 1) complete and speak 1', async () => {
+    const newer = handshake(alice, { protocolVersion: 2, minVersion: 1, capabilities: ['relay', 'blob-v2'] })
+    const older = handshake(bob, { protocolVersion: 1, minVersion: 1, capabilities: ['relay'] })
+    const { settled } = connect(newer, older)
+    expect(await settled).toEqual(['resolved', 'resolved'])
+    expect((await newer.result).version).toBe(1)
+    expect((await older.result).version).toBe(1)
+    expect((await newer.result).capabilities).toEqual(['relay'])
+    expect((await older.result).capabilities).toEqual(['relay'])
+    expect((await older.result).remoteCapabilities).toEqual(['relay', 'blob-v2'])
+  })
+
+  it('two nodes at 2 (min 1) speak 2', async () => {
+    const a = handshake(alice, { protocolVersion: 2, minVersion: 1 })
+    const b = handshake(bob, { protocolVersion: 2, minVersion: 1 })
+    expect(await connect(a, b).settled).toEqual(['resolved', 'resolved'])
+    expect([(await a.result).version, (await b.result).version]).toEqual([2, 2])
+  })
+
+  it('a node at 3 (min 3) and one at 1 (min 1) both refuse with HANDSHAKE_VERSION', async () => {
+    const newest = handshake(alice, { protocolVersion: 3, minVersion: 3 })
+    const oldest = handshake(bob, { protocolVersion: 1, minVersion: 1 })
+    expect(await connect(newest, oldest).settled).toEqual(['HANDSHAKE_VERSION', 'HANDSHAKE_VERSION'])
+    await expect(newest.result).rejects.toThrow(/we speak 3 to 3, the remote 1 to 1/)
+    await expect(oldest.result).rejects.toThrow(/we speak 1 to 1, the remote 3 to 3/)
+  })
+
+  it('any two version ranges: both complete on the smaller version when they overlap, both refuse when not', async () => {
+    const range = fc.integer({ min: 0, max: 6 }).chain((min) => fc.record({ minVersion: fc.constant(min), protocolVersion: fc.integer({ min, max: 6 }) }))
+    await fc.assert(
+      fc.asyncProperty(range, range, async (x, y) => {
+        const a = handshake(alice, x)
+        const b = handshake(bob, y)
+        const overlaps = x.minVersion <= y.protocolVersion && y.minVersion <= x.protocolVersion
+        const settled = await connect(a, b).settled
+        if (!overlaps) {
+          expect(settled).toEqual(['HANDSHAKE_VERSION', 'HANDSHAKE_VERSION'])
+          return
+        }
+        expect(settled).toEqual(['resolved', 'resolved'])
+        const version = Math.min(x.protocolVersion, y.protocolVersion)
+        expect([(await a.result).version, (await b.result).version]).toEqual([version, version])
+      }),
+      { numRuns: 60 },
+    )
+  })
+})
+
+describe('refusals', () => {
+  it('a forged signature (a hello with Alice’s key, signed by Mallory) is HANDSHAKE_BAD_SIGNATURE', async () => {
+    const b = handshake(bob)
+    const helloB = b.start()
+    const forgedHello: HelloMessage = { type: 'hello', protocolVersion: 1, minVersion: 1, capabilities: [], publicKey: alice.publicKey, nonce: new Uint8Array(32).fill(9), listenAddresses: [] }
+    expect(await b.receive(forgedHello)).not.toBeNull()
+    const signature = await mallory.sign(authTranscript(helloHash(helloB), helloHash(forgedHello)))
+    await b.receive({ type: 'auth', signature })
+    expect(await outcome(b.result)).toBe('HANDSHAKE_BAD_SIGNATURE')
+    expect(b.state).toBe('failed')
+  })
+
+  it('a signature by the right key over another payload (no domain tag) is HANDSHAKE_BAD_SIGNATURE', async () => {
+    const b = handshake(bob)
+    const helloB = b.start()
+    const helloA = handshake(alice).start()
+    await b.receive(helloA)
+    const untagged = authTranscript(helloHash(helloB), helloHash(helloA)).subarray(HANDSHAKE_TAG.length)
+    await b.receive({ type: 'auth', signature: await alice.sign(untagged) })
+    expect(await outcome(b.result)).toBe('HANDSHAKE_BAD_SIGNATURE')
+  })
+
+  it('a key other than the dialled one is HANDSHAKE_ID_MISMATCH on the dialer', async () => {
+    const dialer = handshake(alice, { expectedPeerId: bob.peerId })
+    const { settled } = connect(dialer, handshake(mallory))
+    expect(await settled).toEqual(['HANDSHAKE_ID_MISMATCH', 'HANDSHAKE_ABORTED'])
+  })
+
+  it('Bob’s hello with its public key swapped in transit is HANDSHAKE_ID_MISMATCH on the dialer', async () => {
+    const dialer = handshake(alice, { expectedPeerId: bob.peerId })
+    const swap = ({ from, message }: Sent): HandshakeMessage => (from === 'b' && message.type === 'hello' ? { ...message, publicKey: carol.publicKey } : message)
+    const { settled } = connect(dialer, handshake(bob), swap)
+    expect(await settled).toEqual(['HANDSHAKE_ID_MISMATCH', 'HANDSHAKE_ABORTED'])
+  })
+
+  it('a swapped public key without an expected id fails the signature instead', async () => {
+    const swap = ({ from, message }: Sent): HandshakeMessage => (from === 'b' && message.type === 'hello' ? { ...message, publicKey: carol.publicKey } : message)
+    const { settled } = connect(handshake(alice), handshake(bob), swap)
+    // Alice checks Bob's auth against Carol's key; Bob checks Alice's auth over the hello he
+    // sent, not the one Alice saw, so both refuse.
+    expect(await settled).toEqual(['HANDSHAKE_BAD_SIGNATURE', 'HANDSHAKE_BAD_SIGNATURE'])
+  })
+
+  it('a downgrade in transit (Alice’s hello rewritten to version 1 only) fails both signatures', async () => {
+    const downgrade = ({ from, message }: Sent): HandshakeMessage => (from === 'a' && message.type === 'hello' ? { ...message, protocolVersion: 1, minVersion: 1 } : message)
+    const a = handshake(alice, { protocolVersion: 2, minVersion: 1 })
+    const b = handshake(bob, { protocolVersion: 2, minVersion: 1 })
+    expect(await connect(a, b, downgrade).settled).toEqual(['HANDSHAKE_BAD_SIGNATURE', 'HANDSHAKE_BAD_SIGNATURE'])
+  })
+
+  it('an auth replayed from another session is HANDSHAKE_BAD_SIGNATURE', async () => {
+    const first = connect(handshake(alice), handshake(bob))
+    expect(await first.settled).toEqual(['resolved', 'resolved'])
+    const bobHello = first.log.find((sent) => sent.from === 'b' && sent.message.type === 'hello')!.message
+    const bobAuth = first.log.find((sent) => sent.from === 'b' && sent.message.type === 'auth')!.message
+    // Mallory replays Bob's messages to a new session of Alice's: the nonce Alice chose is new.
+    const a = handshake(alice)
+    a.start()
+    expect(await a.receive(bobHello)).not.toBeNull()
+    await a.receive(bobAuth)
+    expect(await outcome(a.result)).toBe('HANDSHAKE_BAD_SIGNATURE')
+  })
+
+  it('Alice’s own hello echoed back to her is HANDSHAKE_SELF', async () => {
+    const a = handshake(alice)
+    const hello = a.start()
+    await a.receive(hello)
+    expect(await outcome(a.result)).toBe('HANDSHAKE_SELF')
+  })
+
+  it('a node connected to itself refuses on both ends with HANDSHAKE_SELF', async () => {
+    expect(await connect(handshake(alice), handshake(alice)).settled).toEqual(['HANDSHAKE_SELF', 'HANDSHAKE_SELF'])
+  })
+
+  it('Alice’s own auth reflected back to her is HANDSHAKE_BAD_SIGNATURE', async () => {
+    const a = handshake(alice)
+    const m = handshake(mallory)
+    a.start()
+    const authA = (await a.receive(m.start()))!
+    await a.receive(authA)
+    expect(await outcome(a.result)).toBe('HANDSHAKE_BAD_SIGNATURE')
+  })
+
+  it('a hello that reflects Alice’s nonce under another key is HANDSHAKE_BAD_MESSAGE', async () => {
+    const a = handshake(alice)
+    const helloA = a.start()
+    await a.receive({ ...handshake(mallory).start(), nonce: helloA.nonce })
+    expect(await outcome(a.result)).toBe('HANDSHAKE_BAD_MESSAGE')
+  })
+
+  it('a public key that is not a valid point, or of small order, is HANDSHAKE_BAD_KEY', async () => {
+    const smallOrder = new Uint8Array(32)
+    smallOrder[0] = 1
+    for (const publicKey of [new Uint8Array(32).fill(0xff), smallOrder]) {
+      const a = handshake(alice)
+      a.start()
+      await a.receive({ ...handshake(mallory).start(), publicKey })
+      expect(await outcome(a.result)).toBe('HANDSHAKE_BAD_KEY')
+    }
+  })
+
+  it('an auth before the hello, a second hello, or an unknown message is HANDSHAKE_UNEXPECTED_MESSAGE', async () => {
+    const early = handshake(alice)
+    early.start()
+    await early.receive({ type: 'auth', signature: new Uint8Array(64) })
+    expect(await outcome(early.result)).toBe('HANDSHAKE_UNEXPECTED_MESSAGE')
+    await expect(early.result).rejects.toThrow(/before the hello/)
+
+    const twice = handshake(alice)
+    twice.start()
+    const helloB = handshake(bob).start()
+    await twice.receive(helloB)
+    await twice.receive(helloB)
+    expect(await outcome(twice.result)).toBe('HANDSHAKE_UNEXPECTED_MESSAGE')
+    await expect(twice.result).rejects.toThrow(/second hello/)
+
+    const unknown = handshake(alice)
+    unknown.start()
+    await unknown.receive({ type: 'ping' } as unknown as HandshakeMessage)
+    expect(await outcome(unknown.result)).toBe('HANDSHAKE_UNEXPECTED_MESSAGE')
+
+    // A type that cannot even be turned into a string is still just an unexpected message.
+    const weird = handshake(alice)
+    weird.start()
+    await weird.receive({ type: Object.create(null) } as unknown as HandshakeMessage)
+    expect(await outcome(weird.result)).toBe('HANDSHAKE_UNEXPECTED_MESSAGE')
+  })
+
+  it('malformed hello and auth fields are HANDSHAKE_BAD_MESSAGE', async () => {
+    const base = handshake(mallory).start()
+    const bad: Array<Record<string, unknown>> = [
+      { ...base, protocolVersion: 65_536 },
+      { ...base, protocolVersion: 1.5 },
+      { ...base, minVersion: 2, protocolVersion: 1 },
+      { ...base, publicKey: new Uint8Array(31) },
+      { ...base, publicKey: Array.from(base.publicKey) },
+      { ...base, nonce: new Uint8Array(33) },
+      { ...base, capabilities: Array.from({ length: 17 }, (_, i) => `c${i}`) },
+      { ...base, capabilities: ['x'.repeat(33)] },
+      { ...base, capabilities: ['has space'] },
+      { ...base, capabilities: ['é'] },
+      { ...base, capabilities: ['dht', 'dht'] },
+      { ...base, capabilities: [''] },
+      { ...base, capabilities: 'dht' },
+      { ...base, listenAddresses: ['x'.repeat(256)] },
+      { ...base, listenAddresses: undefined },
+    ]
+    for (const message of bad) {
+      const a = handshake(alice)
+      a.start()
+      await a.receive(message as unknown as HandshakeMessage)
+      expect(await outcome(a.result), JSON.stringify(Object.keys(message))).toBe('HANDSHAKE_BAD_MESSAGE')
+    }
+    const a = handshake(alice)
+    a.start()
+    await a.receive(base)
+    await a.receive({ type: 'auth', signature: new Uint8Array(63) })
+    expect(await outcome(a.result)).toBe('HANDSHAKE_BAD_MESSAGE')
+  })
+
+  it('any junk in place of a message settles the result with a HandshakeError, never anything else', async () => {
+    const helloish = fc.record(
+      {
+        type: fc.constantFrom('hello', 'auth', 'other'),
+        protocolVersion: fc.oneof(fc.integer({ min: -2, max: 70_000 }), fc.double(), fc.string()),
+        minVersion: fc.oneof(fc.integer({ min: -2, max: 70_000 }), fc.constant(undefined)),
+        capabilities: fc.oneof(fc.array(fc.string({ maxLength: 40 }), { maxLength: 20 }), fc.anything()),
+        publicKey: fc.oneof(fc.uint8Array({ minLength: 30, maxLength: 33 }), fc.anything()),
+        nonce: fc.oneof(fc.uint8Array({ minLength: 31, maxLength: 33 }), fc.anything()),
+        listenAddresses: fc.oneof(fc.array(fc.string({ maxLength: 300 }), { maxLength: 20 }), fc.anything()),
+        signature: fc.oneof(fc.uint8Array({ minLength: 63, maxLength: 65 }), fc.anything()),
+      },
+      { requiredKeys: ['type'] },
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(helloish, fc.anything()), { minLength: 1, maxLength: 3 }), async (messages) => {
+        const a = handshake(alice, { timeoutMs: 1 })
+        a.start()
+        for (const message of messages) expect(await a.receive(message as HandshakeMessage)).toSatisfy((reply) => reply === null || (reply as AuthMessage).type === 'auth')
+        a.abort()
+        expect(await outcome(a.result)).toMatch(/^HANDSHAKE_/)
+      }),
+      { numRuns: 300 },
+    )
+  })
+})
+
+describe('timeouts, abort and lifecycle', () => {
+  it('times out after 10 s by default, with the injected clock, and leaves no timer', async () => {
+    const clock = new ManualClock()
+    const a = handshake(alice, { clock })
+    a.start()
+    expect(clock.pending).toBe(1)
+    clock.advance(9_999)
+    expect(a.state).toBe('awaiting-hello')
+    clock.advance(1)
+    expect(await outcome(a.result)).toBe('HANDSHAKE_TIMEOUT')
+    expect(clock.pending).toBe(0)
+  })
+
+  it('times out after timeoutMs while waiting for the auth', async () => {
+    const clock = new ManualClock()
+    const a = handshake(alice, { clock, timeoutMs: 500 })
+    a.start()
+    await a.receive(handshake(bob).start())
+    expect(a.state).toBe('awaiting-auth')
+    clock.advance(500)
+    expect(await outcome(a.result)).toBe('HANDSHAKE_TIMEOUT')
+    await expect(a.result).rejects.toThrow(/within 500 ms/)
+  })
+
+  it('clears its timer on every refusal', async () => {
+    const clockA = new ManualClock()
+    const clockB = new ManualClock()
+    const a = handshake(alice, { clock: clockA, protocolVersion: 3, minVersion: 3 })
+    const b = handshake(bob, { clock: clockB })
+    expect(await connect(a, b).settled).toEqual(['HANDSHAKE_VERSION', 'HANDSHAKE_VERSION'])
+    expect([clockA.pending, clockB.pending]).toEqual([0, 0])
+  })
+
+  it('uses the system clock by default and clears it (no timer keeps the process alive)', async () => {
+    const a = new Handshake({ identity: alice, protocolVersion: 1, timeoutMs: 60_000 })
+    const b = new Handshake({ identity: bob, protocolVersion: 1, timeoutMs: 60_000 })
+    const clear = vi.spyOn(globalThis, 'clearTimeout')
+    try {
+      expect(await connect(a, b).settled).toEqual(['resolved', 'resolved'])
+      expect(clear).toHaveBeenCalledTimes(2)
+    } finally {
+      clear.mockRestore()
+    }
+  })
+
+  it('abort() refuses with HANDSHAKE_ABORTED and its reason, once', async () => {
+    const clock = new ManualClock()
+    const a = handshake(alice, { clock })
+    a.start()
+    a.abort('connection closed')
+    const error = await a.result.catch((reason: unknown) => reason)
+    expect(error).toBeInstanceOf(HandshakeError)
+    expect(error).toMatchObject({ code: 'HANDSHAKE_ABORTED', cause: 'connection closed' })
+    expect(clock.pending).toBe(0)
+    a.abort('again')
+    clock.advance(60_000)
+    expect(await a.receive(handshake(bob).start())).toBeNull()
+  })
+
+  it('an AbortSignal aborts it, and its listener is removed once settled', async () => {
+    const controller = new AbortController()
+    const a = handshake(alice, { signal: controller.signal })
+    a.start()
+    controller.abort(new Error('node stopping'))
+    expect(await outcome(a.result)).toBe('HANDSHAKE_ABORTED')
+
+    const done = new AbortController()
+    const remove = vi.spyOn(done.signal, 'removeEventListener')
+    const b = handshake(bob, { signal: done.signal })
+    expect(await connect(handshake(carol), b).settled).toEqual(['resolved', 'resolved'])
+    expect(remove).toHaveBeenCalledWith('abort', expect.any(Function))
+    done.abort()
+    expect((await b.result).peerId).toEqual(carol.peerId)
+
+    const already = handshake(alice, { signal: AbortSignal.abort() })
+    expect(await outcome(already.result)).toBe('HANDSHAKE_ABORTED')
+  })
+
+  it('a message after the result is ignored', async () => {
+    const a = handshake(alice)
+    const b = handshake(bob)
+    const { log, settled } = connect(a, b)
+    expect(await settled).toEqual(['resolved', 'resolved'])
+    const authB = log.find((sent) => sent.from === 'b' && sent.message.type === 'auth')!.message
+    expect(await a.receive(authB)).toBeNull()
+    expect(a.state).toBe('done')
+  })
+
+  it('must be started once, before it receives', () => {
+    const a = handshake(alice)
+    expect(() => a.receive(handshake(bob).start())).toThrow(expect.objectContaining({ code: 'HANDSHAKE_INVALID_STATE' }))
+    a.start()
+    expect(() => a.start()).toThrow(expect.objectContaining({ code: 'HANDSHAKE_INVALID_STATE' }))
+  })
+
+  it('validates its options with a clear message', () => {
+    const attempt = (options: Partial<HandshakeOptions>) => () => new Handshake({ identity: alice, protocolVersion: 1, ...options } as HandshakeOptions)
+    const invalid = (message: RegExp) => expect.objectContaining({ code: 'HANDSHAKE_INVALID_OPTION', message: expect.stringMatching(message) })
+    expect(attempt({ identity: {} as Identity })).toThrow(invalid(/identity must be an Identity/))
+    expect(attempt({ protocolVersion: 70_000 })).toThrow(invalid(/protocolVersion must be an integer from 0 to 65535, got 70000/))
+    expect(attempt({ protocolVersion: 1, minVersion: 2 })).toThrow(invalid(/minVersion must be an integer from 0 to 1, got 2/))
+    expect(attempt({ capabilities: ['a b'] })).toThrow(invalid(/capabilities must hold strings/))
+    expect(attempt({ listenAddresses: Array.from({ length: 17 }, (_, i) => `memory://${i}`) })).toThrow(invalid(/at most 16/))
+    expect(attempt({ expectedPeerId: new Uint8Array(20) })).toThrow(invalid(/expectedPeerId must be a Uint8Array of 32 bytes, got Uint8Array\(20\)/))
+    expect(attempt({ timeoutMs: 0 })).toThrow(invalid(/timeoutMs must be an integer from 1/))
+    expect(attempt({ clock: {} as Clock })).toThrow(invalid(/clock must have/))
+    expect(attempt({ random: {} as RandomSource })).toThrow(invalid(/random must have/))
+    expect(attempt({ minVersion: undefined, protocolVersion: 4 })().start().minVersion).toBe(4)
+  })
+})
