@@ -1,0 +1,128 @@
+// Runs benchmark tasks with tinybench, one Bench per task so each task's warm-up comes right
+// before its measured run, and reports every task as items per second from the median time
+// of one iteration. Progress goes to stderr; tables are left to report.ts.
+
+import v8 from 'node:v8'
+import vm from 'node:vm'
+import { Bench } from 'tinybench'
+import type { Core } from '../src/core/contracts.js'
+
+export interface Settings {
+  /** --quick: short time per task, fewer iterations. */
+  readonly quick: boolean
+  /** Time budget per task in ms (tinybench runs until this and `iterations` are both met). */
+  readonly timeMs: number
+  /** Minimum measured iterations per task. */
+  readonly iterations: number
+  readonly warmupMs: number
+  readonly warmupIterations: number
+}
+
+export const FULL: Settings = { quick: false, timeMs: 2_000, iterations: 10, warmupMs: 300, warmupIterations: 3 }
+export const QUICK: Settings = { quick: true, timeMs: 300, iterations: 3, warmupMs: 0, warmupIterations: 1 }
+
+/** What every benchmark module is given. */
+export interface Context {
+  readonly settings: Settings
+  /** The WebAssembly backend. */
+  readonly wasm: Core
+  /** The pure-TypeScript twins. */
+  readonly twin: Core
+}
+
+export interface TaskSpec {
+  readonly name: string
+  /** Items (keys, operations, handles) one call of `fn` handles. */
+  readonly items: number
+  /** One iteration: the timed work. Must do `items` units of real work. */
+  readonly fn: () => void
+  /** Untimed, before every iteration (warm-up included): reset state. */
+  readonly beforeEach?: () => void
+  /** Untimed, after every iteration: verify what the iteration did; throw when wrong. */
+  readonly afterEach?: () => void
+}
+
+export interface TaskResult {
+  readonly name: string
+  readonly items: number
+  /** Median time of one iteration, ms. */
+  readonly p50Ms: number
+  /** items / p50 time. */
+  readonly itemsPerSec: number
+  readonly samples: number
+  /** Relative margin of error of the mean latency, percent. */
+  readonly rme: number
+}
+
+let gc: (() => void) | undefined
+
+/** A full garbage collection: global.gc, or one exposed at run time (run-ts.mjs passes no --expose-gc). */
+export function collector(): () => void {
+  if (gc !== undefined) return gc
+  const existing = (globalThis as { gc?: () => void }).gc
+  if (typeof existing === 'function') {
+    gc = existing
+  } else {
+    v8.setFlagsFromString('--expose-gc')
+    gc = vm.runInNewContext('gc') as () => void
+  }
+  return gc
+}
+
+export function progress(message: string): void {
+  process.stderr.write(`${message}\n`)
+}
+
+/** Runs `tasks` in order; throws when a task throws (a failed verification included). */
+export function runTasks(group: string, tasks: readonly TaskSpec[], settings: Settings, unit: string): TaskResult[] {
+  const results: TaskResult[] = []
+  tasks.forEach((task, index) => {
+    progress(`  [${group} ${index + 1}/${tasks.length}] ${task.name} ...`)
+    const bench = new Bench({
+      name: task.name,
+      time: settings.timeMs,
+      iterations: settings.iterations,
+      warmup: settings.warmupIterations > 0,
+      warmupTime: settings.warmupMs,
+      warmupIterations: settings.warmupIterations,
+      throws: true,
+    })
+    bench.add(task.name, task.fn, {
+      async: false,
+      beforeEach: task.beforeEach,
+      afterEach: task.afterEach,
+    })
+    const [done] = bench.runSync()
+    const result = done?.result
+    if (result === undefined || (result.state !== 'completed' && result.state !== 'aborted-with-statistics')) {
+      const reason = result?.state === 'errored' ? result.error : new Error(`task ended as ${result?.state ?? 'missing'}`)
+      throw reason
+    }
+    const p50Ms = result.latency.p50
+    const row: TaskResult = {
+      name: task.name,
+      items: task.items,
+      p50Ms,
+      itemsPerSec: task.items / (p50Ms / 1_000),
+      samples: result.latency.samplesCount,
+      rme: result.latency.rme,
+    }
+    progress(`      ${formatRate(row.itemsPerSec)} ${unit} (p50 ${formatMs(p50Ms)} per iteration, ${row.samples} samples)`)
+    results.push(row)
+  })
+  return results
+}
+
+export function formatRate(perSec: number): string {
+  if (!Number.isFinite(perSec)) return String(perSec)
+  if (perSec >= 1e9) return `${(perSec / 1e9).toFixed(2)} G`
+  if (perSec >= 1e6) return `${(perSec / 1e6).toFixed(2)} M`
+  if (perSec >= 1e3) return `${(perSec / 1e3).toFixed(1)} k`
+  return perSec.toFixed(0)
+}
+
+export function formatMs(ms: number): string {
+  if (ms >= 100) return `${ms.toFixed(0)} ms`
+  if (ms >= 1) return `${ms.toFixed(2)} ms`
+  return `${(ms * 1_000).toFixed(1)} µs`
+}

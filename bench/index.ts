@@ -1,0 +1,132 @@
+// The wasmesh benchmark suite: each core structure against what users would pick instead,
+// in the same run, with ratios against the targets.
+//   npm run bench                 full run, writes bench/RESULTS.md
+//   npm start                     quick run (--quick), prints the tables only
+//   ... --only=dedup,routing      a subset: dedup, routing, queue, limiter, memory, wasm-size
+
+import { writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { loadCore } from '../src/core/load-core.js'
+import { FULL, QUICK, progress, type Context } from './harness.js'
+import { describeMachine, machine } from './machine.js'
+import { renderSection, renderTable, summaryTable, isMet, type Outcome, type Section } from './report.js'
+import { runDedup } from './dedup.js'
+import { runRouting } from './routing.js'
+import { runQueue } from './queue.js'
+import { runLimiter } from './limiter.js'
+import { runMemory } from './memory.js'
+import { runWasmSize } from './wasm-size.js'
+
+interface Entry {
+  readonly id: string
+  readonly title: string
+  readonly run: (ctx: Context) => Section | Promise<Section>
+}
+
+const ENTRIES: readonly Entry[] = [
+  { id: 'dedup', title: 'DedupSet', run: runDedup },
+  { id: 'routing', title: 'RoutingTable', run: runRouting },
+  { id: 'queue', title: 'PriorityQueue', run: runQueue },
+  { id: 'limiter', title: 'RateLimiter', run: runLimiter },
+  { id: 'memory', title: 'Memory', run: runMemory },
+  { id: 'wasm-size', title: 'Embedded .wasm size', run: runWasmSize },
+]
+
+function parseArgs(argv: readonly string[]): { quick: boolean; write: boolean; only: readonly Entry[] } {
+  let quick = false
+  let write = false
+  let only = ENTRIES
+  for (const arg of argv) {
+    if (arg === '--quick') quick = true
+    else if (arg === '--write-results') write = true
+    else if (arg.startsWith('--only=')) {
+      const ids = arg.slice('--only='.length).split(',').map((id) => id.trim()).filter((id) => id !== '')
+      const unknown = ids.filter((id) => !ENTRIES.some((entry) => entry.id === id))
+      if (unknown.length > 0 || ids.length === 0) {
+        throw new Error(`--only takes a comma-separated list of ${ENTRIES.map((e) => e.id).join(', ')}; got ${JSON.stringify(arg)}`)
+      }
+      only = ENTRIES.filter((entry) => ids.includes(entry.id))
+    } else {
+      throw new Error(`unknown argument ${JSON.stringify(arg)}; expected --quick, --write-results or --only=dedup,routing,...`)
+    }
+  }
+  if (write && only !== ENTRIES) throw new Error('--write-results writes every section of bench/RESULTS.md, so it cannot be combined with --only')
+  return { quick, write, only }
+}
+
+/** A missing implementation reads as "not implemented", not as a stack trace. */
+function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error)
+  return /not implemented/i.test(message) ? `implementation missing (${message})` : message
+}
+
+async function main(): Promise<number> {
+  let args: ReturnType<typeof parseArgs>
+  try {
+    args = parseArgs(process.argv.slice(2))
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error))
+    return 2
+  }
+  const settings = args.quick ? QUICK : FULL
+  const command = `node build/run-ts.mjs bench/index.ts ${process.argv.slice(2).join(' ')}`.trim()
+  const host = machine()
+  const started = new Date()
+  const ctx: Context = { settings, wasm: await loadCore(), twin: await loadCore({ backend: 'js' }) }
+  progress(`wasmesh bench (${args.quick ? 'quick' : 'full'}): ${args.only.map((e) => e.id).join(', ')}`)
+  progress(`machine: ${describeMachine(host)}`)
+
+  const outcomes: Outcome[] = []
+  for (const entry of args.only) {
+    progress(`[${entry.id}] ${entry.title}`)
+    const t0 = performance.now()
+    try {
+      const section = await entry.run(ctx)
+      outcomes.push({ id: entry.id, title: entry.title, section })
+      console.log(renderSection(section))
+    } catch (error) {
+      const reason = reasonOf(error)
+      outcomes.push({ id: entry.id, title: entry.title, error: reason })
+      console.log(`## ${entry.title}\n\nNOT RUN: ${reason}\n`)
+      if (!/implementation missing/.test(reason)) progress(error instanceof Error && error.stack !== undefined ? error.stack : String(error))
+    }
+    progress(`[${entry.id}] done in ${((performance.now() - t0) / 1_000).toFixed(1)} s`)
+  }
+
+  const summary = summaryTable(outcomes)
+  console.log(`## Targets\n\n${renderTable(summary)}\n`)
+  const ratios = outcomes.flatMap((o) => o.section?.ratios ?? []).filter((r) => r.target !== undefined)
+  const failed = outcomes.filter((o) => o.section === undefined)
+  console.log(`${ratios.filter(isMet).length} of ${ratios.length} targets met${failed.length > 0 ? `; ${failed.length} benchmark(s) not run` : ''}.`)
+
+  if (args.write) {
+    const file = fileURLToPath(new URL('../bench/RESULTS.md', import.meta.url))
+    writeFileSync(file, resultsMarkdown(outcomes, command, started, describeMachine(host), renderTable(summary)))
+    progress(`wrote ${file}`)
+  }
+  return failed.length > 0 ? 1 : 0
+}
+
+function resultsMarkdown(outcomes: readonly Outcome[], command: string, started: Date, host: string, summary: string): string {
+  const parts = [
+    '# wasmesh benchmark results',
+    '',
+    `- date: ${started.toISOString()}`,
+    `- machine: ${host}`,
+    `- command: \`${command}\` (\`npm run bench\`)`,
+    '- The machines are shared and noisy: every figure is a median over the iterations tinybench ran, and ratios are of medians',
+    '  taken in the same run. Expect run-to-run differences of 10-20%; compare ratios more than absolute rates.',
+    '',
+    '## Targets',
+    '',
+    summary,
+    '',
+  ]
+  for (const outcome of outcomes) {
+    if (outcome.section !== undefined) parts.push(renderSection(outcome.section))
+    else parts.push(`## ${outcome.title}`, '', `NOT RUN: ${outcome.error ?? 'unknown error'}`, '')
+  }
+  return parts.join('\n')
+}
+
+process.exitCode = await main()

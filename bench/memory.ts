@@ -1,0 +1,130 @@
+// Memory per entry: the DedupSet at 1,000,000 keys next to a Set<string> of 1,000,000 hex
+// ids, and the RoutingTable per contact next to k-bucket. The WebAssembly structures are
+// measured in a fresh instance of the module, so the memory growth is theirs alone.
+
+import KBucket from 'k-bucket'
+import { wasmBase64 } from '../src/core/wasm-bytes.generated.js'
+import { WasmInstance } from '../src/core/wasm-instance.js'
+import { WasmDedupSet } from '../src/core/dedup-set.js'
+import { WasmRoutingTable } from '../src/core/routing-table.js'
+import type { DedupSet, RoutingTable } from '../src/core/contracts.js'
+import { collector, type Context } from './harness.js'
+import { Random } from './random.js'
+import { StringSeenCache, hexIds } from './dedup.js'
+import type { Section, Table } from './report.js'
+
+const KEYS = 1_000_000
+const FEED = 100_000
+const K = 20
+const KB_COPIES = 8
+
+/** A fresh instance of the embedded module, sharing nothing with loadCore()'s. */
+function freshInstance(): WasmInstance {
+  const module = new WebAssembly.Module(Buffer.from(wasmBase64, 'base64'))
+  return new WasmInstance(new WebAssembly.Instance(module, {
+    env: { abort: () => { throw new Error('WebAssembly core aborted') } },
+  }))
+}
+
+interface Row {
+  readonly structure: string
+  readonly entries: number
+  readonly bytes: number
+  readonly how: string
+}
+
+export function runMemory(_ctx: Context): Section {
+  const gc = collector()
+  const heap = (): number => {
+    gc()
+    gc()
+    const usage = process.memoryUsage()
+    return usage.heapUsed + usage.external
+  }
+  const rows: Row[] = []
+  const random = new Random(0x3e3)
+  const keys = random.keys(KEYS)
+  const localId = random.ids(1, 32)[0].slice()
+  const feed = random.ids(FEED, 32)
+
+  // The JavaScript structures first, while no WebAssembly memory is created or dropped: V8
+  // accounts linear memory as external memory, and lazily.
+  // A Set<string> of the keys as 16-character hex ids, then the seen-cache with its FIFO ring.
+  let base = heap()
+  let ids: string[] | undefined = hexIds(keys)
+  const strings = new Set<string>(ids)
+  ids = undefined
+  const setBytes = heap() - base
+  if (strings.size !== KEYS) throw new Error(`memory: Set<string> holds ${strings.size} ids`)
+  strings.clear()
+  base = heap()
+  ids = hexIds(keys)
+  let cache: StringSeenCache | undefined = new StringSeenCache(KEYS)
+  for (const id of ids) cache.add(id)
+  ids = undefined
+  const cacheBytes = heap() - base
+  if (cache.size !== KEYS) throw new Error(`memory: the seen-cache holds ${cache.size} ids`)
+  cache = undefined
+  // k-bucket fed 100,000 random ids, each its own Uint8Array as it would arrive from the
+  // network; several copies, as one holds only a few hundred contacts (~100 KB of heap).
+  base = heap()
+  const kbs = Array.from({ length: KB_COPIES }, () => {
+    const kb = new KBucket<{ id: Uint8Array; peer: number }>({ localNodeId: localId, numberOfNodesPerKBucket: K })
+    for (let i = 0; i < FEED; i++) kb.add({ id: feed[i].slice(), peer: i })
+    return kb
+  })
+  const kbBytes = heap() - base
+  const kb = kbs[0]
+
+  // DedupSet at capacity 1,000,000, filled, in a fresh instance.
+  let instance = freshInstance()
+  let before = instance.memoryBytes
+  const set: DedupSet = new WasmDedupSet(instance, { capacity: KEYS, ttlMs: 120_000 })
+  if (set.addBatch(keys, 1_000) !== KEYS) throw new Error('memory: the DedupSet did not take 1,000,000 new keys')
+  rows.push({ structure: 'wasm DedupSet', entries: set.capacity, bytes: set.byteLength, how: 'byteLength / capacity' })
+  rows.push({ structure: 'wasm DedupSet', entries: set.size, bytes: instance.memoryBytes - before, how: 'linear memory growth of a fresh instance / keys' })
+  rows.push({ structure: 'Set<string> of hex ids', entries: KEYS, bytes: setBytes, how: 'heap delta (strings included) / ids' })
+  rows.push({ structure: 'Set<string> seen-cache + FIFO ring', entries: KEYS, bytes: cacheBytes, how: 'heap delta (strings and ring included) / ids' })
+  set.free()
+
+  // RoutingTable fed the same 100,000 ids, in a fresh instance.
+  instance = freshInstance()
+  before = instance.memoryBytes
+  const table: RoutingTable = new WasmRoutingTable(instance, { localId, k: K })
+  for (let i = 0; i < FEED; i++) table.add(feed[i], i)
+  const growth = instance.memoryBytes - before
+  rows.push({ structure: 'wasm RoutingTable', entries: table.size, bytes: table.byteLength, how: 'byteLength / contacts' })
+  // The table may fit in the pages the instance starts with; a zero growth says nothing per contact.
+  if (growth > 0) rows.push({ structure: 'wasm RoutingTable', entries: table.size, bytes: growth, how: 'linear memory growth of a fresh instance / contacts' })
+  rows.push({
+    structure: `k-bucket (${KB_COPIES} copies)`, entries: KB_COPIES * kb.count(), bytes: kbBytes,
+    how: 'heap delta (tree, contact objects, ids) / contacts',
+  })
+  if (kbs.some((copy) => copy.count() !== table.size)) throw new Error(`memory: k-bucket holds ${kb.count()} contacts, the RoutingTable ${table.size}`)
+  table.free()
+
+  const perEntry = (row: Row) => row.bytes / row.entries
+  const table1: Table = {
+    headers: ['structure', 'entries', 'bytes', 'bytes per entry', 'measured as'],
+    numeric: [1, 2, 3],
+    rows: rows.map((row) => [row.structure, row.entries.toLocaleString('en-US'), row.bytes.toLocaleString('en-US'), perEntry(row).toFixed(1), row.how]),
+  }
+  const dedupPer = perEntry(rows[0])
+  return {
+    id: 'memory',
+    title: 'Memory per entry',
+    notes: [
+      'WebAssembly structures: their byteLength, and the growth of linear memory when created and filled in a fresh instance of the module ' +
+        '(memory grows in 64 KiB pages, so growth rounds up).',
+      'JavaScript structures: process.memoryUsage() heapUsed + external before and after building, each after two full garbage collections ' +
+        '(gc exposed at run time through v8.setFlagsFromString). Hex ids come from Buffer#toString(\'hex\') (flat strings).',
+      'The DedupSet is sized by capacity. The routing table\'s byteLength depends on how full its buckets are; ' +
+        'when it fits in the pages a fresh instance starts with, no growth row is shown.',
+    ],
+    tables: [table1],
+    ratios: [
+      { label: 'memory: Set<string> bytes per key vs wasm DedupSet (context)', value: perEntry(rows[2]) / dedupPer },
+      { label: 'memory: k-bucket bytes per contact vs wasm RoutingTable byteLength (context)', value: perEntry(rows[rows.length - 1]) / perEntry(rows[4]) },
+    ],
+  }
+}
