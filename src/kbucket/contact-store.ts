@@ -17,6 +17,10 @@ import { loadCoreSync } from '../core/load-core.js'
 import { arrayEquals } from './ids.js'
 
 const MAX_WIDTH = 32
+const EMPTY = new Uint32Array(0)
+
+/** Peer handles, least recently seen first. */
+export type Handles = ArrayLike<number> & Iterable<number>
 
 export interface StoredContact {
   id: Uint8Array
@@ -39,6 +43,12 @@ export class ContactStore<C extends StoredContact> {
   private readonly freeHandles: number[] = []
   private side: number[] = []
   private readonly prefixCounts: number[] = []
+  /**
+   * Each table bucket's handles as last read, until the bucket changes. A full bucket that
+   * cannot split is read on every add aimed at it (to ping its oldest), and reading copies
+   * into a fresh Uint32Array, which costs more than the lookup itself.
+   */
+  private bucketCache: (Uint32Array | undefined)[] = []
   private selfCount = 0
   /** Id length -> contacts with ids of that length: closest() takes the table's XOR order only for one length. */
   private readonly lengthCounts = new Map<number, number>()
@@ -113,6 +123,7 @@ export class ContactStore<C extends StoredContact> {
     this.prefixes[handle] = prefix
     this.stamps[handle] = ++this.clock
     this.place(handle, keyFree)
+    this.changed(prefix)
     if (prefix === Infinity) this.selfCount++
     else this.prefixCounts[prefix] = (this.prefixCounts[prefix] ?? 0) + 1
     this.lengthCounts.set(id.length, (this.lengthCounts.get(id.length) ?? 0) + 1)
@@ -125,6 +136,7 @@ export class ContactStore<C extends StoredContact> {
     this.lastFoundId = undefined
     const previous = this.contacts[handle]!
     this.stamps[handle] = ++this.clock
+    this.changed(this.prefixes[handle]!)
     // Re-adding an id moves it to the most-recent end of its bucket.
     if (!this.onSide[handle]) this.expectResult(this.table.add(this.keyOf(previous.id), handle), 'updated')
     this.contacts[handle] = contact
@@ -137,6 +149,7 @@ export class ContactStore<C extends StoredContact> {
     if (this.onSide[handle]) this.side.splice(this.side.indexOf(handle), 1)
     else this.table.remove(this.keyOf(contact.id))
     const prefix = this.prefixes[handle]!
+    this.changed(prefix)
     if (prefix === Infinity) this.selfCount--
     else this.prefixCounts[prefix]!--
     const length = contact.id.length
@@ -149,13 +162,14 @@ export class ContactStore<C extends StoredContact> {
     return contact
   }
 
-  /** Handles of the contacts with shared-prefix length `prefix`, least recently seen first. */
-  bucket(prefix: number): number[] {
-    const handles = prefix < this.width * 8 && this.countAt(prefix) > 0 ? Array.from(this.table.bucketPeers(prefix)) : []
-    if (this.side.length === 0) return handles
-    const before = handles.length
-    for (const handle of this.side) if (this.prefixes[handle] === prefix) handles.push(handle)
-    return handles.length === before ? handles : this.byStamp(handles)
+  /** Handles of the contacts with shared-prefix length `prefix`, least recently seen first. Read only. */
+  bucket(prefix: number): Handles {
+    const inTable = prefix < this.width * 8 && this.countAt(prefix) > 0 ? this.tablePeers(prefix) : EMPTY
+    if (this.side.length === 0) return inTable
+    const handles = this.side.filter((handle) => this.prefixes[handle] === prefix)
+    if (handles.length === 0) return inTable
+    for (const handle of inTable) handles.push(handle)
+    return this.byStamp(handles)
   }
 
   /** Handles of the contacts with shared-prefix length `from` or more, least recently seen first. */
@@ -164,7 +178,7 @@ export class ContactStore<C extends StoredContact> {
     let sources = 0
     for (let prefix = from; prefix < this.width * 8; prefix++) {
       if (this.countAt(prefix) === 0) continue
-      for (const handle of this.table.bucketPeers(prefix)) handles.push(handle)
+      for (const handle of this.tablePeers(prefix)) handles.push(handle)
       sources++
     }
     for (const handle of this.side) {
@@ -189,15 +203,18 @@ export class ContactStore<C extends StoredContact> {
     return this.table.closest(this.keyOf(target), Math.min(n, this.count))
   }
 
-  /** Releases the table's memory now rather than at garbage collection. */
-  dispose(): void {
-    this.table.free()
-  }
-
   private createTable(): RoutingTable {
     const localKey = new Uint8Array(this.width)
     localKey.set(this.localId.subarray(0, this.width))
     return loadCoreSync().createRoutingTable({ localId: localKey, k: this.k })
+  }
+
+  private tablePeers(prefix: number): Uint32Array {
+    return (this.bucketCache[prefix] ??= this.table.bucketPeers(prefix))
+  }
+
+  private changed(prefix: number): void {
+    if (prefix < this.width * 8) this.bucketCache[prefix] = undefined
   }
 
   /** `id` as a table key: its first `width` bytes, zero-padded. */
@@ -233,6 +250,7 @@ export class ContactStore<C extends StoredContact> {
     this.width = width
     this.key = new Uint8Array(width)
     this.table = this.createTable()
+    this.bucketCache = []
     this.side = []
     for (const handle of this.byStamp(handles)) this.place(handle, undefined)
     old.free()

@@ -7,13 +7,23 @@
 // depth d < `depth` a "far" leaf holding the contacts that share exactly d leading bits with
 // the local id (the routing table's bucket d), and at the bottom one "near" leaf holding all
 // contacts that share `depth` bits or more. Tracking `depth` is enough to answer as k-bucket.
+//
+// Where it differs from k-bucket, on purpose:
+// - numberOfNodesPerKBucket is at most 256 (the routing table's limit); more is a RangeError.
+// - localNodeId and numberOfNodesPerKBucket are read-only, and the local id is copied: k-bucket
+//   lets them be reassigned, which would leave its own tree inconsistent.
+// - A (k+1)th id that zero-pads to the local id throws a RangeError saying so; k-bucket splits
+//   forever and overflows the stack (also a RangeError).
+// - `root` is a snapshot rebuilt on each read; `_update` accepts nodes of a current snapshot;
+//   `_split` does not exist.
+// - In browsers the event base is SmallEmitter (emitter.ts), not a full EventEmitter.
+// - An arbiter that returns a contact with another id: k-bucket files it in the wrong leaf;
+//   here it stays under the id it replaced.
+// Everything else, events and their order included, is k-bucket's (test/kbucket/).
 
-import { ContactStore } from './contact-store.js'
+import { ContactStore, type Handles } from './contact-store.js'
 import { Emitter } from './emitter.js'
 import { EXACT_DISTANCE_MAX_BYTES, arrayEquals, bitAt, kBucketDistance, sharedPrefixBits } from './ids.js'
-
-export { SmallEmitter } from './emitter.js'
-export type { TypedEmitter } from './emitter.js'
 
 /** A contact: an id plus whatever the application keeps with it (left untouched). */
 export interface Contact {
@@ -58,15 +68,12 @@ const MAX_NODES_PER_BUCKET = 256
 const ALL_ZERO_ID = new Uint8Array(0)
 
 export default class KBucket<C extends Contact = Contact> extends Emitter<KBucketEvents<C>> {
+  // Plain functions, not static methods: the class body never names the class, so bundlers
+  // leave KBucket.name alone.
   /** Keeps the contact with the larger vectorClock; the candidate when neither is larger. */
-  static arbiter<T extends Contact>(incumbent: T, candidate: T): T {
-    return (incumbent.vectorClock as number) > (candidate.vectorClock as number) ? incumbent : candidate
-  }
-
+  static arbiter: <T extends Contact>(incumbent: T, candidate: T) => T = vectorClockArbiter
   /** XOR distance as a number (k-bucket's: rounded past 2**53; 0xff per byte only one id has). */
-  static distance(firstId: Uint8Array, secondId: Uint8Array): number {
-    return kBucketDistance(firstId, secondId)
-  }
+  static distance: (firstId: Uint8Array, secondId: Uint8Array) => number = kBucketDistance
 
   numberOfNodesToPing: number
   distance: (firstId: Uint8Array, secondId: Uint8Array) => number
@@ -99,8 +106,8 @@ export default class KBucket<C extends Contact = Contact> extends Emitter<KBucke
     this.local = localNodeId.slice()
     this.k = k
     this.numberOfNodesToPing = options.numberOfNodesToPing || 3
-    this.distance = options.distance || KBucket.distance
-    this.arbiter = options.arbiter || KBucket.arbiter
+    this.distance = options.distance || kBucketDistance
+    this.arbiter = options.arbiter || vectorClockArbiter
     this.metadata = Object.assign({}, options.metadata)
     // A fractional k admits as many contacts as the next integer (k-bucket compares length < k).
     this.store = new ContactStore<C>(this.local, Math.ceil(k))
@@ -130,8 +137,10 @@ export default class KBucket<C extends Contact = Contact> extends Emitter<KBucke
     const prefix = sharedPrefixBits(id, this.local)
     if (prefix >= this.depth && this.nearCount >= this.k) this.splitFor(prefix)
     if (prefix < this.depth && this.store.countAt(prefix) >= this.k) {
-      const oldest = this.store.bucket(prefix).slice(0, this.numberOfNodesToPing)
-      this.emit('ping', oldest.map((handle) => this.store.contact(handle)), contact)
+      const bucket = this.store.bucket(prefix)
+      const oldest = new Array<C>(sliceLength(bucket.length, this.numberOfNodesToPing))
+      for (let i = 0; i < oldest.length; i++) oldest[i] = this.store.contact(bucket[i]!)
+      this.emit('ping', oldest, contact)
       return this
     }
     this.store.insert(contact, prefix)
@@ -144,7 +153,7 @@ export default class KBucket<C extends Contact = Contact> extends Emitter<KBucke
   closest(id: Uint8Array, n = Infinity): C[] {
     ensureUint8Array('id', id)
     if ((!Number.isInteger(n) && n !== Infinity) || n <= 0) throw new TypeError('n is not positive number')
-    if (this.distance === KBucket.distance) {
+    if (this.distance === kBucketDistance) {
       const nearest = this.closestByXor(id, n)
       if (nearest !== undefined) return nearest
     }
@@ -196,8 +205,8 @@ export default class KBucket<C extends Contact = Contact> extends Emitter<KBucke
    * k-bucket would hold; changing it changes nothing. O(contacts) per read.
    */
   get root(): KBucketNode<C> {
-    const leaf = (handles: number[], dontSplit: boolean): KBucketNode<C> => ({
-      contacts: handles.map((handle) => this.store.contact(handle)), dontSplit, left: null, right: null,
+    const leaf = (handles: Handles, dontSplit: boolean): KBucketNode<C> => ({
+      contacts: Array.from(handles, (handle) => this.store.contact(handle)), dontSplit, left: null, right: null,
     })
     let node = leaf(this.store.from(this.depth), false)
     for (let d = this.depth - 1; d >= 0; d--) {
@@ -258,31 +267,43 @@ export default class KBucket<C extends Contact = Contact> extends Emitter<KBucke
 
   /**
    * The table's exact XOR order, when it is what k-bucket returns: all ids and the target of
-   * one length, and no two of the distances k-bucket computes equal. Those are rounded past
+   * one length, and no two of the distances k-bucket compares equal. Those are rounded past
    * 6 bytes, and k-bucket orders ties as it gathered them, which closestAsKBucket reproduces.
    */
   private closestByXor(id: Uint8Array, n: number): C[] | undefined {
-    const handles = this.store.closestByXor(id, n === Infinity ? Infinity : n + 1)
-    if (handles === undefined) return undefined
     const store = this.store
-    if (id.length > EXACT_DISTANCE_MAX_BYTES) {
+    const mayTie = id.length > EXACT_DISTANCE_MAX_BYTES
+    // k-bucket sorts only the leaves it gathers (the nearest ones, until it has n); a tie can
+    // change its answer only among those, so look one past n only when it gathered more.
+    const wanted = mayTie && this.gatheredCount(id, n) > n ? n + 1 : n
+    const handles = store.closestByXor(id, wanted)
+    if (handles === undefined) return undefined
+    if (mayTie && handles.length > 1) {
       let previous = kBucketDistance(store.contact(handles[0]!).id, id)
-      for (let i = 1; i < handles.length && i <= n; i++) {
+      for (let i = 1; i < handles.length; i++) {
         const distance = kBucketDistance(store.contact(handles[i]!).id, id)
         if (distance === previous) return undefined
         previous = distance
       }
     }
-    ;(globalThis as any).__fast = ((globalThis as any).__fast ?? 0) + 1
     const count = Math.min(n, handles.length)
     const contacts = new Array<C>(count)
     for (let i = 0; i < count; i++) contacts[i] = store.contact(handles[i]!)
     return contacts
   }
 
+  /** How many contacts k-bucket's closest() gathers before sorting: whole leaves until it has n. */
+  private gatheredCount(id: Uint8Array, n: number): number {
+    let gathered = 0
+    for (const leaf of this.leavesToward(id)) {
+      if (gathered >= n) break
+      gathered += leaf < this.depth ? this.store.countAt(leaf) : this.nearCount
+    }
+    return gathered
+  }
+
   /** k-bucket's closest(): whole leaves, nearest subtree first, until n are gathered; then a stable sort by this.distance. */
   private closestAsKBucket(id: Uint8Array, n: number): C[] {
-    ;(globalThis as any).__fallbacks = ((globalThis as any).__fallbacks ?? 0) + 1
     const contacts: C[] = []
     for (const leaf of this.leavesToward(id)) {
       if (contacts.length >= n) break
@@ -314,13 +335,27 @@ export default class KBucket<C extends Contact = Contact> extends Emitter<KBucke
     return leaves
   }
 
-  private leafHandles(leaf: number): number[] {
+  private leafHandles(leaf: number): Handles {
     return leaf < this.depth ? this.store.bucket(leaf) : this.store.from(this.depth)
   }
 }
 
+// require('wasmesh/kbucket') returns the class itself, as require('k-bucket') does (Node loads
+// an ES module with require() from 20.19 on, and takes this export as the module's value).
+export { KBucket as 'module.exports' }
+
+function vectorClockArbiter<T extends Contact>(incumbent: T, candidate: T): T {
+  return (incumbent.vectorClock as number) > (candidate.vectorClock as number) ? incumbent : candidate
+}
+
 function ensureUint8Array(name: string, value: unknown): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array)) throw new TypeError(name + ' is not a Uint8Array')
+}
+
+/** The length of array.slice(0, end) for an array of `length`: k-bucket slices the bucket to ping so. */
+function sliceLength(length: number, end: unknown): number {
+  const n = Math.trunc(Number(end)) || 0
+  return n < 0 ? Math.max(length + n, 0) : Math.min(n, length)
 }
 
 function randomNodeId(): Uint8Array {

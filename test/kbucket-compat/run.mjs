@@ -50,12 +50,11 @@ if (mode === 'original') {
   })
 }
 const shim = join(cacheDir, 'kbucket-shim.cjs')
-writeFileSync(shim, [
-  `const loaded = require(${JSON.stringify(target)})`,
-  // k-bucket exports the class itself; the adapter's module has it as its default export.
-  'module.exports = loaded && loaded.default !== undefined ? loaded.default : loaded',
-  '',
-].join('\n'))
+writeFileSync(shim, mode === 'src'
+  // esbuild's CommonJS output puts the class on `default`.
+  ? `module.exports = require(${JSON.stringify(target)}).default\n`
+  // k-bucket, and the adapter through require(esm), give the class itself, as users get it.
+  : `module.exports = require(${JSON.stringify(target)})\n`)
 
 // Excluded cases: "- `file.js`: `test name` — reason" lines in EXCLUDED.md.
 const excluded = new Map()
@@ -95,28 +94,41 @@ for (const file of files) {
   writeFileSync(join(testDir, file), source)
 }
 
-// Collect tape's results as objects; tape starts running on the next tick.
-const tape = require('tape')
-const stream = tape.createStream({ objectMode: true })
 const cases = new Map()
 let current
 let reported = false
-stream.on('data', (row) => {
-  if (row.type === 'test') {
-    current = { name: row.name, file: fileOfCase[row.id] ?? '?', skip: row.skip, asserts: 0, failures: [] }
-    cases.set(row.id, current)
-  } else if (row.type === 'assert') {
-    const entry = cases.get(row.test)
-    entry.asserts++
-    if (!row.ok && !row.skip && !row.todo) entry.failures.push(row)
-  }
+// Registered before tape's own exit handler, so it runs first: a case that never ends lets the
+// event loop drain before tape has reported, and that must not pass for success.
+process.on('exit', () => {
+  if (reported) return
+  for (const c of cases.values()) if (!c.ended) c.failures.push({ name: 'the case never ended', operator: 'end' })
+  const started = cases.size
+  if (started < fileOfCase.length) console.log(`${fileOfCase.length - started} cases never started`)
+  report()
+  process.exit(1)
 })
-stream.on('end', report)
 process.on('uncaughtException', (error) => {
   console.error(`uncaught exception${current ? ` in "${current.name}"` : ''}:`, error)
   if (current) current.failures.push({ name: 'uncaught exception', operator: 'error', actual: String(error) })
   report()
 })
+
+// Collect tape's results as objects; tape starts running on the next tick.
+const tape = require('tape')
+const stream = tape.createStream({ objectMode: true })
+stream.on('data', (row) => {
+  if (row.type === 'test') {
+    current = { name: row.name, file: fileOfCase[row.id] ?? '?', skip: row.skip, asserts: 0, failures: [], ended: false }
+    cases.set(row.id, current)
+  } else if (row.type === 'assert') {
+    const entry = cases.get(row.test)
+    entry.asserts++
+    if (!row.ok && !row.skip && !row.todo) entry.failures.push(row)
+  } else if (row.type === 'end') {
+    cases.get(row.test).ended = true
+  }
+})
+stream.on('end', report)
 
 for (const file of files) require(join(testDir, file))
 
@@ -134,7 +146,8 @@ function report() {
     console.log(`FAIL ${c.file}: ${c.name}`)
     for (const f of c.failures.slice(0, 3)) {
       const at = f.file ? ` at ${relative(root, f.file)}:${f.line}` : ''
-      console.log(`  - ${f.name ?? ''} (${f.operator})${at}: expected ${inspect(f.expected)}, got ${inspect(f.actual)}`)
+      const values = 'expected' in f || 'actual' in f ? `: expected ${inspect(f.expected)}, got ${inspect(f.actual)}` : ''
+      console.log(`  - ${f.name ?? ''} (${f.operator})${at}${values}`)
     }
     if (c.failures.length > 3) console.log(`  - and ${c.failures.length - 3} more failed assertions`)
   }
@@ -146,8 +159,7 @@ function report() {
     + `${skipped.length} skipped, of ${all.length} cases in ${files.length} files (${asserts} assertions; `
     + `copies in ${relative(root, testDir)})`,
   )
-  process.exitCode = failed.length > 0 || unused.length > 0 || passed.length === 0 ? 1 : 0
-  if (failed.length > 0 || unused.length > 0) process.exit(1)
+  if (failed.length > 0 || unused.length > 0 || passed.length === 0) process.exit(1)
 }
 
 function inspect(value) {

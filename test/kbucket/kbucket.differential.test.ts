@@ -78,11 +78,7 @@ function recordEvents(bucket: KBucket<TestContact>): unknown[] {
 }
 
 /** Runs the scenario on both; fails at the first step where they differ. */
-export const stats: Record<string, number> = {}
-const bump = (key: string, by = 1) => { stats[key] = (stats[key] ?? 0) + by }
-function depthOf(node: KBucketNode<TestContact>): number { return node.contacts !== null ? 0 : 1 + Math.max(depthOf(node.left!), depthOf(node.right!)) }
 function compare(scenario: Scenario): void {
-  bump('runs')
   const options: KBucketOptions<TestContact> = {
     localNodeId: scenario.localId,
     numberOfNodesPerKBucket: scenario.k,
@@ -135,20 +131,12 @@ function compare(scenario: Scenario): void {
       // overflows); the adapter throws a RangeError too. Both are unusable after that.
       expect(ourError, where).toBeInstanceOf(RangeError)
       expect(realError, where).toBeInstanceOf(RangeError)
-      bump('rangeErrors')
       return
     }
     expect(actual, where).toEqual(expected)
     expect(ourEvents, where).toEqual(realEvents)
     expect(ours.count(), where).toBe(real.count())
-    if (op.kind === 'closest') bump('closest')
   }
-  for (const e of realEvents as unknown[][]) bump('ev:' + e[0])
-  bump('depth>=3', depthOf(real.root) >= 3 ? 1 : 0)
-  bump('maxcount>k*3', real.count() > scenario.k * 3 ? 1 : 0)
-  const store = (ours as any).store
-  bump('side', store.side.length > 0 ? 1 : 0)
-  bump('widened', store.width > Math.max(1, scenario.localId.length) ? 1 : 0)
   expect(ours.toArray().map(label)).toEqual(real.toArray().map(label))
   expect(treeLabels(ours.root)).toEqual(treeLabels(real.root))
 }
@@ -218,6 +206,9 @@ function scenarios(
 
 const defaults = { arbiter: fc.constant<ArbiterKind>('default'), customDistance: fc.constant(false) }
 
+// A failure shrinks for at most 20 s (the full runs take a few seconds), then is reported.
+const budget = { interruptAfterTimeLimit: 20_000 }
+
 describe.each(['wasm', 'js'] as const)('wasmesh/kbucket and k-bucket 5.1.0 agree step by step (%s core)', (name) => {
   afterEach(() => vi.restoreAllMocks())
   const withBackend = (run: () => void) => {
@@ -226,29 +217,27 @@ describe.each(['wasm', 'js'] as const)('wasmesh/kbucket and k-bucket 5.1.0 agree
   }
 
   it('with ids of one length (the usual case: 2-byte ids, exact distances)', () => {
-    withBackend(() => fc.assert(fc.property(scenarios(pool(fc.constant(2), fc.constant(2), 40), defaults), compare), { numRuns: 150 }))
+    withBackend(() => fc.assert(fc.property(scenarios(pool(fc.constant(2), fc.constant(2), 40), defaults), compare), { ...budget, numRuns: 100 }))
   })
 
   it('with 20-byte ids sharing long prefixes, where k-bucket\'s rounded distances tie', () => {
-    withBackend(() => fc.assert(fc.property(scenarios(pool(fc.constant(20), fc.constant(20), 40), defaults), compare), { numRuns: 100 }))
+    withBackend(() => fc.assert(fc.property(scenarios(pool(fc.constant(20), fc.constant(20), 40), defaults), compare), { ...budget, numRuns: 60 }))
   })
 
   it('with ids of mixed lengths 0 to 4 bytes: zero-padding collisions, ids equal to the local id, table widening', () => {
-    withBackend(() => fc.assert(fc.property(scenarios(pool(fc.nat(3), fc.nat(4), 30), defaults), compare), { numRuns: 200 }))
+    withBackend(() => fc.assert(fc.property(scenarios(pool(fc.nat(3), fc.nat(4), 30), defaults), compare), { ...budget, numRuns: 120 }))
   })
 
   it('with ids of 30 to 40 bytes (past the table\'s 32-byte keys)', () => {
-    withBackend(() => fc.assert(fc.property(scenarios(pool(fc.integer({ min: 30, max: 40 }), fc.integer({ min: 30, max: 40 }), 30), defaults), compare), { numRuns: 60 }))
+    withBackend(() => fc.assert(fc.property(scenarios(pool(fc.integer({ min: 30, max: 40 }), fc.integer({ min: 30, max: 40 }), 30), defaults), compare), { ...budget, numRuns: 40 }))
   })
 
   it('with custom arbiters and a custom distance', () => {
     const custom = { arbiter: fc.constantFrom<ArbiterKind>('default', 'incumbent', 'candidate', 'merge'), customDistance: fc.boolean() }
-    withBackend(() => fc.assert(fc.property(scenarios(pool(fc.nat(3), fc.nat(3), 30), custom), compare), { numRuns: 150 }))
+    withBackend(() => fc.assert(fc.property(scenarios(pool(fc.nat(3), fc.nat(3), 30), custom), compare), { ...budget, numRuns: 100 }))
   })
 })
 
-import { afterAll } from 'vitest'
-afterAll(() => console.log(JSON.stringify(stats), (globalThis as any).__fast, (globalThis as any).__fallbacks))
 describe('closest() takes the routing table\'s XOR order where it equals k-bucket\'s', () => {
   it('serves 20-byte random ids from the table and matches k-bucket on 2,000 contacts', () => {
     const random = fc.sample(fc.uint8Array({ minLength: 20, maxLength: 20 }), { numRuns: 2_301, seed: 7 })
@@ -291,6 +280,9 @@ describe('closest() takes the routing table\'s XOR order where it equals k-bucke
     const fallback = vi.spyOn(KBucket.prototype as unknown as { closestAsKBucket: () => unknown }, 'closestAsKBucket')
     expect(ours.closest(target, 5)).toEqual(real.closest(target, 5))
     expect(ours.closest(target)).toEqual(real.closest(target))
+    // One result: no pair among the results ties, but the first ties with the second, and
+    // k-bucket returns the one it gathered first (the least recently seen), not the nearest.
+    expect(ours.closest(target, 1)).toEqual(real.closest(target, 1))
     expect(fallback).toHaveBeenCalled()
     fallback.mockRestore()
   })
