@@ -2,12 +2,22 @@
 // 16 bytes a key. Keys live in a ring in insertion order (so "oldest" and "expired" are
 // both a prefix of the ring); an open-addressing index of u32 entries finds them.
 //
-// Ring, per position (capacity C):   u64 key, u16 time delta to the previous position
-// Index, S = C + ceil(C / 3) entries: u32 = fingerprint | displacement (8 bits) | position + 1,
-//   0 = empty. The displacement (distance from the key's home slot, 255 meaning 255 or more)
-//   lets deletion shift entries without reading their keys, and filters lookups together
-//   with the fingerprint, so the ring is read only for a probable match.
-// Bytes a key at C = 1,000,000: 8 + 2 + 4 * 4/3 = 15.33 (plus the overflow list below).
+// Ring, per position (capacity C):     u64 key, u16 time delta to the previous position
+// Index, S = C + ceil(3C / 7) entries: u32 = fingerprint | displacement (8 bits) | position + 1,
+//   0 = empty. The displacement is the distance from the key's home slot; 255 means 255 or
+//   more, and then the exact value is worked out from the key (practically never needed).
+// Bytes a key at C = 1,000,000: 8 + 2 + 4 * 10/7 = 15.71 (plus the overflow list below).
+//
+// The index is Robin Hood linear probing, at most 7/10 full: along every run of occupied
+// slots the entries are ordered by home, so each displacement is at most the previous slot's
+// plus one. A lookup stops at the first entry less displaced than its own probe distance (that
+// entry's home lies after the key's), and fingerprint and displacement together filter the
+// entries it passes, so the ring is read only for a probable match. Insertion shifts the rest
+// of the run one slot on; deletion shifts it back up to an empty slot or an entry at its
+// home. Both only add or subtract one from displacements, so neither reads a key (except to
+// lower a saturated one). A full set deletes and inserts once per new key: unordered linear
+// probing at 3/4 load probed about 8.5 slots for a missing key and walked whole clusters,
+// reading keys, to delete one.
 //
 // Three cursors walk the ring: phys <= liveHead <= tail. [liveHead, tail) is the live set;
 // [phys, liveHead) is dead but still indexed, and is unindexed a few entries per call so no
@@ -75,9 +85,22 @@ const WIPE_THRESHOLD: u32 = 64
 }
 
 // @ts-ignore: decorator
+@inline function distance(from: u32, to: u32, size: u32): u32 {
+  return to >= from ? to - from : to + size - from
+}
+
+// @ts-ignore: decorator
 @inline function displacement(from: u32, to: u32, size: u32): u32 {
-  const d = to >= from ? to - from : to + size - from
+  const d = distance(from, to, size)
   return d < DISP_MAX ? d : DISP_MAX
+}
+
+/** The exact displacement of `entry` at `slot`, from its key: for saturated entries only. */
+// @ts-ignore: decorator
+@inline function trueDisplacement(set: usize, entry: u32, slot: u32): u32 {
+  const position = (entry & load<u32>(set + POS_MASK)) - 1
+  const size = load<u32>(set + INDEX_SIZE)
+  return distance(homeOf(mix(load<u64>(load<usize>(set + KEYS) + (<usize>position << 3))), size), slot, size)
 }
 
 // @ts-ignore: decorator
@@ -88,7 +111,7 @@ const WIPE_THRESHOLD: u32 = 64
 
 export function dedup_create(capacity: u32, ttlMs: f64): usize {
   const set = allocSlot()
-  const size = capacity + (capacity + 2) / 3
+  const size = capacity + (capacity * 3 + 6) / 7
   const posBits = 32 - clz<u32>(capacity)
   let overflowCap = <u32>((ttlMs - 1) / 65535) + 1
   if (overflowCap > capacity) overflowCap = capacity
@@ -157,42 +180,96 @@ function dropOldestLive(set: usize): void {
   store<f64>(set + HEAD_TIME, load<f64>(set + HEAD_TIME) + delta)
 }
 
-/** Removes the index entry of the oldest indexed position (which must be dead); returns the
- *  index slot left empty. */
-function unindexOldest(set: usize): u32 {
+/** The saturated `entry` at `slot` moved one slot back towards its home. */
+function movedCloser(set: usize, entry: u32, slot: u32): u32 {
+  const posBits = load<u32>(set + POS_BITS)
+  const exact = trueDisplacement(set, entry, slot) - 1
+  return (entry & ~(DISP_MAX << posBits)) | ((exact < DISP_MAX ? exact : DISP_MAX) << posBits)
+}
+
+/** The home slot of the key at the oldest indexed position. */
+// @ts-ignore: decorator
+@inline function homeOfOldest(set: usize): u32 {
   const position = load<u32>(set + PHYS)
-  const keys = load<usize>(set + KEYS)
+  return homeOf(mix(load<u64>(load<usize>(set + KEYS) + (<usize>position << 3))), load<u32>(set + INDEX_SIZE))
+}
+
+/** Removes the index entry of the oldest indexed position (which must be dead), given its
+ *  key's home slot. Returns the slot it held in the high word and the slot left empty in
+ *  the low word. */
+function unindexOldest(set: usize, home: u32): u64 {
+  const position = load<u32>(set + PHYS)
   const index = load<usize>(set + INDEX)
   const size = load<u32>(set + INDEX_SIZE)
   const posMask = load<u32>(set + POS_MASK)
   const wanted = position + 1
-  let slot = homeOf(mix(load<u64>(keys + (<usize>position << 3))), size)
+  let slot = home
+  // Four slots at a time where they do not wrap (see placeDense()).
+  while (slot + 4 < size) {
+    const p = index + (<usize>slot << 2)
+    const at0 = (load<u32>(p) & posMask) == wanted
+    const at1 = (load<u32>(p, 4) & posMask) == wanted
+    const at2 = (load<u32>(p, 8) & posMask) == wanted
+    const at3 = (load<u32>(p, 12) & posMask) == wanted
+    if (at0 | at1 | at2 | at3) {
+      const before1 = !at0
+      const before2 = before1 & !at1
+      slot += <u32>before1 + <u32>before2 + <u32>(before2 & !at2)
+      break
+    }
+    slot += 4
+  }
   while ((load<u32>(index + (<usize>slot << 2)) & posMask) != wanted) {
     slot = slot + 1 == size ? 0 : slot + 1
   }
-  // Backward-shift deletion keeps every probe chain unbroken without tombstones: pull each
-  // following entry into the hole unless its home lies cyclically within (hole, entry].
+  // Backward-shift deletion: pull the rest of the run back one slot, up to an empty slot or
+  // an entry at its home (an empty entry has displacement 0 too).
   const posBits = load<u32>(set + POS_BITS)
   const dispMask = DISP_MAX << posBits
+  const dispOne = <u32>1 << posBits
   let hole = slot
-  let next = slot
-  while (true) {
-    next = next + 1 == size ? 0 : next + 1
-    const entry = load<u32>(index + (<usize>next << 2))
-    if (entry == 0) break
-    const disp = (entry & dispMask) >>> posBits
-    const home = disp < DISP_MAX
-      ? (next >= disp ? next - disp : next + size - disp)
-      : homeOf(mix(load<u64>(keys + (<usize>((entry & posMask) - 1) << 3))), size)
-    const stays = hole <= next ? hole < home && home <= next : hole < home || home <= next
-    if (stays) continue
-    store<u32>(index + (<usize>hole << 2), (entry & ~dispMask) | (displacement(home, hole, size) << posBits))
+  // Four slots at a time where they do not wrap and hold no saturated displacement, without
+  // a branch on where the run ends (see placeDense()).
+  while (hole + 5 <= size) {
+    const p = index + (<usize>hole << 2)
+    const e1 = load<u32>(p, 4)
+    const e2 = load<u32>(p, 8)
+    const e3 = load<u32>(p, 12)
+    const e4 = load<u32>(p, 16)
+    const d1 = e1 & dispMask
+    const d2 = e2 & dispMask
+    const d3 = e3 & dispMask
+    const d4 = e4 & dispMask
+    if ((d1 == dispMask) | (d2 == dispMask) | (d3 == dispMask) | (d4 == dispMask)) break
+    // moves<k>: entries 1..k all move back (no empty slot or entry at home among them).
+    const moves1 = d1 != 0
+    const moves2 = moves1 & (d2 != 0)
+    const moves3 = moves2 & (d3 != 0)
+    const moves4 = moves3 & (d4 != 0)
+    store<u32>(p, select<u32>(e1 - dispOne, 0, moves1))
+    store<u32>(p, select<u32>(e2 - dispOne, select<u32>(0, e1, moves1), moves2), 4)
+    store<u32>(p, select<u32>(e3 - dispOne, select<u32>(0, e2, moves2), moves3), 8)
+    store<u32>(p, select<u32>(e4 - dispOne, select<u32>(0, e3, moves3), moves4), 12)
+    if (!moves4) {
+      hole += <u32>moves1 + <u32>moves2 + <u32>moves3
+      store<u32>(set + PHYS, nextPosition(set, position))
+      store<u32>(set + PHYS_COUNT, load<u32>(set + PHYS_COUNT) - 1)
+      return (<u64>slot << 32) | hole
+    }
+    hole += 4
+  }
+  let next = hole + 1 == size ? 0 : hole + 1
+  let entry = load<u32>(index + (<usize>next << 2))
+  while ((entry & dispMask) != 0) {
+    store<u32>(index + (<usize>hole << 2), (entry & dispMask) != dispMask ? entry - dispOne : movedCloser(set, entry, next))
     hole = next
+    next = next + 1 == size ? 0 : next + 1
+    entry = load<u32>(index + (<usize>next << 2))
   }
   store<u32>(index + (<usize>hole << 2), 0)
   store<u32>(set + PHYS, nextPosition(set, position))
   store<u32>(set + PHYS_COUNT, load<u32>(set + PHYS_COUNT) - 1)
-  return hole
+  return (<u64>slot << 32) | hole
 }
 
 /** Brings the set to time `now`: expires keys, then unindexes a bounded number of dead ones. */
@@ -220,7 +297,7 @@ function advance(set: usize, nowMs: f64): f64 {
     store<u32>(set + PHYS_COUNT, 0)
   } else {
     const steps = dead < CLEANUP_PER_CALL ? dead : CLEANUP_PER_CALL
-    for (let i: u32 = 0; i < steps; i++) unindexOldest(set)
+    for (let i: u32 = 0; i < steps; i++) unindexOldest(set, homeOfOldest(set))
   }
   return now
 }
@@ -233,22 +310,51 @@ function advance(set: usize, nowMs: f64): f64 {
   return age <= load<u32>(set + LIVE_COUNT)
 }
 
-/** The index slot where `key` is live, or the first empty slot of its probe chain as -(slot + 1). */
+/** The index slot where `key` is live, or the slot where it would be inserted as -(slot + 1). */
 function find(set: usize, key: u64, h: u64): i64 {
   const keys = load<usize>(set + KEYS)
   const index = load<usize>(set + INDEX)
   const size = load<u32>(set + INDEX_SIZE)
   const posBits = load<u32>(set + POS_BITS)
   const posMask = load<u32>(set + POS_MASK)
-  const fingerprint = fingerprintOf(h, posBits)
   const dispMask = DISP_MAX << posBits
+  const dispOne = <u32>1 << posBits
+  // Fingerprint and displacement an entry of this key has at the current probe distance.
+  let tag = fingerprintOf(h, posBits)
   let slot = homeOf(h, size)
   let disp: u32 = 0
+  while (disp < DISP_MAX) {
+    const entry = load<u32>(index + (<usize>slot << 2))
+    // An entry less displaced than we are has its home after ours: the key is not further on.
+    if ((entry == 0) | ((entry & dispMask) < (tag & dispMask))) return -(<i64>slot + 1)
+    if ((entry & ~posMask) == tag) {
+      const position = (entry & posMask) - 1
+      if (load<u64>(keys + (<usize>position << 3)) == key && isLive(set, position)) return <i64>slot
+    }
+    slot = slot + 1 == size ? 0 : slot + 1
+    tag += dispOne
+    disp++
+  }
+  return findFar(set, key, h, slot, disp)
+}
+
+/** find() from probe distance 255 on, where displacements saturate and are read from keys. */
+function findFar(set: usize, key: u64, h: u64, from: u32, fromDisp: u32): i64 {
+  const keys = load<usize>(set + KEYS)
+  const index = load<usize>(set + INDEX)
+  const size = load<u32>(set + INDEX_SIZE)
+  const posBits = load<u32>(set + POS_BITS)
+  const posMask = load<u32>(set + POS_MASK)
+  const fingerprint = fingerprintOf(h, posBits)
+  let slot = from
+  let disp = fromDisp
   while (true) {
     const entry = load<u32>(index + (<usize>slot << 2))
     if (entry == 0) return -(<i64>slot + 1)
-    const entryDisp = (entry & dispMask) >>> posBits
-    if (entryDisp == (disp < DISP_MAX ? disp : DISP_MAX) && fingerprintBits(entry, posBits) == fingerprint) {
+    const field = (entry >>> posBits) & DISP_MAX
+    const entryDisp = field < DISP_MAX ? field : trueDisplacement(set, entry, slot)
+    if (entryDisp < disp) return -(<i64>slot + 1)
+    if (entryDisp == disp && fingerprintBits(entry, posBits) == fingerprint) {
       const position = (entry & posMask) - 1
       if (load<u64>(keys + (<usize>position << 3)) == key && isLive(set, position)) return <i64>slot
     }
@@ -257,23 +363,89 @@ function find(set: usize, key: u64, h: u64): i64 {
   }
 }
 
-function insert(set: usize, key: u64, now: f64): bool {
-  const h = mix(key)
+/** Writes `entry` at `slot`, shifting the rest of the run one slot forward. */
+function place(set: usize, slot: u32, entry: u32): void {
+  const capacity = load<u32>(set + CAPACITY)
+  if (load<u32>(set + PHYS_COUNT) >= capacity - (capacity >> 3)) {
+    placeDense(set, slot, entry)
+    return
+  }
+  const posBits = load<u32>(set + POS_BITS)
+  shiftForward(load<usize>(set + INDEX), load<u32>(set + INDEX_SIZE), DISP_MAX << posBits, <u32>1 << posBits, slot, entry)
+}
+
+/** place() in a nearly full index. Four slots at a time where they do not wrap, choosing
+ *  each slot's new entry without a branch on where the run ends: there runs end at
+ *  unpredictable places, and a mispredicted branch costs more than the work it skips. */
+function placeDense(set: usize, slot: u32, entry: u32): void {
+  const index = load<usize>(set + INDEX)
+  const size = load<u32>(set + INDEX_SIZE)
+  const posBits = load<u32>(set + POS_BITS)
+  const dispMask = DISP_MAX << posBits
+  const dispOne = <u32>1 << posBits
+  let carried = entry
+  let at = slot
+  while (at + 4 < size) {
+    const p = index + (<usize>at << 2)
+    const e0 = load<u32>(p)
+    const e1 = load<u32>(p, 4)
+    const e2 = load<u32>(p, 8)
+    const e3 = load<u32>(p, 12)
+    const done0 = e0 == 0
+    const done1 = done0 | (e1 == 0)
+    const done2 = done1 | (e2 == 0)
+    store<u32>(p, carried)
+    store<u32>(p, select<u32>(e1, further(e0, dispMask, dispOne), done0), 4)
+    store<u32>(p, select<u32>(e2, further(e1, dispMask, dispOne), done1), 8)
+    store<u32>(p, select<u32>(e3, further(e2, dispMask, dispOne), done2), 12)
+    if (done2 | (e3 == 0)) return
+    carried = further(e3, dispMask, dispOne)
+    at += 4
+  }
+  shiftForward(index, size, dispMask, dispOne, at, carried)
+}
+
+/** Writes `entry` at `slot` and moves each following entry one slot on, up to an empty slot. */
+// @ts-ignore: decorator
+@inline function shiftForward(index: usize, size: u32, dispMask: u32, dispOne: u32, slot: u32, entry: u32): void {
+  let carried = entry
+  let at = slot
+  while (true) {
+    const current = load<u32>(index + (<usize>at << 2))
+    store<u32>(index + (<usize>at << 2), carried)
+    if (current == 0) return
+    carried = further(current, dispMask, dispOne)
+    at = at + 1 == size ? 0 : at + 1
+  }
+}
+
+/** `entry` one slot further from its home; a saturated displacement stays saturated. */
+// @ts-ignore: decorator
+@inline function further(entry: u32, dispMask: u32, dispOne: u32): u32 {
+  return select<u32>(entry, entry + dispOne, (entry & dispMask) == dispMask)
+}
+
+/** Adds `key` (hashed to `h`) unless present; `oldestHome` is the home slot of the oldest
+ *  indexed key when the caller knows it, else -1. */
+function insert(set: usize, key: u64, h: u64, now: f64, oldestHome: i32): bool {
   const found = find(set, key, h)
   if (found >= 0) return false
   if (load<u32>(set + LIVE_COUNT) == load<u32>(set + CAPACITY)) dropOldestLive(set)
-  let emptySlot = <u32>(-found - 1)
+  const size = load<u32>(set + INDEX_SIZE)
+  const home = homeOf(h, size)
+  let slot = <u32>(-found - 1)
   if (load<u32>(set + PHYS_COUNT) == load<u32>(set + CAPACITY)) {
     // The ring is full of indexed keys: the oldest (dead by now) must give up its place.
-    // Unindexing empties exactly one slot; if it lies on this key's probe chain it is now
-    // the chain's first empty slot, where the key belongs.
-    const hole = unindexOldest(set)
-    const home = homeOf(h, load<u32>(set + INDEX_SIZE))
-    const onChain = home <= emptySlot ? home <= hole && hole < emptySlot : hole >= home || hole < emptySlot
-    if (onChain) emptySlot = hole
+    // Its deletion shifts back the entries after its slot, up to and including the slot
+    // after the one it leaves empty; if the key's slot was among them, it moves back too
+    // (unless it was the key's home, which only an empty slot after the run can be).
+    const removed = unindexOldest(set, oldestHome >= 0 ? <u32>oldestHome : homeOfOldest(set))
+    const from = <u32>(removed >>> 32)
+    const at = distance(from, slot, size)
+    const moved = (at != 0) & (at <= distance(from, <u32>removed, size) + 1) & (slot != home)
+    slot = select<u32>(slot == 0 ? size - 1 : slot - 1, slot, moved)
   }
   const position = load<u32>(set + TAIL)
-  const posBits = load<u32>(set + POS_BITS)
   store<u64>(load<usize>(set + KEYS) + (<usize>position << 3), key)
   let delta: u32 = 0
   if (load<u32>(set + LIVE_COUNT) == 0) {
@@ -294,9 +466,8 @@ function insert(set: usize, key: u64, now: f64): bool {
   }
   store<u16>(load<usize>(set + DELTAS) + (<usize>position << 1), <u16>delta)
   store<f64>(set + LAST_INSERT, now)
-  const disp = displacement(homeOf(h, load<u32>(set + INDEX_SIZE)), emptySlot, load<u32>(set + INDEX_SIZE))
-  const entry = fingerprintOf(h, posBits) | (disp << posBits) | (position + 1)
-  store<u32>(load<usize>(set + INDEX) + (<usize>emptySlot << 2), entry)
+  const posBits = load<u32>(set + POS_BITS)
+  place(set, slot, fingerprintOf(h, posBits) | (displacement(home, slot, size) << posBits) | (position + 1))
   store<u32>(set + TAIL, nextPosition(set, position))
   store<u32>(set + PHYS_COUNT, load<u32>(set + PHYS_COUNT) + 1)
   store<u32>(set + LIVE_COUNT, load<u32>(set + LIVE_COUNT) + 1)
@@ -304,7 +475,7 @@ function insert(set: usize, key: u64, now: f64): bool {
 }
 
 export function dedup_add(set: usize, key: u64, nowMs: f64): bool {
-  return insert(set, key, advance(set, nowMs))
+  return insert(set, key, mix(key), advance(set, nowMs), -1)
 }
 
 export function dedup_has(set: usize, key: u64, nowMs: f64): bool {
@@ -317,8 +488,12 @@ export function dedup_expire(set: usize, nowMs: f64): void {
 }
 
 // Keys of a batch are looked up in groups: touching each key's index line first lets the
-// CPU overlap the cache misses, which dominate once the index outgrows the caches.
+// CPU overlap the cache misses, which dominate once the index outgrows the caches. The
+// hashes computed for that are kept for the inserts, as are the home slots of the oldest
+// keys, which a full set unindexes one per new key.
 const GROUP: u32 = 16
+const groupHashes = memory.data(<i32>GROUP << 3, 8) // u64 mix(key) of each key of the group
+const groupHomes = memory.data(<i32>GROUP << 2, 4) //  u32 home slot of the next oldest keys
 let touched: u32 = 0
 
 /** Adds `count` keys from the input region; writes 1 (new) or 0 per key to the output region. */
@@ -335,21 +510,33 @@ export function dedup_add_batch(set: usize, count: u32, nowMs: f64): u32 {
     const end = start + GROUP < count ? start + GROUP : count
     let sum: u32 = 0
     for (let i = start; i < end; i++) {
-      sum += load<u32>(index + (<usize>homeOf(mix(load<u64>(keys + (<usize>i << 3))), size) << 2))
+      const h = mix(load<u64>(keys + (<usize>i << 3)))
+      store<u64>(groupHashes + (<usize>(i - start) << 3), h)
+      sum += load<u32>(index + (<usize>homeOf(h, size) << 2))
     }
-    if (load<u32>(set + PHYS_COUNT) == capacity) {
-      // A full ring: each insert below will first unindex the oldest key, so touch those too.
+    // Each new key of the group unindexes the next oldest once the ring is full of indexed
+    // keys; only keys indexed now can be known here (later ones are this group's own).
+    const indexed = load<u32>(set + PHYS_COUNT)
+    let known: u32 = 0
+    if (indexed + (end - start) > capacity) {
+      known = end - start < indexed ? end - start : indexed
       let position = load<u32>(set + PHYS)
-      for (let i = start; i < end; i++) {
-        sum += load<u32>(index + (<usize>homeOf(mix(load<u64>(ring + (<usize>position << 3))), size) << 2))
+      for (let k: u32 = 0; k < known; k++) {
+        const home = homeOf(mix(load<u64>(ring + (<usize>position << 3))), size)
+        store<u32>(groupHomes + (<usize>k << 2), home)
+        sum += load<u32>(index + (<usize>home << 2))
         position = position + 1 == capacity ? 0 : position + 1
       }
     }
     touched += sum
+    let evicted: u32 = 0
     for (let i = start; i < end; i++) {
-      const isNew = insert(set, load<u64>(keys + (<usize>i << 3)), now)
+      const willEvict = load<u32>(set + PHYS_COUNT) == capacity
+      const oldestHome = willEvict && evicted < known ? <i32>load<u32>(groupHomes + (<usize>evicted << 2)) : -1
+      const isNew = insert(set, load<u64>(keys + (<usize>i << 3)), load<u64>(groupHashes + (<usize>(i - start) << 3)), now, oldestHome)
       store<u8>(flags + i, <u8>isNew)
       added += <u32>isNew
+      evicted += <u32>(isNew && willEvict)
     }
   }
   return added

@@ -483,52 +483,58 @@ function siftDown(base: usize, target: usize, w: u32, start: u32, end: u32): voi
     let child = root * 2 + 1
     if (child >= end) return
     let childAt = base + <usize>child * CANDIDATE_BYTES
-    if (child + 1 < end && nearer(childAt, childAt + CANDIDATE_BYTES, target, w)) {
+    if (child + 1 < end && nearer(childAt + CANDIDATE_BYTES, childAt, target, w)) {
       child++
       childAt += CANDIDATE_BYTES
     }
     const rootAt = base + <usize>root * CANDIDATE_BYTES
-    if (!nearer(rootAt, childAt, target, w)) return
+    if (!nearer(childAt, rootAt, target, w)) return
     swapCandidates(rootAt, childAt)
     root = child
   }
 }
 
-/** Sorts the n candidates at base, nearest first. */
+/** Sorts the n candidates at base, nearest first (a band short enough for insertion sort). */
 function sortBand(base: usize, n: u32, target: usize, w: u32): void {
-  if (n <= INSERTION_SORT_MAX) {
-    for (let i: u32 = 1; i < n; i++) {
-      const at = base + <usize>i * CANDIDATE_BYTES
-      const key = load<u64>(at)
-      const rest = load<u64>(at, 8)
-      let j = at
-      while (j > base) {
-        const prev = j - CANDIDATE_BYTES
-        const prevKey = load<u64>(prev)
-        if (prevKey < key || (prevKey == key && !nearerAfterFirstWord(<usize><u32>rest, <usize>load<u32>(prev, 8), target, w))) break
-        store<u64>(j, prevKey)
-        store<u64>(j, load<u64>(prev, 8), 8)
-        j = prev
-      }
-      store<u64>(j, key)
-      store<u64>(j, rest, 8)
+  for (let i: u32 = 1; i < n; i++) {
+    const at = base + <usize>i * CANDIDATE_BYTES
+    const key = load<u64>(at)
+    const rest = load<u64>(at, 8)
+    let j = at
+    while (j > base) {
+      const prev = j - CANDIDATE_BYTES
+      const prevKey = load<u64>(prev)
+      if (prevKey < key || (prevKey == key && !nearerAfterFirstWord(<usize><u32>rest, <usize>load<u32>(prev, 8), target, w))) break
+      store<u64>(j, prevKey)
+      store<u64>(j, load<u64>(prev, 8), 8)
+      j = prev
     }
-    return
-  }
-  // Heapsort with a max-heap: the farthest candidates move to the end.
-  for (let start = <i32>(n / 2) - 1; start >= 0; start--) siftDown(base, target, w, <u32>start, n)
-  for (let end = n - 1; end > 0; end--) {
-    swapCandidates(base, base + <usize>end * CANDIDATE_BYTES)
-    siftDown(base, target, w, 0, end)
+    store<u64>(j, key)
+    store<u64>(j, rest, 8)
   }
 }
 
-/** Sorts the band of `count` candidates and writes the nearest `room` peers to out; returns how many. */
+/**
+ * Writes the nearest `room` peers of the band of `count` candidates to out, nearest first;
+ * returns how many. Long bands go through a min-heap from which only `room` are taken, so
+ * asking for one more than the target's bucket holds does not sort every deeper bucket.
+ */
 function emitBand(base: usize, count: u32, target: usize, w: u32, out: usize, room: u32): u32 {
   if (count == 0 || room == 0) return 0
-  sortBand(base, count, target, w)
   const n = min(count, room)
-  for (let i: u32 = 0; i < n; i++) store<u32>(out + (<usize>i << 2), load<u32>(base + <usize>i * CANDIDATE_BYTES, 12))
+  if (count <= INSERTION_SORT_MAX) {
+    sortBand(base, count, target, w)
+    for (let i: u32 = 0; i < n; i++) store<u32>(out + (<usize>i << 2), load<u32>(base + <usize>i * CANDIDATE_BYTES, 12))
+    return n
+  }
+  for (let start = <i32>(count / 2) - 1; start >= 0; start--) siftDown(base, target, w, <u32>start, count)
+  let end = count
+  for (let i: u32 = 0; i < n; i++) {
+    store<u32>(out + (<usize>i << 2), load<u32>(base, 12))
+    end--
+    swapCandidates(base, base + <usize>end * CANDIDATE_BYTES)
+    siftDown(base, target, w, 0, end)
+  }
   return n
 }
 

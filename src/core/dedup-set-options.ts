@@ -20,9 +20,9 @@ export function resolveDedupSetOptions(options: DedupSetOptions): Required<Dedup
   }
 }
 
-/** Index entries for a capacity: the index is kept at most 3/4 full. */
+/** Index entries for a capacity: the index is kept at most 7/10 full (assembly/dedup.ts). */
 export function dedupIndexSize(capacity: number): number {
-  return capacity + Math.floor((capacity + 2) / 3)
+  return capacity + Math.floor((capacity * 3 + 6) / 7)
 }
 
 /** Values the overflow FIFO can hold: live keys span less than ttlMs, so this is enough. */

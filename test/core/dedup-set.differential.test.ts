@@ -47,19 +47,117 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'clear' as const }) },
 )
 
+// Keys that all land on one index slot of a backend, so displacements run past the 255 an
+// entry can hold. White-box: these invert each backend's hash (assembly/dedup.ts mixes a key
+// with the murmur3 64-bit finalizer and takes the home from the high word; the twin hashes
+// the two halves with the 32-bit one and takes the home from that hash).
+const MASK64 = 2n ** 64n - 1n
+const inverse64 = (a: bigint) => {
+  let x = a
+  for (let i = 0; i < 6; i++) x = (x * (2n - a * x)) & MASK64
+  return x
+}
+const inverse32 = (a: number) => Number(inverse64(BigInt(a)) & 0xffff_ffffn)
+
+/** The key whose murmur3 64-bit finalizer is `h`; a high word of 0 puts it in slot 0. */
+function unmix64(h: bigint): bigint {
+  let k = h
+  k ^= k >> 33n
+  k = (k * inverse64(0xc4ceb9fe1a85ec53n)) & MASK64
+  k ^= k >> 33n
+  k = (k * inverse64(0xff51afd7ed558ccdn)) & MASK64
+  return k ^ (k >> 33n)
+}
+
+const fmix32 = (value: number) => {
+  let h = value
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  return (h ^ (h >>> 16)) >>> 0
+}
+
+function unfmix32(value: number): number {
+  let h = value
+  h ^= h >>> 16
+  h = Math.imul(h, inverse32(0xc2b2ae35))
+  h ^= (h >>> 13) ^ (h >>> 26)
+  h = Math.imul(h, inverse32(0x85ebca6b))
+  return (h ^ (h >>> 16)) >>> 0
+}
+
+/** A key the twin hashes to `h` (its home is h * indexSize / 2**32), for any high word. */
+function twinKeyWithHash(h: number, hi: number): bigint {
+  const lo = (unfmix32(h) ^ fmix32((hi ^ 0x9e3779b9) >>> 0)) >>> 0
+  return (BigInt(hi) << 32n) | BigInt(lo)
+}
+
+// Per backend: 500 keys in slot 0 and 300 in the last slot (whose runs wrap into slot 0).
+const wasmCollidingKeys: bigint[] = []
+const twinCollidingKeys: bigint[] = []
+for (let i = 0; i < 500; i++) {
+  wasmCollidingKeys.push(unmix64(BigInt(i * 7_919 + 1)))
+  twinCollidingKeys.push(twinKeyWithHash(i, 0x1000 + i))
+}
+for (let i = 0; i < 300; i++) {
+  wasmCollidingKeys.push(unmix64((0xffff_ffffn << 32n) | BigInt(i * 104_729 + 5)))
+  twinCollidingKeys.push(twinKeyWithHash(0xffff_ffff - i, 0x9000 + i))
+}
+
+function collidingOps(keys: bigint[]): fc.Arbitrary<Op> {
+  const colliding = fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...keys) }, { weight: 1, arbitrary: key })
+  return fc.oneof(
+    { weight: 6, arbitrary: fc.record({ kind: fc.constant('add' as const), key: colliding, dt: fc.constant(0) }) },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('has' as const), key: colliding, dt: fc.constant(0) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('batch' as const), keys: fc.array(colliding, { maxLength: 40 }), dt: fc.integer({ min: 0, max: 3 }) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('expire' as const), dt: fc.integer({ min: 0, max: 3 }) }) },
+  )
+}
+
+// FC_NUM_RUNS sets the number of runs of every property here.
+const runs = (numRuns: number) => Number(process.env.FC_NUM_RUNS) || numRuns
+
+interface Sequences {
+  readonly capacity: fc.Arbitrary<number>
+  readonly ttlMs?: fc.Arbitrary<number>
+  readonly ops?: fc.Arbitrary<Op>
+  readonly minOps?: number
+  readonly maxOps: number
+  readonly numRuns: number
+}
+
 describe('DedupSet: wasm, twin and reference model agree', () => {
-  it('on random operation sequences', () => runSequences(40, 150, 1_000))
-  it('on long sequences that wrap larger rings many times', () => runSequences(300, 3_000, 25))
+  it('(test helper) the colliding keys below hash to the slots they are built for', () => {
+    let h = unmix64(0x0000_0000_1234_5678n)
+    h ^= h >> 33n
+    h = (h * 0xff51afd7ed558ccdn) & MASK64
+    h ^= h >> 33n
+    h = (h * 0xc4ceb9fe1a85ec53n) & MASK64
+    expect(h ^ (h >> 33n)).toBe(0x0000_0000_1234_5678n)
+    const twinKey = twinKeyWithHash(77, 0xabcd)
+    expect(fmix32(Number(twinKey & 0xffff_ffffn) ^ fmix32(0xabcd ^ 0x9e3779b9))).toBe(77)
+  })
+  it('on random operation sequences', () => runSequences({ capacity: fc.integer({ min: 1, max: 40 }), maxOps: 150, numRuns: runs(1_000) }))
+  it('on long sequences that wrap larger rings many times', () =>
+    runSequences({ capacity: fc.integer({ min: 1, max: 300 }), minOps: 500, maxOps: 3_000, numRuns: runs(25) }))
+  for (const [backend, keys] of [['wasm', wasmCollidingKeys], ['twin', twinCollidingKeys]] as const) {
+    it(`when hundreds of keys share a home slot of the ${backend} index, displacements past 255 included`, () =>
+      runSequences({
+        capacity: fc.integer({ min: 450, max: 700 }), ttlMs: fc.integer({ min: 200, max: 2_000 }),
+        ops: collidingOps(keys), minOps: 800, maxOps: 2_500, numRuns: runs(10),
+      }))
+  }
 })
 
-async function runSequences(maxCapacity: number, maxOps: number, numRuns: number) {
+async function runSequences({ capacity: capacities, ttlMs: ttls, ops: operation = op, minOps = 0, maxOps, numRuns }: Sequences) {
   const wasm = await loadCore({ backend: 'wasm' })
   const twin = await loadCore({ backend: 'js' })
   fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: maxCapacity }),
-        fc.oneof(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 100_000, max: 400_000 })),
-        fc.array(op, { maxLength: maxOps }),
+        capacities,
+        ttls ?? fc.oneof(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 100_000, max: 400_000 })),
+        fc.array(operation, { minLength: minOps, maxLength: maxOps, size: 'max' }),
         (capacity, ttlMs, ops) => {
           const a = wasm.createDedupSet({ capacity, ttlMs })
           const b = twin.createDedupSet({ capacity, ttlMs })

@@ -1,7 +1,8 @@
-// DedupSet in pure TypeScript: the twin of assembly/dedup.ts (same ring, cursors, index and
-// overflow FIFO; see that file for the design). Keys are held as two u32 halves so the hot
-// path never allocates a bigint; the hash differs from the wasm one, which changes where
-// keys sit in the index but never what the set answers.
+// DedupSet in pure TypeScript: the twin of assembly/dedup.ts (same ring, cursors, Robin Hood
+// index and overflow FIFO; see that file for the design). Keys are held as two u32 halves so
+// the hot path never allocates a bigint; the hash differs from the wasm one, which changes
+// where keys sit in the index but never what the set answers. The wasm side's four-slots-at-
+// a-time loops are a branch-prediction tuning and are left out here.
 
 import type { DedupSet, DedupSetOptions } from '../contracts.js'
 import {
@@ -50,6 +51,8 @@ export class TwinDedupSet implements DedupSet {
   // Hash of the key being looked up, set by hashKey().
   private home = 0
   private fingerprint = 0
+  // The slot whose entry unindexOldest() removed.
+  private removedSlot = 0
 
   constructor(options: DedupSetOptions) {
     const { capacity, ttlMs } = resolveDedupSetOptions(options)
@@ -136,11 +139,26 @@ export class TwinDedupSet implements DedupSet {
   private hashKey(lo: number, hi: number): void {
     const h = fmix32(lo ^ fmix32(hi ^ 0x9e3779b9))
     const h2 = fmix32(h ^ hi)
-    // Multiply-high of h by indexSize in exact integer steps (the product exceeds 2**53).
-    const size = this.indexSize
-    this.home = Math.floor(((h >>> 16) * size + Math.floor(((h & 0xffff) * size) / 65536)) / 65536)
+    this.home = this.homeOfHash(h)
     const shift = this.posBits + DISP_BITS
     this.fingerprint = shift >= 32 ? 0 : ((h2 >>> shift) << shift) >>> 0
+  }
+
+  /** Multiply-high of h by indexSize in exact integer steps (the product exceeds 2**53). */
+  private homeOfHash(h: number): number {
+    const size = this.indexSize
+    return Math.floor(((h >>> 16) * size + Math.floor(((h & 0xffff) * size) / 65536)) / 65536)
+  }
+
+  /** The home slot of the key at ring `position`, leaving the hashKey() fields alone. */
+  private homeOfPosition(position: number): number {
+    const hi = this.keysHi[position]
+    return this.homeOfHash(fmix32(this.keysLo[position] ^ fmix32(hi ^ 0x9e3779b9)))
+  }
+
+  /** The exact displacement of `entry` at `slot`, from its key: for saturated entries only. */
+  private trueDisplacement(entry: number, slot: number): number {
+    return this.distance(this.homeOfPosition(((entry & this.posMask) >>> 0) - 1), slot)
   }
 
   private fingerprintBits(entry: number): number {
@@ -148,8 +166,12 @@ export class TwinDedupSet implements DedupSet {
     return shift >= 32 ? 0 : ((entry >>> shift) << shift) >>> 0
   }
 
+  private distance(from: number, to: number): number {
+    return to >= from ? to - from : to + this.indexSize - from
+  }
+
   private displacement(from: number, to: number): number {
-    const d = to >= from ? to - from : to + this.indexSize - from
+    const d = this.distance(from, to)
     return d < DISP_MAX ? d : DISP_MAX
   }
 
@@ -171,12 +193,10 @@ export class TwinDedupSet implements DedupSet {
     this.headTime += delta
   }
 
-  private homeOfPosition(position: number): number {
-    this.hashKey(this.keysLo[position], this.keysHi[position])
-    return this.home
-  }
-
-  /** Returns the index slot left empty. */
+  /**
+   * Removes the index entry of the oldest indexed position (which must be dead). Returns the
+   * slot left empty; the slot the entry held is left in removedSlot.
+   */
   private unindexOldest(): number {
     const position = this.phys
     const index = this.index
@@ -185,21 +205,23 @@ export class TwinDedupSet implements DedupSet {
     const wanted = position + 1
     let slot = this.homeOfPosition(position)
     while (((index[slot] & posMask) >>> 0) !== wanted) slot = slot + 1 === size ? 0 : slot + 1
+    this.removedSlot = slot
+    // Backward-shift deletion: pull the rest of the run back one slot, up to an empty slot or
+    // an entry at its home (an empty entry has displacement 0 too).
     const posBits = this.posBits
-    const dispMask = (DISP_MAX << posBits) >>> 0
+    const dispOne = 1 << posBits
     let hole = slot
-    let next = slot
     for (;;) {
-      next = next + 1 === size ? 0 : next + 1
+      const next = hole + 1 === size ? 0 : hole + 1
       const entry = index[next]
-      if (entry === 0) break
-      const disp = (entry & dispMask) >>> posBits
-      const home = disp < DISP_MAX
-        ? (next >= disp ? next - disp : next + size - disp)
-        : this.homeOfPosition(((entry & posMask) >>> 0) - 1)
-      const stays = hole <= next ? hole < home && home <= next : hole < home || home <= next
-      if (stays) continue
-      index[hole] = ((entry & ~dispMask) | (this.displacement(home, hole) << posBits)) >>> 0
+      const disp = (entry >>> posBits) & DISP_MAX
+      if (disp === 0) break
+      if (disp < DISP_MAX) {
+        index[hole] = (entry - dispOne) | 0
+      } else {
+        const exact = Math.min(this.trueDisplacement(entry, next) - 1, DISP_MAX)
+        index[hole] = (entry & ~(DISP_MAX << posBits)) | (exact << posBits)
+      }
       hole = next
     }
     index[hole] = 0
@@ -240,41 +262,63 @@ export class TwinDedupSet implements DedupSet {
     return age <= this.liveCount
   }
 
-  /** Uses the hash from hashKey(); returns the slot, or -(first empty slot + 1). */
+  /** Uses the hash from hashKey(); returns the slot, or -(slot where it would go + 1). */
   private find(lo: number, hi: number): number {
     const index = this.index
     const size = this.indexSize
     const posBits = this.posBits
     const posMask = this.posMask
     const fingerprint = this.fingerprint
-    const dispMask = (DISP_MAX << posBits) >>> 0
     let slot = this.home
-    let disp = 0
-    for (;;) {
+    for (let disp = 0; ; disp++) {
       const entry = index[slot]
       if (entry === 0) return -(slot + 1)
-      if ((entry & dispMask) >>> posBits === (disp < DISP_MAX ? disp : DISP_MAX) && this.fingerprintBits(entry) === fingerprint) {
+      const entryDisp = (entry >>> posBits) & DISP_MAX
+      // An entry less displaced than we are has its home after ours: the key is not further on.
+      if (entryDisp < disp && (entryDisp < DISP_MAX || this.trueDisplacement(entry, slot) < disp)) return -(slot + 1)
+      if (entryDisp === Math.min(disp, DISP_MAX) && this.fingerprintBits(entry) === fingerprint) {
         const position = ((entry & posMask) >>> 0) - 1
         if (this.keysLo[position] === lo && this.keysHi[position] === hi && this.isLive(position)) return slot
       }
       slot = slot + 1 === size ? 0 : slot + 1
-      disp++
+    }
+  }
+
+  /** Writes `entry` at `slot`, shifting the rest of the run one slot forward. */
+  private place(slot: number, entry: number): void {
+    const index = this.index
+    const size = this.indexSize
+    const posBits = this.posBits
+    const dispOne = 1 << posBits
+    let carried = entry
+    let at = slot
+    for (;;) {
+      const current = index[at]
+      index[at] = carried
+      if (current === 0) return
+      // One slot further from home; a saturated displacement stays saturated.
+      carried = ((current >>> posBits) & DISP_MAX) === DISP_MAX ? current : (current + dispOne) | 0
+      at = at + 1 === size ? 0 : at + 1
     }
   }
 
   private insert(lo: number, hi: number, now: number): boolean {
     this.hashKey(lo, hi)
+    const home = this.home
     const fingerprint = this.fingerprint
     const found = this.find(lo, hi)
     if (found >= 0) return false
     if (this.liveCount === this.capacity) this.dropOldestLive()
-    let emptySlot = -found - 1
+    let slot = -found - 1
     if (this.physCount === this.capacity) {
+      // The oldest (dead by now) gives up its place; its deletion shifts back the entries after
+      // its slot, up to and including the slot after the one it leaves empty, and the key's
+      // slot with them unless it was the key's home (see assembly/dedup.ts).
       const hole = this.unindexOldest()
-      this.hashKey(lo, hi)
-      const home = this.home
-      const onChain = home <= emptySlot ? home <= hole && hole < emptySlot : hole >= home || hole < emptySlot
-      if (onChain) emptySlot = hole
+      const at = this.distance(this.removedSlot, slot)
+      if (at !== 0 && at <= this.distance(this.removedSlot, hole) + 1 && slot !== home) {
+        slot = slot === 0 ? this.indexSize - 1 : slot - 1
+      }
     }
     const position = this.tail
     this.keysLo[position] = lo
@@ -296,9 +340,7 @@ export class TwinDedupSet implements DedupSet {
     }
     this.deltas[position] = delta
     this.lastInsert = now
-    const home = this.home
-    const entry = (fingerprint | (this.displacement(home, emptySlot) << this.posBits) | (position + 1)) >>> 0
-    this.index[emptySlot] = entry
+    this.place(slot, fingerprint | (this.displacement(home, slot) << this.posBits) | (position + 1))
     this.tail = this.next(position)
     this.physCount++
     this.liveCount++
