@@ -54,3 +54,35 @@ export class HandshakeError extends WasmeshError {
     super(code, message, options)
   }
 }
+
+export type PeerErrorCode =
+  /** A connection manager option is out of range or of the wrong type. */
+  | 'PEER_INVALID_OPTION'
+  /** An argument to connect() (an address, a peer id, a signal) is malformed. */
+  | 'PEER_INVALID_ARGUMENT'
+  /** The manager is not running: connect() before start(), start() twice, anything after stop(). */
+  | 'PEER_INVALID_STATE'
+  /** Every dial attempt failed (nothing listens, timeouts, connections lost mid-handshake); `cause` is the last failure. */
+  | 'PEER_UNREACHABLE'
+  /** This node already holds maxPeers sessions, or the remote said so in its goodbye. */
+  | 'PEER_TOO_MANY_PEERS'
+  /** The peer is banned here for misbehaving, or the remote refused us for that reason. */
+  | 'PEER_BANNED'
+  /** The dialled address or peer id is this node's own. */
+  | 'PEER_SELF'
+  /** The remote closed the connection during the handshake with a goodbye (its reason is in the message). */
+  | 'PEER_REFUSED'
+  /** The connect was cancelled through its AbortSignal (the error's name is 'AbortError'). */
+  | 'PEER_ABORTED'
+  /** The manager stopped while the connect was pending. */
+  | 'PEER_STOPPED'
+
+/** Thrown (or rejected) by the connection manager; `code` says which failure. */
+export class PeerError extends WasmeshError {
+  declare readonly code: PeerErrorCode
+
+  constructor(code: PeerErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+    if (code === 'PEER_ABORTED') this.name = 'AbortError'
+  }
+}

@@ -153,15 +153,17 @@ export const BODY_CODECS: { readonly [T in WireMessageType]: BodyCodec<MessageOf
   publish: {
     measure(m) {
       checkFixed('origin', m.origin, ID_BYTES)
+      checkFixed('originKey', m.originKey, PUBLIC_KEY_BYTES)
       checkU64('seq', m.seq)
       checkUint('ttl', m.ttl, 0xff)
       checkFixed('signature', m.signature, SIGNATURE_BYTES)
-      return measureText('topic', m.topic, MAX_TOPIC_BYTES) + ID_BYTES + 8 + 1 + measureIdList('path', m.path, MAX_PATH_ENTRIES) +
+      return measureText('topic', m.topic, MAX_TOPIC_BYTES) + ID_BYTES + PUBLIC_KEY_BYTES + 8 + 1 + measureIdList('path', m.path, MAX_PATH_ENTRIES) +
         measurePayload('data', m.data, MAX_DATA_BYTES) + SIGNATURE_BYTES
     },
     write(w, m) {
       writeText(w, m.topic)
       w.bytesRaw(m.origin)
+      w.bytesRaw(m.originKey)
       w.u64(m.seq)
       w.u8(m.ttl)
       writeIdList(w, m.path)
@@ -172,6 +174,7 @@ export const BODY_CODECS: { readonly [T in WireMessageType]: BodyCodec<MessageOf
       type: 'publish',
       topic: readText(r, MAX_TOPIC_BYTES, 'topic'),
       origin: r.bytesCopy(ID_BYTES, 'origin'),
+      originKey: r.bytesCopy(PUBLIC_KEY_BYTES, 'originKey'),
       seq: r.u64('seq'),
       ttl: r.u8('ttl'),
       path: readIdList(r, MAX_PATH_ENTRIES, 'path'),
@@ -186,14 +189,16 @@ export const BODY_CODECS: { readonly [T in WireMessageType]: BodyCodec<MessageOf
       checkU64('messageId', m.messageId)
       checkFixed('origin', m.origin, ID_BYTES)
       checkFixed('target', m.target, ID_BYTES)
+      checkFixed('originKey', m.originKey, PUBLIC_KEY_BYTES)
       checkUint('ttl', m.ttl, 0xff)
       checkFixed('signature', m.signature, SIGNATURE_BYTES)
-      return 8 + 2 * ID_BYTES + 1 + measurePayload('data', m.data, MAX_DATA_BYTES) + SIGNATURE_BYTES
+      return 8 + 2 * ID_BYTES + PUBLIC_KEY_BYTES + 1 + measurePayload('data', m.data, MAX_DATA_BYTES) + SIGNATURE_BYTES
     },
     write(w, m) {
       w.u64(m.messageId)
       w.bytesRaw(m.origin)
       w.bytesRaw(m.target)
+      w.bytesRaw(m.originKey)
       w.u8(m.ttl)
       writePayload(w, m.data)
       w.bytesRaw(m.signature)
@@ -203,6 +208,7 @@ export const BODY_CODECS: { readonly [T in WireMessageType]: BodyCodec<MessageOf
       messageId: r.u64('messageId'),
       origin: r.bytesCopy(ID_BYTES, 'origin'),
       target: r.bytesCopy(ID_BYTES, 'target'),
+      originKey: r.bytesCopy(PUBLIC_KEY_BYTES, 'originKey'),
       ttl: r.u8('ttl'),
       data: readPayload(r, MAX_DATA_BYTES, 'data'),
       signature: r.bytesCopy(SIGNATURE_BYTES, 'signature'),

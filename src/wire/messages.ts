@@ -60,11 +60,15 @@ export interface UnsubscribeMessage {
   readonly topics: readonly string[]
 }
 
-/** A flooded pub/sub message, signed by its origin over (topic, origin, seq, data). */
+/**
+ * A flooded pub/sub message, signed by its origin over (topic, origin, seq, data). It carries
+ * the origin's public key (origin = SHA-256 of it), so a relay many hops away can verify it.
+ */
 export interface PublishMessage {
   readonly type: 'publish'
   readonly topic: string
   readonly origin: Uint8Array
+  readonly originKey: Uint8Array
   readonly seq: bigint
   readonly ttl: number
   /** Ids of the last relays it passed through (at most 8), for loop detection. */
@@ -79,6 +83,8 @@ export interface DirectMessage {
   readonly messageId: bigint
   readonly origin: Uint8Array
   readonly target: Uint8Array
+  /** The origin's public key (origin = SHA-256 of it), so the target can verify the signature. */
+  readonly originKey: Uint8Array
   readonly ttl: number
   readonly data: Uint8Array
   readonly signature: Uint8Array

@@ -107,6 +107,7 @@ describe('amplification: tiny entries packed into a large frame', () => {
       type: 'publish',
       topic: 'chat',
       origin: id,
+      originKey: id,
       seq: 1n,
       ttl: 8,
       path: [id, id, id, id],

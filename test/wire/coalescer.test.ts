@@ -46,7 +46,7 @@ function setup(options: { maxFrameBytes?: number; flushDelayMs?: number } = {}) 
 
 const ping = (requestId: number): WireMessage => ({ type: 'ping', requestId })
 const publish = (dataBytes: number): WireMessage => ({
-  type: 'publish', topic: 't', origin: new Uint8Array(32), seq: 1n, ttl: 1, path: [], data: new Uint8Array(dataBytes), signature: new Uint8Array(64),
+  type: 'publish', topic: 't', origin: new Uint8Array(32), originKey: new Uint8Array(32), seq: 1n, ttl: 1, path: [], data: new Uint8Array(dataBytes), signature: new Uint8Array(64),
 })
 
 describe('FrameCoalescer', () => {
@@ -71,7 +71,7 @@ describe('FrameCoalescer', () => {
 
   it('flushes on size: a message that would overflow the frame sends the queue first', () => {
     const { timers, coalescer, decoded } = setup({ maxFrameBytes: 1_024 })
-    const message = publish(200) // 5 + 311 bytes encoded
+    const message = publish(168) // 5 + 311 bytes encoded
     for (let i = 0; i < 4; i++) coalescer.push(message)
     expect(decoded()).toEqual([[message, message, message]])
     expect(coalescer.pendingMessages).toBe(1)

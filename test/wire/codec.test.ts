@@ -62,6 +62,7 @@ describe('encodeMessage / decodeMessage', () => {
       type: 'publish',
       topic: '\u{1F600}'.repeat(64),
       origin: id(1),
+      originKey: id(2),
       seq: 2n ** 64n - 1n,
       ttl: 255,
       path: Array.from({ length: 8 }, (_, i) => id(i)),
@@ -69,7 +70,7 @@ describe('encodeMessage / decodeMessage', () => {
       signature: sig,
     }
     const encoded = encodeMessage(message)
-    expect(encoded.length).toBe(MAX_DATA_BYTES + 629)
+    expect(encoded.length).toBe(MAX_DATA_BYTES + 661)
     const decoded = decodeMessage(encoded)
     if (decoded.type !== 'publish') throw new Error('expected a publish message')
     // Compared apart: vitest's deep equality walks a megabyte element by element.
@@ -104,9 +105,9 @@ describe('the byte layout (golden vectors)', () => {
     expect(hex(encodeMessage({ type: 'subscribe', topics: ['a', 'é'] }))).toBe('10' + '00000009' + '0002' + '0001' + '61' + '0002' + 'c3a9')
   })
 
-  it('publish: topic, origin, seq u64, ttl, path, data u32-prefixed, signature', () => {
-    const encoded = encodeMessage({ type: 'publish', topic: 'x', origin: id(0xaa), seq: 258n, ttl: 5, path: [id(0xbb)], data: Uint8Array.of(1, 2), signature: sig })
-    const body = '0001' + '78' + 'aa'.repeat(32) + '0000000000000102' + '05' + '01' + 'bb'.repeat(32) + '00000002' + '0102' + '09'.repeat(64)
+  it('publish: topic, origin, originKey, seq u64, ttl, path, data u32-prefixed, signature', () => {
+    const encoded = encodeMessage({ type: 'publish', topic: 'x', origin: id(0xaa), originKey: id(0xcc), seq: 258n, ttl: 5, path: [id(0xbb)], data: Uint8Array.of(1, 2), signature: sig })
+    const body = '0001' + '78' + 'aa'.repeat(32) + 'cc'.repeat(32) + '0000000000000102' + '05' + '01' + 'bb'.repeat(32) + '00000002' + '0102' + '09'.repeat(64)
     expect(hex(encoded)).toBe('12' + (body.length / 2).toString(16).padStart(8, '0') + body)
   })
 
@@ -123,7 +124,7 @@ describe('the byte layout (golden vectors)', () => {
 })
 
 describe('encoding refuses what would not decode', () => {
-  const publish = { type: 'publish', topic: 't', origin: id(1), seq: 1n, ttl: 1, path: [], data: new Uint8Array(0), signature: sig } as const
+  const publish = { type: 'publish', topic: 't', origin: id(1), originKey: id(2), seq: 1n, ttl: 1, path: [], data: new Uint8Array(0), signature: sig } as const
   const hello = { type: 'hello', protocolVersion: 1, minVersion: 1, capabilities: [], publicKey: id(1), nonce: id(2), listenAddresses: [] } as const
   const record = { kind: 'mutable', key: id(1), value: new Uint8Array(0), ttlMs: 1, publicKey: id(2), seq: 1n, signature: sig } as const
   const cases: [string, unknown, string][] = [
@@ -219,7 +220,7 @@ describe('decoding refuses malformed bodies with a precise code', () => {
   })
 
   it('a lowered maxMessageBytes is enforced', () => {
-    const publish = encodeMessage({ type: 'publish', topic: 't', origin: id(1), seq: 1n, ttl: 1, path: [], data: new Uint8Array(500), signature: sig })
+    const publish = encodeMessage({ type: 'publish', topic: 't', origin: id(1), originKey: id(2), seq: 1n, ttl: 1, path: [], data: new Uint8Array(500), signature: sig })
     expect(codeOf(() => decodeMessage(publish, { limits: { maxMessageBytes: 512 } }))).toBe('WIRE_TOO_LARGE')
     expect(decodeMessage(publish, { limits: { maxMessageBytes: publish.length } }).type).toBe('publish')
   })

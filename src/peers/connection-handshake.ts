@@ -1,0 +1,177 @@
+// Runs the handshake (handshake.ts) over a transport connection: hello and auth travel as
+// wire frames of their own. A goodbye from the remote is its refusal; frames of the session
+// that arrive before our side has verified the remote auth are kept for the session.
+
+import type { Connection } from '../transport/transport.js'
+import { WireError } from '../wire/errors.js'
+import { decodeFrame, encodeFrame } from '../wire/frame.js'
+import { GoodbyeReason, type DecodedMessage } from '../wire/messages.js'
+import { HandshakeError, PeerError } from './errors.js'
+import { Handshake, type HandshakeMessage, type HandshakeResult } from './handshake.js'
+import { peerIdOf } from './identity.js'
+import type { ResolvedOptions } from './options.js'
+
+/** Session frames buffered while the handshake finishes; more is a protocol violation. */
+const MAX_EARLY_FRAMES = 64
+
+/** Why a peer is turned away once its hello names it, and the goodbye reason it is told. */
+export interface Refusal {
+  readonly goodbye: number
+  readonly error: Error
+}
+
+export interface HandshakeRun {
+  readonly result: HandshakeResult
+  /** Frames of the session that arrived before the handshake completed on this side. */
+  readonly earlyFrames: Uint8Array[]
+}
+
+export interface HandshakeOverOptions {
+  readonly expectedPeerId?: Uint8Array
+  readonly signal?: AbortSignal
+  /** Called with the peer id a hello names, before anything is signed for it. */
+  readonly screen: (peerId: Uint8Array) => Refusal | undefined
+}
+
+/** Sends a goodbye as a frame of its own and closes; for connections without a session. */
+export function refuseConnection(connection: Connection, goodbye: number, reason: string): void {
+  if (!connection.isOpen) return
+  try {
+    connection.send(encodeFrame([{ type: 'goodbye', reason: goodbye }]))
+  } finally {
+    connection.close(reason)
+  }
+}
+
+/**
+ * The remote closed our connection as a duplicate (a goodbye NORMAL after its hello): it
+ * keeps another connection with us, whose session will serve the connect.
+ */
+export class DuplicateConnection extends PeerError {
+  constructor(readonly remotePeerId: Uint8Array) {
+    super('PEER_REFUSED', 'the remote closed this connection as a duplicate of another one between us')
+  }
+}
+
+/** What the remote's goodbye during the handshake means for whoever awaits the connect. */
+function remoteRefusal(reason: number): PeerError {
+  if (reason === GoodbyeReason.TOO_MANY_PEERS) return new PeerError('PEER_TOO_MANY_PEERS', 'the remote refused the connection: it has as many peers as it takes')
+  const name = Object.entries(GoodbyeReason).find(([, code]) => code === reason)?.[0] ?? `reason ${reason}`
+  return new PeerError('PEER_REFUSED', `the remote refused the connection during the handshake (${name})`)
+}
+
+function goodbyeFor(error: unknown): number {
+  if (!(error instanceof HandshakeError)) return GoodbyeReason.PROTOCOL_ERROR
+  switch (error.code) {
+    case 'HANDSHAKE_VERSION':
+      return GoodbyeReason.INCOMPATIBLE_VERSION
+    case 'HANDSHAKE_BAD_KEY':
+    case 'HANDSHAKE_ID_MISMATCH':
+    case 'HANDSHAKE_BAD_SIGNATURE':
+    case 'HANDSHAKE_SELF':
+      return GoodbyeReason.AUTH_FAILED
+    case 'HANDSHAKE_ABORTED':
+      return GoodbyeReason.SHUTDOWN
+    default:
+      return GoodbyeReason.PROTOCOL_ERROR
+  }
+}
+
+function toHandshakeMessage(message: DecodedMessage): HandshakeMessage | undefined {
+  if (message.type === 'hello') {
+    return { ...message, capabilities: [...message.capabilities], listenAddresses: [...message.listenAddresses] }
+  }
+  if (message.type === 'auth') return { type: 'auth', signature: message.signature }
+  return undefined
+}
+
+/**
+ * Authenticates the peer at the other end of `connection`. Resolves with the handshake's
+ * result, or rejects with a HandshakeError (or the PeerError the remote's goodbye means,
+ * or the screen's refusal); on rejection the connection is closed, with a goodbye when it
+ * was our refusal.
+ */
+export async function handshakeOver(connection: Connection, options: ResolvedOptions, run: HandshakeOverOptions): Promise<HandshakeRun> {
+  const handshake = new Handshake({
+    identity: options.identity,
+    protocolVersion: options.protocolVersion,
+    minVersion: options.minVersion,
+    capabilities: options.capabilities,
+    listenAddresses: [options.transport.localAddress],
+    expectedPeerId: run.expectedPeerId,
+    clock: options.clock,
+    random: options.random,
+    timeoutMs: options.handshakeTimeoutMs,
+    signal: run.signal,
+  })
+  const earlyFrames: Uint8Array[] = []
+  let refusal: Error | undefined
+  let remotePeerId: Uint8Array | undefined
+
+  const refuse = (goodbye: number, error: Error) => {
+    if (refusal !== undefined) return
+    refusal = error
+    handshake.abort(error)
+    refuseConnection(connection, goodbye, error.message)
+  }
+  const sendReply = (reply: HandshakeMessage | null) => {
+    if (reply === null || !connection.isOpen) return
+    try {
+      connection.send(encodeFrame([reply]))
+    } catch (error) {
+      handshake.abort(error)
+    }
+  }
+
+  connection.send(encodeFrame([handshake.start()]))
+  connection.onMessage((frame) => {
+    if (refusal !== undefined || handshake.state === 'failed') return
+    let messages: DecodedMessage[]
+    try {
+      messages = decodeFrame(frame, { unknownTypes: 'return' })
+    } catch (error) {
+      if (!(error instanceof WireError)) throw error
+      refuse(GoodbyeReason.PROTOCOL_ERROR, new HandshakeError('HANDSHAKE_BAD_MESSAGE', `an undecodable frame arrived during the handshake: ${error.message}`, { cause: error }))
+      return
+    }
+    const first = messages[0].type
+    if (first !== 'hello' && first !== 'auth' && first !== 'goodbye') {
+      if (earlyFrames.length < MAX_EARLY_FRAMES) earlyFrames.push(frame)
+      else refuse(GoodbyeReason.PROTOCOL_ERROR, new HandshakeError('HANDSHAKE_UNEXPECTED_MESSAGE', `more than ${MAX_EARLY_FRAMES} session frames arrived before the handshake completed`))
+      return
+    }
+    for (const message of messages) {
+      if (message.type === 'goodbye') {
+        refusal = message.reason === GoodbyeReason.NORMAL && remotePeerId !== undefined ? new DuplicateConnection(remotePeerId) : remoteRefusal(message.reason)
+        handshake.abort(refusal)
+        connection.close('goodbye received during the handshake')
+        return
+      }
+      const step = toHandshakeMessage(message)
+      if (step === undefined) {
+        refuse(GoodbyeReason.PROTOCOL_ERROR, new HandshakeError('HANDSHAKE_UNEXPECTED_MESSAGE', `a ${message.type} message arrived inside a handshake frame`))
+        return
+      }
+      if (step.type === 'hello') {
+        remotePeerId = peerIdOf(step.publicKey)
+        const screened = run.screen(remotePeerId)
+        if (screened !== undefined) {
+          refuse(screened.goodbye, screened.error)
+          return
+        }
+      }
+      void handshake.receive(step).then(sendReply)
+    }
+  })
+  connection.onClose((info) => handshake.abort(new HandshakeError('HANDSHAKE_ABORTED', `the connection closed during the handshake (${info.initiator})`)))
+
+  try {
+    const result = await handshake.result
+    if (!connection.isOpen) throw new HandshakeError('HANDSHAKE_ABORTED', 'the connection closed as the handshake completed')
+    return { result, earlyFrames }
+  } catch (error) {
+    if (refusal !== undefined) throw refusal
+    refuseConnection(connection, goodbyeFor(error), error instanceof Error ? error.message : 'handshake failed')
+    throw error
+  }
+}

@@ -1,0 +1,477 @@
+// The connection manager: the PeerNetwork over a real transport. It accepts and dials
+// connections, authenticates each with the handshake, keeps at most maxPeers sessions (one
+// per peer id), retries failed dials with backoff, and bans peers whose score falls too low.
+
+import type { Core, PriorityQueue, RateLimiter } from '../core/contracts.js'
+import { loadCoreSync } from '../core/load-core.js'
+import { TransportError } from '../transport/errors.js'
+import type { Connection } from '../transport/transport.js'
+import type { Clock, TimerHandle } from '../util/clock.js'
+import type { RandomSource } from '../util/random.js'
+import { checkBytes, describeValue } from '../util/validate.js'
+import { GoodbyeReason } from '../wire/messages.js'
+import { backoffDelayMs } from './backoff.js'
+import { DuplicateConnection, handshakeOver, refuseConnection, type HandshakeRun, type Refusal } from './connection-handshake.js'
+import { HandshakeError, PeerError } from './errors.js'
+import { bytesEqual, PEER_ID_BYTES, type Identity } from './identity.js'
+import { MAX_BANS, resolveOptions, type ConnectionManagerOptions, type ResolvedOptions } from './options.js'
+import { ManagedSession, newTrafficCounters, toHex, type DropReason, type SessionHost, type TrafficCounters } from './peer-session.js'
+import type { Misbehaviour, PeerNetwork, PeerNetworkEvents, PeerSession } from './session.js'
+
+export interface ConnectOptions {
+  /** The peer id the address should lead to; another key is refused (HANDSHAKE_ID_MISMATCH). */
+  expectedPeerId?: Uint8Array
+  /** Aborting rejects the connect with PeerError('PEER_ABORTED'), name 'AbortError'. */
+  signal?: AbortSignal
+}
+
+export interface PeerStats {
+  readonly peerKey: string
+  readonly direction: 'inbound' | 'outbound'
+  readonly score: number
+  readonly queueDepth: number
+  readonly messagesIn: number
+  readonly messagesOut: number
+}
+
+export interface ConnectionManagerStats {
+  /** Open sessions. */
+  readonly peers: number
+  readonly inbound: number
+  readonly outbound: number
+  /** Handshakes under way, either direction. */
+  readonly handshaking: number
+  readonly messagesIn: number
+  readonly messagesOut: number
+  readonly bytesIn: number
+  readonly bytesOut: number
+  readonly framesIn: number
+  readonly framesOut: number
+  readonly dropped: Readonly<Record<DropReason, number>>
+  readonly penalties: Readonly<Record<Misbehaviour, number>>
+  readonly handshakeFailures: number
+  readonly dialAttempts: number
+  readonly bans: number
+  /** Outgoing messages queued, over all sessions. */
+  readonly queueDepth: number
+  readonly perPeer: readonly PeerStats[]
+}
+
+type State = 'new' | 'running' | 'stopped'
+type Handlers = { [E in keyof PeerNetworkEvents]: Set<PeerNetworkEvents[E]> }
+
+/** A connect() in its backoff wait, so stop() can cancel it. */
+interface PendingConnect {
+  timer: TimerHandle | undefined
+  readonly controller: AbortController
+}
+
+export class ConnectionManager implements PeerNetwork {
+  readonly identity: Identity
+  readonly clock: Clock
+  readonly random: RandomSource
+  readonly #options: ResolvedOptions
+  readonly #core: Core
+  readonly #counters: TrafficCounters = newTrafficCounters()
+  readonly #sessions = new Map<string, ManagedSession>()
+  readonly #bans = new Map<string, number>()
+  readonly #handlers: Handlers = { 'peer:connect': new Set(), 'peer:disconnect': new Set(), message: new Set() }
+  readonly #pendingConnects = new Set<PendingConnect>()
+  readonly #handshakes = new Set<Connection>()
+  readonly #dialing = new Map<string, Promise<PeerSession>>()
+  /** The session each dialled address led to, while it is open. */
+  readonly #dialled = new Map<string, ManagedSession>()
+  /** Connects whose connection the remote closed as a duplicate, waiting for the session that won. */
+  readonly #sessionWaiters = new Map<string, Set<(session: ManagedSession) => void>>()
+  readonly #freeHandles: number[] = []
+  #nextHandle = 0
+  #limiter: RateLimiter | undefined
+  #state: State = 'new'
+  #handshakeFailures = 0
+  #dialAttempts = 0
+  readonly #host: SessionHost
+
+  constructor(options: ConnectionManagerOptions) {
+    this.#options = resolveOptions(options)
+    this.identity = this.#options.identity
+    this.clock = this.#options.clock
+    this.random = this.#options.random
+    this.#core = this.#options.core ?? loadCoreSync()
+    const manager = this
+    const resolved = this.#options
+    this.#host = {
+      options: resolved,
+      get limiter() {
+        return manager.#limiter!
+      },
+      counters: this.#counters,
+      createQueue: (): PriorityQueue => this.#core.createPriorityQueue({ capacity: resolved.queueCapacity, levels: 4, agingMs: resolved.queueAgingMs }),
+      deliver: (session, message) => this.#emit('message', session, message),
+      ban: (session) => this.#ban(session.peerKey),
+      closed: (session, reason) => this.#onSessionClosed(session, reason),
+    }
+  }
+
+  get isRunning(): boolean {
+    return this.#state === 'running'
+  }
+
+  /** Listens on the transport. Throws PEER_INVALID_STATE when started before or stopped. */
+  async start(): Promise<void> {
+    if (this.#state !== 'new') throw new PeerError('PEER_INVALID_STATE', `start() may be called once, on a new manager; this one is ${this.#state}`)
+    this.#state = 'running'
+    const { rateLimitPerPeer, maxPeers } = this.#options
+    this.#limiter = this.#core.createRateLimiter({ ratePerSec: rateLimitPerPeer, burst: rateLimitPerPeer, peers: maxPeers })
+    await this.#options.transport.listen((connection) => this.#onInbound(connection))
+  }
+
+  /** Says goodbye to every peer, cancels pending connects and handshakes, closes the transport. */
+  async stop(): Promise<void> {
+    if (this.#state === 'stopped') return
+    const wasRunning = this.#state === 'running'
+    this.#state = 'stopped'
+    for (const pending of this.#pendingConnects) {
+      if (pending.timer !== undefined) this.clock.clearTimeout(pending.timer)
+      pending.timer = undefined
+      pending.controller.abort(new PeerError('PEER_STOPPED', 'the connection manager stopped'))
+    }
+    for (const connection of this.#handshakes) refuseConnection(connection, GoodbyeReason.SHUTDOWN, 'shutting down')
+    for (const session of [...this.#sessions.values()]) session.closeWith(GoodbyeReason.SHUTDOWN, 'shutting down')
+    await this.#options.transport.close()
+    if (wasRunning) this.#limiter?.free()
+  }
+
+  peers(): readonly PeerSession[] {
+    return [...this.#sessions.values()]
+  }
+
+  peer(peerId: Uint8Array): PeerSession | undefined {
+    return peerId instanceof Uint8Array && peerId.length === PEER_ID_BYTES ? this.#sessions.get(toHex(peerId)) : undefined
+  }
+
+  /** True while `peerId` is refused for misbehaving. */
+  isBanned(peerId: Uint8Array): boolean {
+    return this.#isBanned(toHex(peerId))
+  }
+
+  on<E extends keyof PeerNetworkEvents>(event: E, handler: PeerNetworkEvents[E]): () => void {
+    const handlers = this.#handlers[event] as Set<PeerNetworkEvents[E]> | undefined
+    if (handlers === undefined) throw new PeerError('PEER_INVALID_ARGUMENT', `unknown event ${describeValue(event)}`)
+    if (typeof handler !== 'function') throw new PeerError('PEER_INVALID_ARGUMENT', 'an event handler must be a function')
+    handlers.add(handler)
+    return () => handlers.delete(handler)
+  }
+
+  /**
+   * Connects to `address` and authenticates the peer there. Resolves with its session, an
+   * open one when there is one already. Failed dials are retried maxRetries times with
+   * exponential backoff; refusals (wrong id, banned, full, version) are not.
+   */
+  connect(address: string, options: ConnectOptions = {}): Promise<PeerSession> {
+    try {
+      if (typeof address !== 'string' || address.length === 0) throw new PeerError('PEER_INVALID_ARGUMENT', `address must be a non-empty string, got ${describeValue(address)}`)
+      if (typeof options !== 'object' || options === null) throw new PeerError('PEER_INVALID_ARGUMENT', 'connect options must be an object')
+      const { expectedPeerId, signal } = options
+      if (expectedPeerId !== undefined) checkBytes('expectedPeerId', expectedPeerId, PEER_ID_BYTES, (message) => new PeerError('PEER_INVALID_ARGUMENT', message))
+      if (signal !== undefined && !(signal instanceof AbortSignal)) throw new PeerError('PEER_INVALID_ARGUMENT', 'signal must be an AbortSignal')
+      if (this.#state !== 'running') throw new PeerError('PEER_INVALID_STATE', `connect() needs a started manager; this one is ${this.#state}`)
+      if (signal?.aborted) throw new PeerError('PEER_ABORTED', 'the connect was aborted', { cause: signal.reason })
+      if (expectedPeerId !== undefined) {
+        if (bytesEqual(expectedPeerId, this.identity.peerId)) throw new PeerError('PEER_SELF', 'the expected peer id is this node’s own')
+        const key = toHex(expectedPeerId)
+        const open = this.#sessions.get(key)
+        if (open !== undefined) return Promise.resolve(open)
+        if (this.#isBanned(key)) throw new PeerError('PEER_BANNED', `peer ${key.slice(0, 16)}… is banned for misbehaving`)
+      }
+      const dialled = this.#dialled.get(address)
+      if (dialled?.isOpen && (expectedPeerId === undefined || bytesEqual(dialled.peerId, expectedPeerId))) return Promise.resolve(dialled)
+      if (address === this.#options.transport.localAddress) throw new PeerError('PEER_SELF', `${address} is this node’s own address`)
+      // Concurrent connects to one address share one dial, so a pair never races itself.
+      const dialKey = `${address}\n${expectedPeerId === undefined ? '' : toHex(expectedPeerId)}`
+      const shared = signal === undefined ? this.#dialing.get(dialKey) : undefined
+      if (shared !== undefined) return shared
+      const dial = this.#connectWithRetries(address, expectedPeerId, signal)
+      if (signal === undefined) {
+        this.#dialing.set(dialKey, dial)
+        const forget = () => this.#dialing.delete(dialKey)
+        dial.then(forget, forget)
+      }
+      return dial
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  stats(): ConnectionManagerStats {
+    let inbound = 0
+    let queueDepth = 0
+    const perPeer: PeerStats[] = []
+    for (const session of this.#sessions.values()) {
+      if (session.direction === 'inbound') inbound++
+      queueDepth += session.queueDepth
+      perPeer.push({
+        peerKey: session.peerKey,
+        direction: session.direction,
+        score: session.score(),
+        queueDepth: session.queueDepth,
+        messagesIn: session.messagesIn,
+        messagesOut: session.messagesOut,
+      })
+    }
+    const c = this.#counters
+    return {
+      peers: this.#sessions.size,
+      inbound,
+      outbound: this.#sessions.size - inbound,
+      handshaking: this.#handshakes.size,
+      messagesIn: c.messagesIn,
+      messagesOut: c.messagesOut,
+      bytesIn: c.bytesIn,
+      bytesOut: c.bytesOut,
+      framesIn: c.framesIn,
+      framesOut: c.framesOut,
+      dropped: { ...c.dropped },
+      penalties: { ...c.penalties },
+      handshakeFailures: this.#handshakeFailures,
+      dialAttempts: this.#dialAttempts,
+      bans: this.#bans.size,
+      queueDepth,
+      perPeer,
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Dialing
+
+  async #connectWithRetries(address: string, expectedPeerId: Uint8Array | undefined, signal: AbortSignal | undefined): Promise<PeerSession> {
+    const pending: PendingConnect = { timer: undefined, controller: new AbortController() }
+    const onAbort = () => pending.controller.abort(new PeerError('PEER_ABORTED', 'the connect was aborted', { cause: signal?.reason }))
+    signal?.addEventListener('abort', onAbort)
+    this.#pendingConnects.add(pending)
+    const attemptSignal = pending.controller.signal
+    const { maxRetries, retryBaseMs, retryJitter } = this.#options
+    try {
+      for (let retry = 0; ; retry++) {
+        if (retry > 0) await this.#wait(pending, backoffDelayMs(retry, retryBaseMs, retryJitter, this.random))
+        try {
+          return await this.#dialOnce(address, expectedPeerId, attemptSignal)
+        } catch (error) {
+          if (attemptSignal.aborted) throw attemptSignal.reason
+          if (!isRetryable(error)) throw error
+          if (retry === maxRetries) {
+            throw new PeerError('PEER_UNREACHABLE', `could not connect to ${address} in ${maxRetries + 1} attempts; the last failed with: ${(error as Error).message}`, { cause: error })
+          }
+        }
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+      if (pending.timer !== undefined) this.clock.clearTimeout(pending.timer)
+      this.#pendingConnects.delete(pending)
+    }
+  }
+
+  #wait(pending: PendingConnect, delayMs: number): Promise<void> {
+    const signal = pending.controller.signal
+    return new Promise<void>((resolve, reject) => {
+      if (signal.aborted) {
+        reject(signal.reason)
+        return
+      }
+      const onAbort = () => {
+        if (pending.timer !== undefined) this.clock.clearTimeout(pending.timer)
+        pending.timer = undefined
+        reject(signal.reason)
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      pending.timer = this.clock.setTimeout(() => {
+        pending.timer = undefined
+        signal.removeEventListener('abort', onAbort)
+        resolve()
+      }, delayMs)
+    })
+  }
+
+  async #dialOnce(address: string, expectedPeerId: Uint8Array | undefined, signal: AbortSignal): Promise<PeerSession> {
+    this.#dialAttempts++
+    const connection = await this.#options.transport.dial(address, { signal })
+    if (this.#state !== 'running') {
+      connection.close('shutting down')
+      throw new PeerError('PEER_STOPPED', 'the connection manager stopped')
+    }
+    let session: ManagedSession
+    try {
+      session = this.#admit(connection, await this.#authenticate(connection, expectedPeerId, signal))
+    } catch (error) {
+      if (!(error instanceof DuplicateConnection)) throw error
+      session = await this.#awaitSession(toHex(error.remotePeerId), signal, error)
+    }
+    this.#dialled.set(address, session)
+    return session
+  }
+
+  /**
+   * The session with `peerKey`, now or once the connection that won a duplicate race
+   * completes; rejects with `refusal` if none does within handshakeTimeoutMs.
+   */
+  #awaitSession(peerKey: string, signal: AbortSignal, refusal: Error): Promise<ManagedSession> {
+    const open = this.#sessions.get(peerKey)
+    if (open !== undefined) return Promise.resolve(open)
+    return new Promise<ManagedSession>((resolve, reject) => {
+      const waiters = this.#sessionWaiters.get(peerKey) ?? new Set()
+      this.#sessionWaiters.set(peerKey, waiters)
+      const settle = () => {
+        this.clock.clearTimeout(timer)
+        signal.removeEventListener('abort', onAbort)
+        waiters.delete(onSession)
+        if (waiters.size === 0 && this.#sessionWaiters.get(peerKey) === waiters) this.#sessionWaiters.delete(peerKey)
+      }
+      const onSession = (session: ManagedSession) => {
+        settle()
+        resolve(session)
+      }
+      const onAbort = () => {
+        settle()
+        reject(signal.reason)
+      }
+      const timer = this.clock.setTimeout(() => {
+        settle()
+        reject(refusal)
+      }, this.#options.handshakeTimeoutMs)
+      waiters.add(onSession)
+      signal.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Accepting
+
+  #onInbound(connection: Connection): void {
+    if (this.#state !== 'running') {
+      connection.close('not running')
+      return
+    }
+    // Unauthenticated connections cost a handshake each: bound them as sessions are bounded.
+    if (this.#handshakes.size >= this.#options.maxPeers) {
+      refuseConnection(connection, GoodbyeReason.TOO_MANY_PEERS, 'too many handshakes under way')
+      return
+    }
+    this.#authenticate(connection, undefined, undefined)
+      .then((run) => {
+        this.#admit(connection, run)
+      })
+      .catch(() => {
+        // An inbound refusal has no caller to reach: the connection is closed with a goodbye
+        // and the failure is counted (stats().handshakeFailures).
+      })
+  }
+
+  async #authenticate(connection: Connection, expectedPeerId: Uint8Array | undefined, signal: AbortSignal | undefined): Promise<HandshakeRun> {
+    this.#handshakes.add(connection)
+    try {
+      return await handshakeOver(connection, this.#options, { expectedPeerId, signal, screen: this.#screen })
+    } catch (error) {
+      this.#handshakeFailures++
+      throw error
+    } finally {
+      this.#handshakes.delete(connection)
+    }
+  }
+
+  // Turns a peer away as soon as its hello names it, before anything is signed for it.
+  readonly #screen = (peerId: Uint8Array): Refusal | undefined => {
+    const key = toHex(peerId)
+    if (this.#isBanned(key)) {
+      return { goodbye: GoodbyeReason.PROTOCOL_ERROR, error: new PeerError('PEER_BANNED', `peer ${key.slice(0, 16)}… is banned for misbehaving`) }
+    }
+    if (this.#sessions.size >= this.#options.maxPeers && !this.#sessions.has(key)) {
+      return { goodbye: GoodbyeReason.TOO_MANY_PEERS, error: new PeerError('PEER_TOO_MANY_PEERS', `this node already has ${this.#options.maxPeers} peers (maxPeers)`) }
+    }
+    return undefined
+  }
+
+  /**
+   * Makes an authenticated connection a session, or keeps the session already open to the
+   * same peer. When both sides dialled at once, both keep the connection dialled by the
+   * lower peer id, so they agree without a message. Two connections dialled the same way
+   * (one side dialled two addresses of one peer at once) are the one case the sides may
+   * settle differently, when the two handshakes finish in opposite orders on the two sides.
+   */
+  #admit(connection: Connection, run: HandshakeRun): ManagedSession {
+    const { result, earlyFrames } = run
+    const key = toHex(result.peerId)
+    if (this.#state !== 'running') {
+      refuseConnection(connection, GoodbyeReason.SHUTDOWN, 'shutting down')
+      throw new PeerError('PEER_STOPPED', 'the connection manager stopped')
+    }
+    if (this.#isBanned(key)) {
+      refuseConnection(connection, GoodbyeReason.PROTOCOL_ERROR, 'banned')
+      throw new PeerError('PEER_BANNED', `peer ${key.slice(0, 16)}… is banned for misbehaving`)
+    }
+    const existing = this.#sessions.get(key)
+    if (existing !== undefined) {
+      const dialerOf = (direction: 'inbound' | 'outbound') => (direction === 'outbound' ? this.identity.peerId : result.peerId)
+      // Two connections dialled the same way: the newer wins on both sides, whichever side
+      // finishes its handshake first. Dialled both ways: the lower dialler's wins.
+      const isNewPreferred =
+        connection.direction === existing.direction || compareBytes(dialerOf(connection.direction), dialerOf(existing.direction)) < 0
+      if (!isNewPreferred) {
+        refuseConnection(connection, GoodbyeReason.NORMAL, 'duplicate connection')
+        return existing
+      }
+      existing.closeWith(GoodbyeReason.NORMAL, 'replaced by the connection dialled by the lower peer id')
+    } else if (this.#sessions.size >= this.#options.maxPeers) {
+      refuseConnection(connection, GoodbyeReason.TOO_MANY_PEERS, 'too many peers')
+      throw new PeerError('PEER_TOO_MANY_PEERS', `this node already has ${this.#options.maxPeers} peers (maxPeers)`)
+    }
+    const session = new ManagedSession(this.#host, connection, result, this.#takeHandle())
+    this.#sessions.set(key, session)
+    this.#emit('peer:connect', session)
+    for (const frame of earlyFrames) session.receiveFrame(frame)
+    for (const waiter of this.#sessionWaiters.get(key) ?? []) waiter(session)
+    return session
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Sessions, bans, events
+
+  #onSessionClosed(session: ManagedSession, reason: string): void {
+    this.#freeHandles.push(session.handle)
+    if (this.#sessions.get(session.peerKey) === session) this.#sessions.delete(session.peerKey)
+    for (const [address, dialled] of this.#dialled) if (dialled === session) this.#dialled.delete(address)
+    this.#emit('peer:disconnect', session, reason)
+  }
+
+  #takeHandle(): number {
+    return this.#freeHandles.length > 0 ? this.#freeHandles.pop()! : this.#nextHandle++
+  }
+
+  #ban(peerKey: string): void {
+    this.#bans.delete(peerKey)
+    if (this.#bans.size >= MAX_BANS) this.#bans.delete(this.#bans.keys().next().value!)
+    this.#bans.set(peerKey, this.clock.now() + this.#options.banMs)
+  }
+
+  #isBanned(peerKey: string): boolean {
+    const until = this.#bans.get(peerKey)
+    if (until === undefined) return false
+    if (this.clock.now() < until) return true
+    this.#bans.delete(peerKey)
+    return false
+  }
+
+  #emit<E extends keyof PeerNetworkEvents>(event: E, ...args: Parameters<PeerNetworkEvents[E]>): void {
+    for (const handler of this.#handlers[event]) (handler as (...values: Parameters<PeerNetworkEvents[E]>) => void)(...args)
+  }
+}
+
+/** Failures worth another dial: the network, not the peer's answer. */
+function isRetryable(error: unknown): boolean {
+  if (error instanceof TransportError) return error.code === 'TRANSPORT_UNREACHABLE' || error.code === 'TRANSPORT_TIMEOUT'
+  if (error instanceof HandshakeError) return error.code === 'HANDSHAKE_TIMEOUT' || error.code === 'HANDSHAKE_ABORTED'
+  return false
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i]
+  return 0
+}

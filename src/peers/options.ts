@@ -1,0 +1,153 @@
+// The connection manager's options: every default named and documented here, every value
+// checked once, at construction, with an error that says what was expected.
+
+import type { Core } from '../core/contracts.js'
+import type { Transport } from '../transport/transport.js'
+import type { Clock } from '../util/clock.js'
+import type { RandomSource } from '../util/random.js'
+import { checkInteger, checkNumber, describeValue } from '../util/validate.js'
+import { PeerError } from './errors.js'
+import { MAX_CAPABILITIES, MAX_CAPABILITY_LENGTH, MAX_VERSION, readStrings } from './handshake-transcript.js'
+import { Identity } from './identity.js'
+
+export const DEFAULT_MAX_PEERS = 100
+export const DEFAULT_PROTOCOL_VERSION = 1
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000
+/** Re-dials after the first failed one (so 4 attempts in all). */
+export const DEFAULT_MAX_RETRIES = 3
+/** The first re-dial waits this long, each later one twice the one before. */
+export const DEFAULT_RETRY_BASE_MS = 5_000
+/** Each backoff delay is scaled by a factor drawn from [1 - jitter, 1 + jitter), so peers that failed together do not retry together. */
+export const DEFAULT_RETRY_JITTER = 0.2
+export const DEFAULT_RATE_LIMIT_PER_PEER = 100
+export const DEFAULT_QUEUE_CAPACITY = 10_000
+/** A queued message that has waited this long is sent ahead of newer higher-priority ones. */
+export const DEFAULT_QUEUE_AGING_MS = 1_000
+/** Scores start at 100 (see score.ts); below this the peer is disconnected and banned. */
+export const DEFAULT_SCORE_THRESHOLD = 0
+export const DEFAULT_BAN_MS = 600_000
+/** A session idle this long is pinged. */
+export const DEFAULT_KEEPALIVE_INTERVAL_MS = 15_000
+/** A ping not answered this long closes the session: the link is dead. */
+export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 10_000
+/** Coalesced messages wait at most this long for company before their frame goes out. */
+export const DEFAULT_FLUSH_DELAY_MS = 2
+/** Bans remembered at once; the oldest is forgotten first. */
+export const MAX_BANS = 10_000
+
+export interface ConnectionManagerOptions {
+  identity: Identity
+  transport: Transport
+  /** Required: the manager never falls back to the platform's timers (systemClock in production). */
+  clock: Clock
+  random: RandomSource
+  /** Most open sessions, 1 to 10,000. Default 100. */
+  maxPeers?: number
+  /** The newest protocol version spoken (u16). Default 1. */
+  protocolVersion?: number
+  /** The oldest protocol version still spoken (<= protocolVersion). Default 1. */
+  minVersion?: number
+  /** Offered in the hello: at most 16 names of 1-32 printable ASCII characters. Default none. */
+  capabilities?: string[]
+  /** From the first hello to the result, per attempt. Default 10,000 ms. */
+  handshakeTimeoutMs?: number
+  /** Re-dials after a failed dial, 0 to 16. Default 3. */
+  maxRetries?: number
+  /** Delay before the first re-dial, doubling after each. Default 5,000 ms. */
+  retryBaseMs?: number
+  /** Relative jitter of each backoff delay, 0 to 1. Default 0.2. */
+  retryJitter?: number
+  /** Incoming messages a second per peer (the burst is the same). Default 100. */
+  rateLimitPerPeer?: number
+  /** Outgoing messages queued per peer, 1 to 1,000,000. Default 10,000. */
+  queueCapacity?: number
+  /** Aging period of the outgoing priority queue. Default 1,000 ms. */
+  queueAgingMs?: number
+  /** A score below this disconnects and bans the peer; -1,000 to 99. Default 0. */
+  scoreThreshold?: number
+  /** How long a banned peer is refused. Default 600,000 ms (10 minutes). */
+  banMs?: number
+  /** Default 15,000 ms. */
+  keepaliveIntervalMs?: number
+  /** Default 10,000 ms. */
+  keepaliveTimeoutMs?: number
+  /** Default 2 ms. */
+  flushDelayMs?: number
+  /** The core structures' factory. Default loadCoreSync() (WebAssembly where it loads synchronously). */
+  core?: Core
+}
+
+export interface ResolvedOptions {
+  readonly identity: Identity
+  readonly transport: Transport
+  readonly clock: Clock
+  readonly random: RandomSource
+  readonly maxPeers: number
+  readonly protocolVersion: number
+  readonly minVersion: number
+  readonly capabilities: string[]
+  readonly handshakeTimeoutMs: number
+  readonly maxRetries: number
+  readonly retryBaseMs: number
+  readonly retryJitter: number
+  readonly rateLimitPerPeer: number
+  readonly queueCapacity: number
+  readonly queueAgingMs: number
+  readonly scoreThreshold: number
+  readonly banMs: number
+  readonly keepaliveIntervalMs: number
+  readonly keepaliveTimeoutMs: number
+  readonly flushDelayMs: number
+  readonly core: Core | undefined
+}
+
+const invalid = (message: string) => new PeerError('PEER_INVALID_OPTION', message)
+const DAY_MS = 86_400_000
+
+export function resolveOptions(options: ConnectionManagerOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw invalid(`ConnectionManager options must be an object, got ${describeValue(options)}`)
+  if (!(options.identity instanceof Identity)) throw invalid('identity must be an Identity')
+  const transport = options.transport
+  if (typeof transport?.listen !== 'function' || typeof transport.dial !== 'function' || typeof transport.close !== 'function') {
+    throw invalid('transport must be a Transport (listen, dial, close)')
+  }
+  const clock = options.clock
+  if (typeof clock?.now !== 'function' || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function') {
+    throw invalid('clock must be a Clock (now, setTimeout, clearTimeout)')
+  }
+  const random = options.random
+  if (typeof random?.nextFloat !== 'function' || typeof random.fill !== 'function') throw invalid('random must be a RandomSource')
+  const protocolVersion = checkInteger('protocolVersion', options.protocolVersion ?? DEFAULT_PROTOCOL_VERSION, 0, MAX_VERSION, invalid)
+  const minVersion = checkInteger('minVersion', options.minVersion ?? Math.min(1, protocolVersion), 0, protocolVersion, invalid)
+  const capabilities = readStrings('capabilities', options.capabilities ?? [], MAX_CAPABILITIES, MAX_CAPABILITY_LENGTH)
+  if (typeof capabilities === 'string') throw invalid(capabilities)
+  const keepaliveIntervalMs = checkInteger('keepaliveIntervalMs', options.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS, 1, DAY_MS, invalid)
+  const keepaliveTimeoutMs = checkInteger('keepaliveTimeoutMs', options.keepaliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS, 1, DAY_MS, invalid)
+  const core = options.core
+  if (core !== undefined && (typeof core.createPriorityQueue !== 'function' || typeof core.createRateLimiter !== 'function')) {
+    throw invalid('core must be a Core from loadCore()')
+  }
+  return {
+    identity: options.identity,
+    transport,
+    clock,
+    random,
+    maxPeers: checkInteger('maxPeers', options.maxPeers ?? DEFAULT_MAX_PEERS, 1, 10_000, invalid),
+    protocolVersion,
+    minVersion,
+    capabilities,
+    handshakeTimeoutMs: checkInteger('handshakeTimeoutMs', options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS, 1, DAY_MS, invalid),
+    maxRetries: checkInteger('maxRetries', options.maxRetries ?? DEFAULT_MAX_RETRIES, 0, 16, invalid),
+    retryBaseMs: checkInteger('retryBaseMs', options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS, 0, DAY_MS, invalid),
+    retryJitter: checkNumber('retryJitter', options.retryJitter ?? DEFAULT_RETRY_JITTER, 0, 1, invalid),
+    rateLimitPerPeer: checkNumber('rateLimitPerPeer', options.rateLimitPerPeer ?? DEFAULT_RATE_LIMIT_PER_PEER, 1, 1e9, invalid),
+    queueCapacity: checkInteger('queueCapacity', options.queueCapacity ?? DEFAULT_QUEUE_CAPACITY, 1, 1_000_000, invalid),
+    queueAgingMs: checkInteger('queueAgingMs', options.queueAgingMs ?? DEFAULT_QUEUE_AGING_MS, 0, DAY_MS, invalid),
+    scoreThreshold: checkNumber('scoreThreshold', options.scoreThreshold ?? DEFAULT_SCORE_THRESHOLD, -1_000, 99, invalid),
+    banMs: checkInteger('banMs', options.banMs ?? DEFAULT_BAN_MS, 0, 365 * DAY_MS, invalid),
+    keepaliveIntervalMs,
+    keepaliveTimeoutMs,
+    flushDelayMs: checkInteger('flushDelayMs', options.flushDelayMs ?? DEFAULT_FLUSH_DELAY_MS, 0, 1_000, invalid),
+    core,
+  }
+}

@@ -1,0 +1,360 @@
+// One authenticated neighbour over one connection: the outgoing priority queue feeding a
+// frame coalescer under the connection's backpressure, the checks on what arrives (decode,
+// rate limit, score), and the keepalive that notices a dead link.
+
+import type { PriorityQueue, RateLimiter } from '../core/contracts.js'
+import type { Connection, CloseInfo } from '../transport/transport.js'
+import type { TimerHandle } from '../util/clock.js'
+import { FrameCoalescer, prepareMessage, type EncodedMessage } from '../wire/coalescer.js'
+import { WireError } from '../wire/errors.js'
+import { decodeFrame } from '../wire/frame.js'
+import { DEFAULT_COALESCE_FRAME_BYTES } from '../wire/limits.js'
+import { GoodbyeReason, type DecodedMessage } from '../wire/messages.js'
+import { PeerError } from './errors.js'
+import type { HandshakeResult } from './handshake.js'
+import type { ResolvedOptions } from './options.js'
+import { PeerScore } from './score.js'
+import { PRIORITY_CONTROL, type Misbehaviour, type PeerSession, type SendPriority } from './session.js'
+
+/** Why a message was dropped rather than sent or delivered. */
+export type DropReason = 'invalid-frame' | 'rate-limit' | 'invalid-message' | 'queue-full' | 'closed'
+
+/** Traffic counters; the manager sums them over all sessions, past and present. */
+export interface TrafficCounters {
+  messagesIn: number
+  messagesOut: number
+  bytesIn: number
+  bytesOut: number
+  framesIn: number
+  framesOut: number
+  dropped: Record<DropReason, number>
+  penalties: Record<Misbehaviour, number>
+}
+
+export function newTrafficCounters(): TrafficCounters {
+  return {
+    messagesIn: 0,
+    messagesOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    framesIn: 0,
+    framesOut: 0,
+    dropped: { 'invalid-frame': 0, 'rate-limit': 0, 'invalid-message': 0, 'queue-full': 0, closed: 0 },
+    penalties: { 'invalid-frame': 0, 'bad-signature': 0, 'rate-limit': 0, 'invalid-message': 0, unwanted: 0 },
+  }
+}
+
+/** What a session needs from the manager that owns it. */
+export interface SessionHost {
+  readonly options: ResolvedOptions
+  readonly limiter: RateLimiter
+  readonly counters: TrafficCounters
+  createQueue(): PriorityQueue
+  deliver(session: ManagedSession, message: DecodedMessage): void
+  /** The score fell below the threshold: remember the ban before the session closes. */
+  ban(session: ManagedSession): void
+  closed(session: ManagedSession, reason: string): void
+}
+
+const invalidArgument = (message: string) => new PeerError('PEER_INVALID_ARGUMENT', message)
+
+export class ManagedSession implements PeerSession {
+  readonly peerId: Uint8Array
+  readonly peerKey: string
+  readonly handle: number
+  readonly publicKey: Uint8Array
+  readonly version: number
+  readonly capabilities: readonly string[]
+  /** Everything the remote offered in its hello, shared or not. */
+  readonly remoteCapabilities: readonly string[]
+  readonly listenAddresses: readonly string[]
+  readonly direction: 'inbound' | 'outbound'
+  readonly connectionId: string
+  readonly connectedAt: number
+  readonly #host: SessionHost
+  readonly #options: ResolvedOptions
+  readonly #connection: Connection
+  readonly #queue: PriorityQueue
+  readonly #coalescer: FrameCoalescer
+  readonly #score: PeerScore
+  // Payloads of queued messages, by the slot number the priority queue holds.
+  #slots: (EncodedMessage | undefined)[] = []
+  #freeSlots: number[] = []
+  #isOpen = true
+  #isBlocked = false
+  #keepalive: TimerHandle | undefined
+  #lastFrameAt: number
+  #pingSentAt = 0
+  #nextPingId = 1
+  #messagesIn = 0
+  #messagesOut = 0
+
+  constructor(host: SessionHost, connection: Connection, result: HandshakeResult, handle: number) {
+    const options = host.options
+    this.#host = host
+    this.#options = options
+    this.#connection = connection
+    this.peerId = result.peerId
+    this.peerKey = toHex(result.peerId)
+    this.handle = handle
+    this.publicKey = result.publicKey
+    this.version = result.version
+    this.capabilities = Object.freeze([...result.capabilities])
+    this.remoteCapabilities = Object.freeze([...result.remoteCapabilities])
+    this.listenAddresses = Object.freeze([...result.listenAddresses])
+    this.direction = connection.direction
+    this.connectionId = connection.id
+    this.connectedAt = options.clock.now()
+    this.#lastFrameAt = this.connectedAt
+    this.#score = new PeerScore(this.connectedAt)
+    this.#queue = host.createQueue()
+    this.#coalescer = new FrameCoalescer({
+      onFrame: this.#sendFrame,
+      timers: options.clock,
+      maxFrameBytes: Math.max(1_024, Math.min(DEFAULT_COALESCE_FRAME_BYTES, connection.maxMessageBytes)),
+      flushDelayMs: options.flushDelayMs,
+    })
+    connection.onMessage(this.receiveFrame)
+    connection.onClose(this.#onConnectionClose)
+    connection.onDrain(this.#onDrain)
+    this.#armKeepalive(options.keepaliveIntervalMs)
+  }
+
+  get isOpen(): boolean {
+    return this.#isOpen
+  }
+
+  /** Messages waiting in the outgoing priority queue (not those already in the coalescer). */
+  get queueDepth(): number {
+    return this.#isOpen ? this.#queue.size : 0
+  }
+
+  score(): number {
+    return this.#score.value(this.#options.clock.now())
+  }
+
+  get messagesIn(): number {
+    return this.#messagesIn
+  }
+
+  get messagesOut(): number {
+    return this.#messagesOut
+  }
+
+  send(message: DecodedMessage, priority: SendPriority): boolean {
+    if (priority !== 0 && priority !== 1 && priority !== 2 && priority !== 3) throw invalidArgument(`priority must be 0, 1, 2 or 3, got ${String(priority)}`)
+    if (!this.#isOpen) {
+      this.#host.counters.dropped.closed++
+      return false
+    }
+    // Encoded now, so a message that cannot be encoded fails in the caller's hands.
+    const encoded = prepareMessage(message)
+    if (!this.#isBlocked && this.#queue.size === 0) {
+      this.#push(encoded)
+      return true
+    }
+    const slot = this.#freeSlots.length > 0 ? this.#freeSlots.pop()! : this.#slots.length
+    if (!this.#queue.push(slot, priority, this.#options.clock.now())) {
+      if (slot < this.#slots.length) this.#freeSlots.push(slot)
+      this.#host.counters.dropped['queue-full']++
+      return false
+    }
+    this.#slots[slot] = encoded
+    return true
+  }
+
+  penalize(reason: Misbehaviour): void {
+    if (!this.#isOpen) return
+    this.#host.counters.penalties[reason]++
+    const score = this.#score.penalize(reason, this.#options.clock.now())
+    if (score >= this.#options.scoreThreshold) return
+    this.#host.ban(this)
+    this.#close(reason === 'rate-limit' ? GoodbyeReason.RATE_LIMITED : GoodbyeReason.PROTOCOL_ERROR, `banned: score ${Math.floor(score)} fell below ${this.#options.scoreThreshold} (last: ${reason})`)
+  }
+
+  close(reason?: string): void {
+    this.#close(GoodbyeReason.NORMAL, reason ?? 'closed locally')
+  }
+
+  /** Closes with a goodbye carrying `goodbye` (a GoodbyeReason), after what the coalescer holds. */
+  closeWith(goodbye: number, reason: string): void {
+    this.#close(goodbye, reason)
+  }
+
+  /** Takes one frame from the connection (the connection's message handler). */
+  readonly receiveFrame = (frame: Uint8Array): void => {
+    if (!this.#isOpen) return
+    const counters = this.#host.counters
+    const now = this.#options.clock.now()
+    this.#lastFrameAt = now
+    counters.framesIn++
+    counters.bytesIn += frame.length
+    let messages: DecodedMessage[]
+    try {
+      messages = decodeFrame(frame, { unknownTypes: 'return' })
+    } catch (error) {
+      if (!(error instanceof WireError)) throw error
+      counters.dropped['invalid-frame']++
+      this.penalize('invalid-frame')
+      return
+    }
+    let wasRateLimited = false
+    for (const message of messages) {
+      if (!this.#isOpen) return
+      // Goodbyes and pongs are answers to us, not load the peer chose; they always pass.
+      if (message.type !== 'goodbye' && message.type !== 'pong' && !this.#host.limiter.tryTake(this.handle, now)) {
+        counters.dropped['rate-limit']++
+        wasRateLimited = true
+        continue
+      }
+      counters.messagesIn++
+      this.#messagesIn++
+      switch (message.type) {
+        case 'ping':
+          this.send({ type: 'pong', requestId: message.requestId }, PRIORITY_CONTROL)
+          break
+        case 'pong':
+          break
+        case 'goodbye':
+          this.#onGoodbye(message.reason)
+          return
+        case 'hello':
+        case 'auth':
+          counters.dropped['invalid-message']++
+          this.penalize('invalid-message')
+          break
+        default:
+          this.#host.deliver(this, message)
+      }
+    }
+    if (wasRateLimited) this.penalize('rate-limit')
+  }
+
+  #push(encoded: EncodedMessage): void {
+    this.#coalescer.pushEncoded(encoded)
+    this.#host.counters.messagesOut++
+    this.#messagesOut++
+  }
+
+  // Moves queued messages into the coalescer, most urgent first, until the link pushes back.
+  #pump(): void {
+    const now = this.#options.clock.now()
+    while (this.#isOpen && !this.#isBlocked && this.#queue.size > 0) {
+      const slot = this.#queue.pop(now)
+      const encoded = this.#slots[slot]!
+      this.#slots[slot] = undefined
+      this.#freeSlots.push(slot)
+      this.#push(encoded)
+    }
+  }
+
+  readonly #sendFrame = (frame: Uint8Array): void => {
+    const connection = this.#connection
+    if (!connection.isOpen) return
+    const counters = this.#host.counters
+    counters.framesOut++
+    counters.bytesOut += frame.length
+    let isBelowHighWater: boolean
+    try {
+      isBelowHighWater = connection.send(frame)
+    } catch (error) {
+      // Past the transport's hard buffer limit: the peer is not reading; the link is useless.
+      this.#isBlocked = true
+      this.#terminate(`the connection failed: ${error instanceof Error ? error.message : String(error)}`)
+      connection.close('send failed')
+      return
+    }
+    if (!isBelowHighWater) this.#isBlocked = true
+  }
+
+  readonly #onDrain = (): void => {
+    this.#isBlocked = false
+    this.#pump()
+  }
+
+  readonly #onConnectionClose = (info: CloseInfo): void => {
+    if (!this.#isOpen) return
+    this.#terminate(`the connection closed (${info.initiator}${info.reason === '' ? '' : `: ${info.reason}`})`)
+  }
+
+  #onGoodbye(reason: number): void {
+    const name = Object.entries(GoodbyeReason).find(([, code]) => code === reason)?.[0] ?? 'NORMAL'
+    this.#terminate(`the peer said goodbye (${name})`)
+    this.#connection.close('goodbye received')
+  }
+
+  #close(goodbye: number, reason: string): void {
+    if (!this.#isOpen) return
+    const connection = this.#connection
+    if (connection.isOpen) {
+      this.#dropQueued()
+      try {
+        this.#coalescer.push({ type: 'goodbye', reason: goodbye })
+        this.#coalescer.close('flush')
+      } finally {
+        connection.close(reason)
+      }
+    }
+    this.#terminate(reason)
+  }
+
+  // Releases everything the session holds; the connection is closed or closing.
+  #terminate(reason: string): void {
+    if (!this.#isOpen) return
+    this.#isOpen = false
+    this.#dropQueued()
+    this.#coalescer.close('drop')
+    if (this.#keepalive !== undefined) this.#options.clock.clearTimeout(this.#keepalive)
+    this.#keepalive = undefined
+    this.#queue.free()
+    this.#host.limiter.forget(this.handle)
+    this.#host.closed(this, reason)
+  }
+
+  #dropQueued(): void {
+    this.#host.counters.dropped.closed += this.#queue.size
+    this.#queue.clear()
+    this.#slots = []
+    this.#freeSlots = []
+  }
+
+  // Keepalive: any frame from the peer proves the link; after keepaliveIntervalMs of silence
+  // we ping, and silence for keepaliveTimeoutMs more closes the session.
+  #armKeepalive(delayMs: number): void {
+    this.#keepalive = this.#options.clock.setTimeout(this.#onKeepaliveTick, delayMs)
+  }
+
+  readonly #onKeepaliveTick = (): void => {
+    this.#keepalive = undefined
+    if (!this.#isOpen) return
+    const now = this.#options.clock.now()
+    const idleMs = now - this.#lastFrameAt
+    if (idleMs < this.#options.keepaliveIntervalMs) {
+      this.#armKeepalive(this.#options.keepaliveIntervalMs - idleMs)
+      return
+    }
+    this.#pingSentAt = now
+    this.send({ type: 'ping', requestId: this.#nextPingId }, PRIORITY_CONTROL)
+    this.#nextPingId = (this.#nextPingId % 0xffff_ffff) + 1
+    this.#keepalive = this.#options.clock.setTimeout(this.#onKeepaliveDeadline, this.#options.keepaliveTimeoutMs)
+  }
+
+  readonly #onKeepaliveDeadline = (): void => {
+    this.#keepalive = undefined
+    if (!this.#isOpen) return
+    if (this.#lastFrameAt >= this.#pingSentAt) {
+      this.#armKeepalive(this.#options.keepaliveIntervalMs - (this.#options.clock.now() - this.#lastFrameAt))
+      return
+    }
+    this.#close(GoodbyeReason.NORMAL, `keepalive: no answer to a ping within ${this.#options.keepaliveTimeoutMs} ms`)
+  }
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+/** Lowercase hex of bytes, for map keys and logs (never on a per-message path). */
+export function toHex(bytes: Uint8Array): string {
+  let text = ''
+  for (const byte of bytes) text += HEX[byte]
+  return text
+}

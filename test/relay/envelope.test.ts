@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest'
+import { DedupKeyHasher, keyMatchesOrigin, PUBLISH_TAG, signedBytes } from '../../src/relay/envelope.js'
+import { Identity } from '../../src/peers/identity.js'
+import { SeededRandom } from '../../src/util/random.js'
+
+describe('relay envelope', () => {
+  const identity = Identity.generate(new SeededRandom(1))
+
+  it('signed bytes open with the publish domain tag and separate topic from origin', () => {
+    const origin = new Uint8Array(32).fill(1)
+    const data = Uint8Array.of(9)
+    const bytes = signedBytes('ab', origin, 5n, data)
+    expect(bytes.subarray(0, PUBLISH_TAG.length)).toEqual(PUBLISH_TAG)
+    // Moving a byte between topic and origin changes the signed bytes (the topic is length-prefixed).
+    const shifted = new Uint8Array(32).fill(1)
+    expect(signedBytes('a', shifted, 5n, data)).not.toEqual(bytes)
+    expect(signedBytes('ab', origin, 6n, data)).not.toEqual(bytes)
+  })
+
+  it('the origin key must hash to the origin id', () => {
+    expect(keyMatchesOrigin(identity.publicKey, identity.peerId)).toBe(true)
+    expect(keyMatchesOrigin(identity.publicKey, new Uint8Array(32))).toBe(false)
+    expect(keyMatchesOrigin(identity.publicKey.subarray(0, 31), identity.peerId)).toBe(false)
+  })
+
+  it('dedup keys depend on origin, seq and the per-node secret', () => {
+    const a = new DedupKeyHasher(new Uint8Array(16).fill(1))
+    const b = new DedupKeyHasher(new Uint8Array(16).fill(2))
+    const origin = identity.peerId
+    expect(a.keyOf(origin, 1n)).toBe(a.keyOf(origin, 1n))
+    expect(a.keyOf(origin, 1n)).not.toBe(a.keyOf(origin, 2n))
+    expect(a.keyOf(origin, 1n)).not.toBe(b.keyOf(origin, 1n))
+    expect(a.keyOf(origin, 1n) < 2n ** 64n).toBe(true)
+  })
+})
