@@ -1,0 +1,581 @@
+// The Kademlia DHT of one node: contacts in the core RoutingTable, iterative FIND_NODE and
+// FIND_VALUE lookups (k = 20, alpha = 3), STORE to the k closest, immutable and signed
+// mutable records with TTL, quotas and republish. Sits on the peers layer's PeerNetwork; all
+// time and randomness come from it, so the simulator can run thousands of these.
+
+import type { Core } from '../core/contracts.js'
+import { loadCoreSync } from '../core/load-core.js'
+import { bytesEqual, verifySignature } from '../peers/identity.js'
+import type { PeerNetwork, PeerSession } from '../peers/session.js'
+import { PRIORITY_DHT } from '../peers/session.js'
+import type { Clock, TimerHandle } from '../util/clock.js'
+import { MAX_ADDRESSES_PER_PEER } from '../wire/limits.js'
+import type { DecodedMessage, DhtRecord, FindNodeMessage, FindValueMessage, MutableRecord, PeerInfo, StoreMessage } from '../wire/messages.js'
+import { StoreRejectReason } from '../wire/messages.js'
+import { Contacts } from './contacts.js'
+import { DhtError } from './errors.js'
+import { randomIdInBucket, toHex } from './ids.js'
+import { abortReason, iterativeLookup } from './lookup.js'
+import type { LookupPeer, LookupReply, LookupResult } from './lookup.js'
+import { resolveDhtOptions } from './options.js'
+import type { DhtOptions, ResolvedDhtOptions } from './options.js'
+import { LOCAL_STORER, RecordStore } from './record-store.js'
+import { buildImmutableRecord, buildMutableRecord, checkRecord, dhtKeyOf, immutableKeyOf, rejectReasonName } from './records.js'
+import type { VerifyFn } from './records.js'
+import { Rpc } from './rpc.js'
+import { checkId, checkTtl, checkUserKey, checkValue } from './arguments.js'
+
+export interface PutOptions {
+  /** A mutable record (signed, key = SHA-256(key), newer seq wins; the default) or an immutable one (key must be SHA-256(value)). */
+  mutable?: boolean
+  /** Lifetime on the storing nodes. Default: the Dht's recordTtlMs. */
+  ttlMs?: number
+  /** Re-store every republishMs while this Dht runs (until unpublish). Default true. */
+  republish?: boolean
+  /** Aborts the lookup (the stores already sent still land). */
+  signal?: AbortSignal
+}
+
+export interface PutResult {
+  /** The 32-byte DHT key the record is stored under. */
+  readonly key: Uint8Array
+  /** Nodes that accepted the record (this one included when it is among the k closest). */
+  readonly storedAt: number
+  /** Refusals by reason ('quota-exceeded', 'stale-seq', ..., 'unreachable'). */
+  readonly refused: Readonly<Record<string, number>>
+  /** The sequence number of a mutable record. */
+  readonly seq?: bigint
+  /** Hops of the lookup that found the k closest. */
+  readonly hops: number
+}
+
+export interface GetOptions {
+  /** Look the key up as a mutable record (default) or as an immutable key (32 bytes, SHA-256 of the value). */
+  mutable?: boolean
+  /** Accept mutable records signed by this public key only. */
+  owner?: Uint8Array
+  signal?: AbortSignal
+}
+
+export interface HopStats {
+  readonly count: number
+  readonly mean: number
+  readonly max: number
+  /** histogram[h] lookups ended h hops away (index 0: nobody answered). */
+  readonly histogram: readonly number[]
+}
+
+export interface DhtStats {
+  readonly isRunning: boolean
+  readonly contacts: number
+  readonly records: number
+  readonly storedBytes: number
+  readonly quotaBytes: number
+  readonly published: number
+  readonly lookups: number
+  readonly hops: HopStats
+  readonly requestsSent: number
+  readonly requestTimeouts: number
+  readonly connectFailures: number
+  readonly pendingRequests: number
+  readonly storesAccepted: number
+  readonly storesRefused: Readonly<Record<string, number>>
+  readonly evicted: number
+  readonly probesKept: number
+  readonly invalidRecordsSeen: number
+  /** Newer mutable records pushed to peers that returned an older version during get(). */
+  readonly readRepairs: number
+}
+
+type Mode = 'node' | 'value'
+/** A record this node put: republished while `republish`, its own copy live until expiresAtMs. */
+type Published = { record: DhtRecord; republish: boolean; expiresAtMs: number }
+
+
+export class Dht {
+  readonly options: ResolvedDhtOptions
+  readonly network: PeerNetwork
+  private readonly clock: Clock
+  private readonly core: Core
+  private readonly verify: VerifyFn
+  private readonly localId: Uint8Array
+  private readonly store: RecordStore
+  private readonly published = new Map<string, Published>()
+  private contacts: Contacts | undefined
+  private rpc: Rpc | undefined
+  private readonly unsubscribers: (() => void)[] = []
+  private readonly timers = new Map<string, TimerHandle>()
+  private state: 'new' | 'running' | 'stopped' = 'new'
+  private lookups = 0
+  private readonly hopHistogram: number[] = []
+  private storesAccepted = 0
+  private readonly storesRefused: Record<string, number> = {}
+  private invalidRecordsSeen = 0
+  private readRepairs = 0
+
+  constructor(options: DhtOptions) {
+    this.options = resolveDhtOptions(options)
+    this.network = options.network
+    this.clock = options.network.clock
+    this.core = options.core ?? loadCoreSync()
+    this.verify = options.verify ?? verifySignature
+    this.localId = options.network.identity.peerId
+    this.store = new RecordStore({
+      quotaBytes: this.options.quotaBytes,
+      perPeerShareBytes: this.options.perPeerShareBytes,
+      maxTtlMs: this.options.maxRecordTtlMs,
+    })
+  }
+
+  get isRunning(): boolean {
+    return this.state === 'running'
+  }
+
+  /** Starts answering requests, takes the open sessions as contacts and arms refresh, republish and sweep. */
+  start(): void {
+    if (this.state === 'running') return
+    this.state = 'running'
+    const contacts = new Contacts(this.core, this.localId, this.options.k, (contact) => this.probe(contact), () => this.clock.now())
+    this.contacts = contacts
+    this.rpc = new Rpc(this.network, this.options.requestTimeoutMs)
+    for (const session of this.network.peers()) contacts.observe(session.peerId, session.listenAddresses, true)
+    this.unsubscribers.push(
+      this.network.on('peer:connect', (session) => contacts.observe(session.peerId, session.listenAddresses, true)),
+      this.network.on('message', (session, message) => this.onMessage(session, message)),
+    )
+    // Checked four times a period, so no bucket stays stale much longer than refreshMs.
+    this.every('refresh', Math.max(1, Math.floor(this.options.refreshMs / 4)), () => this.refreshStaleBuckets())
+    this.every('republish', this.options.republishMs, () => this.republishAll())
+    this.every('sweep', this.options.sweepMs, () => this.sweep())
+  }
+
+  /** Stops: settles every pending request and lookup with DHT_NOT_RUNNING, clears every timer and listener, drops held records. */
+  stop(): void {
+    if (this.state !== 'running') return
+    this.state = 'stopped'
+    for (const timer of this.timers.values()) this.clock.clearTimeout(timer)
+    this.timers.clear()
+    for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe()
+    this.rpc?.close()
+    this.contacts?.close()
+    this.contacts = undefined
+    this.store.clear()
+  }
+
+  /**
+   * Joins the DHT: connects to `addresses` (failures are skipped; the open sessions count as
+   * well), then looks up this node's own id, which fills the buckets near it and announces it
+   * there. Rejects with DHT_NO_PEERS when nobody could be reached.
+   */
+  async bootstrap(addresses: readonly string[] = [], options: { signal?: AbortSignal } = {}): Promise<LookupResult> {
+    this.running()
+    await Promise.all(
+      addresses.map((address) =>
+        this.rpcOrThrow().dial(address).then(
+          (session) => this.contacts?.observe(session.peerId, session.listenAddresses, true),
+          () => undefined, // an unreachable bootstrap address: the others may do
+        ),
+      ),
+    )
+    return this.lookup(this.localId, options)
+  }
+
+  /** An iterative FIND_NODE lookup: the k closest peers that answered, with hop counts. */
+  lookup(target: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<LookupResult> {
+    checkId('target', target)
+    return this.runLookup(target, 'node', undefined, options.signal)
+  }
+
+  /** Ids of the k peers closest to `target` (a 32-byte id), found by an iterative lookup. */
+  async closestPeers(target: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<Uint8Array[]> {
+    const result = await this.lookup(target, options)
+    return result.closest.map((peer) => peer.id)
+  }
+
+  /** The contacts of the local routing table nearest to `target`, without asking anyone. */
+  localClosest(target: Uint8Array, n = this.options.k): Uint8Array[] {
+    return this.running().closest(target, n).map((contact) => contact.id)
+  }
+
+  /**
+   * Stores `value` under `key` on the k closest nodes. Mutable (the default): the record is
+   * signed by this node with a sequence number above any it finds for the key, so it
+   * replaces older versions. Immutable: `key` must be SHA-256(value) (see putImmutable).
+   */
+  async put(key: Uint8Array | string, value: Uint8Array, options: PutOptions = {}): Promise<PutResult> {
+    checkValue(value)
+    const isMutable = options.mutable ?? true
+    const ttlMs = options.ttlMs === undefined ? this.options.recordTtlMs : checkTtl(options.ttlMs)
+    if (!isMutable) {
+      const dhtKey = checkId('key', key)
+      if (!bytesEqual(dhtKey, immutableKeyOf(value))) {
+        throw new DhtError('DHT_INVALID_ARGUMENT', 'an immutable record\'s key must be the SHA-256 of its value; use putImmutable(value)')
+      }
+      const record = buildImmutableRecord(value, ttlMs)
+      const found = await this.runLookup(record.key, 'node', undefined, options.signal)
+      return this.publish(record, found, options.republish ?? true)
+    }
+    const dhtKey = dhtKeyOf(checkUserKey(key))
+    const own = this.network.identity.publicKey
+    let highest = -1n
+    const mine = this.ownCopy(dhtKey)
+    if (mine?.kind === 'mutable') highest = mine.seq
+    const found = await this.runLookup(dhtKey, 'value', async (record) => {
+      if (record.kind === 'mutable' && bytesEqual(record.publicKey, own) && record.seq > highest) highest = record.seq
+      return false
+    }, options.signal)
+    const record = await buildMutableRecord(this.network.identity, dhtKey, value, highest + 1n, ttlMs)
+    this.running()
+    if (options.signal?.aborted === true) throw abortReason(options.signal)
+    return this.publish(record, found, options.republish ?? true)
+  }
+
+  /** Stores an immutable value; resolves with its key, SHA-256(value). */
+  async putImmutable(value: Uint8Array, options: Omit<PutOptions, 'mutable'> = {}): Promise<Uint8Array> {
+    checkValue(value)
+    const result = await this.put(immutableKeyOf(value), value, { ...options, mutable: false })
+    return result.key
+  }
+
+  /** Stops republishing the record put under `key` (it expires with its TTL). */
+  unpublish(key: Uint8Array | string, options: { mutable?: boolean } = {}): boolean {
+    const dhtKey = (options.mutable ?? true) ? dhtKeyOf(checkUserKey(key)) : checkId('key', key)
+    return this.published.delete(toHex(dhtKey))
+  }
+
+  /** The value under `key`: for a mutable key the valid record with the highest seq found, else undefined. */
+  async get(key: Uint8Array | string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
+    return (await this.getRecord(key, options))?.value
+  }
+
+  /** get() for an immutable key (the SHA-256 of the value, as putImmutable returned it). */
+  getImmutable(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.get(key, { mutable: false })
+  }
+
+  /** The verified record under `key`, or undefined. */
+  async getRecord(key: Uint8Array | string, options: GetOptions = {}): Promise<DhtRecord | undefined> {
+    const isMutable = options.mutable ?? true
+    const dhtKey = isMutable ? dhtKeyOf(checkUserKey(key)) : checkId('key', key)
+    const owner = options.owner === undefined ? undefined : checkId('owner', options.owner)
+    const local = this.store.get(dhtKey, this.clock.now())?.record ?? this.ownCopy(dhtKey)
+    if (!isMutable) {
+      if (local?.kind === 'immutable') return local
+      let found: DhtRecord | undefined
+      await this.runLookup(dhtKey, 'value', async (record) => {
+        if (record.kind !== 'immutable') return false
+        found = record
+        return true
+      }, options.signal).catch(unlessAlone)
+      return found
+    }
+    let best: MutableRecord | undefined
+    const consider = (record: DhtRecord) => {
+      if (record.kind !== 'mutable' || (owner !== undefined && !bytesEqual(record.publicKey, owner))) return
+      if (best === undefined || record.seq > best.seq) best = record
+    }
+    if (local !== undefined) consider(local)
+    const seqOf = new Map<string, { peer: LookupPeer; record: MutableRecord }>()
+    await this.runLookup(dhtKey, 'value', async (record, from) => {
+      consider(record)
+      if (record.kind === 'mutable') seqOf.set(from.key, { peer: from, record })
+      return false
+    }, options.signal).catch(unlessAlone)
+    if (best !== undefined) this.repairStale(best, seqOf.values())
+    return best
+  }
+
+  /**
+   * Read repair: peers that returned an older version of `best` (same owner, lower seq) are
+   * sent the newer one, so a node that missed an update catches up without waiting for the
+   * owner's republish. Fire and forget: failures are the next republish's business.
+   */
+  private repairStale(best: MutableRecord, answers: Iterable<{ peer: LookupPeer; record: MutableRecord }>): void {
+    const rpc = this.rpc
+    if (rpc === undefined || !this.isRunning) return
+    for (const { peer, record } of answers) {
+      if (record.seq >= best.seq || !bytesEqual(record.publicKey, best.publicKey)) continue
+      this.readRepairs++
+      rpc.request<StoreMessage>(peer, { type: 'store', record: best }).catch(ignoreBackgroundFailure)
+    }
+  }
+
+  stats(): DhtStats {
+    const histogram = Array.from(this.hopHistogram, (n) => n ?? 0)
+    let total = 0
+    let count = 0
+    for (let hop = 0; hop < histogram.length; hop++) {
+      total += hop * histogram[hop]
+      count += histogram[hop]
+    }
+    const rpc = this.rpc?.counters
+    const contactCounters = this.contacts?.counters
+    return {
+      isRunning: this.isRunning,
+      contacts: this.contacts?.size ?? 0,
+      records: this.store.size,
+      storedBytes: this.store.bytes,
+      quotaBytes: this.options.quotaBytes,
+      published: this.published.size,
+      lookups: this.lookups,
+      hops: { count, mean: count === 0 ? 0 : total / count, max: histogram.length === 0 ? 0 : histogram.length - 1, histogram },
+      requestsSent: rpc?.requestsSent ?? 0,
+      requestTimeouts: rpc?.requestTimeouts ?? 0,
+      connectFailures: rpc?.connectFailures ?? 0,
+      pendingRequests: this.rpc?.pendingCount ?? 0,
+      storesAccepted: this.storesAccepted,
+      storesRefused: { ...this.storesRefused },
+      evicted: contactCounters?.evicted ?? 0,
+      probesKept: contactCounters?.probesKept ?? 0,
+      invalidRecordsSeen: this.invalidRecordsSeen,
+      readRepairs: this.readRepairs,
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Lookups and stores
+
+  private async runLookup(
+    target: Uint8Array,
+    mode: Mode,
+    onRecord?: (record: DhtRecord, from: LookupPeer) => Promise<boolean>,
+    signal?: AbortSignal,
+  ): Promise<LookupResult> {
+    const contacts = this.running()
+    const table = contacts.table
+    table.touch(Math.min(table.bucketOf(target), table.bucketCount - 1), this.clock.now())
+    let seeds: { id: Uint8Array; addresses: readonly string[] }[] = contacts.closest(target, this.options.k)
+    if (seeds.length === 0) seeds = this.network.peers().map((s) => ({ id: s.peerId, addresses: s.listenAddresses }))
+    if (seeds.length === 0) throw new DhtError('DHT_NO_PEERS', 'the routing table is empty and no peer is connected: bootstrap first')
+    const result = await iterativeLookup({
+      target,
+      localId: this.localId,
+      k: this.options.k,
+      alpha: this.options.alpha,
+      seeds,
+      query: (peer) => this.query(peer, target, mode),
+      onRecord: onRecord === undefined ? undefined : async (record, from) => {
+        if ((await checkRecord(record, this.verify, target)) !== StoreRejectReason.NONE) {
+          this.invalidRecordsSeen++
+          this.network.peer(from.id)?.penalize('bad-signature')
+          return false
+        }
+        return onRecord(record, from)
+      },
+      shouldAbort: () => (this.isRunning ? undefined : new DhtError('DHT_NOT_RUNNING', 'the DHT was stopped during a lookup')),
+      signal,
+    })
+    this.lookups++
+    this.hopHistogram.length = Math.max(this.hopHistogram.length, result.hops + 1)
+    this.hopHistogram[result.hops] = (this.hopHistogram[result.hops] ?? 0) + 1
+    return result
+  }
+
+  private async query(peer: LookupPeer, target: Uint8Array, mode: Mode): Promise<LookupReply> {
+    const rpc = this.rpcOrThrow()
+    try {
+      if (mode === 'node') {
+        const { session, reply } = await rpc.request<FindNodeMessage>(peer, { type: 'findNode', target })
+        this.sawResponder(session, peer)
+        return reply
+      }
+      const { session, reply } = await rpc.request<FindValueMessage>(peer, { type: 'findValue', key: target })
+      this.sawResponder(session, peer)
+      return reply
+    } catch (error) {
+      this.contacts?.markFailed(peer.id)
+      throw error
+    }
+  }
+
+  private sawResponder(session: PeerSession, peer: LookupPeer): void {
+    this.contacts?.observe(session.peerId, session.listenAddresses.length > 0 ? session.listenAddresses : peer.addresses, true)
+  }
+
+  /** Stores `record` on the k closest a lookup found (and here, when this node is one of them). */
+  private async publish(record: DhtRecord, found: LookupResult, republish: boolean): Promise<PutResult> {
+    const rpc = this.rpcOrThrow()
+    const refused: Record<string, number> = {}
+    const results = await Promise.all(
+      found.closest.map((peer) =>
+        rpc.request<StoreMessage>(peer, { type: 'store', record }).then(
+          ({ reply }) => (reply.ok ? StoreRejectReason.NONE : reply.reason),
+          () => -1,
+        ),
+      ),
+    )
+    let storedAt = 0
+    for (const reason of results) {
+      if (reason === StoreRejectReason.NONE) storedAt++
+      else {
+        const name = reason < 0 ? 'unreachable' : rejectReasonName(reason)
+        refused[name] = (refused[name] ?? 0) + 1
+      }
+    }
+    const k = this.options.k
+    const farthest = found.closest[found.closest.length - 1]
+    const isAmongClosest = found.closest.length < k || farthest === undefined || compareToLocal(record.key, this.localId, farthest.id)
+    if (isAmongClosest) {
+      const outcome = this.store.put(record, LOCAL_STORER, this.clock.now())
+      if (outcome.ok) storedAt++
+    }
+    if (storedAt === 0) {
+      const reasons = Object.entries(refused).map(([name, n]) => `${n} ${name}`).join(', ')
+      throw new DhtError('DHT_STORE_FAILED', `no node stored the record (${found.closest.length} asked${reasons === '' ? '' : `: ${reasons}`})`)
+    }
+    // Kept for republish (and as this node's own copy for get()) only once someone holds it.
+    this.published.set(toHex(record.key), { record, republish, expiresAtMs: this.clock.now() + Math.min(record.ttlMs, this.options.maxRecordTtlMs) })
+    return { key: record.key, storedAt, refused, seq: record.kind === 'mutable' ? record.seq : undefined, hops: found.hops }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Answering peers
+
+  private onMessage(session: PeerSession, message: DecodedMessage): void {
+    if (!this.isRunning) return
+    switch (message.type) {
+      case 'findNode':
+        this.contacts?.observe(session.peerId, session.listenAddresses, true)
+        session.send({ type: 'nodes', requestId: message.requestId, peers: this.peerInfos(message.target, session.peerId) }, PRIORITY_DHT)
+        return
+      case 'findValue': {
+        this.contacts?.observe(session.peerId, session.listenAddresses, true)
+        const record = this.store.get(message.key, this.clock.now())?.record
+        const peers = this.peerInfos(message.key, session.peerId)
+        session.send(record === undefined ? { type: 'value', requestId: message.requestId, peers } : { type: 'value', requestId: message.requestId, record, peers }, PRIORITY_DHT)
+        return
+      }
+      case 'store':
+        this.contacts?.observe(session.peerId, session.listenAddresses, true)
+        void this.handleStore(session, message)
+        return
+      case 'nodes':
+      case 'value':
+      case 'storeResult':
+        this.rpc?.handleReply(session, message)
+        return
+      default:
+        // ping/pong belong to the peers layer (session keepalive); other layers' messages are not ours.
+        return
+    }
+  }
+
+  private async handleStore(session: PeerSession, message: StoreMessage): Promise<void> {
+    let reason = await checkRecord(message.record, this.verify)
+    if (!this.isRunning) return
+    if (reason === StoreRejectReason.BAD_SIGNATURE) session.penalize('bad-signature')
+    if (reason === StoreRejectReason.NONE) {
+      const outcome = this.store.put(message.record, session.peerKey, this.clock.now())
+      reason = outcome.ok ? StoreRejectReason.NONE : outcome.reason
+    }
+    if (reason === StoreRejectReason.NONE) this.storesAccepted++
+    else {
+      const name = rejectReasonName(reason)
+      this.storesRefused[name] = (this.storesRefused[name] ?? 0) + 1
+    }
+    session.send({ type: 'storeResult', requestId: message.requestId, ok: reason === StoreRejectReason.NONE, reason }, PRIORITY_DHT)
+  }
+
+  /** The contacts nearest `target` that others can dial, as a reply names them. */
+  private peerInfos(target: Uint8Array, requester: Uint8Array): PeerInfo[] {
+    const contacts = this.contacts
+    if (contacts === undefined) return []
+    const out: PeerInfo[] = []
+    for (const contact of contacts.closest(target, this.options.k + 1)) {
+      if (contact.addresses.length === 0 || bytesEqual(contact.id, requester)) continue
+      out.push({ id: contact.id, addresses: contact.addresses.slice(0, MAX_ADDRESSES_PER_PEER) })
+      if (out.length === this.options.k) break
+    }
+    return out
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Maintenance
+
+  /** Liveness probe of a contact before it is evicted: a FIND_NODE for its own id, answered by its DHT. */
+  private probe(contact: { id: Uint8Array; addresses: readonly string[] }): Promise<boolean> {
+    const rpc = this.rpc
+    if (rpc === undefined || !this.isRunning) return Promise.resolve(false)
+    return rpc.request<FindNodeMessage>(contact, { type: 'findNode', target: contact.id }).then(
+      () => true,
+      () => false,
+    )
+  }
+
+  /** The record this node put under `key`, while it lives. */
+  private ownCopy(key: Uint8Array): DhtRecord | undefined {
+    const own = this.published.get(toHex(key))
+    return own !== undefined && own.expiresAtMs > this.clock.now() ? own.record : undefined
+  }
+
+  private sweep(): void {
+    const now = this.clock.now()
+    this.store.sweep(now)
+    for (const [keyHex, own] of this.published) if (!own.republish && own.expiresAtMs <= now) this.published.delete(keyHex)
+  }
+
+  private refreshStaleBuckets(): void {
+    const contacts = this.contacts
+    if (contacts === undefined) return
+    for (const bucket of contacts.table.staleBuckets(this.clock.now(), this.options.refreshMs)) {
+      this.runLookup(randomIdInBucket(this.localId, bucket, this.network.random), 'node').catch(ignoreBackgroundFailure)
+    }
+  }
+
+  private republishAll(): void {
+    for (const { record, republish } of [...this.published.values()]) {
+      if (!republish) continue
+      this.runLookup(record.key, 'node')
+        .then((found) => this.publish(record, found, true))
+        .catch(ignoreBackgroundFailure)
+    }
+  }
+
+  /** Runs `task` every `periodMs` until stop(). */
+  private every(name: string, periodMs: number, task: () => void): void {
+    const arm = () => {
+      this.timers.set(
+        name,
+        this.clock.setTimeout(() => {
+          if (!this.isRunning) return
+          arm()
+          task()
+        }, periodMs),
+      )
+    }
+    arm()
+  }
+
+  private running(): Contacts {
+    if (this.state !== 'running' || this.contacts === undefined) {
+      throw new DhtError('DHT_NOT_RUNNING', this.state === 'new' ? 'the DHT is not started: call start() first' : 'the DHT is stopped')
+    }
+    return this.contacts
+  }
+
+  private rpcOrThrow(): Rpc {
+    this.running()
+    return this.rpc as Rpc
+  }
+}
+
+/** A background refresh or republish failed (no peers, stopped, nobody stored): the next round retries. */
+function ignoreBackgroundFailure(error: unknown): void {
+  if (!(error instanceof DhtError)) throw error
+}
+
+/** A get on a node with no peer at all answers from what it holds itself. */
+function unlessAlone(error: unknown): undefined {
+  if (error instanceof DhtError && error.code === 'DHT_NO_PEERS') return undefined
+  throw error
+}
+
+/** True when `local` is nearer to `key` than `other`. */
+function compareToLocal(key: Uint8Array, local: Uint8Array, other: Uint8Array): boolean {
+  for (let i = 0; i < key.length; i++) {
+    const a = local[i] ^ key[i]
+    const b = other[i] ^ key[i]
+    if (a !== b) return a < b
+  }
+  return false
+}

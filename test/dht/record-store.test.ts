@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest'
+import { Identity } from '../../src/peers/identity.js'
+import { SeededRandom } from '../../src/util/random.js'
+import { StoreRejectReason } from '../../src/wire/messages.js'
+import type { DhtRecord } from '../../src/wire/messages.js'
+import { LOCAL_STORER, RecordStore } from '../../src/dht/record-store.js'
+import { buildImmutableRecord, buildMutableRecord, checkRecord, dhtKeyOf, recordCostBytes } from '../../src/dht/records.js'
+
+const bytes = (n: number, fill = 1) => new Uint8Array(n).fill(fill)
+const identity = Identity.generate(new SeededRandom(7))
+const other = Identity.generate(new SeededRandom(8))
+
+describe('RecordStore', () => {
+  it('refuses a record that would pass the quota, with QUOTA_EXCEEDED', () => {
+    const store = new RecordStore({ quotaBytes: 3_000, perPeerShareBytes: 3_000, maxTtlMs: 60_000 })
+    const a = buildImmutableRecord(bytes(1_000, 1), 60_000)
+    const b = buildImmutableRecord(bytes(1_000, 2), 60_000)
+    const c = buildImmutableRecord(bytes(1_000, 3), 60_000)
+    expect(store.put(a, 'p1', 0).ok).toBe(true)
+    expect(store.put(b, 'p2', 0).ok).toBe(true)
+    expect(store.put(c, 'p3', 0)).toEqual({ ok: false, reason: StoreRejectReason.QUOTA_EXCEEDED, detail: 'quota' })
+    expect(store.bytes).toBe(recordCostBytes(a) + recordCostBytes(b))
+  })
+
+  it('one peer cannot take more than its share, while another peer still can store', () => {
+    const store = new RecordStore({ quotaBytes: 100_000, perPeerShareBytes: 2_500, maxTtlMs: 60_000 })
+    const records = [1, 2, 3].map((i) => buildImmutableRecord(bytes(1_000, i), 60_000))
+    expect(store.put(records[0], 'greedy', 0).ok).toBe(true)
+    expect(store.put(records[1], 'greedy', 0).ok).toBe(true)
+    expect(store.put(records[2], 'greedy', 0)).toEqual({ ok: false, reason: StoreRejectReason.QUOTA_EXCEEDED, detail: 'peer-share' })
+    expect(store.put(records[2], 'polite', 0).ok).toBe(true)
+    // The node's own records are charged to the quota only.
+    expect(store.put(buildImmutableRecord(bytes(5_000, 9), 60_000), LOCAL_STORER, 0).ok).toBe(true)
+  })
+
+  it('a record expires ttlMs after it was stored, capped by maxTtlMs, and its bytes are released', () => {
+    const store = new RecordStore({ quotaBytes: 100_000, perPeerShareBytes: 100_000, maxTtlMs: 10_000 })
+    const short = buildImmutableRecord(bytes(10, 1), 5_000)
+    const long = buildImmutableRecord(bytes(10, 2), 1_000_000)
+    store.put(short, 'p', 0)
+    store.put(long, 'p', 0)
+    expect(store.get(short.key, 4_999)).toBeDefined()
+    expect(store.get(short.key, 5_000)).toBeUndefined()
+    expect(store.get(long.key, 9_999)).toBeDefined()
+    expect(store.sweep(10_000)).toBe(1)
+    expect(store.size).toBe(0)
+    expect(store.bytes).toBe(0)
+    expect(store.bytesOf('p')).toBe(0)
+  })
+
+  it('a mutable record is replaced by a higher seq only, and only by its owner', async () => {
+    const store = new RecordStore({ quotaBytes: 100_000, perPeerShareBytes: 100_000, maxTtlMs: 60_000 })
+    const key = dhtKeyOf('name')
+    const v1 = await buildMutableRecord(identity, key, bytes(4, 1), 1n, 60_000)
+    const v2 = await buildMutableRecord(identity, key, bytes(4, 2), 2n, 60_000)
+    const forkedV2 = await buildMutableRecord(identity, key, bytes(4, 3), 2n, 60_000)
+    const intruder = await buildMutableRecord(other, key, bytes(4, 4), 99n, 60_000)
+    expect(store.put(v1, 'p', 0)).toEqual({ ok: true, change: 'added' })
+    expect(store.put(v2, 'p', 0)).toEqual({ ok: true, change: 'replaced' })
+    expect(store.put(v1, 'p', 0)).toMatchObject({ ok: false, reason: StoreRejectReason.STALE_SEQ })
+    expect(store.put(forkedV2, 'p', 0)).toMatchObject({ ok: false, reason: StoreRejectReason.STALE_SEQ })
+    expect(store.put(v2, 'q', 0)).toEqual({ ok: true, change: 'refreshed' })
+    expect(store.put(intruder, 'p', 0)).toMatchObject({ ok: false, reason: StoreRejectReason.KEY_MISMATCH, detail: 'owner-mismatch' })
+    expect(store.get(key, 0)?.record).toBe(v2)
+    expect(store.bytesOf('p')).toBe(0)
+    expect(store.bytesOf('q')).toBe(recordCostBytes(v2))
+  })
+})
+
+describe('records', () => {
+  it('a mutable record verifies, and any change to value, seq, ttl or key breaks it', async () => {
+    const key = dhtKeyOf('profile')
+    const record = await buildMutableRecord(identity, key, bytes(8, 5), 3n, 1_000)
+    expect(await checkRecord(record)).toBe(StoreRejectReason.NONE)
+    const tampered: DhtRecord[] = [
+      { ...record, value: bytes(8, 6) },
+      { ...record, seq: 4n },
+      { ...record, ttlMs: 2_000 },
+      { ...record, key: dhtKeyOf('other') },
+      { ...record, publicKey: other.publicKey },
+    ]
+    for (const forged of tampered) expect(await checkRecord(forged)).toBe(StoreRejectReason.BAD_SIGNATURE)
+    expect(await checkRecord(record, undefined, dhtKeyOf('other'))).toBe(StoreRejectReason.KEY_MISMATCH)
+  })
+
+  it('an immutable record must sit under the SHA-256 of its value', async () => {
+    const record = buildImmutableRecord(bytes(8, 1), 1_000)
+    expect(await checkRecord(record)).toBe(StoreRejectReason.NONE)
+    expect(await checkRecord({ ...record, value: bytes(8, 2) })).toBe(StoreRejectReason.KEY_MISMATCH)
+    expect(await checkRecord({ ...record, value: bytes(16_385), key: record.key })).toBe(StoreRejectReason.TOO_LARGE)
+  })
+})
