@@ -20,9 +20,10 @@ export function checkUserKey(key: unknown): Uint8Array | string {
   return typeof key === 'string' ? encoder.encode(key) : (key as Uint8Array)
 }
 
-export function checkValue(value: unknown): void {
-  if (!(value instanceof Uint8Array) || value.length > MAX_RECORD_VALUE_BYTES) {
-    throw new DhtError('DHT_INVALID_ARGUMENT', `value must be a Uint8Array of at most ${MAX_RECORD_VALUE_BYTES} bytes, got ${describe(value)}`)
+/** `maxBytes`: MAX_RECORD_VALUE_BYTES for an immutable value, less the 32-byte user key hash for a mutable one. */
+export function checkValue(value: unknown, maxBytes: number = MAX_RECORD_VALUE_BYTES): void {
+  if (!(value instanceof Uint8Array) || value.length > maxBytes) {
+    throw new DhtError('DHT_INVALID_ARGUMENT', `value must be a Uint8Array of at most ${maxBytes} bytes, got ${describe(value)}`)
   }
 }
 

@@ -20,13 +20,17 @@ import type { LookupPeer, LookupReply, LookupResult } from './lookup.js'
 import { resolveDhtOptions } from './options.js'
 import type { DhtOptions, ResolvedDhtOptions } from './options.js'
 import { LOCAL_STORER, RecordStore } from './record-store.js'
-import { buildImmutableRecord, buildMutableRecord, checkRecord, dhtKeyOf, immutableKeyOf, rejectReasonName } from './records.js'
+import { buildImmutableRecord, buildMutableRecord, checkRecord, immutableKeyOf, MAX_MUTABLE_VALUE_BYTES, mutableKeyOf, mutableValueOf, rejectReasonName } from './records.js'
 import type { VerifyFn } from './records.js'
 import { Rpc } from './rpc.js'
 import { checkId, checkTtl, checkUserKey, checkValue } from './arguments.js'
 
 export interface PutOptions {
-  /** A mutable record (signed, key = SHA-256(key), newer seq wins; the default) or an immutable one (key must be SHA-256(value)). */
+  /**
+   * A mutable record (the default: signed by this node, stored under the key derived from this
+   * node's public key and `key` — see records.ts — newer seq wins; value at most 16 KiB − 32) or
+   * an immutable one (key must be SHA-256(value); value at most 16 KiB).
+   */
   mutable?: boolean
   /** Lifetime on the storing nodes. Default: the Dht's recordTtlMs. */
   ttlMs?: number
@@ -37,7 +41,7 @@ export interface PutOptions {
 }
 
 export interface PutResult {
-  /** The 32-byte DHT key the record is stored under. */
+  /** The 32-byte DHT key the record is stored under (for a mutable record, derived from this node's public key and the user key). */
   readonly key: Uint8Array
   /** Nodes that accepted the record (this one included when it is among the k closest). */
   readonly storedAt: number
@@ -52,7 +56,11 @@ export interface PutResult {
 export interface GetOptions {
   /** Look the key up as a mutable record (default) or as an immutable key (32 bytes, SHA-256 of the value). */
   mutable?: boolean
-  /** Accept mutable records signed by this public key only. */
+  /**
+   * The owner (32-byte Ed25519 public key) of the mutable record: its DHT key is derived from
+   * it and the user key, and only records it signed are accepted. Default: this node's own
+   * identity. Ignored for an immutable key.
+   */
   owner?: Uint8Array
   signal?: AbortSignal
 }
@@ -198,13 +206,15 @@ export class Dht {
   }
 
   /**
-   * Stores `value` under `key` on the k closest nodes. Mutable (the default): the record is
-   * signed by this node with a sequence number above any it finds for the key, so it
-   * replaces older versions. Immutable: `key` must be SHA-256(value) (see putImmutable).
+   * Stores `value` under `key` on the k closest nodes. Mutable (the default): the record goes
+   * under this node's own key for `key` (SHA-256(tag ‖ public key ‖ SHA-256(key)), returned as
+   * `key`), signed with a sequence number above any it finds there, so it replaces older
+   * versions; readers elsewhere pass this node's public key as `owner`. Immutable: `key` must
+   * be SHA-256(value) (see putImmutable).
    */
   async put(key: Uint8Array | string, value: Uint8Array, options: PutOptions = {}): Promise<PutResult> {
-    checkValue(value)
     const isMutable = options.mutable ?? true
+    checkValue(value, isMutable ? MAX_MUTABLE_VALUE_BYTES : undefined)
     const ttlMs = options.ttlMs === undefined ? this.options.recordTtlMs : checkTtl(options.ttlMs)
     if (!isMutable) {
       const dhtKey = checkId('key', key)
@@ -215,8 +225,9 @@ export class Dht {
       const found = await this.runLookup(record.key, 'node', undefined, options.signal)
       return this.publish(record, found, options.republish ?? true)
     }
-    const dhtKey = dhtKeyOf(checkUserKey(key))
+    const userKey = checkUserKey(key)
     const own = this.network.identity.publicKey
+    const dhtKey = mutableKeyOf(own, userKey)
     let highest = -1n
     const mine = this.ownCopy(dhtKey)
     if (mine?.kind === 'mutable') highest = mine.seq
@@ -224,7 +235,7 @@ export class Dht {
       if (record.kind === 'mutable' && bytesEqual(record.publicKey, own) && record.seq > highest) highest = record.seq
       return false
     }, options.signal)
-    const record = await buildMutableRecord(this.network.identity, dhtKey, value, highest + 1n, ttlMs)
+    const record = await buildMutableRecord(this.network.identity, userKey, value, highest + 1n, ttlMs)
     this.running()
     if (options.signal?.aborted === true) throw abortReason(options.signal)
     return this.publish(record, found, options.republish ?? true)
@@ -239,13 +250,18 @@ export class Dht {
 
   /** Stops republishing the record put under `key` (it expires with its TTL). */
   unpublish(key: Uint8Array | string, options: { mutable?: boolean } = {}): boolean {
-    const dhtKey = (options.mutable ?? true) ? dhtKeyOf(checkUserKey(key)) : checkId('key', key)
+    const dhtKey = (options.mutable ?? true) ? mutableKeyOf(this.network.identity.publicKey, checkUserKey(key)) : checkId('key', key)
     return this.published.delete(toHex(dhtKey))
   }
 
-  /** The value under `key`: for a mutable key the valid record with the highest seq found, else undefined. */
+  /**
+   * The value under `key`, or undefined. Mutable (the default): the application value of the
+   * valid record with the highest seq that `options.owner` (default: this node) put under `key`.
+   */
   async get(key: Uint8Array | string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
-    return (await this.getRecord(key, options))?.value
+    const record = await this.getRecord(key, options)
+    if (record === undefined) return undefined
+    return record.kind === 'mutable' ? mutableValueOf(record) : record.value
   }
 
   /** get() for an immutable key (the SHA-256 of the value, as putImmutable returned it). */
@@ -253,11 +269,14 @@ export class Dht {
     return this.get(key, { mutable: false })
   }
 
-  /** The verified record under `key`, or undefined. */
+  /**
+   * The verified record under `key`, or undefined. A mutable record is returned as on the wire:
+   * its value opens with the 32-byte user key hash (mutableValueOf strips it).
+   */
   async getRecord(key: Uint8Array | string, options: GetOptions = {}): Promise<DhtRecord | undefined> {
     const isMutable = options.mutable ?? true
-    const dhtKey = isMutable ? dhtKeyOf(checkUserKey(key)) : checkId('key', key)
-    const owner = options.owner === undefined ? undefined : checkId('owner', options.owner)
+    const owner = options.owner === undefined ? this.network.identity.publicKey : checkId('owner', options.owner)
+    const dhtKey = isMutable ? mutableKeyOf(owner, checkUserKey(key)) : checkId('key', key)
     const local = this.store.get(dhtKey, this.clock.now())?.record ?? this.ownCopy(dhtKey)
     if (!isMutable) {
       if (local?.kind === 'immutable') return local
@@ -271,7 +290,8 @@ export class Dht {
     }
     let best: MutableRecord | undefined
     const consider = (record: DhtRecord) => {
-      if (record.kind !== 'mutable' || (owner !== undefined && !bytesEqual(record.publicKey, owner))) return
+      // The key binds the owner already (checkRecord); the owner check stays as defense.
+      if (record.kind !== 'mutable' || !bytesEqual(record.publicKey, owner) || !bytesEqual(record.key, dhtKey)) return
       if (best === undefined || record.seq > best.seq) best = record
     }
     if (local !== undefined) consider(local)

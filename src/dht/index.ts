@@ -9,5 +9,19 @@ export type { DhtErrorCode } from './errors.js'
 export type { LookupPeer, LookupResult } from './lookup.js'
 export { RecordStore, LOCAL_STORER } from './record-store.js'
 export type { RecordStoreOptions, StoreOutcome, StoredRecord } from './record-store.js'
-export { buildImmutableRecord, buildMutableRecord, checkRecord, dhtKeyOf, immutableKeyOf, mutableSignedPayload, MUTABLE_RECORD_TAG } from './records.js'
+export {
+  buildImmutableRecord,
+  buildMutableRecord,
+  checkRecord,
+  immutableKeyOf,
+  MAX_MUTABLE_VALUE_BYTES,
+  MUTABLE_KEY_TAG,
+  MUTABLE_RECORD_TAG,
+  mutableKeyFromHash,
+  mutableKeyOf,
+  mutableSignedPayload,
+  mutableValueOf,
+  signMutableRecord,
+  userKeyHashOf,
+} from './records.js'
 export type { VerifyFn } from './records.js'

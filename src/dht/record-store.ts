@@ -58,8 +58,9 @@ export class RecordStore {
   /**
    * Stores a record whose key and signature were checked already. An immutable record
    * already held is refreshed; a mutable one replaces the held one only with a higher seq
-   * (an equal seq with the same value refreshes), and only from the same owner: the first
-   * owner of a key keeps it until its record expires.
+   * (an equal seq with the same value refreshes), and only from the same owner. Since a
+   * mutable key is derived from its owner's public key (checkRecord refuses any other), two
+   * owners never meet under one key; the owner check is kept as defense in depth.
    */
   put(record: DhtRecord, storedBy: string, nowMs: number): StoreOutcome {
     const keyHex = toHex(record.key)

@@ -1,7 +1,17 @@
 // DHT records: how keys are derived, how a mutable record is signed, and the checks every
 // record passes before it is stored or returned (on the storing node and again on get).
-// Immutable: key = SHA-256(value). Mutable (BEP 44 style): key = SHA-256(user key), signed by
-// the owner's Ed25519 key over (domain tag, key, seq, ttlMs, value); a higher seq wins.
+// Immutable: key = SHA-256(value).
+// Mutable (BEP 44 style, the key bound to its owner):
+//   userKeyHash = SHA-256(user key)                       (a string as UTF-8)
+//   key         = SHA-256(MUTABLE_KEY_TAG ‖ owner public key (32) ‖ userKeyHash (32))
+//   wire value  = userKeyHash (32) ‖ application value     (so at most 16 KiB − 32 of application value)
+// signed by the owner's Ed25519 key over (MUTABLE_RECORD_TAG, key, seq, ttlMs, wire value); a
+// higher seq wins. The wire DhtRecord has no salt field, so the userKeyHash rides at the front of
+// the signed value: every storer (and every reader) recomputes the key from record.publicKey and
+// that prefix and refuses a record whose key differs with KEY_MISMATCH. A record under a key can
+// therefore only come from that key's owner: nobody can squat another owner's key, and two owners
+// using the same user key get two different DHT keys. Readers need the owner's public key to
+// derive the key; get() strips the prefix again (mutableValueOf).
 
 import { sha256 } from '@noble/hashes/sha2.js'
 import type { Identity } from '../peers/identity.js'
@@ -16,11 +26,40 @@ export type VerifyFn = (publicKey: Uint8Array, message: Uint8Array, signature: U
 /** Opens every mutable record's signed payload, so a DHT signature is never valid for another purpose. */
 export const MUTABLE_RECORD_TAG = new TextEncoder().encode('wasmesh/dht-mutable-record/1\0')
 
+/** Opens the preimage of every mutable record's DHT key (domain separation from other SHA-256 uses). */
+export const MUTABLE_KEY_TAG = new TextEncoder().encode('wasmesh/dht/mutable/v1\0')
+
+/** Bytes of the SHA-256 of the user key that open a mutable record's wire value. */
+export const USER_KEY_HASH_BYTES = 32
+
+/** The largest application value of a mutable record: the wire limit less the user key hash. */
+export const MAX_MUTABLE_VALUE_BYTES = MAX_RECORD_VALUE_BYTES - USER_KEY_HASH_BYTES
+
 const U64_MAX = 0xffff_ffff_ffff_ffffn
 
-/** The DHT key of a user key: SHA-256 of its bytes (a string as UTF-8). */
-export function dhtKeyOf(userKey: Uint8Array | string): Uint8Array {
+/** SHA-256 of a user key's bytes (a string as UTF-8). */
+export function userKeyHashOf(userKey: Uint8Array | string): Uint8Array {
   return sha256(typeof userKey === 'string' ? new TextEncoder().encode(userKey) : userKey)
+}
+
+/** The DHT key of a mutable record from its owner's public key and its user key hash: SHA-256(tag ‖ publicKey ‖ userKeyHash). */
+export function mutableKeyFromHash(publicKey: Uint8Array, userKeyHash: Uint8Array): Uint8Array {
+  const tag = MUTABLE_KEY_TAG
+  const preimage = new Uint8Array(tag.length + publicKey.length + userKeyHash.length)
+  preimage.set(tag, 0)
+  preimage.set(publicKey, tag.length)
+  preimage.set(userKeyHash, tag.length + publicKey.length)
+  return sha256(preimage)
+}
+
+/** The DHT key of the mutable record `owner` (a 32-byte Ed25519 public key) puts under `userKey`. */
+export function mutableKeyOf(owner: Uint8Array, userKey: Uint8Array | string): Uint8Array {
+  return mutableKeyFromHash(owner, userKeyHashOf(userKey))
+}
+
+/** The application value of a mutable record: its wire value without the user key hash. */
+export function mutableValueOf(record: MutableRecord): Uint8Array {
+  return record.value.subarray(USER_KEY_HASH_BYTES)
 }
 
 /** The key of an immutable value: its SHA-256. */
@@ -45,15 +84,29 @@ export function buildImmutableRecord(value: Uint8Array, ttlMs: number): Immutabl
   return { kind: 'immutable', key: immutableKeyOf(value), value, ttlMs }
 }
 
-/** A mutable record for `key` (already a DHT key), signed by `identity`. */
-export async function buildMutableRecord(identity: Identity, key: Uint8Array, value: Uint8Array, seq: bigint, ttlMs: number): Promise<MutableRecord> {
+/**
+ * The mutable record `identity` puts under `userKey`: key derived from its public key, wire
+ * value = SHA-256(userKey) ‖ `value`, signed.
+ */
+export function buildMutableRecord(identity: Identity, userKey: Uint8Array | string, value: Uint8Array, seq: bigint, ttlMs: number): Promise<MutableRecord> {
+  const userKeyHash = userKeyHashOf(userKey)
+  const wireValue = new Uint8Array(USER_KEY_HASH_BYTES + value.length)
+  wireValue.set(userKeyHash, 0)
+  wireValue.set(value, USER_KEY_HASH_BYTES)
+  return signMutableRecord(identity, mutableKeyFromHash(identity.publicKey, userKeyHash), wireValue, seq, ttlMs)
+}
+
+/** Signs a mutable record with `key` and wire `value` taken as given (no derivation: tests and tools). */
+export async function signMutableRecord(identity: Identity, key: Uint8Array, value: Uint8Array, seq: bigint, ttlMs: number): Promise<MutableRecord> {
   const signature = await identity.sign(mutableSignedPayload(key, seq, ttlMs, value))
   return { kind: 'mutable', key, value, ttlMs, publicKey: identity.publicKey, seq, signature }
 }
 
 /**
  * Why `record` must be refused (a StoreRejectReason), or NONE when it is well formed and its
- * key and signature check out. `expectedKey`, when given, is the key it was asked for.
+ * key and signature check out. `expectedKey`, when given, is the key it was asked for. A
+ * mutable record's key must be the one derived from its public key and the user key hash
+ * opening its value (KEY_MISMATCH otherwise, checked before the costlier signature).
  */
 export async function checkRecord(record: DhtRecord, verify: VerifyFn = verifySignature, expectedKey?: Uint8Array): Promise<number> {
   if (record.value.length > MAX_RECORD_VALUE_BYTES) return StoreRejectReason.TOO_LARGE
@@ -64,6 +117,8 @@ export async function checkRecord(record: DhtRecord, verify: VerifyFn = verifySi
   }
   if (record.publicKey.length !== PUBLIC_KEY_BYTES || record.signature.length !== SIGNATURE_BYTES) return StoreRejectReason.BAD_SIGNATURE
   if (record.seq < 0n || record.seq > U64_MAX) return StoreRejectReason.BAD_SIGNATURE
+  if (record.value.length < USER_KEY_HASH_BYTES) return StoreRejectReason.KEY_MISMATCH
+  if (!bytesEqual(record.key, mutableKeyFromHash(record.publicKey, record.value.subarray(0, USER_KEY_HASH_BYTES)))) return StoreRejectReason.KEY_MISMATCH
   const isValid = await verify(record.publicKey, mutableSignedPayload(record.key, record.seq, record.ttlMs, record.value), record.signature)
   return isValid ? StoreRejectReason.NONE : StoreRejectReason.BAD_SIGNATURE
 }

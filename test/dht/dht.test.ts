@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { compareDistance, toHex } from '../../src/dht/ids.js'
-import { buildMutableRecord, dhtKeyOf } from '../../src/dht/records.js'
+import { buildMutableRecord, immutableKeyOf, mutableKeyOf, signMutableRecord, userKeyHashOf } from '../../src/dht/records.js'
 import { DhtError } from '../../src/dht/errors.js'
 import { Dht } from '../../src/dht/dht.js'
 import { StoreRejectReason } from '../../src/wire/messages.js'
@@ -11,6 +11,8 @@ import type { Testnet } from './testnet.js'
 
 const text = (s: string) => new TextEncoder().encode(s)
 const str = (b: Uint8Array | undefined) => (b === undefined ? undefined : new TextDecoder().decode(b))
+/** A mutable record's wire value: SHA-256(user key) ‖ value. */
+const wireValue = (userKey: string, value: Uint8Array) => new Uint8Array([...userKeyHashOf(userKey), ...value])
 const NODES = 200
 
 describe(`Dht over a ${NODES}-node fake network (k = 20, alpha = 3)`, () => {
@@ -34,9 +36,10 @@ describe(`Dht over a ${NODES}-node fake network (k = 20, alpha = 3)`, () => {
     const put = await mesh.run(dhts[3].put('greeting', text('hello, mesh')))
     expect(put.storedAt).toBeGreaterThanOrEqual(15)
     expect(put.seq).toBe(0n)
+    expect(put.key).toEqual(mutableKeyOf(net.nodes[3].identity.publicKey, 'greeting'))
     const missing: number[] = []
     for (let i = 0; i < dhts.length; i++) {
-      if (str(await mesh.run(dhts[i].get('greeting'))) !== 'hello, mesh') missing.push(i)
+      if (str(await mesh.run(dhts[i].get('greeting', { owner: net.nodes[3].identity.publicKey }))) !== 'hello, mesh') missing.push(i)
     }
     expect(missing).toEqual([])
   }, 120_000)
@@ -48,15 +51,57 @@ describe(`Dht over a ${NODES}-node fake network (k = 20, alpha = 3)`, () => {
   }, 120_000)
 
   it('a mutable update (higher seq) wins everywhere', async () => {
-    const { mesh, dhts } = net
+    const { mesh, dhts, nodes } = net
+    const owner = nodes[7].identity.publicKey
     const first = await mesh.run(dhts[7].put('profile', text('v1')))
     const second = await mesh.run(dhts[7].put('profile', text('v2')))
     expect(second.seq).toBe((first.seq as bigint) + 1n)
-    for (const dht of dhts) expect(str(await mesh.run(dht.get('profile')))).toBe('v2')
-    // Another owner cannot take the key over.
-    await expect(mesh.run(dhts[8].put('profile', text('hijack')))).rejects.toMatchObject({ code: 'DHT_STORE_FAILED' })
-    expect(str(await mesh.run(dhts[100].get('profile')))).toBe('v2')
-    expect(str(await mesh.run(dhts[100].get('profile', { owner: net.nodes[7].identity.publicKey })))).toBe('v2')
+    expect(second.key).toEqual(first.key)
+    for (const dht of dhts) expect(str(await mesh.run(dht.get('profile', { owner })))).toBe('v2')
+    // Without an owner, get() reads the caller's own record under the user key: node 100 has none.
+    expect(await mesh.run(dhts[100].get('profile'))).toBeUndefined()
+    expect(str(await mesh.run(dhts[7].get('profile')))).toBe('v2')
+  }, 120_000)
+
+  it('another owner\'s put under the same user key does not clobber the first owner\'s record (both readable with their owner)', async () => {
+    const { mesh, dhts, nodes } = net
+    const [alice, bob] = [nodes[7].identity.publicKey, nodes[8].identity.publicKey]
+    const theirs = await mesh.run(dhts[8].put('profile', text('bob\'s')))
+    expect(theirs.storedAt).toBeGreaterThanOrEqual(15)
+    expect(theirs.refused).toEqual({})
+    expect(theirs.seq).toBe(0n)
+    expect(theirs.key).toEqual(mutableKeyOf(bob, 'profile'))
+    expect(theirs.key).not.toEqual(mutableKeyOf(alice, 'profile'))
+    for (const reader of [dhts[0], dhts[100], dhts[199]]) {
+      expect(str(await mesh.run(reader.get('profile', { owner: alice })))).toBe('v2')
+      expect(str(await mesh.run(reader.get('profile', { owner: bob })))).toBe('bob\'s')
+    }
+  }, 120_000)
+
+  it('a record stored under a key not derived from its public key is refused with KEY_MISMATCH (squatting attempt)', async () => {
+    const { mesh, dhts, nodes } = net
+    const [victim, squatter] = [nodes[40], nodes[41]]
+    // The squatter computes the victim's key for a user key it has not used yet (both are public)
+    // and offers its own, validly signed record under it to the k closest, before the victim.
+    const victimKey = mutableKeyOf(victim.identity.publicKey, 'claimed')
+    const squat = await signMutableRecord(squatter.identity, victimKey, wireValue('claimed', text('squatted')), 1_000n, 60_000)
+    const holders = await mesh.run(dhts[41].closestPeers(victimKey))
+    const replies = collect(squatter)
+    for (const [i, id] of holders.entries()) {
+      const holder = nodes.find((node) => toHex(node.id) === toHex(id))!
+      squatter.link(holder).send({ type: 'store', requestId: 500 + i, record: squat }, 1)
+    }
+    await mesh.advance(100)
+    const results = replies.filter((m) => m.type === 'storeResult' && m.requestId >= 500)
+    expect(results.length).toBe(holders.length)
+    for (const result of results) expect(result).toMatchObject({ ok: false, reason: StoreRejectReason.KEY_MISMATCH })
+    // The victim's own put lands everywhere, with seq 0: nothing was held under its key.
+    const put = await mesh.run(dhts[40].put('claimed', text('mine')))
+    expect(put.key).toEqual(victimKey)
+    expect(put.seq).toBe(0n)
+    expect(put.storedAt).toBeGreaterThanOrEqual(15)
+    expect(put.refused).toEqual({})
+    expect(str(await mesh.run(dhts[150].get('claimed', { owner: victim.identity.publicKey })))).toBe('mine')
   }, 120_000)
 
   it('get() repairs a node that returned an older version', async () => {
@@ -66,7 +111,8 @@ describe(`Dht over a ${NODES}-node fake network (k = 20, alpha = 3)`, () => {
     const v1 = (await mesh.run(dhts[12].getRecord('repair'))) as MutableRecord
     const holders = await mesh.run(dhts[12].closestPeers(v1.key))
     // v2 reaches every holder but the first, as if that one had been away.
-    const v2 = await buildMutableRecord(owner.identity, v1.key, text('v2'), v1.seq + 1n, 60_000)
+    const v2 = await buildMutableRecord(owner.identity, 'repair', text('v2'), v1.seq + 1n, 60_000)
+    expect(v2.key).toEqual(v1.key)
     const stale = net.nodes.find((node) => toHex(node.id) === toHex(holders[0]))!
     for (const id of holders.slice(1)) {
       const holder = net.nodes.find((node) => toHex(node.id) === toHex(id))!
@@ -74,7 +120,7 @@ describe(`Dht over a ${NODES}-node fake network (k = 20, alpha = 3)`, () => {
     }
     await mesh.advance(100)
     const reader = dhts.find((dht, i) => i !== 12 && nodes[i] !== stale)!
-    expect(str(await mesh.run(reader.get('repair')))).toBe('v2')
+    expect(str(await mesh.run(reader.get('repair', { owner: owner.identity.publicKey })))).toBe('v2')
     expect(reader.stats().readRepairs).toBeGreaterThanOrEqual(1)
     await mesh.advance(100)
     const replies = collect(owner)
@@ -86,7 +132,7 @@ describe(`Dht over a ${NODES}-node fake network (k = 20, alpha = 3)`, () => {
 
   it('closestPeers finds the true k closest nodes, and reports its hops', async () => {
     const { mesh, dhts, nodes } = net
-    const target = dhtKeyOf('somewhere')
+    const target = immutableKeyOf(text('somewhere'))
     const expected = nodes
       .filter((node) => node !== nodes[5])
       .map((node) => node.id)
@@ -138,8 +184,9 @@ describe(`Dht over a ${NODES}-node fake network (k = 20, alpha = 3)`, () => {
 
   it('a forged mutable record is refused by a storing node, and the sender penalized', async () => {
     const { mesh, nodes } = net
-    const genuine = await buildMutableRecord(nodes[1].identity, dhtKeyOf('forged'), text('real'), 1n, 60_000)
-    const forged: MutableRecord = { ...genuine, value: text('fake'), seq: 2n }
+    const genuine = await buildMutableRecord(nodes[1].identity, 'forged', text('real'), 1n, 60_000)
+    // Key binding intact (same owner, same user key hash), signature not.
+    const forged: MutableRecord = { ...genuine, value: wireValue('forged', text('fake')), seq: 2n }
     const session = nodes[1].link(nodes[2])
     const replies = collect(nodes[1])
     session.send({ type: 'store', requestId: 77, record: forged }, 1)
@@ -152,23 +199,24 @@ describe(`Dht over a ${NODES}-node fake network (k = 20, alpha = 3)`, () => {
     const { mesh, dhts, nodes } = net
     // A user key whose DHT key lies next to node 20, which turns liar.
     const liar = nodes[20]
+    const owner = nodes[30].identity.publicKey
     let userKey = ''
     for (let i = 0; ; i++) {
       userKey = `lie-${i}`
-      const key = dhtKeyOf(userKey)
+      const key = mutableKeyOf(owner, userKey)
       if (key[0] === liar.id[0] && (key[1] & 0xc0) === (liar.id[1] & 0xc0)) break
     }
     await mesh.run(dhts[30].put(userKey, text('truth')))
     const genuine = (await mesh.run(dhts[30].getRecord(userKey))) as MutableRecord
     dhts[20].stop()
-    const forged: MutableRecord = { ...genuine, value: text('lie'), seq: genuine.seq + 100n }
+    const forged: MutableRecord = { ...genuine, value: wireValue(userKey, text('lie')), seq: genuine.seq + 100n }
     const stopLying = liar.on('message', (session, message) => {
       if (message.type === 'findValue') session.send({ type: 'value', requestId: message.requestId, record: forged, peers: [] }, 1)
       if (message.type === 'findNode') session.send({ type: 'nodes', requestId: message.requestId, peers: [] }, 1)
     })
     try {
       const before = dhts[60].stats().invalidRecordsSeen
-      expect(str(await mesh.run(dhts[60].get(userKey)))).toBe('truth')
+      expect(str(await mesh.run(dhts[60].get(userKey, { owner })))).toBe('truth')
       expect(dhts[60].stats().invalidRecordsSeen).toBeGreaterThan(before)
     } finally {
       stopLying()
@@ -190,10 +238,16 @@ describe('backends and limits', () => {
     const net = await createTestnet(3, { seed: 2 })
     const dht = net.dhts[0]
     await expect(dht.put('k', new Uint8Array(16_385))).rejects.toMatchObject({ code: 'DHT_INVALID_ARGUMENT' })
+    // A mutable value leaves 32 bytes of the 16 KiB record to the user key hash.
+    await expect(dht.put('k', new Uint8Array(16_353))).rejects.toThrow(/at most 16352 bytes/)
+    await expect(dht.get('k', { owner: new Uint8Array(31) })).rejects.toMatchObject({ code: 'DHT_INVALID_ARGUMENT' })
     await expect(dht.put('', text('v'))).rejects.toMatchObject({ code: 'DHT_INVALID_ARGUMENT' })
     await expect(dht.put(new Uint8Array(32), text('v'), { mutable: false })).rejects.toThrow(/SHA-256 of its value/)
     await expect(dht.get(new Uint8Array(5), { mutable: false })).rejects.toMatchObject({ code: 'DHT_INVALID_ARGUMENT' })
     await expect(dht.put('k', text('v'), { ttlMs: 0 })).rejects.toMatchObject({ code: 'DHT_INVALID_ARGUMENT' })
+    const largest = new Uint8Array(16_352).fill(7)
+    await net.mesh.run(dht.put('k', largest))
+    expect(await net.mesh.run(net.dhts[2].get('k', { owner: net.nodes[0].identity.publicKey }))).toEqual(largest)
     expect(await stopTestnet(net)).toBe(0)
   })
 })
@@ -209,7 +263,7 @@ describe('churn', () => {
       nodes[i].kill()
     }
     for (const reader of [dhts[1], dhts[40], dhts[79]]) {
-      for (const key of keys) expect(str(await mesh.run(reader.get(key)))).toBe(key)
+      for (const key of keys) expect(str(await mesh.run(reader.get(key, { owner: nodes[0].identity.publicKey })))).toBe(key)
     }
     expect(dhts[40].stats().requestTimeouts + dhts[40].stats().connectFailures).toBeGreaterThan(0)
     expect(await stopTestnet(net)).toBe(0)
@@ -219,14 +273,15 @@ describe('churn', () => {
 describe('record lifetime', () => {
   it('a record not republished disappears after its TTL; a republished one stays', async () => {
     const net = await createTestnet(40, { seed: 5, dht: { republishMs: 20_000, sweepMs: 5_000, refreshMs: 3_600_000 } })
-    const { mesh, dhts } = net
+    const { mesh, dhts, nodes } = net
+    const [ephemeralOwner, keptOwner] = [nodes[0].identity.publicKey, nodes[1].identity.publicKey]
     await mesh.run(dhts[0].put('ephemeral', text('soon gone'), { ttlMs: 30_000, republish: false }))
     await mesh.run(dhts[1].put('kept', text('still here'), { ttlMs: 30_000 }))
-    expect(str(await mesh.run(dhts[25].get('ephemeral')))).toBe('soon gone')
+    expect(str(await mesh.run(dhts[25].get('ephemeral', { owner: ephemeralOwner })))).toBe('soon gone')
     await mesh.advance(31_000)
     for (const dht of dhts) {
-      expect(await mesh.run(dht.get('ephemeral'))).toBeUndefined()
-      expect(str(await mesh.run(dht.get('kept')))).toBe('still here')
+      expect(await mesh.run(dht.get('ephemeral', { owner: ephemeralOwner }))).toBeUndefined()
+      expect(str(await mesh.run(dht.get('kept', { owner: keptOwner })))).toBe('still here')
     }
     // The sweep released the storage of the expired record everywhere.
     await mesh.advance(100_000)
@@ -330,9 +385,9 @@ describe('lifecycle', () => {
     net.dhts.push(dht)
     const joined = await mesh.run(dht.bootstrap([nodes[0].address, 'memory://nobody']))
     expect(joined.closest.length).toBe(20)
-    expect(str(await mesh.run(dht.get('hello')))).toBe('world')
+    expect(str(await mesh.run(dht.get('hello', { owner: nodes[3].identity.publicKey })))).toBe('world')
     const controller = new AbortController()
-    const pending = dht.get('hello', { signal: controller.signal })
+    const pending = dht.get('hello', { owner: nodes[3].identity.publicKey, signal: controller.signal })
     await mesh.advance(5)
     controller.abort()
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' })

@@ -4,7 +4,18 @@ import { SeededRandom } from '../../src/util/random.js'
 import { StoreRejectReason } from '../../src/wire/messages.js'
 import type { DhtRecord } from '../../src/wire/messages.js'
 import { LOCAL_STORER, RecordStore } from '../../src/dht/record-store.js'
-import { buildImmutableRecord, buildMutableRecord, checkRecord, dhtKeyOf, recordCostBytes } from '../../src/dht/records.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import {
+  buildImmutableRecord,
+  buildMutableRecord,
+  checkRecord,
+  MUTABLE_KEY_TAG,
+  mutableKeyOf,
+  mutableValueOf,
+  recordCostBytes,
+  signMutableRecord,
+  userKeyHashOf,
+} from '../../src/dht/records.js'
 
 const bytes = (n: number, fill = 1) => new Uint8Array(n).fill(fill)
 const identity = Identity.generate(new SeededRandom(7))
@@ -50,11 +61,12 @@ describe('RecordStore', () => {
 
   it('a mutable record is replaced by a higher seq only, and only by its owner', async () => {
     const store = new RecordStore({ quotaBytes: 100_000, perPeerShareBytes: 100_000, maxTtlMs: 60_000 })
-    const key = dhtKeyOf('name')
-    const v1 = await buildMutableRecord(identity, key, bytes(4, 1), 1n, 60_000)
-    const v2 = await buildMutableRecord(identity, key, bytes(4, 2), 2n, 60_000)
-    const forkedV2 = await buildMutableRecord(identity, key, bytes(4, 3), 2n, 60_000)
-    const intruder = await buildMutableRecord(other, key, bytes(4, 4), 99n, 60_000)
+    const key = mutableKeyOf(identity.publicKey, 'name')
+    const v1 = await buildMutableRecord(identity, 'name', bytes(4, 1), 1n, 60_000)
+    const v2 = await buildMutableRecord(identity, 'name', bytes(4, 2), 2n, 60_000)
+    const forkedV2 = await buildMutableRecord(identity, 'name', bytes(4, 3), 2n, 60_000)
+    // checkRecord refuses such a record (its key is not derived from its public key); the store's owner check is the second line.
+    const intruder = await signMutableRecord(other, key, v1.value, 99n, 60_000)
     expect(store.put(v1, 'p', 0)).toEqual({ ok: true, change: 'added' })
     expect(store.put(v2, 'p', 0)).toEqual({ ok: true, change: 'replaced' })
     expect(store.put(v1, 'p', 0)).toMatchObject({ ok: false, reason: StoreRejectReason.STALE_SEQ })
@@ -68,19 +80,54 @@ describe('RecordStore', () => {
 })
 
 describe('records', () => {
-  it('a mutable record verifies, and any change to value, seq, ttl or key breaks it', async () => {
-    const key = dhtKeyOf('profile')
-    const record = await buildMutableRecord(identity, key, bytes(8, 5), 3n, 1_000)
+  it('a mutable key is SHA-256(tag ‖ owner public key ‖ SHA-256(user key)), so owners never share one', () => {
+    const userKeyHash = sha256(new TextEncoder().encode('profile'))
+    expect(userKeyHashOf('profile')).toEqual(userKeyHash)
+    expect(new TextDecoder().decode(MUTABLE_KEY_TAG)).toBe('wasmesh/dht/mutable/v1\0')
+    const preimage = new Uint8Array([...MUTABLE_KEY_TAG, ...identity.publicKey, ...userKeyHash])
+    expect(mutableKeyOf(identity.publicKey, 'profile')).toEqual(sha256(preimage))
+    expect(mutableKeyOf(identity.publicKey, new TextEncoder().encode('profile'))).toEqual(sha256(preimage))
+    expect(mutableKeyOf(other.publicKey, 'profile')).not.toEqual(mutableKeyOf(identity.publicKey, 'profile'))
+    expect(mutableKeyOf(identity.publicKey, 'profile2')).not.toEqual(mutableKeyOf(identity.publicKey, 'profile'))
+  })
+
+  it('a mutable record carries SHA-256(user key) before its value, under its owner\'s derived key', async () => {
+    const record = await buildMutableRecord(identity, 'profile', bytes(8, 5), 3n, 1_000)
+    expect(record.key).toEqual(mutableKeyOf(identity.publicKey, 'profile'))
+    expect(record.value.subarray(0, 32)).toEqual(userKeyHashOf('profile'))
+    expect(mutableValueOf(record)).toEqual(bytes(8, 5))
+  })
+
+  it('a mutable record verifies, and any change to value, seq or ttl breaks its signature', async () => {
+    const record = await buildMutableRecord(identity, 'profile', bytes(8, 5), 3n, 1_000)
     expect(await checkRecord(record)).toBe(StoreRejectReason.NONE)
+    const changedValue = record.value.slice()
+    changedValue[35] ^= 1 // an application byte, after the user key hash
     const tampered: DhtRecord[] = [
-      { ...record, value: bytes(8, 6) },
+      { ...record, value: changedValue },
       { ...record, seq: 4n },
       { ...record, ttlMs: 2_000 },
-      { ...record, key: dhtKeyOf('other') },
-      { ...record, publicKey: other.publicKey },
     ]
     for (const forged of tampered) expect(await checkRecord(forged)).toBe(StoreRejectReason.BAD_SIGNATURE)
-    expect(await checkRecord(record, undefined, dhtKeyOf('other'))).toBe(StoreRejectReason.KEY_MISMATCH)
+    expect(await checkRecord(record, undefined, mutableKeyOf(identity.publicKey, 'other'))).toBe(StoreRejectReason.KEY_MISMATCH)
+  })
+
+  it('a mutable record whose key is not derived from its public key and user key hash is refused with KEY_MISMATCH', async () => {
+    const record = await buildMutableRecord(identity, 'profile', bytes(8, 5), 3n, 1_000)
+    const otherHash = new Uint8Array([...userKeyHashOf('other'), ...bytes(8, 5)])
+    const mismatched: DhtRecord[] = [
+      { ...record, key: mutableKeyOf(identity.publicKey, 'other') },
+      { ...record, publicKey: other.publicKey },
+      { ...record, value: otherHash },
+      { ...record, value: bytes(31, 0) }, // too short to hold the user key hash
+    ]
+    for (const forged of mismatched) expect(await checkRecord(forged)).toBe(StoreRejectReason.KEY_MISMATCH)
+    // Squatting: a validly signed record of `other` under the key of `identity`.
+    const squat = await signMutableRecord(other, record.key, record.value, 1n, 1_000)
+    expect(await checkRecord(squat)).toBe(StoreRejectReason.KEY_MISMATCH)
+    // Re-signing with its own key under a key it chose freely does not help either.
+    const chosen = await signMutableRecord(other, sha256(bytes(4, 9)), record.value, 1n, 1_000)
+    expect(await checkRecord(chosen)).toBe(StoreRejectReason.KEY_MISMATCH)
   })
 
   it('an immutable record must sit under the SHA-256 of its value', async () => {
