@@ -1,0 +1,140 @@
+// The router's options, their defaults and why, validated once at the public boundary.
+
+import type { Core } from '../core/contracts.js'
+import type { PeerNetwork } from '../peers/session.js'
+import { MAX_DATA_BYTES } from '../wire/limits.js'
+import { checkInteger } from '../util/validate.js'
+import { RoutingError } from './errors.js'
+import { MAX_ATTEMPTS } from './message-id.js'
+
+/** Checks an origin's signature; may answer synchronously (the simulator) or not (WebCrypto). */
+export type SignatureVerifier = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean | Promise<boolean>
+
+/**
+ * Ids of known peers closest to `target` by XOR, nearest first, at most `count`: the DHT's
+ * local routing table (`dht.localClosest`), plugged in by the node. Routing sits below the
+ * DHT and does not import it. Ids without an open session are skipped.
+ */
+export type ClosestPeers = (target: Uint8Array, count: number) => readonly Uint8Array[]
+
+export interface RouterOptions {
+  /** The authenticated neighbourhood to route over. Create the router before peers connect. */
+  network: PeerNetwork
+  /** Where next hops come from. DEFAULT every open session (greedy over the neighbourhood only). */
+  closestPeers?: ClosestPeers
+  /** Ids asked of closestPeers per forwarding decision, 1 to 100. DEFAULT 20 (Kademlia's k). */
+  candidates?: number
+  /** Where the dedup set comes from. DEFAULT loadCoreSync(). */
+  core?: Core
+  /** DEFAULT verifySignature (WebCrypto, else noble). The simulator passes a synchronous one. */
+  verify?: SignatureVerifier
+  /** How long one attempt waits for its ack, 1 to 600,000 ms. DEFAULT 5,000. */
+  ackTimeoutMs?: number
+  /** Attempts after the first, 0 to 127. DEFAULT 3 (DESIGN.md's maxRetries). */
+  maxRetries?: number
+  /** Wait before retry i (1-based) is retryBaseMs * 2**(i - 1); 0 to 600,000 ms. DEFAULT 1,000. */
+  retryBaseMs?: number
+  /**
+   * Attempts sent directly or along the DHT-greedy path before the router floods, 1 to 128.
+   * DEFAULT 1: the first retry already floods (with floodTtl), since a greedy path that lost
+   * one message has most likely lost its route. An attempt floods at once, whatever this
+   * says, when the origin itself has no connected peer closer to the target.
+   */
+  greedyAttempts?: number
+  /** TTL of flooded messages and most a relay lets a flooded message keep, 1 to 255. DEFAULT 3. */
+  floodTtl?: number
+  /** TTL of greedy messages and most a relay lets one keep, 1 to 255. DEFAULT 16 (log2 of 65,536 nodes). */
+  maxTtl?: number
+  /** Largest application payload, 0 to MAX_DATA_BYTES. DEFAULT MAX_DATA_BYTES (1 MiB less 1 KiB). */
+  maxMessageBytes?: number
+  /** Sends waiting for their ack at once, 1 to 65,536. DEFAULT 1,024. */
+  maxPendingSends?: number
+  /** Signature checks in flight at once; beyond it messages are dropped ('overload'). 1 to 65,536. DEFAULT 1,024. */
+  maxPendingVerifications?: number
+  /** Message ids remembered for dedup, 1 to 16,777,215. DEFAULT 65,536. */
+  dedupCapacity?: number
+  /**
+   * How long an id is remembered, 1 to 2**31 - 1 ms. DEFAULT 120,000. Keep it above the
+   * senders' sendBoundMs (27,000 ms with the defaults): a retry reaching the target after
+   * its send was forgotten would be delivered a second time.
+   */
+  dedupTtlMs?: number
+}
+
+export const DEFAULT_CANDIDATES = 20
+export const DEFAULT_ACK_TIMEOUT_MS = 5_000
+export const DEFAULT_MAX_RETRIES = 3
+export const DEFAULT_RETRY_BASE_MS = 1_000
+export const DEFAULT_GREEDY_ATTEMPTS = 1
+export const DEFAULT_FLOOD_TTL = 3
+export const DEFAULT_MAX_TTL = 16
+export const DEFAULT_MAX_PENDING_SENDS = 1_024
+export const DEFAULT_MAX_PENDING_VERIFICATIONS = 1_024
+export const DEFAULT_DEDUP_CAPACITY = 65_536
+export const DEFAULT_DEDUP_TTL_MS = 120_000
+
+export interface ResolvedRouterOptions {
+  readonly network: PeerNetwork
+  readonly closestPeers: ClosestPeers | undefined
+  readonly candidates: number
+  readonly core: Core | undefined
+  readonly verify: SignatureVerifier | undefined
+  readonly ackTimeoutMs: number
+  readonly maxRetries: number
+  readonly retryBaseMs: number
+  readonly greedyAttempts: number
+  readonly floodTtl: number
+  readonly maxTtl: number
+  readonly maxMessageBytes: number
+  readonly maxPendingSends: number
+  readonly maxPendingVerifications: number
+  readonly dedupCapacity: number
+  readonly dedupTtlMs: number
+}
+
+const invalidOption = (message: string) => new RoutingError('ROUTING_INVALID_OPTION', message)
+
+export function resolveRouterOptions(options: RouterOptions): ResolvedRouterOptions {
+  if (typeof options !== 'object' || options === null) throw invalidOption(`Router options must be an object, got ${String(options)}`)
+  const { network, core, verify, closestPeers } = options
+  if (typeof network !== 'object' || network === null || typeof network.on !== 'function' || typeof network.peers !== 'function') {
+    throw invalidOption('network must be a PeerNetwork (an object with peers(), peer(), on() and identity)')
+  }
+  if (core !== undefined && (typeof core !== 'object' || core === null || typeof core.createDedupSet !== 'function')) {
+    throw invalidOption('core must be a Core from loadCore() or loadCoreSync()')
+  }
+  if (verify !== undefined && typeof verify !== 'function') throw invalidOption(`verify must be a function, got ${typeof verify}`)
+  if (closestPeers !== undefined && typeof closestPeers !== 'function') {
+    throw invalidOption(`closestPeers must be a function (target, count) => peer ids, got ${typeof closestPeers}`)
+  }
+  const pick = (name: keyof RouterOptions, fallback: number, min: number, max: number): number =>
+    options[name] === undefined ? fallback : checkInteger(name, options[name], min, max, invalidOption)
+  return {
+    network,
+    core,
+    verify,
+    closestPeers,
+    candidates: pick('candidates', DEFAULT_CANDIDATES, 1, 100),
+    ackTimeoutMs: pick('ackTimeoutMs', DEFAULT_ACK_TIMEOUT_MS, 1, 600_000),
+    maxRetries: pick('maxRetries', DEFAULT_MAX_RETRIES, 0, MAX_ATTEMPTS - 1),
+    retryBaseMs: pick('retryBaseMs', DEFAULT_RETRY_BASE_MS, 0, 600_000),
+    greedyAttempts: pick('greedyAttempts', DEFAULT_GREEDY_ATTEMPTS, 1, MAX_ATTEMPTS),
+    floodTtl: pick('floodTtl', DEFAULT_FLOOD_TTL, 1, 255),
+    maxTtl: pick('maxTtl', DEFAULT_MAX_TTL, 1, 255),
+    maxMessageBytes: pick('maxMessageBytes', MAX_DATA_BYTES, 0, MAX_DATA_BYTES),
+    maxPendingSends: pick('maxPendingSends', DEFAULT_MAX_PENDING_SENDS, 1, 65_536),
+    maxPendingVerifications: pick('maxPendingVerifications', DEFAULT_MAX_PENDING_VERIFICATIONS, 1, 65_536),
+    dedupCapacity: pick('dedupCapacity', DEFAULT_DEDUP_CAPACITY, 1, 16_777_215),
+    dedupTtlMs: pick('dedupTtlMs', DEFAULT_DEDUP_TTL_MS, 1, 2 ** 31 - 1),
+  }
+}
+
+/**
+ * The longest a send can stay pending on virtual time before it rejects with
+ * ROUTING_UNREACHABLE: every attempt's ack timeout plus every backoff,
+ * (maxRetries + 1) * ackTimeoutMs + retryBaseMs * (2**maxRetries - 1). Signing each attempt
+ * adds its own (wall) time on top. With the defaults: 4 * 5,000 + 1,000 * 7 = 27,000 ms.
+ */
+export function sendBoundMs(options: Pick<ResolvedRouterOptions, 'maxRetries' | 'ackTimeoutMs' | 'retryBaseMs'>): number {
+  return (options.maxRetries + 1) * options.ackTimeoutMs + options.retryBaseMs * (2 ** options.maxRetries - 1)
+}

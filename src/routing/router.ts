@@ -1,0 +1,546 @@
+// Direct messages to any peer id, above the peers layer: `send(peerId, data)` goes straight
+// to the peer when a session is open, otherwise hop by hop, each node handing it to its
+// connected peer closest to the target by XOR (ids from the DHT's routing table, plugged in as
+// `closestPeers`), and by flooding with a small TTL when that greedy path fails. The target
+// verifies the origin's signature, delivers once and routes an ack back the same way; the
+// origin retries with backoff and rejects with RoutingError('ROUTING_UNREACHABLE') after
+// sendBoundMs (options.ts).
+//
+// Greedy forwarding is strict: a node forwards only to a peer strictly closer to the target
+// than itself, so a greedy message never loops and every hop makes progress. A node with no
+// such peer drops the message ('no-route'); the origin's timeout then escalates to flooding.
+// Flooded messages go to every neighbour but the sender, once per node (dedup), within
+// floodTtl hops; a node connected to the target hands it only to the target.
+//
+// Acks go back along the reverse path: every node that forwards a direct message remembers,
+// for a while, the neighbour it came from (a breadcrumb, as AODV's reverse routes), and the
+// ack follows those. Greedy routing is not symmetric (the nodes closer to the target are not
+// closer to the origin), so without them an ack would often be stuck where the message was
+// not. Where a breadcrumb is missing or its session closed, the ack is routed like a message.
+//
+// Limitations, from the fixed wire format: the mode, attempt and TTL budget travel inside the
+// signed messageId (message-id.ts). Acks carry no signature, so a relay on the path (one
+// that saw the messageId) can forge an ack or drop the message and ack it: `send` resolving
+// proves delivery only as far as the relays are honest. Relays forward without checking the
+// signature (only the target does), so a relay cannot tell forged traffic from genuine; the
+// TTL caps and per-peer rate limits bound what that costs.
+
+import type { Core, DedupSet } from '../core/contracts.js'
+import { loadCoreSync } from '../core/load-core.js'
+import { verifySignature } from '../peers/identity.js'
+import { PRIORITY_CONTROL, PRIORITY_DHT, type PeerNetwork, type PeerSession } from '../peers/session.js'
+import type { TimerHandle } from '../util/clock.js'
+import { describeValue } from '../util/validate.js'
+import type { DecodedMessage, DirectAckMessage, DirectMessage } from '../wire/messages.js'
+import { DEDUP_KEY_BYTES, DEDUP_KIND, DedupKeyHasher, bytesEqual, directSignedBytes, isCloser, keyMatchesOrigin } from './envelope.js'
+import { RoutingError } from './errors.js'
+import { SEND_ID_MASK, composeMessageId, isFloodId, parseMessageId, withLowByte } from './message-id.js'
+import { resolveRouterOptions, sendBoundMs, type ResolvedRouterOptions, type RouterOptions, type SignatureVerifier } from './options.js'
+
+/** How the acknowledged attempt travelled. */
+export type RoutePath = 'direct' | 'dht' | 'flood'
+
+export interface SendResult {
+  /** Hops the acknowledged message took from this node to the target (1 when direct). */
+  readonly hops: number
+  readonly path: RoutePath
+  /** Attempts started before the ack came (1 when the first one was acknowledged). */
+  readonly attempts: number
+  /** Virtual milliseconds from sending the acknowledged attempt to its ack. */
+  readonly rttMs: number
+}
+
+/** A direct message as handlers see it. */
+export interface RoutedMessage {
+  /** The origin's peer id (32 bytes), proved by its signature. */
+  readonly from: Uint8Array
+  readonly data: Uint8Array
+  /** Hops it took to arrive (1 when it came straight from the origin). */
+  readonly hops: number
+}
+
+export type RoutedMessageHandler = (message: RoutedMessage) => void
+
+/** Why an incoming direct message or ack was not delivered or forwarded. */
+export type RoutingDropReason =
+  | 'too-large' //        payload over maxMessageBytes
+  | 'invalid-message' //  originKey is not the origin's key, or an id field is malformed
+  | 'ttl-expired' //      arrived with ttl 0
+  | 'ttl-exhausted' //    not for this node and its ttl ran out here
+  | 'loop' //             this node's own message or ack came back
+  | 'duplicate' //        this (origin, messageId) was seen or is being checked
+  | 'bad-signature' //    the origin's signature does not verify (forged or altered)
+  | 'verify-error' //     the verifier threw
+  | 'overload' //         too many signature checks in flight
+  | 'no-route' //         no connected peer closer to the target (greedy), or the origin has no neighbour
+  | 'unmatched-ack' //    an ack for no pending send of this node
+
+export const ROUTING_DROP_REASONS: readonly RoutingDropReason[] = Object.freeze([
+  'too-large', 'invalid-message', 'ttl-expired', 'ttl-exhausted', 'loop', 'duplicate',
+  'bad-signature', 'verify-error', 'overload', 'no-route', 'unmatched-ack',
+])
+
+export interface RouterStats {
+  /** send() calls accepted. */
+  sends: number
+  /** Sends acknowledged. */
+  acked: number
+  /** Sends rejected ROUTING_UNREACHABLE. */
+  unreachable: number
+  /** Attempts after the first. */
+  retries: number
+  /** Attempts sent by flooding. */
+  floodAttempts: number
+  /** Direct messages received from neighbours (duplicates included). */
+  received: number
+  /** Messages handed to local handlers, once per send. */
+  delivered: number
+  /** Verified retries of a send already delivered: acked again, not delivered again. */
+  redelivered: number
+  /** Acks this node sent as a target. */
+  acksSent: number
+  /** Direct messages and acks passed on towards someone else. */
+  forwarded: number
+  /** Sends refused because a neighbour's outgoing queue was full. */
+  sendFailures: number
+  dropped: Record<RoutingDropReason, number>
+  pendingSends: number
+  pendingVerifications: number
+  /** Reverse-path entries held for acks still to come back. */
+  reversePaths: number
+}
+
+interface PendingSend {
+  readonly sendId: number
+  readonly target: Uint8Array
+  readonly data: Uint8Array
+  /** Virtual send time of each attempt started, and how it went. */
+  readonly sentAt: number[]
+  readonly paths: RoutePath[]
+  timer: TimerHandle | undefined
+  isDone: boolean
+  readonly resolve: (result: SendResult) => void
+  readonly reject: (error: Error) => void
+  readonly dispose: () => void
+}
+
+const PEER_ID_BYTES = 32
+/** Reverse-path entries a node keeps (oldest forgotten first): ~100 bytes each. */
+const MAX_BREADCRUMBS = 8_192
+/** How long a reverse-path entry lives: longer than any sane ack timeout. */
+const BREADCRUMB_TTL_MS = 60_000
+
+interface Breadcrumb {
+  readonly peer: PeerSession
+  readonly expiresAt: number
+}
+
+export class Router {
+  private readonly options: ResolvedRouterOptions
+  private readonly network: PeerNetwork
+  private readonly selfId: Uint8Array
+  private readonly dedup: DedupSet
+  private readonly hasher: DedupKeyHasher
+  private readonly verify: SignatureVerifier
+  private readonly handlers = new Set<{ readonly handler: RoutedMessageHandler }>()
+  private readonly pendingSends = new Map<number, PendingSend>()
+  /** Dedup keys of direct messages to this node whose signature is being checked. */
+  private readonly verifying = new Set<bigint>()
+  /** Reverse path: key of (origin, messageId without its low byte) to the neighbour it came from. */
+  private readonly breadcrumbs = new Map<bigint, Breadcrumb>()
+  private readonly disposers: Array<() => void> = []
+  private nextSendId: number
+  private isStopped = false
+  private readonly counters = {
+    sends: 0, acked: 0, unreachable: 0, retries: 0, floodAttempts: 0, received: 0, delivered: 0, redelivered: 0,
+    acksSent: 0, forwarded: 0, sendFailures: 0,
+  }
+  private readonly dropped = Object.fromEntries(ROUTING_DROP_REASONS.map((reason) => [reason, 0])) as Record<RoutingDropReason, number>
+
+  constructor(options: RouterOptions) {
+    this.options = resolveRouterOptions(options)
+    this.network = this.options.network
+    this.selfId = this.network.identity.peerId
+    const core: Core = this.options.core ?? loadCoreSync()
+    this.dedup = core.createDedupSet({ capacity: this.options.dedupCapacity, ttlMs: this.options.dedupTtlMs })
+    const secret = new Uint8Array(DEDUP_KEY_BYTES)
+    this.network.random.fill(secret)
+    this.hasher = new DedupKeyHasher(secret)
+    this.verify = this.options.verify ?? verifySignature
+    // Send ids start at a random 48-bit value, so a node restarted with the same identity does
+    // not reuse ids its peers still remember as delivered.
+    this.nextSendId = (this.network.random.nextU32() & 0xffff) * 2 ** 32 + this.network.random.nextU32()
+    this.disposers.push(this.network.on('message', (peer, message) => this.onNetworkMessage(peer, message)))
+  }
+
+  /** The longest a send stays pending (virtual ms, plus signing time) before ROUTING_UNREACHABLE. */
+  get sendBoundMs(): number {
+    return sendBoundMs(this.options)
+  }
+
+  /**
+   * Sends `data` to the node whose id is `peerId` and resolves once it acknowledges. Rejects
+   * with RoutingError: ROUTING_UNREACHABLE after sendBoundMs without an ack, ROUTING_ABORTED
+   * (name 'AbortError') when `signal` aborts, ROUTING_STOPPED when the router stops;
+   * throws ROUTING_INVALID_ARGUMENT, ROUTING_MESSAGE_TOO_LARGE, ROUTING_BUSY at once.
+   */
+  send(peerId: Uint8Array, data: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<SendResult> {
+    try {
+      this.checkSend(peerId, data, options)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    const signal = options.signal
+    if (signal?.aborted) return Promise.reject(abortError(signal))
+    this.counters.sends++
+    const sendId = this.nextSendId
+    this.nextSendId = (this.nextSendId + 1) % (SEND_ID_MASK + 1)
+    return new Promise<SendResult>((resolve, reject) => {
+      const onAbort = () => this.finish(pending, abortError(signal as AbortSignal))
+      signal?.addEventListener('abort', onAbort, { once: true })
+      const pending: PendingSend = {
+        sendId, target: peerId.slice(), data, sentAt: [], paths: [], timer: undefined, isDone: false, resolve, reject,
+        dispose: () => signal?.removeEventListener('abort', onAbort),
+      }
+      this.pendingSends.set(sendId, pending)
+      void this.attempt(pending)
+    })
+  }
+
+  /** Calls `handler` with every direct message to this node, once per send. Returns a function that removes it. */
+  onMessage(handler: RoutedMessageHandler): () => void {
+    if (typeof handler !== 'function') throw invalidArgument(`handler must be a function, got ${describeValue(handler)}`)
+    const entry = { handler }
+    this.handlers.add(entry)
+    return () => {
+      this.handlers.delete(entry)
+    }
+  }
+
+  stats(): RouterStats {
+    return {
+      ...this.counters,
+      dropped: { ...this.dropped },
+      pendingSends: this.pendingSends.size,
+      pendingVerifications: this.verifying.size,
+      reversePaths: this.breadcrumbs.size,
+    }
+  }
+
+  /** Rejects every pending send with ROUTING_STOPPED, clears its timers, stops listening. Idempotent. */
+  stop(): void {
+    if (this.isStopped) return
+    this.isStopped = true
+    for (const dispose of this.disposers.splice(0)) dispose()
+    for (const pending of [...this.pendingSends.values()]) {
+      this.finish(pending, new RoutingError('ROUTING_STOPPED', 'the router was stopped before this send was acknowledged'))
+    }
+    this.handlers.clear()
+    this.verifying.clear()
+    this.breadcrumbs.clear()
+    this.dedup.free()
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Sending
+
+  private checkSend(peerId: unknown, data: unknown, options: unknown): asserts peerId is Uint8Array {
+    if (this.isStopped) throw new RoutingError('ROUTING_STOPPED', 'this router has been stopped')
+    if (!(peerId instanceof Uint8Array) || peerId.length !== PEER_ID_BYTES) {
+      throw invalidArgument(`peerId must be a Uint8Array of ${PEER_ID_BYTES} bytes, got ${describeValue(peerId)}`)
+    }
+    if (bytesEqual(peerId, this.selfId)) throw invalidArgument('peerId is this node\'s own id; a node does not send to itself')
+    if (!(data instanceof Uint8Array)) throw invalidArgument(`data must be a Uint8Array, got ${describeValue(data)}`)
+    if (data.length > this.options.maxMessageBytes) {
+      throw new RoutingError('ROUTING_MESSAGE_TOO_LARGE', `data of ${data.length} bytes is over the ${this.options.maxMessageBytes}-byte maxMessageBytes limit`)
+    }
+    if (typeof options !== 'object' || options === null) throw invalidArgument(`options must be an object, got ${describeValue(options)}`)
+    const signal = (options as { signal?: unknown }).signal
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgument(`signal must be an AbortSignal, got ${describeValue(signal)}`)
+    if (this.pendingSends.size >= this.options.maxPendingSends) {
+      throw new RoutingError('ROUTING_BUSY', `${this.pendingSends.size} sends are already waiting for their ack, the maxPendingSends limit`)
+    }
+  }
+
+  /** Starts the next attempt of `pending`: signs it, sends it and arms its ack timeout. */
+  private async attempt(pending: PendingSend): Promise<void> {
+    const attempt = pending.sentAt.length
+    const target = pending.target
+    let path: RoutePath = attempt < this.options.greedyAttempts ? 'dht' : 'flood'
+    if (path === 'dht') {
+      const direct = this.network.peer(target)
+      if (direct?.isOpen === true) path = 'direct'
+      else if (this.greedyHops(target, []).length === 0) path = 'flood'
+    }
+    const isFlood = path === 'flood'
+    const ttl = isFlood ? this.options.floodTtl : this.options.maxTtl
+    const messageId = composeMessageId({ sendId: pending.sendId, isFlood, attempt, low: ttl })
+    // Reserved before the await, so the attempt counts even if the ack is quicker than us.
+    pending.sentAt.push(this.network.clock.now())
+    pending.paths.push(path)
+    if (attempt > 0) this.counters.retries++
+    if (isFlood) this.counters.floodAttempts++
+    let signature: Uint8Array
+    try {
+      signature = await this.network.identity.sign(directSignedBytes(messageId, this.selfId, target, pending.data))
+    } catch (error) {
+      this.finish(pending, error instanceof Error ? error : new Error(String(error)))
+      return
+    }
+    if (pending.isDone) return
+    pending.sentAt[attempt] = this.network.clock.now()
+    // Remembered before it leaves, so flooded echoes of it are dropped.
+    this.dedup.add(this.hasher.keyOf(DEDUP_KIND.direct, this.selfId, messageId), this.network.clock.now())
+    const message: DirectMessage = {
+      type: 'direct', messageId, origin: this.selfId, target, originKey: this.network.identity.publicKey, ttl, data: pending.data, signature,
+    }
+    this.route(message, target, undefined, [], isFlood, PRIORITY_DHT)
+    pending.timer = this.network.clock.setTimeout(() => this.onAckTimeout(pending), this.options.ackTimeoutMs)
+  }
+
+  private onAckTimeout(pending: PendingSend): void {
+    pending.timer = undefined
+    const attempts = pending.sentAt.length
+    if (attempts > this.options.maxRetries) {
+      this.counters.unreachable++
+      const paths = [...new Set(pending.paths)].join(', ')
+      this.finish(pending, new RoutingError('ROUTING_UNREACHABLE', `no ack from ${hexPrefix(pending.target)}… after ${attempts} attempts (${paths}) in ${this.sendBoundMs} ms`))
+      return
+    }
+    const backoffMs = this.options.retryBaseMs * 2 ** (attempts - 1)
+    pending.timer = this.network.clock.setTimeout(() => {
+      pending.timer = undefined
+      void this.attempt(pending)
+    }, backoffMs)
+  }
+
+  private finish(pending: PendingSend, outcome: SendResult | Error): void {
+    if (pending.isDone) return
+    pending.isDone = true
+    if (pending.timer !== undefined) this.network.clock.clearTimeout(pending.timer)
+    pending.timer = undefined
+    pending.dispose()
+    this.pendingSends.delete(pending.sendId)
+    if (outcome instanceof Error) pending.reject(outcome)
+    else pending.resolve(outcome)
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Receiving
+
+  private onNetworkMessage(peer: PeerSession, message: DecodedMessage): void {
+    if (this.isStopped) return
+    if (message.type === 'direct') this.onDirect(peer, message)
+    else if (message.type === 'directAck') this.onAck(peer, message)
+  }
+
+  private onDirect(peer: PeerSession, message: DirectMessage): void {
+    this.counters.received++
+    if (message.data.length > this.options.maxMessageBytes) return this.drop('too-large')
+    if (message.ttl === 0) return this.drop('ttl-expired')
+    if (bytesEqual(message.origin, this.selfId)) return this.drop('loop')
+    const key = this.hasher.keyOf(DEDUP_KIND.direct, message.origin, message.messageId)
+    const now = this.network.clock.now()
+    if (!bytesEqual(message.target, this.selfId)) {
+      if (!this.dedup.add(key, now)) return this.drop('duplicate')
+      if (message.ttl <= 1) return this.drop('ttl-exhausted')
+      const isFlood = isFloodId(message.messageId)
+      const ttl = Math.min(message.ttl - 1, isFlood ? this.options.floodTtl : this.options.maxTtl)
+      this.leaveBreadcrumb(message.origin, message.messageId, peer, now)
+      if (this.route({ ...message, ttl }, message.target, peer, [message.origin], isFlood, PRIORITY_DHT)) this.counters.forwarded++
+      return
+    }
+    // For this node: the dedup key is taken only once the signature verifies, so a forged
+    // copy arriving first cannot shadow the genuine one.
+    if (this.dedup.has(key, now) || this.verifying.has(key)) return this.drop('duplicate')
+    if (!keyMatchesOrigin(message.originKey, message.origin)) {
+      return this.drop('invalid-message', bytesEqual(peer.peerId, message.origin) ? peer : undefined)
+    }
+    if (this.verifying.size >= this.options.maxPendingVerifications) return this.drop('overload')
+    let verdict: boolean | Promise<boolean>
+    try {
+      verdict = this.verify(message.originKey, directSignedBytes(message.messageId, message.origin, message.target, message.data), message.signature)
+    } catch {
+      return this.drop('verify-error')
+    }
+    if (typeof verdict === 'boolean') return this.verified(key, peer, message, verdict)
+    this.verifying.add(key)
+    verdict.then(
+      (isValid) => {
+        if (this.isStopped) return
+        this.verifying.delete(key)
+        this.verified(key, peer, message, isValid)
+      },
+      () => {
+        if (this.isStopped) return
+        this.verifying.delete(key)
+        this.drop('verify-error')
+      },
+    )
+  }
+
+  private verified(key: bigint, peer: PeerSession, message: DirectMessage, isValid: boolean): void {
+    if (!isValid) return this.drop('bad-signature', bytesEqual(peer.peerId, message.origin) ? peer : undefined)
+    const now = this.network.clock.now()
+    if (!this.dedup.add(key, now)) return this.drop('duplicate')
+    const fields = parseMessageId(message.messageId)
+    const initialTtl = fields.low
+    const hops = Math.min(255, Math.max(1, initialTtl - message.ttl + 1))
+    const deliveryKey = this.hasher.keyOf(DEDUP_KIND.delivery, message.origin, BigInt(fields.sendId))
+    if (this.dedup.add(deliveryKey, now)) this.deliver({ from: message.origin, data: message.data, hops })
+    else this.counters.redelivered++
+    // Every verified attempt is acked, so a retry whose first ack was lost gets one.
+    const ackId = withLowByte(message.messageId, hops)
+    const limit = fields.isFlood ? this.options.floodTtl : this.options.maxTtl
+    const ack: DirectAckMessage = {
+      type: 'directAck', messageId: ackId, origin: message.origin, target: this.selfId, ttl: Math.max(1, Math.min(initialTtl, limit)),
+    }
+    this.dedup.add(this.hasher.keyOf(DEDUP_KIND.ack, message.origin, ackId), now)
+    this.counters.acksSent++
+    if (this.network.peer(message.origin)?.isOpen !== true && peer.isOpen && peer.send(ack, PRIORITY_CONTROL)) return
+    this.route(ack, message.origin, undefined, [], fields.isFlood, PRIORITY_CONTROL)
+  }
+
+  private onAck(peer: PeerSession, ack: DirectAckMessage): void {
+    if (ack.ttl === 0) return this.drop('ttl-expired')
+    if (bytesEqual(ack.origin, this.selfId)) return this.onOwnAck(ack)
+    if (bytesEqual(ack.target, this.selfId)) return this.drop('loop')
+    if (!this.dedup.add(this.hasher.keyOf(DEDUP_KIND.ack, ack.origin, ack.messageId), this.network.clock.now())) return this.drop('duplicate')
+    if (ack.ttl <= 1) return this.drop('ttl-exhausted')
+    const isFlood = isFloodId(ack.messageId)
+    const ttl = Math.min(ack.ttl - 1, isFlood ? this.options.floodTtl : this.options.maxTtl)
+    const back = this.followBreadcrumb(ack.origin, ack.messageId)
+    if (back !== undefined && this.network.peer(ack.origin)?.isOpen !== true && back.send({ ...ack, ttl }, PRIORITY_CONTROL)) {
+      this.counters.forwarded++
+      return
+    }
+    if (this.route({ ...ack, ttl }, ack.origin, peer, [ack.target], isFlood, PRIORITY_CONTROL)) this.counters.forwarded++
+  }
+
+  private breadcrumbKey(origin: Uint8Array, messageId: bigint): bigint {
+    return this.hasher.keyOf(DEDUP_KIND.reverse, origin, withLowByte(messageId, 0))
+  }
+
+  private leaveBreadcrumb(origin: Uint8Array, messageId: bigint, peer: PeerSession, now: number): void {
+    if (this.breadcrumbs.size >= MAX_BREADCRUMBS) {
+      // Oldest first (insertion order); entries past their time go first anyway.
+      const oldest = this.breadcrumbs.keys().next()
+      if (oldest.done !== true) this.breadcrumbs.delete(oldest.value)
+    }
+    this.breadcrumbs.set(this.breadcrumbKey(origin, messageId), { peer, expiresAt: now + BREADCRUMB_TTL_MS })
+  }
+
+  /** The open neighbour a direct message came from, taken once (an ack travels back once). */
+  private followBreadcrumb(origin: Uint8Array, messageId: bigint): PeerSession | undefined {
+    const key = this.breadcrumbKey(origin, messageId)
+    const crumb = this.breadcrumbs.get(key)
+    if (crumb === undefined) return undefined
+    this.breadcrumbs.delete(key)
+    return crumb.expiresAt > this.network.clock.now() && crumb.peer.isOpen ? crumb.peer : undefined
+  }
+
+  private onOwnAck(ack: DirectAckMessage): void {
+    const fields = parseMessageId(ack.messageId)
+    const pending = this.pendingSends.get(fields.sendId)
+    if (pending === undefined || fields.attempt >= pending.sentAt.length || !bytesEqual(ack.target, pending.target)) {
+      return this.drop('unmatched-ack')
+    }
+    this.counters.acked++
+    this.finish(pending, {
+      hops: Math.max(1, fields.low),
+      path: pending.paths[fields.attempt],
+      attempts: pending.sentAt.length,
+      rttMs: this.network.clock.now() - pending.sentAt[fields.attempt],
+    })
+  }
+
+  private deliver(message: RoutedMessage): void {
+    this.counters.delivered++
+    for (const { handler } of [...this.handlers]) {
+      try {
+        handler(message)
+      } catch (error) {
+        // A handler's bug must not stop routing; report it as an uncaught error, as EventTarget does.
+        queueMicrotask(() => {
+          throw error
+        })
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Forwarding
+
+  /**
+   * Sends `message` on towards `destination`: straight to it when connected, else greedily to
+   * the closest connected peer closer than this node, or (flood) to every neighbour but the
+   * sender and `exclude`. True when at least one neighbour took it.
+   */
+  private route(
+    message: DirectMessage | DirectAckMessage, destination: Uint8Array, sender: PeerSession | undefined,
+    exclude: readonly Uint8Array[], isFlood: boolean, priority: typeof PRIORITY_DHT | typeof PRIORITY_CONTROL,
+  ): boolean {
+    const direct = this.network.peer(destination)
+    if (direct?.isOpen === true) return this.sendTo([direct], message, priority, true)
+    if (!isFlood) {
+      const hops = this.greedyHops(destination, sender === undefined ? exclude : [...exclude, sender.peerId])
+      if (this.sendTo(hops, message, priority, true)) return true
+      this.drop('no-route')
+      return false
+    }
+    const targets = this.network.peers().filter((peer) => peer.isOpen && peer !== sender && !exclude.some((id) => bytesEqual(id, peer.peerId)))
+    // A flood reaching a node with no other neighbour has simply ended there: not a drop.
+    if (targets.length === 0 && sender !== undefined) return false
+    if (this.sendTo(targets, message, priority, false)) return true
+    this.drop('no-route')
+    return false
+  }
+
+  /** Open sessions among closestPeers(destination) strictly closer to it than this node, nearest first. */
+  private greedyHops(destination: Uint8Array, exclude: readonly Uint8Array[]): PeerSession[] {
+    const ids = this.options.closestPeers === undefined
+      ? this.network.peers().map((peer) => peer.peerId)
+      : this.options.closestPeers(destination, this.options.candidates)
+    const hops: PeerSession[] = []
+    for (const id of ids) {
+      if (!(id instanceof Uint8Array) || id.length !== PEER_ID_BYTES || !isCloser(destination, id, this.selfId)) continue
+      if (exclude.some((other) => bytesEqual(other, id))) continue
+      const session = this.network.peer(id)
+      if (session?.isOpen === true && !hops.includes(session)) hops.push(session)
+    }
+    return hops.sort((a, b) => (isCloser(destination, a.peerId, b.peerId) ? -1 : isCloser(destination, b.peerId, a.peerId) ? 1 : 0))
+  }
+
+  /** `isFirstOnly`: stop at the first peer that takes it (greedy), else send to all (flood). */
+  private sendTo(peers: readonly PeerSession[], message: DirectMessage | DirectAckMessage, priority: typeof PRIORITY_DHT | typeof PRIORITY_CONTROL, isFirstOnly: boolean): boolean {
+    let isSent = false
+    for (const peer of peers) {
+      if (peer.send(message, priority)) {
+        isSent = true
+        if (isFirstOnly) return true
+      } else {
+        this.counters.sendFailures++
+      }
+    }
+    return isSent
+  }
+
+  private drop(reason: RoutingDropReason, penalize?: PeerSession): void {
+    this.dropped[reason]++
+    penalize?.penalize(reason === 'bad-signature' ? 'bad-signature' : 'invalid-message')
+  }
+}
+
+function invalidArgument(message: string): RoutingError {
+  return new RoutingError('ROUTING_INVALID_ARGUMENT', message)
+}
+
+function abortError(signal: AbortSignal): RoutingError {
+  return new RoutingError('ROUTING_ABORTED', 'the send was aborted', { cause: signal.reason })
+}
+
+function hexPrefix(id: Uint8Array): string {
+  let out = ''
+  for (let i = 0; i < 4; i++) out += id[i].toString(16).padStart(2, '0')
+  return out
+}
