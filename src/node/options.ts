@@ -1,0 +1,192 @@
+// createMeshNode()'s options: where the node connects (a MemoryNetwork or any Transport), who
+// it is, whom it joins through, and the option subsets of each layer. Checked once, here;
+// the layers check their own subsets and their errors come back as NODE_INVALID_OPTION.
+
+import type { Core } from '../core/contracts.js'
+import type { DhtOptions } from '../dht/options.js'
+import type { ConnectionManagerOptions } from '../peers/options.js'
+import { Identity, type ExportedIdentity } from '../peers/identity.js'
+import type { RelayOptions, SignatureVerifier } from '../relay/options.js'
+import { MemoryNetwork } from '../transport/memory/network.js'
+import type { Transport } from '../transport/transport.js'
+import { systemClock, type Clock } from '../util/clock.js'
+import { cryptoRandom, SeededRandom, type RandomSource } from '../util/random.js'
+import { describeValue } from '../util/validate.js'
+import { WasmeshError } from '../util/wasmesh-error.js'
+import { MeshNodeError } from './errors.js'
+
+/** Connection manager options the node passes through (identity, transport, clock, random and core are the node's). */
+export type MeshPeersOptions = Omit<ConnectionManagerOptions, 'identity' | 'transport' | 'clock' | 'random' | 'core' | 'maxPeers' | 'capabilities'>
+export type MeshRelayOptions = Omit<RelayOptions, 'network' | 'core' | 'verify'>
+export type MeshDhtOptions = Omit<DhtOptions, 'network' | 'core' | 'verify'>
+
+export interface MeshNodeOptions {
+  /** An in-memory network to join: the node listens at 'memory://<its peer id in hex>' (or `address`). */
+  network?: MemoryNetwork
+  /** The name on `network` to listen at, instead of the peer id in hex. */
+  address?: string
+  /** Any other transport (give `network` or `transport`, not both). */
+  transport?: Transport
+  /** The node's key pair, or its exported form. DEFAULT a new one from `random`, or from `seed`. */
+  identity?: Identity | ExportedIdentity
+  /** Addresses dialled at start(); the DHT then joins through whoever answered. DEFAULT none (the first node). */
+  bootstrap?: readonly string[]
+  /** DEFAULT systemClock; a ManualClock for tests and the simulator. */
+  clock?: Clock
+  /** DEFAULT cryptoRandom(), or a seeded source when `seed` is given. */
+  random?: RandomSource
+  /**
+   * FOR TESTS AND THE SIMULATOR: derives both the random source and the identity from this
+   * seed, so a run is reproducible. Never in production: whoever knows the seed has the key.
+   */
+  seed?: number | Uint8Array
+  /** Most open sessions, 1 to 10,000. DEFAULT 100. */
+  maxPeers?: number
+  /** Offered in the handshake: at most 16 names of 1-32 printable ASCII characters. DEFAULT none. */
+  capabilities?: string[]
+  /** Signature check for relayed messages and DHT records. DEFAULT WebCrypto Ed25519, else noble. The simulator passes a synchronous one. */
+  verify?: SignatureVerifier
+  /** The core structures' factory. DEFAULT await loadCore() (WebAssembly, else the TypeScript twins). */
+  core?: Core
+  peers?: MeshPeersOptions
+  relay?: MeshRelayOptions
+  dht?: MeshDhtOptions
+}
+
+export interface ResolvedMeshNodeOptions {
+  readonly transport: Transport
+  readonly identity: Identity
+  readonly bootstrap: readonly string[]
+  readonly clock: Clock
+  readonly random: RandomSource
+  readonly core: Core | undefined
+  readonly verify: SignatureVerifier | undefined
+  readonly maxPeers: number | undefined
+  readonly capabilities: string[] | undefined
+  readonly peers: MeshPeersOptions
+  readonly relay: MeshRelayOptions
+  readonly dht: MeshDhtOptions
+}
+
+/** Bootstrap addresses taken at once: a longer list is a configuration mistake, not a join plan. */
+export const MAX_BOOTSTRAP_ADDRESSES = 64
+
+const invalid = (message: string, cause?: unknown) => new MeshNodeError('NODE_INVALID_OPTION', message, cause === undefined ? undefined : { cause })
+
+const OPTION_NAMES: ReadonlySet<string> = new Set<keyof MeshNodeOptions>([
+  'network', 'address', 'transport', 'identity', 'bootstrap', 'clock', 'random', 'seed', 'maxPeers', 'capabilities', 'verify', 'core', 'peers', 'relay', 'dht',
+])
+
+export function resolveMeshNodeOptions(options: MeshNodeOptions): ResolvedMeshNodeOptions {
+  if (typeof options !== 'object' || options === null) throw invalid(`createMeshNode options must be an object, got ${describeValue(options)}`)
+  for (const name of Object.keys(options)) {
+    if (!OPTION_NAMES.has(name)) throw invalid(`unknown option ${JSON.stringify(name)}; expected one of ${[...OPTION_NAMES].join(', ')}`)
+  }
+  const clock = options.clock ?? systemClock
+  if (typeof clock?.now !== 'function' || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function') {
+    throw invalid('clock must be a Clock (now, setTimeout, clearTimeout)')
+  }
+  const seed = options.seed
+  if (seed !== undefined && !(seed instanceof Uint8Array) && !(typeof seed === 'number' && Number.isSafeInteger(seed))) {
+    throw invalid(`seed must be a safe integer or a Uint8Array, got ${describeValue(seed)}`)
+  }
+  // One seeded stream, forked: the identity and the node's random source are independent of each other.
+  const seeded = seed === undefined ? undefined : new SeededRandom(seed)
+  const identitySource = seeded?.fork()
+  const random = options.random ?? seeded?.fork() ?? cryptoRandom()
+  if (typeof random?.nextU32 !== 'function' || typeof random.nextFloat !== 'function' || typeof random.nextInt !== 'function' || typeof random.fill !== 'function') {
+    throw invalid('random must be a RandomSource (nextU32, nextFloat, nextInt, fill)')
+  }
+  const identity = resolveIdentity(options.identity, identitySource ?? random)
+  return {
+    transport: resolveTransport(options, identity),
+    identity,
+    bootstrap: resolveBootstrap(options.bootstrap),
+    clock,
+    random,
+    core: checkCore(options.core),
+    verify: checkFunction('verify', options.verify),
+    maxPeers: options.maxPeers,
+    capabilities: options.capabilities,
+    peers: checkSection('peers', options.peers),
+    relay: checkSection('relay', options.relay),
+    dht: checkSection('dht', options.dht),
+  }
+}
+
+/** Runs a layer's constructor, turning its option errors into the node's, named by section. */
+export function constructLayer<T>(section: string, build: () => T): T {
+  try {
+    return build()
+  } catch (error) {
+    if (error instanceof WasmeshError && error.code.endsWith('_INVALID_OPTION')) throw invalid(`${section}: ${error.message}`, error)
+    throw error
+  }
+}
+
+function resolveIdentity(identity: MeshNodeOptions['identity'], random: RandomSource): Identity {
+  if (identity === undefined) return Identity.generate(random)
+  if (identity instanceof Identity) return identity
+  try {
+    return Identity.load(identity)
+  } catch (error) {
+    throw invalid(`identity must be an Identity or an exported identity: ${error instanceof Error ? error.message : String(error)}`, error)
+  }
+}
+
+function resolveTransport(options: MeshNodeOptions, identity: Identity): Transport {
+  const { network, transport, address } = options
+  if (network !== undefined && transport !== undefined) throw invalid('give network or transport, not both')
+  if (address !== undefined && network === undefined) throw invalid('address names the node on a MemoryNetwork; it needs the network option')
+  if (network !== undefined) {
+    if (!(network instanceof MemoryNetwork)) throw invalid(`network must be a MemoryNetwork, got ${describeValue(network)}`)
+    if (address !== undefined && typeof address !== 'string') throw invalid(`address must be a string, got ${describeValue(address)}`)
+    try {
+      return network.createTransport(address ?? hex(identity.peerId))
+    } catch (error) {
+      throw invalid(`cannot listen on the memory network: ${error instanceof Error ? error.message : String(error)}`, error)
+    }
+  }
+  if (transport === undefined) throw invalid('a node needs a network (MemoryNetwork) or a transport')
+  if (typeof transport?.listen !== 'function' || typeof transport.dial !== 'function' || typeof transport.close !== 'function') {
+    throw invalid('transport must be a Transport (listen, dial, close)')
+  }
+  return transport
+}
+
+function resolveBootstrap(bootstrap: unknown): readonly string[] {
+  if (bootstrap === undefined) return []
+  if (!Array.isArray(bootstrap)) throw invalid(`bootstrap must be an array of addresses, got ${describeValue(bootstrap)}`)
+  if (bootstrap.length > MAX_BOOTSTRAP_ADDRESSES) throw invalid(`bootstrap takes at most ${MAX_BOOTSTRAP_ADDRESSES} addresses, got ${bootstrap.length}`)
+  for (const address of bootstrap) {
+    if (typeof address !== 'string' || address.length === 0) throw invalid(`every bootstrap address must be a non-empty string, got ${describeValue(address)}`)
+  }
+  return [...new Set<string>(bootstrap as string[])]
+}
+
+function checkCore(core: Core | undefined): Core | undefined {
+  if (core !== undefined && (typeof core !== 'object' || core === null || typeof core.createDedupSet !== 'function' || typeof core.createPriorityQueue !== 'function')) {
+    throw invalid('core must be a Core from loadCore()')
+  }
+  return core
+}
+
+function checkFunction<F>(name: string, value: F | undefined): F | undefined {
+  if (value !== undefined && typeof value !== 'function') throw invalid(`${name} must be a function, got ${describeValue(value)}`)
+  return value
+}
+
+function checkSection<T extends object>(name: string, value: T | undefined): T {
+  if (value === undefined) return {} as T
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(`${name} must be an object of ${name} options, got ${describeValue(value)}`)
+  for (const reserved of ['network', 'core', 'verify', 'identity', 'transport', 'clock', 'random']) {
+    if (reserved in value) throw invalid(`${name}.${reserved} is set by the node; give it at the top level${reserved === 'network' ? ' (network is the MemoryNetwork there)' : ''}`)
+  }
+  return value
+}
+
+export function hex(bytes: Uint8Array): string {
+  let out = ''
+  for (const byte of bytes) out += byte.toString(16).padStart(2, '0')
+  return out
+}

@@ -1,0 +1,116 @@
+// The node's stats: every layer's counters gathered into one snapshot, plus the few figures
+// only the facade knows (own publish sends, bootstrap outcome, DHT operation durations) and a
+// memory estimate per peer.
+
+import type { RouterStats } from '../routing/index.js'
+import type { DhtStats, HopStats } from '../dht/dht.js'
+import type { ConnectionManagerStats } from '../peers/connection-manager.js'
+import type { RelayStats } from '../relay/relay.js'
+import type { BootstrapOutcome } from './events.js'
+
+/** Count and duration of one kind of DHT operation, in the node's clock's milliseconds. */
+export interface OperationTimings {
+  readonly count: number
+  readonly failures: number
+  readonly meanMs: number
+  readonly maxMs: number
+}
+
+export type DhtOperation = 'put' | 'get' | 'putImmutable' | 'getImmutable' | 'closestPeers' | 'bootstrap'
+
+/**
+ * An ESTIMATE, not a measurement: the byte lengths of the core structures a session owns (its
+ * outgoing priority queue, its share of the rate limiter), plus a fixed allowance for the
+ * session's JavaScript bookkeeping (session object, coalescer, score, map entries).
+ */
+export interface MemoryEstimate {
+  readonly isEstimate: true
+  /** Outgoing priority queue of one session (core byteLength at the configured queueCapacity). */
+  readonly queueBytesPerPeer: number
+  /** One peer's share of the rate limiter (core byteLength / maxPeers). */
+  readonly rateLimiterBytesPerPeer: number
+  /** Fixed allowance for JavaScript objects per session: SESSION_BOOKKEEPING_BYTES. */
+  readonly bookkeepingBytesPerPeer: number
+  readonly perPeerBytes: number
+  /** perPeerBytes x open sessions, plus DHT stored record bytes. */
+  readonly totalBytes: number
+}
+
+/** Rough size of a session's JavaScript objects (session, coalescer, score, map entries, topic set), from heap snapshots of V8 objects of that shape. */
+export const SESSION_BOOKKEEPING_BYTES = 1_024
+
+export interface MeshNodeStats {
+  readonly isRunning: boolean
+  readonly peers: number
+  readonly messages: {
+    /** Messages decoded from peers, every protocol (relay, DHT, control). */
+    readonly in: number
+    readonly out: number
+    /** Publishes this node originated. */
+    readonly published: number
+    /** Publish copies received from neighbours, duplicates included. */
+    readonly received: number
+    /** Publishes handed to local subscribers, once per message. */
+    readonly delivered: number
+    /** Publish copies forwarded for others (sent minus the sends of own publishes). */
+    readonly relayed: number
+    /** Publish copies dropped as already seen. */
+    readonly duplicates: number
+    /** received / delivered: copies a delivered message cost (0 before the first delivery). */
+    readonly duplicateFactor: number
+  }
+  readonly bytes: { readonly in: number; readonly out: number }
+  /** Drops by layer and reason; zero counts left out. */
+  readonly drops: {
+    readonly peers: Readonly<Record<string, number>>
+    readonly relay: Readonly<Record<string, number>>
+    readonly dht: Readonly<Record<string, number>>
+  }
+  readonly queues: {
+    /** Outgoing messages queued over all sessions. */
+    readonly outgoing: number
+    readonly maxPeerOutgoing: number
+    readonly pendingVerifications: number
+    readonly pendingDhtRequests: number
+    readonly handshaking: number
+  }
+  readonly dht: {
+    readonly contacts: number
+    readonly records: number
+    readonly storedBytes: number
+    readonly quotaBytes: number
+    readonly published: number
+    readonly lookups: number
+    readonly hops: HopStats
+    readonly operations: Readonly<Record<DhtOperation, OperationTimings>>
+  }
+  readonly bootstrap: BootstrapOutcome & { readonly attempted: number }
+  readonly memory: MemoryEstimate
+  /** The layers' own snapshots, for what the summary above leaves out. */
+  readonly layers: { readonly peers: ConnectionManagerStats; readonly relay: RelayStats; readonly dht: DhtStats; readonly routing: RouterStats }
+}
+
+/** Running count, mean and max of durations. */
+export class Timings {
+  #count = 0
+  #failures = 0
+  #totalMs = 0
+  #maxMs = 0
+
+  record(durationMs: number, isFailure: boolean): void {
+    this.#count++
+    if (isFailure) this.#failures++
+    this.#totalMs += durationMs
+    if (durationMs > this.#maxMs) this.#maxMs = durationMs
+  }
+
+  snapshot(): OperationTimings {
+    return { count: this.#count, failures: this.#failures, meanMs: this.#count === 0 ? 0 : this.#totalMs / this.#count, maxMs: this.#maxMs }
+  }
+}
+
+export function nonZero(counts: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const [reason, count] of Object.entries(counts)) if (count > 0) out[reason] = count
+  return out
+}

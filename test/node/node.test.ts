@@ -1,0 +1,175 @@
+// The mesh node facade over the full stack (connection manager, relay, DHT) on a
+// MemoryNetwork in virtual time.
+
+import { describe, expect, it } from 'vitest'
+import { createMeshNode, MeshNodeError, type MeshPeer } from '../../src/node.js'
+import { Identity } from '../../src/peers/identity.js'
+import type { RelayMessage } from '../../src/relay/index.js'
+import { MemoryNetwork } from '../../src/transport/index.js'
+import { ManualClock } from '../../src/util/clock.js'
+import { seededRandom } from '../../src/util/random.js'
+import { createMesh } from './harness.js'
+import { RoutingError, type RoutedMessage } from '../../src/routing/index.js'
+
+const bytes = (text: string) => new TextEncoder().encode(text)
+
+describe('MeshNode: two nodes', () => {
+  it('b joins through a.addresses; pub/sub, DHT put/get and stats work; stop leaves no timer', async () => {
+    const mesh = createMesh()
+    const a = await mesh.node()
+    const b = await mesh.node({ bootstrap: [] })
+    const connects: MeshPeer[] = []
+    const disconnects: string[] = []
+    a.addEventListener('peer:connect', (event) => connects.push(event.detail))
+    a.addEventListener('peer:disconnect', (event) => disconnects.push(event.detail.reason))
+    const inbox: RelayMessage[] = []
+    a.subscribe('chat', (message) => inbox.push(message))
+    b.subscribe('chat', () => undefined)
+
+    await mesh.settle(a.start())
+    expect(a.addresses).toEqual([`memory://${a.peerKey}`])
+    const late = await mesh.node({ bootstrap: a.addresses })
+    let bootstrap: unknown
+    late.addEventListener('bootstrap', (event) => (bootstrap = event.detail))
+    await mesh.settle(late.start())
+    expect(bootstrap).toEqual({ connected: a.addresses, failed: [], isDhtJoined: true })
+    expect(late.peers().map((peer) => peer.peerKey)).toEqual([a.peerKey])
+    expect(connects.map((peer) => peer.peerKey)).toEqual([late.peerKey])
+    expect(late.id).toBeInstanceOf(Uint8Array)
+    expect(late.id).toHaveLength(32)
+    await b.stop() // never started: stop is still clean
+
+    // Subscriptions travel after connect; then a publish from `late` reaches `a`.
+    late.subscribe('chat', () => undefined)
+    await mesh.runUntil(() => late.stats().layers.relay.peersWithTopics === 1)
+    const sent = await mesh.settle(late.publish('chat', bytes('hello')))
+    expect(sent.peers).toBe(1)
+    await mesh.runUntil(() => inbox.length === 1)
+    expect(inbox[0]!.data).toEqual(bytes('hello'))
+    expect(inbox[0]!.origin).toEqual(late.id)
+
+    const put = await mesh.settle(late.dht.put('profile', bytes('v1')))
+    expect(put.storedAt).toBeGreaterThanOrEqual(1)
+    expect(await mesh.settle(a.dht.get('profile', { owner: late.publicKey }))).toEqual(bytes('v1'))
+    const key = await mesh.settle(a.dht.putImmutable(bytes('blob')))
+    expect(await mesh.settle(late.dht.getImmutable(key))).toEqual(bytes('blob'))
+    expect(await mesh.settle(late.dht.closestPeers(a.id))).toContainEqual(a.id)
+
+    const sa = a.stats()
+    const sl = late.stats()
+    expect(sa.peers).toBe(1)
+    expect(sa.messages.delivered).toBe(1)
+    expect(sa.messages.received).toBe(1)
+    expect(sa.messages.duplicateFactor).toBe(1)
+    expect(sl.messages.published).toBe(1)
+    expect(sl.messages.relayed).toBe(0)
+    expect(sl.messages.out).toBeGreaterThan(0)
+    expect(sl.bytes.out).toBeGreaterThan(0)
+    expect(sa.bytes.in).toBeGreaterThan(0)
+    expect(sa.dht.records).toBeGreaterThanOrEqual(1)
+    expect(sa.dht.storedBytes).toBeGreaterThan(0)
+    expect(sl.dht.operations.put).toMatchObject({ count: 1, failures: 0 })
+    expect(sl.dht.operations.bootstrap.count).toBe(1)
+    expect(sa.dht.operations.get.count).toBe(1)
+    expect(sl.dht.lookups).toBeGreaterThanOrEqual(3)
+    expect(sl.bootstrap.attempted).toBe(1)
+    expect(sl.memory.isEstimate).toBe(true)
+    expect(sl.memory.perPeerBytes).toBeGreaterThan(0)
+    console.log(`memory estimate per peer: ${sl.memory.perPeerBytes} bytes (queue ${sl.memory.queueBytesPerPeer}, limiter ${sl.memory.rateLimiterBytesPerPeer}, bookkeeping ${sl.memory.bookkeepingBytesPerPeer})`)
+
+    let stopped = 0
+    late.addEventListener('stopped', () => stopped++)
+    await Promise.all([late.stop(), late.stop()])
+    await late.stop()
+    expect(stopped).toBe(1)
+    await mesh.runUntil(() => disconnects.length === 1)
+    expect(a.peers()).toEqual([])
+    await mesh.stopAll()
+    expect(mesh.clock.pending).toBe(0)
+    expect(a.isRunning).toBe(false)
+  })
+
+  it('counts bootstrap addresses nobody answers and says so in an event, and still runs', async () => {
+    const mesh = createMesh()
+    const alone = await mesh.node({ bootstrap: ['memory://nobody-here'], peers: { maxRetries: 1, retryBaseMs: 100 } })
+    let failed: unknown
+    alone.addEventListener('bootstrap:failed', (event) => (failed = event.detail))
+    await mesh.settle(alone.start())
+    expect(alone.isRunning).toBe(true)
+    expect(failed).toEqual({ connected: [], failed: [{ address: 'memory://nobody-here', code: 'PEER_UNREACHABLE' }], isDhtJoined: false })
+    expect(alone.stats().bootstrap).toMatchObject({ attempted: 1, connected: [] })
+    await mesh.stopAll()
+    expect(mesh.clock.pending).toBe(0)
+  })
+})
+
+describe('MeshNode: options and state', () => {
+  const clock = new ManualClock()
+  const codeOf = async (run: () => Promise<unknown>) => {
+    try {
+      await run()
+    } catch (error) {
+      return error instanceof MeshNodeError ? `${error.code}: ${error.message}` : `other: ${String(error)}`
+    }
+    return 'no error'
+  }
+
+  it('validates options with NODE_INVALID_OPTION errors that say what was expected', async () => {
+    const net = new MemoryNetwork({ clock })
+    expect(await codeOf(() => createMeshNode({ clock }))).toMatch(/^NODE_INVALID_OPTION: .*network .* or a transport/)
+    expect(await codeOf(() => createMeshNode({ network: net, clock, transport: net.createTransport('x') }))).toMatch(/not both/)
+    expect(await codeOf(() => createMeshNode({ network: net, clock, seed: 1.5 }))).toMatch(/seed must be a safe integer/)
+    expect(await codeOf(() => createMeshNode({ network: net, clock, bootstrap: 'memory://a' as unknown as string[] }))).toMatch(/bootstrap must be an array/)
+    expect(await codeOf(() => createMeshNode({ network: net, clock, maxPeers: -3 }))).toMatch(/^NODE_INVALID_OPTION: peers: maxPeers must be an integer from 1 to 10000, got -3/)
+    expect(await codeOf(() => createMeshNode({ network: net, clock, relay: { fanout: 0 } }))).toMatch(/^NODE_INVALID_OPTION: relay: fanout/)
+    expect(await codeOf(() => createMeshNode({ network: net, clock, dht: { k: 99 } }))).toMatch(/^NODE_INVALID_OPTION: dht: k/)
+    expect(await codeOf(() => createMeshNode({ network: net, clock, identity: { version: 2 } as never }))).toMatch(/identity must be/)
+    expect(await codeOf(() => createMeshNode({ network: net, clock, colour: 'red' } as never))).toMatch(/unknown option "colour"/)
+    // A failed creation frees the memory address for a corrected retry.
+    const identity = Identity.generate(seededRandom(3))
+    await codeOf(() => createMeshNode({ network: net, clock, identity, relay: { fanout: 0 } }))
+    const node = await createMeshNode({ network: net, clock, identity: identity.export() })
+    expect(node.id).toEqual(identity.peerId)
+    await node.stop()
+  })
+
+  it('the same seed gives the same identity; start twice or after stop is NODE_INVALID_STATE; unknown events are refused', async () => {
+    const net = new MemoryNetwork({ clock })
+    const a = await createMeshNode({ network: net, clock, seed: 42, address: 'one' })
+    const b = await createMeshNode({ network: net, clock, seed: 42, address: 'two' })
+    expect(a.id).toEqual(b.id)
+    expect(b.addresses).toEqual(['memory://two'])
+    await a.start()
+    expect(await codeOf(() => a.start())).toMatch(/^NODE_INVALID_STATE/)
+    await a.stop()
+    expect(await codeOf(() => a.start())).toMatch(/^NODE_INVALID_STATE/)
+    expect(await codeOf(async () => a.addEventListener('peer:conect' as 'peer:connect', () => undefined))).toMatch(/^NODE_INVALID_ARGUMENT: unknown event/)
+    await b.stop()
+    expect(clock.pending).toBe(0)
+  })
+
+  it('send reaches another node and is acknowledged; an unknown id is a typed error in bounded time', async () => {
+    const mesh = createMesh()
+    const a = await mesh.node()
+    await mesh.settle(a.start())
+    const b = await mesh.node({ bootstrap: a.addresses })
+    await mesh.settle(b.start())
+    const c = await mesh.node({ bootstrap: b.addresses })
+    await mesh.settle(c.start())
+    const inbox: RoutedMessage[] = []
+    c.onDirect((message) => inbox.push(message))
+    const result = await mesh.settle(a.send(c.id, bytes('to c')))
+    expect(result.hops).toBeGreaterThanOrEqual(1)
+    expect(inbox).toHaveLength(1)
+    expect(inbox[0]!.data).toEqual(bytes('to c'))
+    expect(inbox[0]!.from).toEqual(a.id)
+
+    const started = mesh.clock.now()
+    const error = await mesh.settle(a.send(new Uint8Array(32).fill(9), bytes('nobody'))).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(RoutingError)
+    expect((error as RoutingError).code).toBe('ROUTING_UNREACHABLE')
+    expect(mesh.clock.now() - started).toBeLessThanOrEqual(30_000)
+    await mesh.stopAll()
+    expect(mesh.clock.pending).toBe(0)
+  })
+})
