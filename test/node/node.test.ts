@@ -10,6 +10,10 @@ import { ManualClock } from '../../src/util/clock.js'
 import { seededRandom } from '../../src/util/random.js'
 import { createMesh } from './harness.js'
 import { RoutingError, type RoutedMessage } from '../../src/routing/index.js'
+import { useDeterministicEd25519 } from '../../src/peers/identity-crypto.js'
+
+// Virtual-time bounds here must not depend on how long real crypto takes on a loaded machine.
+useDeterministicEd25519()
 
 const bytes = (text: string) => new TextEncoder().encode(text)
 

@@ -6,6 +6,10 @@ import { composeMessageId } from '../../src/routing/message-id.js'
 import { SeededRandom, sample } from '../../src/util/random.js'
 import type { DirectMessage } from '../../src/wire/messages.js'
 import { byDistanceTo, createRoutedNet, linkLine, stopNet } from './harness.js'
+import { useDeterministicEd25519 } from '../../src/peers/identity-crypto.js'
+
+// Virtual-time bounds here must not depend on how long real crypto takes on a loaded machine.
+useDeterministicEd25519()
 
 const data = new TextEncoder().encode('hello, far node')
 
