@@ -160,6 +160,11 @@ export function verifySignatureSync(publicKey: Uint8Array, message: Uint8Array, 
 }
 
 /** Byte-wise equality of two ids or keys (public values: no need for constant time). */
+/** True when `publicKey` is 32 bytes whose SHA-256 is `peerId`: the key a message's origin id names. */
+export function keyMatchesPeerId(publicKey: Uint8Array, peerId: Uint8Array): boolean {
+  return publicKey.length === PUBLIC_KEY_BYTES && peerId.length === PEER_ID_BYTES && bytesEqual(sha256(publicKey), peerId)
+}
+
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false

@@ -24,10 +24,15 @@ import type { DecodedMessage, PublishMessage } from '../wire/messages.js'
 import { MAX_SUBSCRIPTIONS_PER_MESSAGE, MAX_TOPIC_BYTES } from '../wire/limits.js'
 import { sample } from '../util/random.js'
 import { describeValue } from '../util/validate.js'
-import { DEDUP_KEY_BYTES, DedupKeyHasher, keyMatchesOrigin, signedBytes } from './envelope.js'
+import { signedBytes } from './envelope.js'
+import { KEYED_HASH_SECRET_BYTES, KeyedIdHasher } from '../util/keyed-hash.js'
+import { bytesEqual, keyMatchesPeerId } from '../peers/identity.js'
 import { RelayError } from './errors.js'
 import { PATH_WINDOW, resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions, type SignatureVerifier } from './options.js'
 import { PeerTopics } from './peer-topics.js'
+
+/** The relay's kind of keyed dedup key: (origin, seq) of a publish. */
+const PUBLISH_KEY_KIND = 0
 
 /** A message as handlers and validators see it. */
 export interface RelayMessage {
@@ -104,7 +109,7 @@ export class Relay {
   private readonly network: PeerNetwork
   private readonly selfId: Uint8Array
   private readonly dedup: DedupSet
-  private readonly hasher: DedupKeyHasher
+  private readonly hasher: KeyedIdHasher
   private readonly verify: SignatureVerifier
   private readonly peerTopics: PeerTopics
   private readonly handlers = new Map<string, Set<{ readonly handler: RelayHandler }>>()
@@ -125,9 +130,9 @@ export class Relay {
     this.selfId = this.network.identity.peerId
     const core: Core = this.options.core ?? loadCoreSync()
     this.dedup = core.createDedupSet({ capacity: this.options.dedupCapacity, ttlMs: this.options.dedupTtlMs })
-    const secret = new Uint8Array(DEDUP_KEY_BYTES)
+    const secret = new Uint8Array(KEYED_HASH_SECRET_BYTES)
     this.network.random.fill(secret)
-    this.hasher = new DedupKeyHasher(secret)
+    this.hasher = new KeyedIdHasher(secret)
     this.verify = this.options.verify ?? verifySignature
     this.peerTopics = new PeerTopics(this.options.maxTopicsPerPeer)
     // Sequence numbers start at a random 62-bit value: a node restarted with the same
@@ -199,7 +204,7 @@ export class Relay {
       const verdict = runValidator(validator, { topic, data, origin: this.selfId, seq, hops: 0 })
       if (verdict !== 'accept') throw new RelayError('RELAY_VALIDATION_FAILED', `the validator of topic ${JSON.stringify(topic)} answered '${verdict}' to this message`)
     }
-    const key = this.hasher.keyOf(this.selfId, seq)
+    const key = this.hasher.keyOf(PUBLISH_KEY_KIND, this.selfId, seq)
     // Remembered before it leaves, so its echoes are dropped as duplicates.
     this.dedup.add(key, this.network.clock.now())
     const signature = await this.network.identity.sign(signedBytes(topic, this.selfId, seq, data))
@@ -281,7 +286,7 @@ export class Relay {
     if (!this.handlers.has(message.topic)) return this.drop('not-subscribed')
     for (const id of path) if (bytesEqual(id, this.selfId)) return this.drop('loop')
     if (bytesEqual(message.origin, this.selfId)) return this.drop('loop')
-    const key = this.hasher.keyOf(message.origin, message.seq)
+    const key = this.hasher.keyOf(PUBLISH_KEY_KIND, message.origin, message.seq)
     if (this.dedup.has(key, this.network.clock.now())) return this.drop('duplicate')
     const waiting = this.pending.get(key)
     if (waiting !== undefined) {
@@ -293,7 +298,7 @@ export class Relay {
 
   /** Verifies the origin's key and signature; accepts synchronously when the verifier can. */
   private check(key: bigint, peer: PeerSession, message: PublishMessage): void {
-    if (!keyMatchesOrigin(message.originKey, message.origin)) return this.drop('invalid-message', peer)
+    if (!keyMatchesPeerId(message.originKey, message.origin)) return this.drop('invalid-message', peer)
     // Bounded before the check starts (a synchronous verifier never has any in flight).
     if (this.pending.size >= this.options.maxPendingVerifications) return this.drop('overload')
     const publicKey = message.originKey
@@ -441,8 +446,3 @@ function invalidArgument(message: string): RelayError {
   return new RelayError('RELAY_INVALID_ARGUMENT', message)
 }
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}

@@ -32,7 +32,9 @@ import { PRIORITY_CONTROL, PRIORITY_DHT, type PeerNetwork, type PeerSession } fr
 import type { TimerHandle } from '../util/clock.js'
 import { describeValue } from '../util/validate.js'
 import type { DecodedMessage, DirectAckMessage, DirectMessage } from '../wire/messages.js'
-import { DEDUP_KEY_BYTES, DEDUP_KIND, DedupKeyHasher, bytesEqual, directSignedBytes, isCloser, keyMatchesOrigin } from './envelope.js'
+import { DEDUP_KIND, directSignedBytes, isCloser } from './envelope.js'
+import { KEYED_HASH_SECRET_BYTES, KeyedIdHasher } from '../util/keyed-hash.js'
+import { bytesEqual, keyMatchesPeerId } from '../peers/identity.js'
 import { RoutingError } from './errors.js'
 import { SEND_ID_MASK, composeMessageId, isFloodId, parseMessageId, withLowByte } from './message-id.js'
 import { resolveRouterOptions, sendBoundMs, type ResolvedRouterOptions, type RouterOptions, type SignatureVerifier } from './options.js'
@@ -140,7 +142,7 @@ export class Router {
   private readonly network: PeerNetwork
   private readonly selfId: Uint8Array
   private readonly dedup: DedupSet
-  private readonly hasher: DedupKeyHasher
+  private readonly hasher: KeyedIdHasher
   private readonly verify: SignatureVerifier
   private readonly handlers = new Set<{ readonly handler: RoutedMessageHandler }>()
   private readonly pendingSends = new Map<number, PendingSend>()
@@ -163,9 +165,9 @@ export class Router {
     this.selfId = this.network.identity.peerId
     const core: Core = this.options.core ?? loadCoreSync()
     this.dedup = core.createDedupSet({ capacity: this.options.dedupCapacity, ttlMs: this.options.dedupTtlMs })
-    const secret = new Uint8Array(DEDUP_KEY_BYTES)
+    const secret = new Uint8Array(KEYED_HASH_SECRET_BYTES)
     this.network.random.fill(secret)
-    this.hasher = new DedupKeyHasher(secret)
+    this.hasher = new KeyedIdHasher(secret)
     this.verify = this.options.verify ?? verifySignature
     // Send ids start at a random 48-bit value, so a node restarted with the same identity does
     // not reuse ids its peers still remember as delivered.
@@ -353,7 +355,7 @@ export class Router {
     // For this node: the dedup key is taken only once the signature verifies, so a forged
     // copy arriving first cannot shadow the genuine one.
     if (this.dedup.has(key, now) || this.verifying.has(key)) return this.drop('duplicate')
-    if (!keyMatchesOrigin(message.originKey, message.origin)) {
+    if (!keyMatchesPeerId(message.originKey, message.origin)) {
       return this.drop('invalid-message', bytesEqual(peer.peerId, message.origin) ? peer : undefined)
     }
     if (this.verifying.size >= this.options.maxPendingVerifications) return this.drop('overload')

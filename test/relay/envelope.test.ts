@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { DedupKeyHasher, keyMatchesOrigin, PUBLISH_TAG, signedBytes } from '../../src/relay/envelope.js'
+import { PUBLISH_TAG, signedBytes } from '../../src/relay/envelope.js'
+import { KeyedIdHasher } from '../../src/util/keyed-hash.js'
+import { keyMatchesPeerId as keyMatchesOrigin } from '../../src/peers/identity.js'
 import { Identity } from '../../src/peers/identity.js'
 import { SeededRandom } from '../../src/util/random.js'
 
@@ -24,12 +26,12 @@ describe('relay envelope', () => {
   })
 
   it('dedup keys depend on origin, seq and the per-node secret', () => {
-    const a = new DedupKeyHasher(new Uint8Array(16).fill(1))
-    const b = new DedupKeyHasher(new Uint8Array(16).fill(2))
+    const a = new KeyedIdHasher(new Uint8Array(16).fill(1))
+    const b = new KeyedIdHasher(new Uint8Array(16).fill(2))
     const origin = identity.peerId
-    expect(a.keyOf(origin, 1n)).toBe(a.keyOf(origin, 1n))
-    expect(a.keyOf(origin, 1n)).not.toBe(a.keyOf(origin, 2n))
-    expect(a.keyOf(origin, 1n)).not.toBe(b.keyOf(origin, 1n))
-    expect(a.keyOf(origin, 1n) < 2n ** 64n).toBe(true)
+    expect(a.keyOf(0, origin, 1n)).toBe(a.keyOf(0, origin, 1n))
+    expect(a.keyOf(0, origin, 1n)).not.toBe(a.keyOf(0, origin, 2n))
+    expect(a.keyOf(0, origin, 1n)).not.toBe(b.keyOf(0, origin, 1n))
+    expect(a.keyOf(0, origin, 1n) < 2n ** 64n).toBe(true)
   })
 })
