@@ -328,9 +328,10 @@ export class ManagedSession implements PeerSession {
     this.#keepalive = undefined
     if (!this.#isOpen) return
     const now = this.#options.clock.now()
-    const idleMs = now - this.#lastFrameAt
-    if (idleMs < this.#options.keepaliveIntervalMs) {
-      this.#armKeepalive(this.#options.keepaliveIntervalMs - idleMs)
+    const pingDueAt = this.#lastFrameAt + this.#options.keepaliveIntervalMs
+    if (now < pingDueAt) {
+      // At least 1 ms, as a platform timer would: rounding of fractional times never re-arms for ~0 forever.
+      this.#armKeepalive(Math.max(1, pingDueAt - now))
       return
     }
     this.#pingSentAt = now
@@ -343,7 +344,7 @@ export class ManagedSession implements PeerSession {
     this.#keepalive = undefined
     if (!this.#isOpen) return
     if (this.#lastFrameAt >= this.#pingSentAt) {
-      this.#armKeepalive(this.#options.keepaliveIntervalMs - (this.#options.clock.now() - this.#lastFrameAt))
+      this.#armKeepalive(Math.max(1, this.#lastFrameAt + this.#options.keepaliveIntervalMs - this.#options.clock.now()))
       return
     }
     this.#close(GoodbyeReason.NORMAL, `keepalive: no answer to a ping within ${this.#options.keepaliveTimeoutMs} ms`)

@@ -153,7 +153,11 @@ export class ManualClock implements Clock {
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    const time = this.current + checkDelay(ms)
+    const delay = checkDelay(ms)
+    let time = this.current + delay
+    // A positive delay too small to move a large time (now + 1e-13 === now) still lands
+    // later, as a real timer would: else a caller re-arming for "the rest" never gets there.
+    if (delay > 0 && time === this.current) time = nextAfter(time)
     const slot = this.freeCount > 0 ? this.freeSlots[--this.freeCount] : this.newSlot()
     this.slotFn[slot] = fn
     if (this.size === this.heapTime.length) this.growHeap()
@@ -349,4 +353,12 @@ export class ManualClock implements Clock {
 function grown<T extends Float64Array | Int32Array | Uint32Array>(from: T, to: T): T {
   to.set(from)
   return to
+}
+
+/** The smallest double above a finite, non-negative `value`. */
+function nextAfter(value: number): number {
+  if (value === 0) return Number.MIN_VALUE
+  const bits = new Float64Array([value])
+  new BigUint64Array(bits.buffer)[0] += 1n
+  return bits[0]
 }

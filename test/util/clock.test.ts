@@ -133,6 +133,23 @@ describe('ManualClock', () => {
     expect(clock.pending).toBe(0)
   })
 
+  it('a positive delay too small to change a large time still fires strictly later, so "wait for the rest" loops end', () => {
+    const clock = new ManualClock(1_000_000.123456)
+    const deadline = clock.now() + 15_000.1
+    let fired = 0
+    // Re-arm for what is left until `deadline`, the way a keepalive does; float rounding can
+    // leave a remainder far below the spacing of doubles near the current time.
+    const tick = () => {
+      fired++
+      if (clock.now() < deadline) clock.setTimeout(tick, deadline - clock.now())
+    }
+    clock.setTimeout(tick, 1e-12)
+    expect(clock.nextTimerAt).toBeGreaterThan(clock.now())
+    clock.advanceTo(deadline + 1)
+    expect(fired).toBeLessThan(10)
+    expect(clock.pending).toBe(0)
+  })
+
   it('refuses to go backwards, to advance by a bad amount, or to start at a bad time', () => {
     const clock = new ManualClock(100)
     expect(codeOf(() => clock.advanceTo(99))).toBe('CLOCK_INVALID_TIME')
