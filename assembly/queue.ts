@@ -1,4 +1,8 @@
 // PriorityQueue: a bounded multi-level FIFO of u32 slots with aging, in 16 bytes an item.
+// The node pool starts at 16 nodes and doubles on demand up to the capacity, so an idle
+// queue costs a few hundred bytes whatever its capacity: a node holds one per peer session.
+// When a queue drains after its pool was four times larger than it needed since the last
+// drain, the pool shrinks back, so one burst does not pin its memory for the session's life.
 // Each level is a linked FIFO through a shared node pool, so push and pop are O(1) whatever
 // the mix of levels. Because every level is FIFO, a level's oldest item is its head: pop only
 // compares the heads of the non-empty levels (a u32 bitmask), never the items behind them.
@@ -26,6 +30,9 @@ const NODES = 24 //       usize -> Node nodes[CAPACITY]
 const LEVEL_TABLE = 28 // usize -> Level levels[LEVELS]
 const AGING = 32 //       f64 agingMs
 const LAST_NOW = 40 //    f64 latest time seen: the queue's clock never runs backwards
+const ALLOCATED = 48 //   u32 nodes allocated, INITIAL_NODES (or capacity, if less) up to capacity
+const PEAK = 52 //        u32 most items queued at once since the queue was last empty
+const INITIAL_NODES: u32 = 16
 
 // Node layout (16 bytes, one cache line access per push or pop). A queued node's `next` is
 // meaningful only when it is not its level's tail; a free node's `next` links the free list.
@@ -50,7 +57,9 @@ export function queue_create(capacity: u32, levels: u32, agingMs: f64): usize {
   store<u32>(queue + LEVELS, levels)
   store<u32>(queue + FREE, NONE)
   // Nodes are always written before they are read, so they need no zeroing.
-  store<usize>(queue + NODES, heap.alloc(<usize>capacity << NODE_SHIFT))
+  const allocated = capacity < INITIAL_NODES ? capacity : INITIAL_NODES
+  store<u32>(queue + ALLOCATED, allocated)
+  store<usize>(queue + NODES, heap.alloc(<usize>allocated << NODE_SHIFT))
   store<usize>(queue + LEVEL_TABLE, allocZeroed(<usize>levels * LEVEL_BYTES))
   store<f64>(queue + AGING, agingMs)
   return queue
@@ -66,6 +75,11 @@ export function queue_size(queue: usize): u32 {
   return load<u32>(queue + SIZE)
 }
 
+/** Bytes the queue holds: its header slot, the allocated nodes and the level table. */
+export function queue_byte_length(queue: usize): u32 {
+  return 128 + (load<u32>(queue + ALLOCATED) << <u32>NODE_SHIFT) + load<u32>(queue + LEVELS) * <u32>LEVEL_BYTES
+}
+
 export function queue_size_at(queue: usize, priority: u32): u32 {
   return load<u32>(load<usize>(queue + LEVEL_TABLE) + <usize>priority * LEVEL_BYTES + LEVEL_COUNT)
 }
@@ -76,6 +90,40 @@ export function queue_clear(queue: usize): void {
   store<u32>(queue + MASK, 0)
   store<u32>(queue + FREE, NONE)
   store<u32>(queue + FRESH, 0)
+  store<u32>(queue + PEAK, 0)
+  const capacity = load<u32>(queue + CAPACITY)
+  resizeEmptyPool(queue, capacity < INITIAL_NODES ? capacity : INITIAL_NODES)
+}
+
+/** Replaces the node pool of an empty queue by one of `nodes` nodes (nothing to copy). */
+function resizeEmptyPool(queue: usize, nodes: u32): void {
+  if (nodes == load<u32>(queue + ALLOCATED)) return
+  heap.free(load<usize>(queue + NODES))
+  store<usize>(queue + NODES, heap.alloc(<usize>nodes << NODE_SHIFT))
+  store<u32>(queue + ALLOCATED, nodes)
+}
+
+/** Doubles the node pool (up to the capacity), keeping every node where it is. */
+function growPool(queue: usize): usize {
+  const allocated = load<u32>(queue + ALLOCATED)
+  const capacity = load<u32>(queue + CAPACITY)
+  const grown = allocated > capacity >> 1 ? capacity : allocated << 1
+  const nodes = heap.realloc(load<usize>(queue + NODES), <usize>grown << NODE_SHIFT)
+  store<usize>(queue + NODES, nodes)
+  store<u32>(queue + ALLOCATED, grown)
+  return nodes
+}
+
+/** On draining: shrinks a pool four or more times larger than the peak since the last drain. */
+function shrinkDrainedPool(queue: usize): void {
+  const peak = load<u32>(queue + PEAK)
+  store<u32>(queue + PEAK, 0)
+  const needed = peak < INITIAL_NODES ? INITIAL_NODES : peak
+  if (load<u32>(queue + ALLOCATED) >> 2 < needed) return
+  // A power of two, so regrowing by doubling from INITIAL_NODES lands on the same sizes.
+  const target = <u32>1 << (32 - clz(needed - 1))
+  const capacity = load<u32>(queue + CAPACITY)
+  resizeEmptyPool(queue, target < capacity ? target : capacity)
 }
 
 // @ts-ignore: decorator
@@ -90,15 +138,18 @@ export function queue_push(queue: usize, slot: u32, priority: u32, nowMs: f64): 
   const now = advance(queue, nowMs)
   const size = load<u32>(queue + SIZE)
   if (size == load<u32>(queue + CAPACITY)) return false
-  const nodes = load<usize>(queue + NODES)
+  let nodes = load<usize>(queue + NODES)
   // Reuse the most recently freed node first: it is likely still in cache.
   let node = load<u32>(queue + FREE)
   if (node != NONE) {
     store<u32>(queue + FREE, load<u32>(nodes + (<usize>node << NODE_SHIFT) + NODE_NEXT))
   } else {
     node = load<u32>(queue + FRESH)
+    // Every fresh node is in use (the free list is empty), so size < capacity means room to grow.
+    if (node == load<u32>(queue + ALLOCATED)) nodes = growPool(queue)
     store<u32>(queue + FRESH, node + 1)
   }
+  if (size >= load<u32>(queue + PEAK)) store<u32>(queue + PEAK, size + 1)
   const at = nodes + (<usize>node << NODE_SHIFT)
   store<f64>(at + NODE_TIME, now)
   store<u32>(at + NODE_SLOT, slot)
@@ -163,6 +214,7 @@ export function queue_push(queue: usize, slot: u32, priority: u32, nowMs: f64): 
     // list further, and a large queue's FIFOs would come to hop at random through memory.
     store<u32>(queue + FREE, NONE)
     store<u32>(queue + FRESH, 0)
+    shrinkDrainedPool(queue)
   } else {
     store<u32>(at + NODE_NEXT, load<u32>(queue + FREE))
     store<u32>(queue + FREE, node)

@@ -29,9 +29,27 @@ export function resolvePriorityQueueOptions(options: PriorityQueueOptions): Requ
   }
 }
 
-/** Bytes a queue holds: header slot, a 16-byte node per item, a 24-byte record per level. */
-export function priorityQueueByteLength(capacity: number, levels: number): number {
-  return 128 + capacity * 16 + levels * 24
+/** Bytes a queue holds: header slot, a 16-byte node per allocated node, a 24-byte record per level. */
+export function priorityQueueByteLength(nodes: number, levels: number): number {
+  return 128 + nodes * 16 + levels * 24
+}
+
+/** Nodes a new (or cleared) queue allocates: the pool then doubles on demand up to the capacity. */
+export const QUEUE_INITIAL_NODES = 16
+
+export function initialPoolSize(capacity: number): number {
+  return Math.min(capacity, QUEUE_INITIAL_NODES)
+}
+
+/**
+ * The pool size for a queue that just drained, given the most items it held since it was last
+ * empty: unchanged unless four or more times that peak, else the peak rounded up to a power
+ * of two (so doubling from QUEUE_INITIAL_NODES regrows through the same sizes).
+ */
+export function drainedPoolSize(allocated: number, peak: number, capacity: number): number {
+  const needed = Math.max(peak, QUEUE_INITIAL_NODES)
+  if (allocated / 4 < needed) return allocated
+  return Math.min(capacity, 2 ** Math.ceil(Math.log2(needed)))
 }
 
 /** True for a finite, non-negative number: the cheap inline form of checkTime. */

@@ -5,13 +5,14 @@
 import type { PriorityQueue, PriorityQueueOptions } from './contracts.js'
 import type { WasmInstance } from './wasm-instance.js'
 import {
-  checkNow, checkOut, checkPriority, freed, isTime, priorityQueueByteLength, pushError, resolvePriorityQueueOptions,
+  checkNow, checkOut, checkPriority, freed, isTime, pushError, resolvePriorityQueueOptions,
 } from './priority-queue-options.js'
 
 interface QueueExports {
   queue_create(capacity: number, levels: number, agingMs: number): number
   queue_free(queue: number): void
   queue_size(queue: number): number
+  queue_byte_length(queue: number): number
   queue_size_at(queue: number, priority: number): number
   queue_clear(queue: number): void
   queue_push(queue: number, slot: number, priority: number, nowMs: number): number
@@ -23,7 +24,6 @@ export class WasmPriorityQueue implements PriorityQueue {
   readonly capacity: number
   readonly levels: number
   readonly agingMs: number
-  readonly byteLength: number
   private readonly wasm: QueueExports
   private readonly instance: WasmInstance
   // The hot exports held directly, so a call does not look them up on the exports object.
@@ -36,7 +36,6 @@ export class WasmPriorityQueue implements PriorityQueue {
     this.capacity = capacity
     this.levels = levels
     this.agingMs = agingMs
-    this.byteLength = priorityQueueByteLength(capacity, levels)
     this.instance = instance
     const wasm = instance.exports as unknown as QueueExports
     this.wasm = wasm
@@ -46,6 +45,11 @@ export class WasmPriorityQueue implements PriorityQueue {
     this.handle = handle
     instance.refresh()
     instance.track(this, () => wasm.queue_free(handle))
+  }
+
+  /** Bytes held now: the node pool grows with the backlog and shrinks when it drains (0 once freed). */
+  get byteLength(): number {
+    return this.handle === 0 ? 0 : this.wasm.queue_byte_length(this.handle)
   }
 
   get size(): number {

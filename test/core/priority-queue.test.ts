@@ -199,9 +199,27 @@ describe.each(['wasm', 'js'] as const)('PriorityQueue (%s backend)', (backend) =
     expect([queue.pop(1), queue.pop(1), queue.pop(1), queue.pop(1)]).toEqual([13, 12, 11, 10])
   })
 
-  it('reports 16 bytes an item plus a small header', async () => {
+  it('holds 16 bytes a node plus a small header; the pool grows with the backlog and shrinks after it drains', async () => {
+    const bytes = (nodes: number) => 128 + 16 * nodes + 4 * 24
     const queue = await create({ capacity: 1_000_000, levels: 4 })
-    expect(queue.byteLength).toBe(128 + 16 * 1_000_000 + 4 * 24)
+    expect(queue.byteLength).toBe(bytes(16)) // idle: a few hundred bytes whatever the capacity
+    for (let i = 0; i < 1_000; i++) expect(queue.push(i, i % 4, 0)).toBe(true)
+    expect(queue.byteLength).toBe(bytes(1_024))
+    // Pops come back in order across the growths: nodes kept their place.
+    for (let level = 0; level < 4; level++) {
+      for (let i = level; i < 1_000; i += 4) expect(queue.pop(0)).toBe(i)
+    }
+    expect(queue.byteLength).toBe(bytes(1_024)) // drained at its peak: kept for the next burst
+    for (let i = 0; i < 10; i++) queue.push(i, 0, 0)
+    while (queue.pop(0) >= 0);
+    expect(queue.byteLength).toBe(bytes(16)) // drained far below its pool: shrunk
+    for (let i = 0; i < 1_000_000; i++) queue.push(i, 3, 0)
+    expect(queue.push(1, 0, 0)).toBe(false)
+    expect(queue.byteLength).toBe(bytes(1_000_000))
+    queue.clear()
+    expect(queue.byteLength).toBe(bytes(16))
+    queue.free()
+    expect(queue.byteLength).toBe(0)
   })
 
   it('refuses bad options with CORE_INVALID_OPTION', async () => {

@@ -1,9 +1,10 @@
 // PriorityQueue in pure TypeScript: the twin of assembly/queue.ts (same node pool, free list,
-// per-level FIFOs, mask of non-empty levels and pop rule; see that file for the design).
+// per-level FIFOs, mask of non-empty levels, pool growth and shrinking, and pop rule; see that
+// file for the design).
 
 import type { PriorityQueue, PriorityQueueOptions } from '../contracts.js'
 import {
-  checkNow, checkOut, checkPriority, freed, isTime, priorityQueueByteLength, pushError, resolvePriorityQueueOptions,
+  checkNow, checkOut, checkPriority, drainedPoolSize, freed, initialPoolSize, isTime, priorityQueueByteLength, pushError, resolvePriorityQueueOptions,
 } from '../priority-queue-options.js'
 
 const NONE = 0xffffffff
@@ -17,7 +18,6 @@ export class TwinPriorityQueue implements PriorityQueue {
   readonly capacity: number
   readonly levels: number
   readonly agingMs: number
-  readonly byteLength: number
   private nodeTime: Float64Array
   private nodeSlot: Uint32Array
   private nodeNext: Uint32Array
@@ -29,6 +29,8 @@ export class TwinPriorityQueue implements PriorityQueue {
   private mask = 0
   private freeNode = NONE
   private fresh = 0
+  /** Most items queued at once since the queue was last empty. */
+  private peak = 0
   private lastNow = 0
   private isFreed = false
 
@@ -37,14 +39,19 @@ export class TwinPriorityQueue implements PriorityQueue {
     this.capacity = capacity
     this.levels = levels
     this.agingMs = agingMs
-    this.byteLength = priorityQueueByteLength(capacity, levels)
-    this.nodeTime = new Float64Array(capacity)
-    this.nodeSlot = new Uint32Array(capacity)
-    this.nodeNext = new Uint32Array(capacity)
+    const nodes = initialPoolSize(capacity)
+    this.nodeTime = new Float64Array(nodes)
+    this.nodeSlot = new Uint32Array(nodes)
+    this.nodeNext = new Uint32Array(nodes)
     this.levelHeadTime = new Float64Array(levels)
     this.levelHead = new Uint32Array(levels)
     this.levelTail = new Uint32Array(levels)
     this.levelCount = new Uint32Array(levels)
+  }
+
+  /** Bytes held now, as the WebAssembly queue counts them (0 once freed). */
+  get byteLength(): number {
+    return this.isFreed ? 0 : priorityQueueByteLength(this.nodeTime.length, this.levels)
   }
 
   get size(): number {
@@ -61,7 +68,11 @@ export class TwinPriorityQueue implements PriorityQueue {
     if (this.count === this.capacity) return false
     let node = this.freeNode
     if (node !== NONE) this.freeNode = this.nodeNext[node]
-    else node = this.fresh++
+    else {
+      if (this.fresh === this.nodeTime.length) this.resizePool(Math.min(this.capacity, this.fresh * 2))
+      node = this.fresh++
+    }
+    if (this.count >= this.peak) this.peak = this.count + 1
     this.nodeTime[node] = now
     this.nodeSlot[node] = slot
     const count = this.levelCount[priority]
@@ -109,6 +120,8 @@ export class TwinPriorityQueue implements PriorityQueue {
     this.mask = 0
     this.freeNode = NONE
     this.fresh = 0
+    this.peak = 0
+    this.resizePool(initialPoolSize(this.capacity))
   }
 
   free(): void {
@@ -127,6 +140,21 @@ export class TwinPriorityQueue implements PriorityQueue {
     const now = nowMs < this.lastNow ? this.lastNow : nowMs
     this.lastNow = now
     return now
+  }
+
+  /** Moves the node pool to `nodes` nodes, keeping the first ones (all in use when growing). */
+  private resizePool(nodes: number): void {
+    if (nodes === this.nodeTime.length) return
+    const kept = Math.min(nodes, this.fresh)
+    const time = new Float64Array(nodes)
+    const slot = new Uint32Array(nodes)
+    const next = new Uint32Array(nodes)
+    time.set(this.nodeTime.subarray(0, kept))
+    slot.set(this.nodeSlot.subarray(0, kept))
+    next.set(this.nodeNext.subarray(0, kept))
+    this.nodeTime = time
+    this.nodeSlot = slot
+    this.nodeNext = next
   }
 
   /** The level to serve at `now`; the queue must not be empty. */
@@ -164,6 +192,9 @@ export class TwinPriorityQueue implements PriorityQueue {
       // Empty: start the pool afresh, so fills and drains do not keep permuting the free list.
       this.freeNode = NONE
       this.fresh = 0
+      const drained = drainedPoolSize(this.nodeTime.length, this.peak, this.capacity)
+      if (drained !== this.nodeTime.length) this.resizePool(drained)
+      this.peak = 0
     } else {
       this.nodeNext[node] = this.freeNode
       this.freeNode = node
