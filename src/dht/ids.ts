@@ -3,14 +3,7 @@
 
 import type { RandomSource } from '../util/random.js'
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
-
-/** Lowercase hex of `bytes`: map keys and logs only, never on a per-byte hot path. */
-export function toHex(bytes: Uint8Array): string {
-  let out = ''
-  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]]
-  return out
-}
+export { toHex } from '../util/hex.js'
 
 /** Negative when a is nearer to target than b, positive when farther, 0 when a equals b. */
 export function compareDistance(target: Uint8Array, a: Uint8Array, b: Uint8Array): number {

@@ -14,6 +14,7 @@ import { cryptoRandom, SeededRandom, type RandomSource } from '../util/random.js
 import { describeValue } from '../util/validate.js'
 import { WasmeshError } from '../util/wasmesh-error.js'
 import { MeshNodeError } from './errors.js'
+import { toHex as hex } from '../util/hex.js'
 
 /** Connection manager options the node passes through (identity, transport, clock, random and core are the node's). */
 export type MeshPeersOptions = Omit<ConnectionManagerOptions, 'identity' | 'transport' | 'clock' | 'random' | 'core' | 'maxPeers' | 'capabilities'>
@@ -185,8 +186,4 @@ function checkSection<T extends object>(name: string, value: T | undefined): T {
   return value
 }
 
-export function hex(bytes: Uint8Array): string {
-  let out = ''
-  for (const byte of bytes) out += byte.toString(16).padStart(2, '0')
-  return out
-}
+export { hex }

@@ -15,6 +15,7 @@ import type { HandshakeResult } from './handshake.js'
 import type { ResolvedOptions } from './options.js'
 import { PeerScore } from './score.js'
 import { PRIORITY_CONTROL, type Misbehaviour, type PeerSession, type SendPriority } from './session.js'
+import { toHex } from '../util/hex.js'
 
 /** Why a message was dropped rather than sent or delivered. */
 export type DropReason = 'invalid-frame' | 'rate-limit' | 'invalid-message' | 'queue-full' | 'closed'
@@ -127,6 +128,11 @@ export class ManagedSession implements PeerSession {
   /** Messages waiting in the outgoing priority queue (not those already in the coalescer). */
   get queueDepth(): number {
     return this.#isOpen ? this.#queue.size : 0
+  }
+
+  /** Bytes the outgoing priority queue holds now (it grows with the backlog). */
+  get queueBytes(): number {
+    return this.#queue.byteLength
   }
 
   score(): number {
@@ -351,11 +357,4 @@ export class ManagedSession implements PeerSession {
   }
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
-
-/** Lowercase hex of bytes, for map keys and logs (never on a per-message path). */
-export function toHex(bytes: Uint8Array): string {
-  let text = ''
-  for (const byte of bytes) text += HEX[byte]
-  return text
-}
+export { toHex }
