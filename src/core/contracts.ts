@@ -192,10 +192,25 @@ export interface RateLimiter {
 // ---------------------------------------------------------------------------------------
 
 /** One backend's factory of the four structures. */
+// ---------------------------------------------------------------------------------------
+// KeyedHasher
+
+/**
+ * 64-bit keys for dedup sets under a node's secret: SipHash-2-4 of (kind ‖ 32-byte id ‖ value
+ * as u64 big-endian). A PRF, so whoever does not know the secret cannot make two inputs
+ * collide in the node's sets (hash flooding); the keys never leave the node.
+ */
+export interface KeyedHasher {
+  /** `kind` 0-255 keeps different uses apart; `id` is 32 bytes; `value` a u64. */
+  keyOf(kind: number, id: Uint8Array, value: bigint): bigint
+}
+
 export interface Core {
   readonly backend: Backend
   createDedupSet(options: DedupSetOptions): DedupSet
   createRoutingTable(options: RoutingTableOptions): RoutingTable
   createPriorityQueue(options?: PriorityQueueOptions): PriorityQueue
   createRateLimiter(options: RateLimiterOptions): RateLimiter
+  /** A hasher under a 16-byte secret `key` (CORE_INVALID_OPTION otherwise). */
+  createKeyedHasher(key: Uint8Array): KeyedHasher
 }

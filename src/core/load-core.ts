@@ -13,6 +13,8 @@ import { TwinDedupSet } from './twin/dedup-set.js'
 import { TwinRoutingTable } from './twin/routing-table.js'
 import { TwinPriorityQueue } from './twin/priority-queue.js'
 import { TwinRateLimiter } from './twin/rate-limiter.js'
+import { WasmKeyedHasher } from './keyed-hasher.js'
+import { TwinKeyedHasher } from './twin/keyed-hasher.js'
 
 export interface LoadCoreOptions {
   /** 'wasm' (default) or 'js' for the pure-TypeScript twins. */
@@ -26,6 +28,7 @@ class WasmCore implements Core {
   createRoutingTable(options: RoutingTableOptions) { return new WasmRoutingTable(this.instance, options) }
   createPriorityQueue(options: PriorityQueueOptions = {}) { return new WasmPriorityQueue(this.instance, options) }
   createRateLimiter(options: RateLimiterOptions) { return new WasmRateLimiter(this.instance, options) }
+  createKeyedHasher(key: Uint8Array) { return new WasmKeyedHasher(this.instance, key) }
 }
 
 class TwinCore implements Core {
@@ -34,6 +37,7 @@ class TwinCore implements Core {
   createRoutingTable(options: RoutingTableOptions) { return new TwinRoutingTable(options) }
   createPriorityQueue(options: PriorityQueueOptions = {}) { return new TwinPriorityQueue(options) }
   createRateLimiter(options: RateLimiterOptions) { return new TwinRateLimiter(options) }
+  createKeyedHasher(key: Uint8Array) { return new TwinKeyedHasher(key) }
 }
 
 const twinCore = new TwinCore()
