@@ -15,10 +15,6 @@ const AGING_MS = 1_000
 const OPS_PER_MS = 100
 const BATCH = 100
 
-function sumOfSlots(count: number): number {
-  return (count * (count - 1)) / 2
-}
-
 /** Throws unless `order` holds each of 0 .. count - 1 exactly once. */
 function expectPermutation(what: string, order: Uint32Array, count: number): void {
   const seen = new Uint8Array(count)

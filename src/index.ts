@@ -12,6 +12,7 @@ export type {
   RoutingAddResult,
   PriorityQueue,
   PriorityQueueOptions,
+  KeyedHasher,
   RateLimiter,
   RateLimiterOptions,
 } from './core/contracts.js'
@@ -26,7 +27,7 @@ export type { Clock, TimerHandle } from './util/clock.js'
 export { seededRandom, cryptoRandom, SeededRandom, RandomError } from './util/random.js'
 export type { RandomSource } from './util/random.js'
 export { MemoryNetwork, TransportError } from './transport/index.js'
-export type { Transport, Connection } from './transport/index.js'
+export type { Transport, Connection, LinkOptions, MemoryEndpoint, MemoryNetworkOptions } from './transport/index.js'
 export { Identity } from './peers/identity.js'
 export { IdentityError, HandshakeError } from './peers/errors.js'
 export { WireError } from './wire/index.js'

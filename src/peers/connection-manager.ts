@@ -50,10 +50,14 @@ export interface ConnectionManagerStats {
   readonly dropped: Readonly<Record<DropReason, number>>
   readonly penalties: Readonly<Record<Misbehaviour, number>>
   readonly handshakeFailures: number
+  /** The same failures by error code (HANDSHAKE_ID_MISMATCH, HANDSHAKE_BAD_SIGNATURE, PEER_BANNED, ...). */
+  readonly handshakeFailuresByCode: Readonly<Record<string, number>>
   readonly dialAttempts: number
   readonly bans: number
   /** Outgoing messages queued, over all sessions. */
   readonly queueDepth: number
+  /** Bytes the sessions' outgoing priority queues hold now, summed. */
+  readonly queueBytes: number
   readonly perPeer: readonly PeerStats[]
 }
 
@@ -88,6 +92,8 @@ export class ConnectionManager implements PeerNetwork {
   #limiter: RateLimiter | undefined
   #state: State = 'new'
   #handshakeFailures = 0
+  /** Bounded by the handful of error codes a handshake can end with. */
+  readonly #handshakeFailuresByCode = new Map<string, number>()
   #dialAttempts = 0
   readonly #host: SessionHost
 
@@ -108,6 +114,7 @@ export class ConnectionManager implements PeerNetwork {
       createQueue: (): PriorityQueue => this.#core.createPriorityQueue({ capacity: resolved.queueCapacity, levels: 4, agingMs: resolved.queueAgingMs }),
       deliver: (session, message) => this.#emit('message', session, message),
       ban: (session) => this.#ban(session.peerKey),
+      isOverTarget: () => this.#outboundSessions() > resolved.targetPeers,
       closed: (session, reason) => this.#onSessionClosed(session, reason),
     }
   }
@@ -205,10 +212,12 @@ export class ConnectionManager implements PeerNetwork {
   stats(): ConnectionManagerStats {
     let inbound = 0
     let queueDepth = 0
+    let queueBytes = 0
     const perPeer: PeerStats[] = []
     for (const session of this.#sessions.values()) {
       if (session.direction === 'inbound') inbound++
       queueDepth += session.queueDepth
+      queueBytes += session.queueBytes
       perPeer.push({
         peerKey: session.peerKey,
         direction: session.direction,
@@ -233,10 +242,30 @@ export class ConnectionManager implements PeerNetwork {
       dropped: { ...c.dropped },
       penalties: { ...c.penalties },
       handshakeFailures: this.#handshakeFailures,
+      handshakeFailuresByCode: Object.fromEntries(this.#handshakeFailuresByCode),
       dialAttempts: this.#dialAttempts,
       bans: this.#bans.size,
       queueDepth,
+      queueBytes,
       perPeer,
+    }
+  }
+
+  /** Internal, for tests and the simulator (src/node/sizes.ts): entries of each long-lived map and set. */
+  sizes(): Record<string, number> {
+    let handlers = 0
+    for (const set of Object.values(this.#handlers)) handlers += set.size
+    return {
+      sessions: this.#sessions.size,
+      bans: this.#bans.size,
+      handlers,
+      pendingConnects: this.#pendingConnects.size,
+      handshakes: this.#handshakes.size,
+      dialing: this.#dialing.size,
+      dialled: this.#dialled.size,
+      sessionWaiters: this.#sessionWaiters.size,
+      freeHandles: this.#freeHandles.length,
+      handshakeFailureCodes: this.#handshakeFailuresByCode.size,
     }
   }
 
@@ -305,7 +334,9 @@ export class ConnectionManager implements PeerNetwork {
       if (!(error instanceof DuplicateConnection)) throw error
       session = await this.#awaitSession(toHex(error.remotePeerId), signal, error)
     }
-    this.#dialled.set(address, session)
+    // A session that closed meanwhile (a goodbye among its early frames) has left the maps
+    // already; remembering it here would keep the entry for good.
+    if (session.isOpen) this.#dialled.set(address, session)
     return session
   }
 
@@ -371,6 +402,8 @@ export class ConnectionManager implements PeerNetwork {
       return await handshakeOver(connection, this.#options, { expectedPeerId, signal, screen: this.#screen })
     } catch (error) {
       this.#handshakeFailures++
+      const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'OTHER'
+      this.#handshakeFailuresByCode.set(code, (this.#handshakeFailuresByCode.get(code) ?? 0) + 1)
       throw error
     } finally {
       this.#handshakes.delete(connection)
@@ -441,14 +474,26 @@ export class ConnectionManager implements PeerNetwork {
     this.#emit('peer:disconnect', session, reason)
   }
 
+  #outboundSessions(): number {
+    let outbound = 0
+    for (const session of this.#sessions.values()) if (session.direction === 'outbound') outbound++
+    return outbound
+  }
+
   #takeHandle(): number {
     return this.#freeHandles.length > 0 ? this.#freeHandles.pop()! : this.#nextHandle++
   }
 
   #ban(peerKey: string): void {
+    const now = this.clock.now()
     this.#bans.delete(peerKey)
+    // Every ban lasts banMs, so insertion order is expiry order: the expired ones lead.
+    for (const [key, until] of this.#bans) {
+      if (until > now) break
+      this.#bans.delete(key)
+    }
     if (this.#bans.size >= MAX_BANS) this.#bans.delete(this.#bans.keys().next().value!)
-    this.#bans.set(peerKey, this.clock.now() + this.#options.banMs)
+    this.#bans.set(peerKey, now + this.#options.banMs)
   }
 
   #isBanned(peerKey: string): boolean {

@@ -6,12 +6,13 @@
 // ranges over runs on a shared, busy box):
 //   public key from seed  noble 2,000-3,800/s        WebCrypto cannot take a seed
 //   sign                  noble 860-1,100/s          WebCrypto 9,600-17,000/s awaited one by one, ~30,000/s 100 in flight
-//   verify                noble 450-600/s            WebCrypto 7,500-7,800/s (~6,000/s with the raw key import each time)
+//   verify                noble 450-600/s            WebCrypto 7,500-7,800/s with the key imported (~6,000/s importing each time: imported keys are kept per origin)
 //   import signing key    WebCrypto JWK {d, x} ~11,000/s, PKCS#8 1,500-2,500/s
 // So keys are derived with noble (seedable, which the deterministic simulator needs) and sign
 // and verify use WebCrypto when the probe below finds Ed25519 there, noble otherwise.
 
 import { ed25519 } from '@noble/curves/ed25519.js'
+import { toHex } from '../util/hex.js'
 
 const ALGORITHM = { name: 'Ed25519' } as const
 
@@ -95,14 +96,28 @@ export async function webCryptoVerify(
   signature: Uint8Array,
 ): Promise<boolean> {
   if (hasSmallOrderEncoding(publicKey)) return false
-  let key: CryptoKey
-  try {
-    key = await subtle.importKey('raw', bufferSource(publicKey), ALGORITHM, false, ['verify'])
-  } catch {
-    // A key the platform cannot even import verifies nothing.
-    return false
-  }
+  const key = await verifyingKey(subtle, publicKey)
+  // A key the platform cannot even import verifies nothing.
+  if (key === null) return false
   return subtle.verify(ALGORITHM, key, bufferSource(signature), bufferSource(message))
+}
+
+/** Imported verifying keys of the origins heard most recently: a relay checks the same few origins over and over. */
+const verifyingKeys = new Map<string, Promise<CryptoKey | null>>()
+const MAX_VERIFYING_KEYS = 1_024
+
+function verifyingKey(subtle: SubtleCrypto, publicKey: Uint8Array): Promise<CryptoKey | null> {
+  const id = toHex(publicKey)
+  let key = verifyingKeys.get(id)
+  if (key !== undefined) {
+    // Most recently used last, so the first entry is the one to forget.
+    verifyingKeys.delete(id)
+  } else {
+    key = subtle.importKey('raw', bufferSource(publicKey), ALGORITHM, false, ['verify']).catch(() => null)
+    if (verifyingKeys.size >= MAX_VERIFYING_KEYS) verifyingKeys.delete(verifyingKeys.keys().next().value!)
+  }
+  verifyingKeys.set(id, key)
+  return key
 }
 
 /**

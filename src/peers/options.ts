@@ -32,6 +32,14 @@ export const DEFAULT_KEEPALIVE_INTERVAL_MS = 15_000
 export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 10_000
 /** Coalesced messages wait at most this long for company before their frame goes out. */
 export const DEFAULT_FLUSH_DELAY_MS = 2
+/**
+ * Sessions this node dialled that it keeps however idle. Above it, a dialled session that
+ * carried no message but keepalives for idleTimeoutMs is closed: DHT lookups dial whoever
+ * they ask, and without trimming every node drifts to maxPeers sessions. The DHT keeps the
+ * contacts and dials again when needed. Inbound sessions are left to the side that dialled them.
+ */
+export const DEFAULT_TARGET_PEERS = 8
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000
 /** Bans remembered at once; the oldest is forgotten first. */
 export const MAX_BANS = 10_000
 
@@ -43,6 +51,10 @@ export interface ConnectionManagerOptions {
   random: RandomSource
   /** Most open sessions, 1 to 10,000. Default 100. */
   maxPeers?: number
+  /** Dialled sessions kept however idle, 0 to maxPeers; idle dialled ones above it are closed. Default 8 (or maxPeers, if less). */
+  targetPeers?: number
+  /** A session this node dialled, idle this long (keepalives aside) while above targetPeers, is closed; 0 never closes one. Default 60,000 ms. Checked at keepalive ticks. */
+  idleTimeoutMs?: number
   /** The newest protocol version spoken (u16). Default 1. */
   protocolVersion?: number
   /** The oldest protocol version still spoken (<= protocolVersion). Default 1. */
@@ -83,6 +95,8 @@ export interface ResolvedOptions {
   readonly clock: Clock
   readonly random: RandomSource
   readonly maxPeers: number
+  readonly targetPeers: number
+  readonly idleTimeoutMs: number
   readonly protocolVersion: number
   readonly minVersion: number
   readonly capabilities: string[]
@@ -127,12 +141,15 @@ export function resolveOptions(options: ConnectionManagerOptions): ResolvedOptio
   if (core !== undefined && (typeof core.createPriorityQueue !== 'function' || typeof core.createRateLimiter !== 'function')) {
     throw invalid('core must be a Core from loadCore()')
   }
+  const maxPeers = checkInteger('maxPeers', options.maxPeers ?? DEFAULT_MAX_PEERS, 1, 10_000, invalid)
   return {
     identity: options.identity,
     transport,
     clock,
     random,
-    maxPeers: checkInteger('maxPeers', options.maxPeers ?? DEFAULT_MAX_PEERS, 1, 10_000, invalid),
+    maxPeers,
+    targetPeers: checkInteger('targetPeers', options.targetPeers ?? Math.min(DEFAULT_TARGET_PEERS, maxPeers), 0, maxPeers, invalid),
+    idleTimeoutMs: checkInteger('idleTimeoutMs', options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, 0, DAY_MS, invalid),
     protocolVersion,
     minVersion,
     capabilities,

@@ -8,7 +8,7 @@ import type { TimerHandle } from '../util/clock.js'
 import { FrameCoalescer, prepareMessage, type EncodedMessage } from '../wire/coalescer.js'
 import { WireError } from '../wire/errors.js'
 import { decodeFrame } from '../wire/frame.js'
-import { DEFAULT_COALESCE_FRAME_BYTES } from '../wire/limits.js'
+import { DEFAULT_COALESCE_FRAME_BYTES, FRAME_HEADER_BYTES } from '../wire/limits.js'
 import { GoodbyeReason, type DecodedMessage } from '../wire/messages.js'
 import { PeerError } from './errors.js'
 import type { HandshakeResult } from './handshake.js'
@@ -18,7 +18,7 @@ import { PRIORITY_CONTROL, type Misbehaviour, type PeerSession, type SendPriorit
 import { toHex } from '../util/hex.js'
 
 /** Why a message was dropped rather than sent or delivered. */
-export type DropReason = 'invalid-frame' | 'rate-limit' | 'invalid-message' | 'queue-full' | 'closed'
+export type DropReason = 'invalid-frame' | 'rate-limit' | 'invalid-message' | 'queue-full' | 'closed' | 'too-large-for-link'
 
 /** Traffic counters; the manager sums them over all sessions, past and present. */
 export interface TrafficCounters {
@@ -40,7 +40,7 @@ export function newTrafficCounters(): TrafficCounters {
     bytesOut: 0,
     framesIn: 0,
     framesOut: 0,
-    dropped: { 'invalid-frame': 0, 'rate-limit': 0, 'invalid-message': 0, 'queue-full': 0, closed: 0 },
+    dropped: { 'invalid-frame': 0, 'rate-limit': 0, 'invalid-message': 0, 'queue-full': 0, closed: 0, 'too-large-for-link': 0 },
     penalties: { 'invalid-frame': 0, 'bad-signature': 0, 'rate-limit': 0, 'invalid-message': 0, unwanted: 0 },
   }
 }
@@ -54,6 +54,8 @@ export interface SessionHost {
   deliver(session: ManagedSession, message: DecodedMessage): void
   /** The score fell below the threshold: remember the ban before the session closes. */
   ban(session: ManagedSession): void
+  /** More sessions this node dialled are open than targetPeers: an idle one of them may be closed. */
+  isOverTarget(): boolean
   closed(session: ManagedSession, reason: string): void
 }
 
@@ -85,6 +87,8 @@ export class ManagedSession implements PeerSession {
   #isBlocked = false
   #keepalive: TimerHandle | undefined
   #lastFrameAt: number
+  /** Last message either way other than keepalive and goodbye: what idle trimming looks at. */
+  #lastUseAt: number
   #pingSentAt = 0
   #nextPingId = 1
   #messagesIn = 0
@@ -107,6 +111,7 @@ export class ManagedSession implements PeerSession {
     this.connectionId = connection.id
     this.connectedAt = options.clock.now()
     this.#lastFrameAt = this.connectedAt
+    this.#lastUseAt = this.connectedAt
     this.#score = new PeerScore(this.connectedAt)
     this.#queue = host.createQueue()
     this.#coalescer = new FrameCoalescer({
@@ -155,6 +160,13 @@ export class ManagedSession implements PeerSession {
     }
     // Encoded now, so a message that cannot be encoded fails in the caller's hands.
     const encoded = prepareMessage(message)
+    // Links differ in the largest message they carry (WebRTC 256 KiB, WebSocket more): one
+    // that does not fit this link is dropped for this peer alone, not taken for a dead link.
+    if (FRAME_HEADER_BYTES + encoded.bytes.length > this.#connection.maxMessageBytes) {
+      this.#host.counters.dropped['too-large-for-link']++
+      return false
+    }
+    if (message.type !== 'ping' && message.type !== 'pong') this.#lastUseAt = this.#options.clock.now()
     if (!this.#isBlocked && this.#queue.size === 0) {
       this.#push(encoded)
       return true
@@ -171,8 +183,10 @@ export class ManagedSession implements PeerSession {
 
   penalize(reason: Misbehaviour): void {
     if (!this.#isOpen) return
+    const now = this.#options.clock.now()
+    if (!this.#score.penalize(reason, now)) return
     this.#host.counters.penalties[reason]++
-    const score = this.#score.penalize(reason, this.#options.clock.now())
+    const score = this.#score.value(now)
     if (score >= this.#options.scoreThreshold) return
     this.#host.ban(this)
     this.#close(reason === 'rate-limit' ? GoodbyeReason.RATE_LIMITED : GoodbyeReason.PROTOCOL_ERROR, `banned: score ${Math.floor(score)} fell below ${this.#options.scoreThreshold} (last: ${reason})`)
@@ -230,6 +244,7 @@ export class ManagedSession implements PeerSession {
           this.penalize('invalid-message')
           break
         default:
+          this.#lastUseAt = now
           this.#host.deliver(this, message)
       }
     }
@@ -334,6 +349,14 @@ export class ManagedSession implements PeerSession {
     this.#keepalive = undefined
     if (!this.#isOpen) return
     const now = this.#options.clock.now()
+    const { idleTimeoutMs } = this.#options
+    // Only the side that dialled trims, and only down to targetPeers sessions it dialled: what
+    // others dialled cannot count towards them, so a node keeps min(targetPeers, its own
+    // dials) sessions however busy its peers are.
+    if (idleTimeoutMs > 0 && this.direction === 'outbound' && now - this.#lastUseAt >= idleTimeoutMs && this.#host.isOverTarget()) {
+      this.#close(GoodbyeReason.NORMAL, `idle for ${idleTimeoutMs} ms with more than targetPeers sessions open`)
+      return
+    }
     const pingDueAt = this.#lastFrameAt + this.#options.keepaliveIntervalMs
     if (now < pingDueAt) {
       // At least 1 ms, as a platform timer would: rounding of fractional times never re-arms for ~0 forever.

@@ -38,15 +38,15 @@ export class PeerScore {
     return this.#score
   }
 
-  /** Charges a misbehaviour; returns the score after it. */
-  penalize(reason: Misbehaviour, nowMs: number): number {
+  /** Charges a misbehaviour; false when it was not charged (rate-limit within its interval). */
+  penalize(reason: Misbehaviour, nowMs: number): boolean {
     this.#recover(nowMs)
     if (reason === 'rate-limit') {
-      if (nowMs - this.#lastRateLimitAt < RATE_LIMIT_PENALTY_INTERVAL_MS) return this.#score
+      if (nowMs - this.#lastRateLimitAt < RATE_LIMIT_PENALTY_INTERVAL_MS) return false
       this.#lastRateLimitAt = nowMs
     }
     this.#score -= PENALTIES[reason]
-    return this.#score
+    return true
   }
 
   #recover(nowMs: number): void {

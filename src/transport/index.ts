@@ -4,4 +4,4 @@ export type { CloseHandler, CloseInfo, Connection, DialOptions, DrainHandler, Me
 export { TransportAbortError, TransportError } from './errors.js'
 export type { TransportErrorCode } from './errors.js'
 export { MemoryConnection, MemoryNetwork, MemoryTransport, MEMORY_SCHEME, toMemoryAddress } from './memory/index.js'
-export type { LinkOptions, MemoryNetworkOptions, MemoryNetworkStats, MemoryTransportStats } from './memory/index.js'
+export type { LinkOptions, MemoryEndpoint, MemoryNetworkOptions, MemoryNetworkStats, MemoryTransportStats } from './memory/index.js'

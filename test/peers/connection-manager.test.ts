@@ -309,6 +309,9 @@ describe('ConnectionManager: sessions', () => {
     expect(optionError({ minVersion: 3, protocolVersion: 2 })).toMatch(/minVersion/)
     expect(optionError({ capabilities: ['ok', 'ok'] })).toBeDefined()
     expect(optionError({ rateLimitPerPeer: 0 })).toMatch(/rateLimitPerPeer/)
+    expect(optionError({ maxPeers: 10, targetPeers: 11 })).toBe('targetPeers must be an integer from 0 to 10, got 11')
+    expect(optionError({ idleTimeoutMs: -1 })).toMatch(/idleTimeoutMs/)
+    expect(optionError({ maxPeers: 10 })).toBeUndefined() // targetPeers follows maxPeers down
     expect(optionError({})).toBeUndefined()
   })
 })
@@ -490,6 +493,38 @@ describe('ConnectionManager: liveness and shutdown', () => {
     expect(b.manager.peers().length).toBe(0)
     expect(a.disconnects[0]).toMatch(/keepalive/)
     expect(b.disconnects[0]).toMatch(/keepalive/)
+  })
+
+  it('above targetPeers, a session idle (keepalives aside) for idleTimeoutMs is closed; busy ones and those within the target stay', async () => {
+    const { node, resolved, runFor } = setup()
+    const hub = await node('hub', { targetPeers: 2, idleTimeoutMs: 60_000 })
+    const spokes = [await node('s1'), await node('s2'), await node('s3'), await node('s4')]
+    for (const spoke of spokes) await resolved(hub.manager.connect(spoke.address))
+    await runFor(20)
+    expect(hub.manager.peers()).toHaveLength(4)
+    const spokeSession = (spoke: (typeof spokes)[number]) => hub.manager.peers().find((peer) => peer.peerKey === spoke.key)
+    // s1 keeps talking (a message every 20 s); the others only answer keepalives.
+    for (let t = 0; t < 200_000; t += 20_000) {
+      spokes[0]!.manager.peer(hub.identity.peerId)!.send(subscribe(`t${t}`), PRIORITY_PUBLISH)
+      await runFor(20_000)
+    }
+    // Two idle ones were closed (the target is 2), the busy one is still open.
+    expect(hub.manager.peers()).toHaveLength(2)
+    expect(spokeSession(spokes[0]!)).toBeDefined()
+    expect(hub.disconnects.filter((reason) => /idle/.test(reason))).toHaveLength(2)
+    // Within the target, idleness closes nothing more.
+    await runFor(300_000)
+    expect(hub.manager.peers()).toHaveLength(2)
+    // Sessions others dialled are theirs to trim: a popular node with target 0 keeps them.
+    const popular = await node('popular', { targetPeers: 0, idleTimeoutMs: 60_000 })
+    for (const spoke of spokes.slice(1)) await resolved(spoke.manager.connect(popular.address))
+    await runFor(300_000)
+    expect(popular.manager.peers()).toHaveLength(3)
+    // A node with idleTimeoutMs 0 never trims.
+    const keeper = await node('keeper', { targetPeers: 0, idleTimeoutMs: 0 })
+    await resolved(keeper.manager.connect(spokes[3]!.address))
+    await runFor(300_000)
+    expect(keeper.manager.peers()).toHaveLength(1)
   })
 
   it('stop() says goodbye, rejects pending connects and leaves no timer behind', async () => {

@@ -1,6 +1,7 @@
 // Addresses of the in-memory network: 'memory://<name>', the name made of URL-unreserved
 // characters, so peer ids in hex, base32, base58 or base64url fit as they are.
 
+import { toHex } from '../../util/hex.js'
 import { TransportError } from '../errors.js'
 
 export const MEMORY_SCHEME = 'memory://'
@@ -8,10 +9,22 @@ export const MEMORY_SCHEME = 'memory://'
 const NAME = /^[A-Za-z0-9._~-]{1,256}$/
 
 /**
- * The full address for 'memory://name' or a bare 'name'. Throws
- * TransportError('TRANSPORT_BAD_ADDRESS') for anything else.
+ * Where a node is on the network, for the link controls (cut, setLoss, ...): its address, a
+ * bare name, or its peer id (a node's default name is the hex of its id).
  */
-export function toMemoryAddress(addressOrName: string): string {
+export type MemoryEndpoint = string | Uint8Array
+
+/**
+ * The full address for 'memory://name', a bare 'name' or a peer id (as 'memory://<hex id>').
+ * Throws TransportError('TRANSPORT_BAD_ADDRESS') for anything else.
+ */
+export function toMemoryAddress(addressOrName: MemoryEndpoint): string {
+  if (addressOrName instanceof Uint8Array) {
+    if (addressOrName.length === 0 || addressOrName.length > 128) {
+      throw new TransportError('TRANSPORT_BAD_ADDRESS', `a peer id given as an address must be 1 to 128 bytes, got ${addressOrName.length}`)
+    }
+    return MEMORY_SCHEME + toHex(addressOrName)
+  }
   if (typeof addressOrName !== 'string') {
     throw new TransportError('TRANSPORT_BAD_ADDRESS', `a memory address must be a string, got ${String(addressOrName)}`)
   }

@@ -6,7 +6,7 @@ import { systemClock, type Clock } from '../../util/clock.js'
 import { SeededRandom, type RandomSource } from '../../util/random.js'
 import { checkInteger, checkNumber, checkTime, describeValue } from '../../util/validate.js'
 import { TransportError } from '../errors.js'
-import { toMemoryAddress } from './address.js'
+import { toMemoryAddress, type MemoryEndpoint } from './address.js'
 import { Fabric } from './fabric.js'
 import { checkLinkOptions, toBytesPerMs, type LinkOptions } from './link.js'
 import type { MemoryTransport } from './transport.js'
@@ -143,7 +143,7 @@ export class MemoryNetwork {
    * schedule), in both directions unless `oneWay` (then from a to b only). Fields not given
    * keep their current value. Applies to connections made later, too.
    */
-  setLink(a: string, b: string, options: LinkOptions, { oneWay = false }: { oneWay?: boolean } = {}): void {
+  setLink(a: MemoryEndpoint, b: MemoryEndpoint, options: LinkOptions, { oneWay = false }: { oneWay?: boolean } = {}): void {
     const from = toMemoryAddress(a)
     const to = toMemoryAddress(b)
     const checked = checkLinkOptions(options, 'link')
@@ -152,17 +152,17 @@ export class MemoryNetwork {
   }
 
   /** setLink(a, b, { latencyMs: ms }). */
-  setLatency(a: string, b: string, ms: number): void {
+  setLatency(a: MemoryEndpoint, b: MemoryEndpoint, ms: number): void {
     this.setLink(a, b, { latencyMs: ms })
   }
 
   /** setLink(a, b, { loss: probability }). */
-  setLoss(a: string, b: string, probability: number): void {
+  setLoss(a: MemoryEndpoint, b: MemoryEndpoint, probability: number): void {
     this.setLink(a, b, { loss: probability })
   }
 
   /** Drops the overrides between a and b (both directions): back to linkFor and the network defaults. */
-  resetLink(a: string, b: string): void {
+  resetLink(a: MemoryEndpoint, b: MemoryEndpoint): void {
     const from = toMemoryAddress(a)
     const to = toMemoryAddress(b)
     this.fabric.resetLink(from, to)
@@ -170,16 +170,16 @@ export class MemoryNetwork {
   }
 
   /** Partitions a from b (both directions); see the class notes. */
-  cut(a: string, b: string): void {
+  cut(a: MemoryEndpoint, b: MemoryEndpoint): void {
     this.fabric.cut(toMemoryAddress(a), toMemoryAddress(b))
   }
 
   /** Undoes cut(a, b); frames sent from now on are delivered (unless a partition() still separates them). */
-  heal(a: string, b: string): void {
+  heal(a: MemoryEndpoint, b: MemoryEndpoint): void {
     this.fabric.heal(toMemoryAddress(a), toMemoryAddress(b))
   }
 
-  isCut(a: string, b: string): boolean {
+  isCut(a: MemoryEndpoint, b: MemoryEndpoint): boolean {
     return this.fabric.isCutBetween(toMemoryAddress(a), toMemoryAddress(b))
   }
 
@@ -188,7 +188,7 @@ export class MemoryNetwork {
    * as if every pair between them were cut; addresses in no group form one more island
    * together. Replaces any earlier partition; costs O(connections), not O(pairs).
    */
-  partition(groups: readonly (readonly string[])[]): void {
+  partition(groups: readonly (readonly MemoryEndpoint[])[]): void {
     if (!Array.isArray(groups)) throw invalid(`partition() takes an array of address groups, got ${describeValue(groups)}`)
     const islands = new Map<string, number>()
     groups.forEach((group, index) => {
@@ -208,7 +208,7 @@ export class MemoryNetwork {
   }
 
   /** Resets every connection between a and b; see the class notes. */
-  disconnect(a: string, b: string, reason = 'reset'): void {
+  disconnect(a: MemoryEndpoint, b: MemoryEndpoint, reason = 'reset'): void {
     this.fabric.disconnect(toMemoryAddress(a), toMemoryAddress(b), String(reason))
   }
 
