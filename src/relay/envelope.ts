@@ -1,5 +1,5 @@
 // What a relayed message's origin signs. (Its key is checked against its id with
-// keyMatchesPeerId; dedup keys come from src/util/keyed-hash.ts.)
+// keyMatchesPeerId; dedup keys come from the core KeyedHasher.)
 //
 // A PublishMessage carries the origin's id and its public key (a relay several hops away has
 // no session with the origin to learn the key from). A receiver checks SHA-256(originKey) ==
@@ -9,6 +9,8 @@
 // `path`: relays change those on every hop. A relay can therefore lower ttl or rewrite the
 // recent path, which at worst stops or duplicates its own forwarding; it cannot change what
 // the origin said, to which topic, or replay it under another sequence number.
+// Re-sending it unchanged later is refused by the receivers' per-origin replay windows
+// (replay-window.ts), within the bound stated there.
 
 
 /** Domain tag of publish signatures, so no other wasmesh signature can be passed off as one. */

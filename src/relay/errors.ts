@@ -12,7 +12,7 @@ export type RelayErrorCode =
   | 'RELAY_MESSAGE_TOO_LARGE'
   /** The topic's own validator did not accept a message this node tried to publish. */
   | 'RELAY_VALIDATION_FAILED'
-  /** This node already subscribes to `maxSubscriptions` topics. */
+  /** This node already subscribes to `maxSubscriptions` topics, or has validators for that many. */
   | 'RELAY_TOO_MANY_SUBSCRIPTIONS'
   /** The relay was used after `stop()`. */
   | 'RELAY_STOPPED'

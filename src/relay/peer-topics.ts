@@ -79,6 +79,11 @@ export class PeerTopics {
     return this.topicsByPeer.size
   }
 
+  /** Topics with at least one peer. */
+  get topicCount(): number {
+    return this.peersByTopic.size
+  }
+
   clear(): void {
     this.topicsByPeer.clear()
     this.peersByTopic.clear()

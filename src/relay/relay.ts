@@ -12,27 +12,57 @@
 // subscribed neighbours.
 //
 // Checks, cheapest first, so junk costs little: size, shape, subscribed topic, loop (own id
-// on the path), dedup, then the Ed25519 signature, then the topic's validator. A message
-// enters the dedup set only once its signature verifies, so a forged copy arriving first
-// cannot shadow the genuine one. Every drop is counted by reason (stats().dropped).
+// on the path), dedup, the origin's replay window, then the Ed25519 signature, then the
+// topic's validator. A message enters the dedup set and marks its sequence number in the
+// replay window only once its signature verifies, so a forged copy arriving first cannot
+// shadow the genuine one. Every drop is counted by reason (stats().dropped).
+//
+// Replay: the dedup set forgets (TTL, capacity), so each origin also has a sliding window of
+// sequence numbers (replay-window.ts) that keeps refusing a message re-sent later, as long as
+// the origin is among the maxReplayOrigins most recently heard from. For that, an origin's
+// sequence numbers must grow across its restarts too: see SEQ_COUNTER_BITS.
+//
+// Repair (gossipsub's lazy push): forwarding to a random `fanout` subset can miss a
+// subscriber even without loss. So the subscribed neighbours a new message was not pushed to
+// are told its (origin, seq) in an ihave, batched per neighbour and sent once per
+// gossipIntervalMs by one timer; one that has not seen it asks with an iwant, and the
+// forwarded copy comes from a bounded cache (message-cache.ts). A fetched message is a
+// publish like any other: it passes every check above, then is delivered and forwarded.
 
-import type { Core, DedupSet } from '../core/contracts.js'
+import type { Core, DedupSet, KeyedHasher } from '../core/contracts.js'
 import { loadCoreSync } from '../core/load-core.js'
 import { verifySignature } from '../peers/identity.js'
 import { PRIORITY_CONTROL, PRIORITY_PUBLISH, type PeerNetwork, type PeerSession } from '../peers/session.js'
-import type { DecodedMessage, PublishMessage } from '../wire/messages.js'
-import { MAX_SUBSCRIPTIONS_PER_MESSAGE, MAX_TOPIC_BYTES } from '../wire/limits.js'
+import type { TimerHandle } from '../util/clock.js'
+import type { DecodedMessage, MessageRef, PublishMessage } from '../wire/messages.js'
+import { MAX_MESSAGE_REFS, MAX_SUBSCRIPTIONS_PER_MESSAGE, MAX_TOPIC_BYTES } from '../wire/limits.js'
 import { sample } from '../util/random.js'
 import { describeValue } from '../util/validate.js'
 import { signedBytes } from './envelope.js'
-import { KEYED_HASH_SECRET_BYTES, KeyedIdHasher } from '../util/keyed-hash.js'
+import { KEYED_HASH_KEY_BYTES } from '../core/keyed-hasher-options.js'
 import { bytesEqual, keyMatchesPeerId } from '../peers/identity.js'
 import { RelayError } from './errors.js'
 import { PATH_WINDOW, resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions, type SignatureVerifier } from './options.js'
+import { MessageCache } from './message-cache.js'
 import { PeerTopics } from './peer-topics.js'
+import { ReplayWindows } from './replay-window.js'
 
 /** The relay's kind of keyed dedup key: (origin, seq) of a publish. */
 const PUBLISH_KEY_KIND = 0
+/** The kind of keyed key naming an origin in the replay table: (origin, 0). */
+const ORIGIN_KEY_KIND = 1
+
+/**
+ * A node's first sequence number after it starts is clock.now() in whole milliseconds times
+ * 2**SEQ_COUNTER_BITS; each publish adds one. Peers keep a replay window per origin and refuse
+ * sequence numbers below it, so a restarted node must not start below where it stopped: it
+ * does not, as long as it published on average fewer than 65,536 messages per millisecond it
+ * ran, and its clock did not go back across the restart (systemClock follows the wall clock
+ * at start). Milliseconds up to 2**48 (the year 10889) fit in the u64 beside the counter. A
+ * random start would not grow; a timestamp per message (max(last + 1, now << 16)) would leap
+ * by 65,536 every millisecond and push messages sent a moment earlier out of the window.
+ */
+export const SEQ_COUNTER_BITS = 16n
 
 /** A message as handlers and validators see it. */
 export interface RelayMessage {
@@ -65,10 +95,11 @@ export type RelayDropReason =
   | 'validator-reject' //   the topic's validator said 'reject'
   | 'validator-ignore' //   the topic's validator said 'ignore' (or threw)
   | 'overload' //           too many signature checks in flight
+  | 'replayed' //           its seq is below its origin's replay window or marked in it, and the dedup set forgot it
 
 export const RELAY_DROP_REASONS: readonly RelayDropReason[] = Object.freeze([
   'too-large', 'invalid-message', 'ttl-expired', 'not-subscribed', 'loop', 'duplicate',
-  'bad-signature', 'verify-error', 'validator-reject', 'validator-ignore', 'overload',
+  'bad-signature', 'verify-error', 'validator-reject', 'validator-ignore', 'overload', 'replayed',
 ])
 
 export interface RelayStats {
@@ -94,12 +125,45 @@ export interface RelayStats {
   pendingVerifications: number
   /** Live message ids in the dedup set. */
   dedupSize: number
+  /** Origins whose replay window is kept (at most maxReplayOrigins). */
+  replayOrigins: number
+  /** ihave messages sent (one per neighbour per gossip interval at most). */
+  ihaveSent: number
+  /** Message ids not offered because the neighbour's ihave batch was full (MAX_MESSAGE_REFS). */
+  ihaveOverflow: number
+  /** iwant messages sent. */
+  iwantSent: number
+  /** Ids of received ihaves not asked for because maxPendingWants ids were already asked for. */
+  wantsRefused: number
+  /** Publish messages sent in answer to iwants. */
+  servedByIwant: number
+  /** Ids asked for with iwant that the cache no longer (or never) held, or past maxServedPerIwant. */
+  iwantUnserved: number
+  /** Messages accepted that first arrived in answer to this node's iwant. */
+  repaired: number
+  /** Messages in the cache that answers iwants. */
+  cachedMessages: number
 }
 
 interface Pending {
   readonly peer: PeerSession
   readonly message: PublishMessage
 }
+
+/** An id asked for with iwant: of whom, when (for iwantTimeoutMs), and who else offered it. */
+interface Want {
+  readonly ref: MessageRef
+  readonly peer: PeerSession
+  readonly at: number
+  /** Asked in turn when an iwant goes unanswered; at most MAX_WANT_ALTERNATES. */
+  readonly alternates: PeerSession[]
+}
+
+/**
+ * Other offerers remembered per wanted id. An iwant or its answer lost (p ~0.1 at 5% loss
+ * per link) is asked again of the next; three more make a miss ~1e-4 as likely as one ask.
+ */
+const MAX_WANT_ALTERNATES = 3
 
 const textEncoder = new TextEncoder()
 const U64_MASK = 0xffff_ffff_ffff_ffffn
@@ -109,7 +173,8 @@ export class Relay {
   private readonly network: PeerNetwork
   private readonly selfId: Uint8Array
   private readonly dedup: DedupSet
-  private readonly hasher: KeyedIdHasher
+  private readonly replay: ReplayWindows
+  private readonly hasher: KeyedHasher
   private readonly verify: SignatureVerifier
   private readonly peerTopics: PeerTopics
   private readonly handlers = new Map<string, Set<{ readonly handler: RelayHandler }>>()
@@ -117,10 +182,19 @@ export class Relay {
   /** Messages whose signature is being checked, with the copies that arrived meanwhile. */
   private readonly pending = new Map<bigint, Pending[]>()
   private readonly disposers: Array<() => void> = []
+  /** Forwarded messages that ihaves named, to answer iwants. */
+  private readonly cache: MessageCache
+  /** Ids this node asked for, oldest first (constant timeout: insertion order is expiry order). */
+  private readonly wants = new Map<bigint, Want>()
+  /** Ids waiting for the next ihave, per neighbour; each at most MAX_MESSAGE_REFS. */
+  private readonly ihaveQueues = new Map<PeerSession, MessageRef[]>()
+  /** Armed only while ids are queued or asked for, so an idle relay holds no timer. */
+  private gossipTimer: TimerHandle | undefined
   private nextSeq: bigint
   private isStopped = false
   private readonly counters = {
     published: 0, received: 0, delivered: 0, sent: 0, sendFailures: 0, ttlExhausted: 0, topicsRefused: 0,
+    ihaveSent: 0, ihaveOverflow: 0, iwantSent: 0, wantsRefused: 0, servedByIwant: 0, iwantUnserved: 0, repaired: 0,
   }
   private readonly dropped = Object.fromEntries(RELAY_DROP_REASONS.map((reason) => [reason, 0])) as Record<RelayDropReason, number>
 
@@ -130,18 +204,20 @@ export class Relay {
     this.selfId = this.network.identity.peerId
     const core: Core = this.options.core ?? loadCoreSync()
     this.dedup = core.createDedupSet({ capacity: this.options.dedupCapacity, ttlMs: this.options.dedupTtlMs })
-    const secret = new Uint8Array(KEYED_HASH_SECRET_BYTES)
+    // Dedup keys under a per-node secret (SipHash-2-4): nobody can aim collisions at this node's sets.
+    const secret = new Uint8Array(KEYED_HASH_KEY_BYTES)
     this.network.random.fill(secret)
-    this.hasher = new KeyedIdHasher(secret)
+    this.hasher = core.createKeyedHasher(secret)
+    this.replay = new ReplayWindows(this.options.maxReplayOrigins)
     this.verify = this.options.verify ?? verifySignature
     this.peerTopics = new PeerTopics(this.options.maxTopicsPerPeer)
-    // Sequence numbers start at a random 62-bit value: a node restarted with the same
-    // identity does not reuse (origin, seq) pairs its neighbours still remember, and the
-    // counter has 2**62 messages before it could wrap.
-    this.nextSeq = (BigInt(this.network.random.nextU32() >>> 2) << 32n) | BigInt(this.network.random.nextU32())
+    this.cache = new MessageCache({
+      ttlMs: this.options.messageCacheMs, maxMessages: this.options.maxCachedMessages, maxBytes: this.options.maxCacheBytes,
+    })
+    this.nextSeq = firstSeq(this.network.clock.now())
     this.disposers.push(
       this.network.on('peer:connect', (peer) => this.onConnect(peer)),
-      this.network.on('peer:disconnect', (peer) => this.peerTopics.removePeer(peer)),
+      this.network.on('peer:disconnect', (peer) => this.onDisconnect(peer)),
       this.network.on('message', (peer, message) => this.onMessage(peer, message)),
     )
   }
@@ -182,6 +258,9 @@ export class Relay {
       return
     }
     if (typeof validator !== 'function') throw invalidArgument(`validator must be a function, got ${describeValue(validator)}`)
+    if (!this.validators.has(topic) && this.validators.size >= this.options.maxSubscriptions) {
+      throw new RelayError('RELAY_TOO_MANY_SUBSCRIPTIONS', `this node already has validators for ${this.validators.size} topics, the maxSubscriptions limit`)
+    }
     this.validators.set(topic, validator)
   }
 
@@ -214,7 +293,9 @@ export class Relay {
       originKey: this.network.identity.publicKey,
     }
     this.counters.published++
-    const peers = this.sendTo(this.targets(topic, undefined, message, undefined), message)
+    const { push, lazy } = this.targets(topic, undefined, message, undefined)
+    const peers = this.sendTo(push, message)
+    this.gossip(key, lazy, message)
     return { seq, peers }
   }
 
@@ -226,6 +307,8 @@ export class Relay {
       peersWithTopics: this.peerTopics.peerCount,
       pendingVerifications: this.pending.size,
       dedupSize: this.isStopped ? 0 : this.dedup.size,
+      replayOrigins: this.replay.size,
+      cachedMessages: this.cache.size,
     }
   }
 
@@ -234,10 +317,16 @@ export class Relay {
     if (this.isStopped) return
     this.isStopped = true
     for (const dispose of this.disposers.splice(0)) dispose()
+    if (this.gossipTimer !== undefined) this.network.clock.clearTimeout(this.gossipTimer)
+    this.gossipTimer = undefined
+    this.ihaveQueues.clear()
+    this.wants.clear()
+    this.cache.clear()
     this.handlers.clear()
     this.validators.clear()
     this.pending.clear()
     this.peerTopics.clear()
+    this.replay.clear()
     this.dedup.free()
   }
 
@@ -249,6 +338,11 @@ export class Relay {
     for (let i = 0; i < topics.length; i += MAX_SUBSCRIPTIONS_PER_MESSAGE) {
       peer.send({ type: 'subscribe', topics: topics.slice(i, i + MAX_SUBSCRIPTIONS_PER_MESSAGE) }, PRIORITY_CONTROL)
     }
+  }
+
+  private onDisconnect(peer: PeerSession): void {
+    this.peerTopics.removePeer(peer)
+    this.ihaveQueues.delete(peer)
   }
 
   private announce(type: 'subscribe' | 'unsubscribe', topics: string[]): void {
@@ -265,6 +359,12 @@ export class Relay {
         return
       case 'unsubscribe':
         this.peerTopics.unsubscribe(peer, message.topics)
+        return
+      case 'ihave':
+        if (this.options.gossip) this.onIHave(peer, message.refs)
+        return
+      case 'iwant':
+        if (this.options.gossip) this.onIWant(peer, message.refs)
         return
       default:
         return // another layer's message
@@ -290,14 +390,20 @@ export class Relay {
     if (this.dedup.has(key, this.network.clock.now())) return this.drop('duplicate')
     const waiting = this.pending.get(key)
     if (waiting !== undefined) {
+      // One waiting copy per neighbour (so at most maxPeers): a second from the same one adds nothing.
+      if (waiting.some((copy) => copy.peer === peer)) return this.drop('duplicate')
       waiting.push({ peer, message })
       return
     }
-    this.check(key, peer, message)
+    // Refused before the signature is checked, so a replay costs no verification. Not a
+    // penalty: an honest neighbour may forward a copy that arrives after both forgot it.
+    const replayKey = this.hasher.keyOf(ORIGIN_KEY_KIND, message.origin, 0n)
+    if (this.replay.check(replayKey, message.seq) === 'replayed') return this.drop('replayed')
+    this.check(key, replayKey, peer, message)
   }
 
   /** Verifies the origin's key and signature; accepts synchronously when the verifier can. */
-  private check(key: bigint, peer: PeerSession, message: PublishMessage): void {
+  private check(key: bigint, replayKey: bigint, peer: PeerSession, message: PublishMessage): void {
     if (!keyMatchesPeerId(message.originKey, message.origin)) return this.drop('invalid-message', peer)
     // Bounded before the check starts (a synchronous verifier never has any in flight).
     if (this.pending.size >= this.options.maxPendingVerifications) return this.drop('overload')
@@ -309,7 +415,7 @@ export class Relay {
       return this.drop('verify-error')
     }
     if (typeof verdict === 'boolean') {
-      this.verified(key, peer, message, verdict, [])
+      this.verified(key, replayKey, peer, message, verdict, [])
       return
     }
     const waiters: Pending[] = []
@@ -318,7 +424,7 @@ export class Relay {
       (isValid) => {
         if (this.isStopped) return
         this.pending.delete(key)
-        this.verified(key, peer, message, isValid, waiters)
+        this.verified(key, replayKey, peer, message, isValid, waiters)
       },
       () => {
         if (this.isStopped) return
@@ -329,7 +435,8 @@ export class Relay {
     )
   }
 
-  private verified(key: bigint, peer: PeerSession, message: PublishMessage, isValid: boolean, waiters: Pending[]): void {
+  /** `replayKey`: the origin's key in the replay table (ORIGIN_KEY_KIND). */
+  private verified(key: bigint, replayKey: bigint, peer: PeerSession, message: PublishMessage, isValid: boolean, waiters: Pending[]): void {
     if (!isValid) {
       this.drop('bad-signature', peer)
       this.retryWaiters(waiters)
@@ -338,7 +445,12 @@ export class Relay {
     // Copies that came in during the check carry the same (origin, seq): duplicates. Their
     // senders have the message, so it is not forwarded back to them.
     for (let i = 0; i < waiters.length; i++) this.drop('duplicate')
+    // Marked only now that the signature verified; checked again, as the check was before it.
+    if (this.replay.accept(replayKey, message.seq) === 'replayed') return this.drop('replayed')
     if (!this.dedup.add(key, this.network.clock.now())) return this.drop('duplicate')
+    // Accepted: no more asking for it, whoever else offered it.
+    const want = this.wants.get(key)
+    if (want !== undefined) this.wants.delete(key)
     const relayMessage: RelayMessage = {
       topic: message.topic, data: message.data, origin: message.origin, seq: message.seq, hops: this.hopsOf(message),
     }
@@ -348,6 +460,7 @@ export class Relay {
       if (verdict === 'reject') return this.drop('validator-reject', peer)
       if (verdict === 'ignore') return this.drop('validator-ignore')
     }
+    if (want?.peer === peer) this.counters.repaired++
     this.deliver(relayMessage)
     if (message.ttl <= 1) {
       this.counters.ttlExhausted++
@@ -355,7 +468,9 @@ export class Relay {
     }
     const path = message.path.length < PATH_WINDOW ? [...message.path, this.selfId] : [...message.path.slice(1 - PATH_WINDOW), this.selfId]
     const forward: PublishMessage = { ...message, ttl: message.ttl - 1, path }
-    this.sendTo(this.targets(message.topic, peer, message, waiters), forward)
+    const { push, lazy } = this.targets(message.topic, peer, message, waiters)
+    this.sendTo(push, forward)
+    this.gossip(key, lazy, forward)
   }
 
   /** After a failed check, the copies that waited on it get their own. */
@@ -383,10 +498,13 @@ export class Relay {
   // Forwarding
 
   /**
-   * Up to `fanout` open neighbours subscribed to the topic, chosen at random, leaving out the
-   * sender, the origin, the message's recent path and peers known to have it already.
+   * The open neighbours subscribed to the topic, leaving out the sender, the origin, the
+   * message's recent path and peers known to have it already: up to `fanout` of them chosen
+   * at random to push the message to, and the rest, to be offered its id lazily.
    */
-  private targets(topic: string, sender: PeerSession | undefined, message: PublishMessage, waiters: Pending[] | undefined): PeerSession[] {
+  private targets(
+    topic: string, sender: PeerSession | undefined, message: PublishMessage, waiters: Pending[] | undefined,
+  ): { push: PeerSession[]; lazy: PeerSession[] } {
     const eligible: PeerSession[] = []
     for (const peer of this.peerTopics.subscribers(topic)) {
       if (!peer.isOpen || peer === sender) continue
@@ -395,7 +513,11 @@ export class Relay {
       if (waiters !== undefined && waiters.some((waiter) => waiter.peer === peer)) continue
       eligible.push(peer)
     }
-    return eligible.length <= this.options.fanout ? eligible : sample(eligible, this.options.fanout, this.network.random)
+    if (eligible.length <= this.options.fanout) return { push: eligible, lazy: [] }
+    const push = sample(eligible, this.options.fanout, this.network.random)
+    if (!this.options.gossip) return { push, lazy: [] }
+    const pushed = new Set(push)
+    return { push, lazy: eligible.filter((peer) => !pushed.has(peer)) }
   }
 
   private sendTo(peers: readonly PeerSession[], message: PublishMessage): number {
@@ -406,6 +528,121 @@ export class Relay {
     }
     this.counters.sent += sent
     return sent
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Repair: ihave / iwant
+
+  /** Caches `message` (as sent) and queues its id for the next ihave to each of `peers`. */
+  private gossip(key: bigint, peers: readonly PeerSession[], message: PublishMessage): void {
+    if (peers.length === 0) return
+    this.cache.add(key, message, this.network.clock.now())
+    const ref: MessageRef = { origin: message.origin, seq: message.seq }
+    for (const peer of peers) {
+      let refs = this.ihaveQueues.get(peer)
+      if (refs === undefined) {
+        refs = []
+        this.ihaveQueues.set(peer, refs)
+      }
+      if (refs.length >= MAX_MESSAGE_REFS) this.counters.ihaveOverflow++
+      else refs.push(ref)
+    }
+    this.armGossipTimer()
+  }
+
+  private armGossipTimer(): void {
+    if (this.isStopped || (this.ihaveQueues.size === 0 && this.wants.size === 0)) return
+    this.gossipTimer ??= this.network.clock.setTimeout(() => this.onGossipTimer(), this.options.gossipIntervalMs)
+  }
+
+  /** Sends the queued ihaves, and asks again, of another offerer, for ids asked for in vain. */
+  private onGossipTimer(): void {
+    this.gossipTimer = undefined
+    for (const [peer, refs] of this.ihaveQueues) {
+      // Publish priority: an ihave must not overtake the pushed copies queued before it, or
+      // the neighbour would ask for messages already on their way.
+      if (peer.isOpen && peer.send({ type: 'ihave', refs }, PRIORITY_PUBLISH)) this.counters.ihaveSent++
+    }
+    this.ihaveQueues.clear()
+    this.retryWants(this.network.clock.now())
+    this.armGossipTimer()
+  }
+
+  private retryWants(now: number): void {
+    const retries = new Map<PeerSession, MessageRef[]>()
+    // Oldest first: every entry is (re)inserted with the current time, so the expired ones lead.
+    for (const [key, want] of this.wants) {
+      if (now - want.at < this.options.iwantTimeoutMs) break
+      this.wants.delete(key)
+      let next = want.alternates.shift()
+      while (next !== undefined && !next.isOpen) next = want.alternates.shift()
+      if (next === undefined) continue
+      this.wants.set(key, { ref: want.ref, peer: next, at: now, alternates: want.alternates })
+      const refs = retries.get(next)
+      if (refs === undefined) retries.set(next, [want.ref])
+      else refs.push(want.ref)
+    }
+    for (const [peer, refs] of retries) {
+      for (let i = 0; i < refs.length; i += this.options.maxServedPerIwant) this.sendIWant(peer, refs.slice(i, i + this.options.maxServedPerIwant))
+    }
+  }
+
+  private sendIWant(peer: PeerSession, refs: MessageRef[]): void {
+    if (peer.send({ type: 'iwant', refs }, PRIORITY_PUBLISH)) this.counters.iwantSent++
+    else this.counters.sendFailures++
+  }
+
+  /**
+   * Asks `peer` for the offered ids this node has not seen, is not checking and has not asked
+   * for within iwantTimeoutMs. Looks only: nothing is marked seen until a copy verifies.
+   */
+  private onIHave(peer: PeerSession, refs: readonly MessageRef[]): void {
+    const now = this.network.clock.now()
+    const wanted: MessageRef[] = []
+    for (const ref of refs) {
+      if (wanted.length >= this.options.maxServedPerIwant) break // the rest: from a later ihave
+      if (bytesEqual(ref.origin, this.selfId)) continue
+      const key = this.hasher.keyOf(PUBLISH_KEY_KIND, ref.origin, ref.seq)
+      if (this.pending.has(key) || this.dedup.has(key, now)) continue
+      const want = this.wants.get(key)
+      if (want !== undefined) {
+        if (now - want.at < this.options.iwantTimeoutMs) {
+          if (want.peer !== peer && want.alternates.length < MAX_WANT_ALTERNATES && !want.alternates.includes(peer)) want.alternates.push(peer)
+          continue
+        }
+        this.wants.delete(key) // unanswered: ask this peer now
+      }
+      if (this.replay.check(this.hasher.keyOf(ORIGIN_KEY_KIND, ref.origin, 0n), ref.seq) === 'replayed') continue
+      if (this.wants.size >= this.options.maxPendingWants) {
+        this.counters.wantsRefused++
+        continue
+      }
+      this.wants.set(key, { ref: { origin: ref.origin, seq: ref.seq }, peer, at: now, alternates: [] })
+      wanted.push(ref)
+    }
+    if (wanted.length === 0) return
+    this.sendIWant(peer, wanted)
+    this.armGossipTimer()
+  }
+
+  /** Answers with the cached messages asked for, at most maxServedPerIwant; ignores the rest. */
+  private onIWant(peer: PeerSession, refs: readonly MessageRef[]): void {
+    const now = this.network.clock.now()
+    let served = 0
+    for (const ref of refs) {
+      const message = served < this.options.maxServedPerIwant ? this.cache.get(this.hasher.keyOf(PUBLISH_KEY_KIND, ref.origin, ref.seq), now) : undefined
+      // The keyed hash could collide: serve only the message actually named.
+      if (message === undefined || message.seq !== ref.seq || !bytesEqual(message.origin, ref.origin)) {
+        this.counters.iwantUnserved++
+        continue
+      }
+      if (!peer.send(message, PRIORITY_PUBLISH)) {
+        this.counters.sendFailures++
+        return
+      }
+      served++
+      this.counters.servedByIwant++
+    }
   }
 
   private hopsOf(message: PublishMessage): number {
@@ -424,6 +661,35 @@ export class Relay {
   private checkRunning(): void {
     if (this.isStopped) throw new RelayError('RELAY_STOPPED', 'this relay has been stopped')
   }
+
+  /** Internal, for tests and the simulator (src/node/sizes.ts): entries of each long-lived structure. */
+  sizes(): Record<string, number> {
+    if (!this.isStopped) {
+      const now = this.network.clock.now()
+      this.cache.evict(now)
+    }
+    let pendingCopies = 0
+    for (const copies of this.pending.values()) pendingCopies += copies.length
+    return {
+      handlers: this.handlers.size,
+      validators: this.validators.size,
+      pending: this.pending.size,
+      pendingCopies,
+      peersWithTopics: this.peerTopics.peerCount,
+      topicsWithPeers: this.peerTopics.topicCount,
+      dedup: this.isStopped ? 0 : this.dedup.size,
+      replayOrigins: this.replay.size,
+      messageCache: this.cache.size,
+      pendingWants: this.wants.size,
+      gossipQueues: this.ihaveQueues.size,
+    }
+  }
+}
+
+/** The first sequence number of a node started at `nowMs`: see SEQ_COUNTER_BITS. */
+export function firstSeq(nowMs: number): bigint {
+  const ms = BigInt(Math.min(Math.max(0, Math.floor(nowMs)), 2 ** 48 - 1))
+  return ms << SEQ_COUNTER_BITS
 }
 
 function runValidator(validator: RelayValidator, message: RelayMessage): ValidationResult {

@@ -1,26 +1,41 @@
-// What the origin of a direct message signs, XOR closeness, and the kinds of the router's
-// keyed dedup keys (src/util/keyed-hash.ts). Pure functions; the router (router.ts) calls them.
+// What the origin of a direct message signs and what its target signs to acknowledge it, XOR
+// closeness, and the kinds of the router's keyed dedup keys (core KeyedHasher). Pure
+// functions; the router (router.ts) calls them.
 //
 // The signature covers (domain tag, messageId, origin, target, data) and not `ttl`, which
 // relays lower on every hop. The messageId carries the routing mode and the origin's TTL
 // budget (message-id.ts), so those are covered too.
+//
+// The ack's signature covers (its own domain tag, ack messageId, origin, target): the ack id
+// is the message's with the hop count in its low byte, so the attempt, the mode and the hops
+// reported are the target's word too. It need not cover the data: the target acks only a
+// message whose origin signature over the data verified, and the messageId names that one
+// attempt of that send (the origin never signs two messages with one messageId).
 
 /** Domain tag of direct-message signatures, so no other wasmesh signature passes for one. */
 export const DIRECT_TAG = new TextEncoder().encode('wasmesh/routing/direct/v1\0')
 
 /** The bytes an origin signs: tag ‖ messageId (u64 big-endian) ‖ origin (32) ‖ target (32) ‖ data. */
 export function directSignedBytes(messageId: bigint, origin: Uint8Array, target: Uint8Array, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(DIRECT_TAG.length + 8 + origin.length + target.length + data.length)
-  let at = 0
-  out.set(DIRECT_TAG, at)
-  at += DIRECT_TAG.length
-  new DataView(out.buffer).setBigUint64(at, messageId)
-  at += 8
-  out.set(origin, at)
-  at += origin.length
-  out.set(target, at)
-  at += target.length
-  out.set(data, at)
+  return transcript(DIRECT_TAG, messageId, origin, target, data)
+}
+
+/** Domain tag of direct-ack signatures: a target's ack is never a valid signature of anything else. */
+export const DIRECT_ACK_TAG = new TextEncoder().encode('wasmesh/routing/direct-ack/v1\0')
+
+/** The bytes a target signs to acknowledge: tag ‖ ack messageId (u64 big-endian) ‖ origin (32) ‖ target (32). */
+export function ackSignedBytes(ackId: bigint, origin: Uint8Array, target: Uint8Array): Uint8Array {
+  return transcript(DIRECT_ACK_TAG, ackId, origin, target, new Uint8Array(0))
+}
+
+/** tag ‖ id (u64 big-endian) ‖ origin ‖ target ‖ data. */
+function transcript(tag: Uint8Array, id: bigint, origin: Uint8Array, target: Uint8Array, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(tag.length + 8 + origin.length + target.length + data.length)
+  out.set(tag, 0)
+  new DataView(out.buffer).setBigUint64(tag.length, id)
+  out.set(origin, tag.length + 8)
+  out.set(target, tag.length + 8 + origin.length)
+  out.set(data, tag.length + 8 + origin.length + target.length)
   return out
 }
 

@@ -8,7 +8,7 @@
 //   bit  15      flood flag: relays forward to every neighbour instead of greedily
 //   bits 14..8   attempt number, 0 to 127
 //   bits  7..0   direct: the TTL the origin gave it (so the target can count hops);
-//                directAck: the hops the direct message took (set by the target)
+//                directAck: the hops the direct message took (set and signed by the target)
 
 export const SEND_ID_BITS = 48
 export const SEND_ID_MASK = 2 ** SEND_ID_BITS - 1

@@ -18,25 +18,33 @@
 // closer to the origin), so without them an ack would often be stuck where the message was
 // not. Where a breadcrumb is missing or its session closed, the ack is routed like a message.
 //
-// Limitations, from the fixed wire format: the mode, attempt and TTL budget travel inside the
-// signed messageId (message-id.ts). Acks carry no signature, so a relay on the path (one
-// that saw the messageId) can forge an ack or drop the message and ack it: `send` resolving
-// proves delivery only as far as the relays are honest. Relays forward without checking the
-// signature (only the target does), so a relay cannot tell forged traffic from genuine; the
-// TTL caps and per-peer rate limits bound what that costs.
+// Acks are signed end to end: the target signs (ack messageId, origin, target) and sends its
+// public key along (envelope.ts), and the origin resolves `send` only on an ack whose key
+// hashes to the target's id and whose signature verifies. A relay that saw the messageId
+// cannot forge one; a bad ack is counted ('forged-ack') and the send keeps waiting and
+// retrying. So `send` resolving proves the target verified and took the message.
+//
+// Limitations: the mode, attempt and TTL budget travel inside the signed messageId
+// (message-id.ts), as the wire has no field for them. Relays forward messages and acks
+// without checking signatures (only the target and the origin do), so a relay cannot tell
+// forged traffic from genuine; the TTL caps and per-peer rate limits bound what that costs.
+// A relay's dedup key of an ack covers its signature, so a forged copy that arrives first
+// does not shadow the genuine ack; it may take the reverse-path entry, and the genuine ack
+// is then routed like a message.
 
-import type { Core, DedupSet } from '../core/contracts.js'
+import type { Core, DedupSet, KeyedHasher } from '../core/contracts.js'
 import { loadCoreSync } from '../core/load-core.js'
 import { verifySignature } from '../peers/identity.js'
 import { PRIORITY_CONTROL, PRIORITY_DHT, type PeerNetwork, type PeerSession } from '../peers/session.js'
 import type { TimerHandle } from '../util/clock.js'
 import { describeValue } from '../util/validate.js'
 import type { DecodedMessage, DirectAckMessage, DirectMessage } from '../wire/messages.js'
-import { DEDUP_KIND, directSignedBytes, isCloser } from './envelope.js'
-import { KEYED_HASH_SECRET_BYTES, KeyedIdHasher } from '../util/keyed-hash.js'
+import { SIGNATURE_BYTES } from '../wire/limits.js'
+import { DEDUP_KIND, ackSignedBytes, directSignedBytes, isCloser } from './envelope.js'
+import { KEYED_HASH_KEY_BYTES } from '../core/keyed-hasher-options.js'
 import { bytesEqual, keyMatchesPeerId } from '../peers/identity.js'
 import { RoutingError } from './errors.js'
-import { SEND_ID_MASK, composeMessageId, isFloodId, parseMessageId, withLowByte } from './message-id.js'
+import { SEND_ID_MASK, composeMessageId, isFloodId, parseMessageId, withLowByte, type MessageIdFields } from './message-id.js'
 import { resolveRouterOptions, sendBoundMs, type ResolvedRouterOptions, type RouterOptions, type SignatureVerifier } from './options.js'
 
 /** How the acknowledged attempt travelled. */
@@ -76,10 +84,11 @@ export type RoutingDropReason =
   | 'overload' //         too many signature checks in flight
   | 'no-route' //         no connected peer closer to the target (greedy), or the origin has no neighbour
   | 'unmatched-ack' //    an ack for no pending send of this node
+  | 'forged-ack' //       an ack for a pending send whose key is not the target's or whose signature does not verify
 
 export const ROUTING_DROP_REASONS: readonly RoutingDropReason[] = Object.freeze([
   'too-large', 'invalid-message', 'ttl-expired', 'ttl-exhausted', 'loop', 'duplicate',
-  'bad-signature', 'verify-error', 'overload', 'no-route', 'unmatched-ack',
+  'bad-signature', 'verify-error', 'overload', 'no-route', 'unmatched-ack', 'forged-ack',
 ])
 
 export interface RouterStats {
@@ -101,6 +110,8 @@ export interface RouterStats {
   redelivered: number
   /** Acks this node sent as a target. */
   acksSent: number
+  /** Acks this node could not send as a target because signing them failed. */
+  ackSignFailures: number
   /** Direct messages and acks passed on towards someone else. */
   forwarded: number
   /** Sends refused because a neighbour's outgoing queue was full. */
@@ -142,11 +153,11 @@ export class Router {
   private readonly network: PeerNetwork
   private readonly selfId: Uint8Array
   private readonly dedup: DedupSet
-  private readonly hasher: KeyedIdHasher
+  private readonly hasher: KeyedHasher
   private readonly verify: SignatureVerifier
   private readonly handlers = new Set<{ readonly handler: RoutedMessageHandler }>()
   private readonly pendingSends = new Map<number, PendingSend>()
-  /** Dedup keys of direct messages to this node whose signature is being checked. */
+  /** Dedup keys of direct messages to this node, and of acks to it, whose signature is being checked. */
   private readonly verifying = new Set<bigint>()
   /** Reverse path: key of (origin, messageId without its low byte) to the neighbour it came from. */
   private readonly breadcrumbs = new Map<bigint, Breadcrumb>()
@@ -155,7 +166,7 @@ export class Router {
   private isStopped = false
   private readonly counters = {
     sends: 0, acked: 0, unreachable: 0, retries: 0, floodAttempts: 0, received: 0, delivered: 0, redelivered: 0,
-    acksSent: 0, forwarded: 0, sendFailures: 0,
+    acksSent: 0, ackSignFailures: 0, forwarded: 0, sendFailures: 0,
   }
   private readonly dropped = Object.fromEntries(ROUTING_DROP_REASONS.map((reason) => [reason, 0])) as Record<RoutingDropReason, number>
 
@@ -165,9 +176,10 @@ export class Router {
     this.selfId = this.network.identity.peerId
     const core: Core = this.options.core ?? loadCoreSync()
     this.dedup = core.createDedupSet({ capacity: this.options.dedupCapacity, ttlMs: this.options.dedupTtlMs })
-    const secret = new Uint8Array(KEYED_HASH_SECRET_BYTES)
+    // Dedup keys under a per-node secret (SipHash-2-4): nobody can aim collisions at this node's sets.
+    const secret = new Uint8Array(KEYED_HASH_KEY_BYTES)
     this.network.random.fill(secret)
-    this.hasher = new KeyedIdHasher(secret)
+    this.hasher = core.createKeyedHasher(secret)
     this.verify = this.options.verify ?? verifySignature
     // Send ids start at a random 48-bit value, so a node restarted with the same identity does
     // not reuse ids its peers still remember as delivered.
@@ -392,22 +404,46 @@ export class Router {
     if (this.dedup.add(deliveryKey, now)) this.deliver({ from: message.origin, data: message.data, hops })
     else this.counters.redelivered++
     // Every verified attempt is acked, so a retry whose first ack was lost gets one.
-    const ackId = withLowByte(message.messageId, hops)
     const limit = fields.isFlood ? this.options.floodTtl : this.options.maxTtl
-    const ack: DirectAckMessage = {
-      type: 'directAck', messageId: ackId, origin: message.origin, target: this.selfId, ttl: Math.max(1, Math.min(initialTtl, limit)),
+    void this.sendAck(peer, message.origin, withLowByte(message.messageId, hops), Math.max(1, Math.min(initialTtl, limit)), fields.isFlood)
+  }
+
+  /** Signs the ack of a verified direct message and sends it back the way the message came. */
+  private async sendAck(peer: PeerSession, origin: Uint8Array, ackId: bigint, ttl: number, isFlood: boolean): Promise<void> {
+    let signature: Uint8Array
+    try {
+      signature = await this.network.identity.sign(ackSignedBytes(ackId, origin, this.selfId))
+    } catch {
+      // Nothing waits on an ack here: count it; the origin's retry asks again.
+      this.counters.ackSignFailures++
+      return
     }
-    this.dedup.add(this.hasher.keyOf(DEDUP_KIND.ack, message.origin, ackId), now)
+    if (this.isStopped) return
+    const ack: DirectAckMessage = {
+      type: 'directAck', messageId: ackId, origin, target: this.selfId, targetKey: this.network.identity.publicKey, ttl, signature,
+    }
+    this.dedup.add(this.ackKey(ack), this.network.clock.now())
     this.counters.acksSent++
-    if (this.network.peer(message.origin)?.isOpen !== true && peer.isOpen && peer.send(ack, PRIORITY_CONTROL)) return
-    this.route(ack, message.origin, undefined, [], fields.isFlood, PRIORITY_CONTROL)
+    if (this.network.peer(origin)?.isOpen !== true && peer.isOpen && peer.send(ack, PRIORITY_CONTROL)) return
+    this.route(ack, origin, undefined, [], isFlood, PRIORITY_CONTROL)
+  }
+
+  /**
+   * The dedup key of an ack: (origin, ack messageId) chained with both halves of its
+   * signature, so a forged copy, whatever bytes it copies, never takes the genuine ack's key.
+   */
+  private ackKey(ack: DirectAckMessage): bigint {
+    const half = SIGNATURE_BYTES / 2
+    const idKey = this.hasher.keyOf(DEDUP_KIND.ack, ack.origin, ack.messageId)
+    const withR = this.hasher.keyOf(DEDUP_KIND.ack, ack.signature.subarray(0, half), idKey)
+    return this.hasher.keyOf(DEDUP_KIND.ack, ack.signature.subarray(half), withR)
   }
 
   private onAck(peer: PeerSession, ack: DirectAckMessage): void {
     if (ack.ttl === 0) return this.drop('ttl-expired')
-    if (bytesEqual(ack.origin, this.selfId)) return this.onOwnAck(ack)
+    if (bytesEqual(ack.origin, this.selfId)) return this.onOwnAck(peer, ack)
     if (bytesEqual(ack.target, this.selfId)) return this.drop('loop')
-    if (!this.dedup.add(this.hasher.keyOf(DEDUP_KIND.ack, ack.origin, ack.messageId), this.network.clock.now())) return this.drop('duplicate')
+    if (!this.dedup.add(this.ackKey(ack), this.network.clock.now())) return this.drop('duplicate')
     if (ack.ttl <= 1) return this.drop('ttl-exhausted')
     const isFlood = isFloodId(ack.messageId)
     const ttl = Math.min(ack.ttl - 1, isFlood ? this.options.floodTtl : this.options.maxTtl)
@@ -424,12 +460,16 @@ export class Router {
   }
 
   private leaveBreadcrumb(origin: Uint8Array, messageId: bigint, peer: PeerSession, now: number): void {
-    if (this.breadcrumbs.size >= MAX_BREADCRUMBS) {
-      // Oldest first (insertion order); entries past their time go first anyway.
-      const oldest = this.breadcrumbs.keys().next()
-      if (oldest.done !== true) this.breadcrumbs.delete(oldest.value)
+    const key = this.breadcrumbKey(origin, messageId)
+    // Re-inserted, so the map's order stays expiry order (every crumb lives BREADCRUMB_TTL_MS):
+    // expired ones leave from the front on every insert, and crumbs of acks that never come
+    // (unreachable targets, flood copies off the ack's path) do not pile up to the cap.
+    this.breadcrumbs.delete(key)
+    for (const [oldKey, crumb] of this.breadcrumbs) {
+      if (crumb.expiresAt > now && this.breadcrumbs.size < MAX_BREADCRUMBS) break
+      this.breadcrumbs.delete(oldKey)
     }
-    this.breadcrumbs.set(this.breadcrumbKey(origin, messageId), { peer, expiresAt: now + BREADCRUMB_TTL_MS })
+    this.breadcrumbs.set(key, { peer, expiresAt: now + BREADCRUMB_TTL_MS })
   }
 
   /** The open neighbour a direct message came from, taken once (an ack travels back once). */
@@ -441,12 +481,45 @@ export class Router {
     return crumb.expiresAt > this.network.clock.now() && crumb.peer.isOpen ? crumb.peer : undefined
   }
 
-  private onOwnAck(ack: DirectAckMessage): void {
+  /** An ack of this node's own send: it resolves the send only once the target's signature verifies. */
+  private onOwnAck(peer: PeerSession, ack: DirectAckMessage): void {
     const fields = parseMessageId(ack.messageId)
     const pending = this.pendingSends.get(fields.sendId)
     if (pending === undefined || fields.attempt >= pending.sentAt.length || !bytesEqual(ack.target, pending.target)) {
       return this.drop('unmatched-ack')
     }
+    // Only the target itself is to blame for a bad ack; a relay may be passing on someone's forgery.
+    const signer = bytesEqual(peer.peerId, ack.target) ? peer : undefined
+    if (!keyMatchesPeerId(ack.targetKey, ack.target)) return this.drop('forged-ack', signer)
+    const key = this.ackKey(ack)
+    if (this.verifying.has(key)) return this.drop('duplicate')
+    if (this.verifying.size >= this.options.maxPendingVerifications) return this.drop('overload')
+    let verdict: boolean | Promise<boolean>
+    try {
+      verdict = this.verify(ack.targetKey, ackSignedBytes(ack.messageId, ack.origin, ack.target), ack.signature)
+    } catch {
+      return this.drop('verify-error')
+    }
+    if (typeof verdict === 'boolean') return this.ackVerified(pending, fields, verdict, signer)
+    this.verifying.add(key)
+    verdict.then(
+      (isValid) => {
+        if (this.isStopped) return
+        this.verifying.delete(key)
+        this.ackVerified(pending, fields, isValid, signer)
+      },
+      () => {
+        if (this.isStopped) return
+        this.verifying.delete(key)
+        this.drop('verify-error')
+      },
+    )
+  }
+
+  private ackVerified(pending: PendingSend, fields: MessageIdFields, isValid: boolean, signer: PeerSession | undefined): void {
+    if (!isValid) return this.drop('forged-ack', signer)
+    // Another ack of the same send (an earlier attempt's, a duplicate) may have resolved it meanwhile.
+    if (pending.isDone) return
     this.counters.acked++
     this.finish(pending, {
       hops: Math.max(1, fields.low),
@@ -529,7 +602,18 @@ export class Router {
 
   private drop(reason: RoutingDropReason, penalize?: PeerSession): void {
     this.dropped[reason]++
-    penalize?.penalize(reason === 'bad-signature' ? 'bad-signature' : 'invalid-message')
+    penalize?.penalize(reason === 'bad-signature' || reason === 'forged-ack' ? 'bad-signature' : 'invalid-message')
+  }
+
+  /** Internal, for tests and the simulator (src/node/sizes.ts): entries of each long-lived structure. */
+  sizes(): Record<string, number> {
+    return {
+      handlers: this.handlers.size,
+      pendingSends: this.pendingSends.size,
+      verifying: this.verifying.size,
+      breadcrumbs: this.breadcrumbs.size,
+      dedup: this.isStopped ? 0 : this.dedup.size,
+    }
   }
 }
 

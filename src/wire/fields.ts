@@ -5,6 +5,7 @@
 //   text list   count (u8 or u16, capped) + text*
 //   capability  u8 length (1..32) + printable ASCII; list: u8 count + capability*
 //   id list     u8 count (capped) + 32 bytes*
+//   msg refs    u16 count (capped) + (origin 32, seq u64)*
 //   payload     u32 length (capped) + bytes
 //   peer info   id 32 + addresses (u8 count <= 8 + text*); list: u8 count <= 20 + peer info*
 //   record      key 32, kind u8 (0 immutable, 1 mutable), ttlMs u32, value payload,
@@ -19,10 +20,11 @@ import {
   MAX_CAPABILITY_BYTES,
   MAX_PEERS_PER_REPLY,
   MAX_RECORD_VALUE_BYTES,
+  MESSAGE_REF_BYTES,
   PUBLIC_KEY_BYTES,
   SIGNATURE_BYTES,
 } from './limits.js'
-import type { DhtRecord, PeerInfo } from './messages.js'
+import type { DhtRecord, MessageRef, PeerInfo } from './messages.js'
 import type { WireReader } from './reader.js'
 import { utf8Length, type WireWriter } from './writer.js'
 import { describeValue } from '../util/validate.js'
@@ -156,6 +158,34 @@ export function readIdList(reader: WireReader, maxCount: number, field: string):
   const count = reader.count(1, maxCount, ID_BYTES, field)
   const list = new Array<Uint8Array>(count)
   for (let i = 0; i < count; i++) list[i] = reader.bytesCopy(ID_BYTES, field)
+  return list
+}
+
+// message refs: u16 count + (origin 32, seq u64)*
+
+export function measureMessageRefs(field: string, list: readonly MessageRef[], maxCount: number): number {
+  checkCount(field, list, maxCount)
+  for (const ref of list) {
+    if (typeof ref !== 'object' || ref === null) throw badField(field, 'an { origin, seq } object', ref)
+    checkFixed(field, ref.origin, ID_BYTES)
+    checkU64(field, ref.seq)
+  }
+  return 2 + MESSAGE_REF_BYTES * list.length
+}
+
+export function writeMessageRefs(writer: WireWriter, list: readonly MessageRef[]): void {
+  writer.u16(list.length)
+  for (const ref of list) {
+    writer.bytesRaw(ref.origin)
+    writer.u64(ref.seq)
+  }
+}
+
+export function readMessageRefs(reader: WireReader, maxCount: number, field: string): MessageRef[] {
+  // The count is checked against its cap, the entry budget and the bytes left before any ref is read.
+  const count = reader.count(2, maxCount, MESSAGE_REF_BYTES, field)
+  const list = new Array<MessageRef>(count)
+  for (let i = 0; i < count; i++) list[i] = { origin: reader.bytesCopy(ID_BYTES, field), seq: reader.u64(field) }
   return list
 }
 

@@ -86,6 +86,14 @@ export const MAX_ADDRESS_BYTES = 256
 export const MAX_PEERS_PER_REPLY = 20
 /** Recent-path peer ids carried by a publish for loop detection: more hops than a 1 M-node mesh needs. */
 export const MAX_PATH_ENTRIES = 8
+/** One message reference of an ihave or iwant: origin id 32 + seq u64. */
+export const MESSAGE_REF_BYTES = 40
+/**
+ * Message references in one ihave or iwant. 256 refs are 10 KB, well inside one default
+ * 64 KiB frame; at the relay's 100 ms gossip interval they cover 2,560 new messages/s per
+ * neighbour, past the ~550/s the default dedup set is sized for.
+ */
+export const MAX_MESSAGE_REFS = 256
 
 // ---------------------------------------------------------------------------------------
 // Coalescing

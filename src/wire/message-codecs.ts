@@ -11,8 +11,9 @@
 //   unsubscribe
 //   publish      topic text <= 256, origin 32, seq u64, ttl u8, path (u8 count <= 8 + 32*),
 //                data payload, signature 64
+//   ihave, iwant refs (u16 count <= 256 + (origin 32, seq u64)*)
 //   direct       messageId u64, origin 32, target 32, ttl u8, data payload, signature 64
-//   directAck    messageId u64, origin 32, target 32, ttl u8
+//   directAck    messageId u64, origin 32, target 32, targetKey 32, ttl u8, signature 64
 //   findNode     requestId u32, target 32
 //   nodes        requestId u32, peers
 //   findValue    requestId u32, key 32
@@ -27,6 +28,7 @@ import {
   checkUint,
   measureCapabilities,
   measureIdList,
+  measureMessageRefs,
   measurePayload,
   measurePeers,
   measureRecord,
@@ -35,6 +37,7 @@ import {
   peerEntries,
   readCapabilities,
   readIdList,
+  readMessageRefs,
   readPayload,
   readPeers,
   readRecord,
@@ -42,6 +45,7 @@ import {
   readTextList,
   writeCapabilities,
   writeIdList,
+  writeMessageRefs,
   writePayload,
   writePeers,
   writeRecord,
@@ -53,6 +57,7 @@ import {
   MAX_ADDRESS_BYTES,
   MAX_ADDRESSES_PER_PEER,
   MAX_DATA_BYTES,
+  MAX_MESSAGE_REFS,
   MAX_PATH_ENTRIES,
   MAX_SUBSCRIPTIONS_PER_MESSAGE,
   MAX_TOPIC_BYTES,
@@ -60,7 +65,7 @@ import {
   PUBLIC_KEY_BYTES,
   SIGNATURE_BYTES,
 } from './limits.js'
-import type { MessageOfType, WireMessageType } from './messages.js'
+import type { MessageOfType, MessageRef, WireMessageType } from './messages.js'
 import type { WireReader } from './reader.js'
 import type { WireWriter } from './writer.js'
 
@@ -91,6 +96,15 @@ function topicList<T extends 'subscribe' | 'unsubscribe'>(type: T): BodyCodec<{ 
     write: (w, m) => writeTextList(w, m.topics, 2),
     read: (r) => ({ type, topics: readTextList(r, 2, MAX_SUBSCRIPTIONS_PER_MESSAGE, MAX_TOPIC_BYTES, 'topics') }),
     entries: (m) => m.topics.length,
+  }
+}
+
+function refList<T extends 'ihave' | 'iwant'>(type: T): BodyCodec<{ readonly type: T; readonly refs: readonly MessageRef[] }> {
+  return {
+    measure: (m) => measureMessageRefs('refs', m.refs, MAX_MESSAGE_REFS),
+    write: (w, m) => writeMessageRefs(w, m.refs),
+    read: (r) => ({ type, refs: readMessageRefs(r, MAX_MESSAGE_REFS, 'refs') }),
+    entries: (m) => m.refs.length,
   }
 }
 
@@ -184,6 +198,9 @@ export const BODY_CODECS: { readonly [T in WireMessageType]: BodyCodec<MessageOf
     entries: (m) => m.path.length,
   },
 
+  ihave: refList('ihave'),
+  iwant: refList('iwant'),
+
   direct: {
     measure(m) {
       checkU64('messageId', m.messageId)
@@ -221,21 +238,27 @@ export const BODY_CODECS: { readonly [T in WireMessageType]: BodyCodec<MessageOf
       checkU64('messageId', m.messageId)
       checkFixed('origin', m.origin, ID_BYTES)
       checkFixed('target', m.target, ID_BYTES)
+      checkFixed('targetKey', m.targetKey, PUBLIC_KEY_BYTES)
       checkUint('ttl', m.ttl, 0xff)
-      return 8 + 2 * ID_BYTES + 1
+      checkFixed('signature', m.signature, SIGNATURE_BYTES)
+      return 8 + 2 * ID_BYTES + PUBLIC_KEY_BYTES + 1 + SIGNATURE_BYTES
     },
     write(w, m) {
       w.u64(m.messageId)
       w.bytesRaw(m.origin)
       w.bytesRaw(m.target)
+      w.bytesRaw(m.targetKey)
       w.u8(m.ttl)
+      w.bytesRaw(m.signature)
     },
     read: (r) => ({
       type: 'directAck',
       messageId: r.u64('messageId'),
       origin: r.bytesCopy(ID_BYTES, 'origin'),
       target: r.bytesCopy(ID_BYTES, 'target'),
+      targetKey: r.bytesCopy(PUBLIC_KEY_BYTES, 'targetKey'),
       ttl: r.u8('ttl'),
+      signature: r.bytesCopy(SIGNATURE_BYTES, 'signature'),
     }),
     entries: none,
   },

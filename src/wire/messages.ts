@@ -77,6 +77,27 @@ export interface PublishMessage {
   readonly signature: Uint8Array
 }
 
+/** Names one publish: its origin and the origin's sequence number. */
+export interface MessageRef {
+  readonly origin: Uint8Array
+  readonly seq: bigint
+}
+
+/**
+ * Lazy push (gossipsub's IHAVE): publishes the sender accepted and did not push to this
+ * peer, at most 256. The peer asks for those it has not seen with iwant.
+ */
+export interface IHaveMessage {
+  readonly type: 'ihave'
+  readonly refs: readonly MessageRef[]
+}
+
+/** Asks the sender of an ihave for publishes it named, at most 256; answered with publish messages. */
+export interface IWantMessage {
+  readonly type: 'iwant'
+  readonly refs: readonly MessageRef[]
+}
+
 /** A routed point-to-point message, acknowledged by directAck. */
 export interface DirectMessage {
   readonly type: 'direct'
@@ -90,13 +111,19 @@ export interface DirectMessage {
   readonly signature: Uint8Array
 }
 
-/** Routed back from `target` to `origin` of the direct message it acknowledges. */
+/**
+ * Routed back from `target` to `origin` of the direct message it acknowledges, signed by the
+ * target over (messageId, origin, target) (routing/envelope.ts). It carries the target's
+ * public key (target = SHA-256 of it), so the origin, which knew only the id, can verify it.
+ */
 export interface DirectAckMessage {
   readonly type: 'directAck'
   readonly messageId: bigint
   readonly origin: Uint8Array
   readonly target: Uint8Array
+  readonly targetKey: Uint8Array
   readonly ttl: number
+  readonly signature: Uint8Array
 }
 
 export interface FindNodeMessage {
@@ -178,6 +205,8 @@ export type WireMessage =
   | SubscribeMessage
   | UnsubscribeMessage
   | PublishMessage
+  | IHaveMessage
+  | IWantMessage
   | DirectMessage
   | DirectAckMessage
   | FindNodeMessage
@@ -215,8 +244,13 @@ export const MESSAGE_TYPE_CODES: { readonly [T in WireMessageType]: number } = O
   subscribe: 0x10,
   unsubscribe: 0x11,
   publish: 0x12,
+  // Added after the first release: a peer that does not know them decodes them as unknown
+  // (peers/ decodes with unknownTypes: 'return') and ignores them, so no capability is needed.
+  ihave: 0x13,
+  iwant: 0x14,
   direct: 0x20,
-  directAck: 0x21,
+  // 0x21 was the unsigned directAck of the first layout: retired, never to be reused.
+  directAck: 0x22,
   findNode: 0x30,
   nodes: 0x31,
   findValue: 0x32,

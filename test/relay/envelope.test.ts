@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { PUBLISH_TAG, signedBytes } from '../../src/relay/envelope.js'
-import { KeyedIdHasher } from '../../src/util/keyed-hash.js'
+import { loadCoreSync } from '../../src/core/load-core.js'
 import { keyMatchesPeerId as keyMatchesOrigin } from '../../src/peers/identity.js'
 import { Identity } from '../../src/peers/identity.js'
 import { SeededRandom } from '../../src/util/random.js'
@@ -26,8 +26,8 @@ describe('relay envelope', () => {
   })
 
   it('dedup keys depend on origin, seq and the per-node secret', () => {
-    const a = new KeyedIdHasher(new Uint8Array(16).fill(1))
-    const b = new KeyedIdHasher(new Uint8Array(16).fill(2))
+    const a = loadCoreSync().createKeyedHasher(new Uint8Array(16).fill(1))
+    const b = loadCoreSync().createKeyedHasher(new Uint8Array(16).fill(2))
     const origin = identity.peerId
     expect(a.keyOf(0, origin, 1n)).toBe(a.keyOf(0, origin, 1n))
     expect(a.keyOf(0, origin, 1n)).not.toBe(a.keyOf(0, origin, 2n))

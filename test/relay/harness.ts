@@ -5,6 +5,7 @@ import { loadCoreSync } from '../../src/core/load-core.js'
 import { verifySignatureSync } from '../../src/peers/identity.js'
 import { Relay, type RelayMessage, type RelayOptions } from '../../src/relay/index.js'
 import { FakeMesh, type FakeMeshOptions } from './fake-network.js'
+import type { PublishMessage } from '../../src/wire/messages.js'
 
 /**
  * A synchronous verifier that checks each distinct (key, message, signature) once with noble
@@ -62,4 +63,32 @@ export async function publishAndRun(net: Testnet, from: number, topic: string, d
 
 export function stopAll(net: Testnet): void {
   for (const relay of net.relays) relay.stop()
+}
+
+/** Nodes 0 - 1 - 2 - … - (n-1) in a line, all subscribed to 'news'. */
+export function line(n: number, options: Omit<TestnetOptions, 'nodes'> = {}): Testnet {
+  const net = testnet({ seed: 7, ...options, nodes: n, dials: 0 })
+  for (let i = 0; i + 1 < n; i++) net.mesh.link(i, i + 1)
+  net.mesh.run()
+  return net
+}
+
+/** The publish messages node `from` queued to node `to`. */
+export function publishesSent(net: Testnet, from: number, to: number): PublishMessage[] {
+  return net.mesh.nodes[from].session(to).sent.filter((m): m is PublishMessage => m.type === 'publish')
+}
+
+/** Genuine messages node 0 signs (one per `payloads` entry, in order), captured on their way to node 1 of a separate line of the same seed. */
+export async function signedByNode0(payloads: readonly Uint8Array[], options: Omit<TestnetOptions, 'nodes'> = {}): Promise<PublishMessage[]> {
+  const source = line(2, options)
+  for (const data of payloads) await publishAndRun(source, 0, 'news', data)
+  const messages = publishesSent(source, 0, 1)
+  stopAll(source)
+  return messages
+}
+
+/** Hands `message` to node `to` as if node `from` had sent it, and runs the mesh. */
+export function inject(net: Testnet, to: number, from: number, message: PublishMessage): void {
+  net.mesh.nodes[to].emit('message', net.mesh.nodes[to].session(from), message)
+  net.mesh.run()
 }

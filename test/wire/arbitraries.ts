@@ -6,6 +6,7 @@ import {
   MAX_ADDRESS_BYTES,
   MAX_ADDRESSES_PER_PEER,
   MAX_CAPABILITIES,
+  MAX_MESSAGE_REFS,
   MAX_PATH_ENTRIES,
   MAX_PEERS_PER_REPLY,
   MAX_RECORD_VALUE_BYTES,
@@ -43,6 +44,14 @@ export const capability = fc.stringMatching(/^[\x21-\x7e]{1,32}$/)
 const address = text(MAX_ADDRESS_BYTES)
 const addresses = fc.array(address, { maxLength: MAX_ADDRESSES_PER_PEER })
 export const topic = text(MAX_TOPIC_BYTES)
+
+export const messageRef = fc.record({ origin: id, seq: u64 })
+/** Empty, a few, or up to the cap (the full list is reached by the constant's length). */
+export const messageRefs = fc.oneof(
+  fc.array(messageRef, { maxLength: 4 }),
+  fc.array(messageRef, { maxLength: MAX_MESSAGE_REFS }),
+  fc.constant(Array.from({ length: MAX_MESSAGE_REFS }, (_, i) => ({ origin: new Uint8Array(32).fill(i & 0xff), seq: BigInt(i) }))),
+)
 
 export const peerInfo: fc.Arbitrary<PeerInfo> = fc.record({ id, addresses })
 export const peers = fc.array(peerInfo, { maxLength: MAX_PEERS_PER_REPLY })
@@ -87,8 +96,10 @@ export const messageArbitraries: { [T in WireMessageType]: fc.Arbitrary<MessageO
     data: payload(4_096),
     signature,
   }),
+  ihave: fc.record({ type: fc.constant('ihave'), refs: messageRefs }),
+  iwant: fc.record({ type: fc.constant('iwant'), refs: messageRefs }),
   direct: fc.record({ type: fc.constant('direct'), messageId: u64, origin: id, target: id, originKey: id, ttl: u8, data: payload(4_096), signature }),
-  directAck: fc.record({ type: fc.constant('directAck'), messageId: u64, origin: id, target: id, ttl: u8 }),
+  directAck: fc.record({ type: fc.constant('directAck'), messageId: u64, origin: id, target: id, targetKey: id, ttl: u8, signature }),
   findNode: fc.record({ type: fc.constant('findNode'), requestId: u32, target: id }),
   nodes: fc.record({ type: fc.constant('nodes'), requestId: u32, peers }),
   findValue: fc.record({ type: fc.constant('findValue'), requestId: u32, key: id }),
@@ -109,6 +120,7 @@ export const smallMessage: fc.Arbitrary<WireMessage> = fc.oneof(
   messageArbitraries.findNode,
   messageArbitraries.directAck,
   messageArbitraries.storeResult,
+  fc.record({ type: fc.constantFrom('ihave' as const, 'iwant' as const), refs: fc.array(messageRef, { maxLength: 2 }) }),
   fc.record({ type: fc.constant('subscribe' as const), topics: fc.array(fc.string({ unit: 'binary', minLength: 1, maxLength: 6 }), { maxLength: 3 }) }),
   fc.record({ type: fc.constant('nodes' as const), requestId: u32, peers: fc.array(fc.record({ id, addresses: fc.array(fc.constantFrom('ws://a', 'memory://é'), { maxLength: 2 }) }), { maxLength: 2 }) }),
   fc.record({

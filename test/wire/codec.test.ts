@@ -111,6 +111,26 @@ describe('the byte layout (golden vectors)', () => {
     expect(hex(encoded)).toBe('12' + (body.length / 2).toString(16).padStart(8, '0') + body)
   })
 
+  it('directAck: type 0x22, messageId u64, origin, target, targetKey, ttl, signature (169 bytes)', () => {
+    const encoded = encodeMessage({ type: 'directAck', messageId: 0x0102n, origin: id(0xaa), target: id(0xbb), targetKey: id(0xcc), ttl: 3, signature: sig })
+    const body = '0000000000000102' + 'aa'.repeat(32) + 'bb'.repeat(32) + 'cc'.repeat(32) + '03' + '09'.repeat(64)
+    expect(body.length / 2).toBe(169)
+    expect(hex(encoded)).toBe('22' + '000000a9' + body)
+  })
+
+  it('ihave 0x13 and iwant 0x14: u16 count, then origin 32 + seq u64 per ref', () => {
+    const body = '0002' + 'aa'.repeat(32) + '0000000000000102' + 'bb'.repeat(32) + 'ffffffffffffffff'
+    const refs = [{ origin: id(0xaa), seq: 258n }, { origin: id(0xbb), seq: 2n ** 64n - 1n }]
+    expect(hex(encodeMessage({ type: 'ihave', refs }))).toBe('13' + '00000052' + body)
+    expect(hex(encodeMessage({ type: 'iwant', refs }))).toBe('14' + '00000052' + body)
+  })
+
+  it('0x21, the retired unsigned directAck, is an unknown type', () => {
+    // Its old body: messageId, origin, target, ttl (73 bytes).
+    const old = Uint8Array.of(0x21, 0, 0, 0, 73, ...new Uint8Array(73))
+    expect(codeOf(() => decodeMessage(old))).toBe('WIRE_UNKNOWN_TYPE')
+  })
+
   it('record: key, kind, ttlMs, value, then publicKey, seq, signature only when mutable', () => {
     const immutable = encodeMessage({ type: 'store', requestId: 1, record: { kind: 'immutable', key: id(1), value: Uint8Array.of(7), ttlMs: 1000 } })
     expect(hex(immutable.subarray(9))).toBe('01'.repeat(32) + '00' + '000003e8' + '00000001' + '07')
@@ -127,6 +147,7 @@ describe('encoding refuses what would not decode', () => {
   const publish = { type: 'publish', topic: 't', origin: id(1), originKey: id(2), seq: 1n, ttl: 1, path: [], data: new Uint8Array(0), signature: sig } as const
   const hello = { type: 'hello', protocolVersion: 1, minVersion: 1, capabilities: [], publicKey: id(1), nonce: id(2), listenAddresses: [] } as const
   const record = { kind: 'mutable', key: id(1), value: new Uint8Array(0), ttlMs: 1, publicKey: id(2), seq: 1n, signature: sig } as const
+  const directAck = { type: 'directAck', messageId: 1n, origin: id(1), target: id(2), targetKey: id(3), ttl: 1, signature: sig } as const
   const cases: [string, unknown, string][] = [
     ['17 capabilities', { ...hello, capabilities: Array.from({ length: 17 }, (_, i) => `c${i}`) }, 'WIRE_COUNT_EXCEEDED'],
     ['a capability with a space', { ...hello, capabilities: ['a b'] }, 'WIRE_BAD_FIELD'],
@@ -148,6 +169,9 @@ describe('encoding refuses what would not decode', () => {
     ['a 33-byte path entry', { ...publish, path: [new Uint8Array(33)] }, 'WIRE_BAD_FIELD'],
     ['data over the payload limit', { ...publish, data: new Uint8Array(MAX_DATA_BYTES + 1) }, 'WIRE_TOO_LARGE'],
     ['a 63-byte signature', { ...publish, signature: new Uint8Array(63) }, 'WIRE_BAD_FIELD'],
+    ['an ack without a signature', { ...directAck, signature: undefined }, 'WIRE_BAD_FIELD'],
+    ['an ack with a 65-byte signature', { ...directAck, signature: new Uint8Array(65) }, 'WIRE_BAD_FIELD'],
+    ['an ack with a 31-byte target key', { ...directAck, targetKey: new Uint8Array(31) }, 'WIRE_BAD_FIELD'],
     ['21 subscriptions too many', { type: 'subscribe', topics: Array.from({ length: 257 }, () => 't') }, 'WIRE_COUNT_EXCEEDED'],
     ['requestId 2 ** 32', { type: 'ping', requestId: 2 ** 32 }, 'WIRE_BAD_FIELD'],
     ['requestId 1.5', { type: 'ping', requestId: 1.5 }, 'WIRE_BAD_FIELD'],
@@ -160,6 +184,11 @@ describe('encoding refuses what would not decode', () => {
     ['a mutable record without a signature', { type: 'store', requestId: 1, record: { ...record, signature: undefined } }, 'WIRE_BAD_FIELD'],
     ['ttlMs 2 ** 32', { type: 'store', requestId: 1, record: { ...record, ttlMs: 2 ** 32 } }, 'WIRE_BAD_FIELD'],
     ['ok as a number', { type: 'storeResult', requestId: 1, ok: 1, reason: 0 }, 'WIRE_BAD_FIELD'],
+    ['257 refs in an ihave', { type: 'ihave', refs: Array.from({ length: 257 }, () => ({ origin: id(1), seq: 1n })) }, 'WIRE_COUNT_EXCEEDED'],
+    ['an iwant ref with a 31-byte origin', { type: 'iwant', refs: [{ origin: new Uint8Array(31), seq: 1n }] }, 'WIRE_BAD_FIELD'],
+    ['an ihave ref with seq -1n', { type: 'ihave', refs: [{ origin: id(1), seq: -1n }] }, 'WIRE_BAD_FIELD'],
+    ['an iwant ref that is null', { type: 'iwant', refs: [null] }, 'WIRE_BAD_FIELD'],
+    ['refs that are not an array', { type: 'ihave', refs: 'x' }, 'WIRE_BAD_FIELD'],
     ['a type not in the catalogue', { type: 'gossip' }, 'WIRE_UNKNOWN_TYPE'],
     ['a type named after an Object property', { type: 'constructor' }, 'WIRE_UNKNOWN_TYPE'],
     ['an unknown message reusing an assigned code', { type: 'unknown', typeCode: 0x04, body: new Uint8Array(4) }, 'WIRE_BAD_FIELD'],
@@ -212,6 +241,14 @@ describe('decoding refuses malformed bodies with a precise code', () => {
     const store = encodeMessage({ type: 'store', requestId: 1, record: { kind: 'immutable', key: id(1), value: new Uint8Array(0), ttlMs: 1 } })
     new DataView(store.buffer).setUint32(9 + 32 + 1 + 4, MAX_RECORD_VALUE_BYTES + 1)
     expect(codeOf(() => decodeMessage(store))).toBe('WIRE_TOO_LARGE')
+  })
+
+  it('an ihave or iwant over 256 refs: WIRE_COUNT_EXCEEDED from the count, before any ref is read', () => {
+    // Count 257 with no refs behind it: refused for the cap, not for the missing bytes.
+    expect(codeOf(() => decodeMessage(withBody(0x13, [0x01, 0x01])))).toBe('WIRE_COUNT_EXCEEDED')
+    expect(codeOf(() => decodeMessage(withBody(0x14, [0xff, 0xff])))).toBe('WIRE_COUNT_EXCEEDED')
+    // Count 2 with one ref's bytes: refused before the first ref is read.
+    expect(codeOf(() => decodeMessage(withBody(0x13, [0x00, 0x02, ...new Array(40).fill(0)])))).toBe('WIRE_TRUNCATED')
   })
 
   it('a message declaring more than 1 MiB: WIRE_TOO_LARGE from the header alone', () => {

@@ -1,0 +1,64 @@
+// The relay's recent messages, kept to answer iwant: each forwarded publish as it was sent,
+// under its dedup key, for a bounded time and within a count and a byte cap. A Map keeps
+// insertion order, and entries are inserted with a non-decreasing time, so the oldest entry
+// is always the first: eviction by age, count or bytes pops from the front, O(1) each.
+
+import type { PublishMessage } from '../wire/messages.js'
+
+interface Entry {
+  readonly message: PublishMessage
+  readonly at: number
+}
+
+export interface MessageCacheLimits {
+  readonly ttlMs: number
+  readonly maxMessages: number
+  /** Payload bytes (data only: the envelope is bounded by the wire, under 1 KiB). */
+  readonly maxBytes: number
+}
+
+export class MessageCache {
+  private readonly entries = new Map<bigint, Entry>()
+  private bytes = 0
+
+  constructor(private readonly limits: MessageCacheLimits) {}
+
+  get size(): number {
+    return this.entries.size
+  }
+
+  get sizeBytes(): number {
+    return this.bytes
+  }
+
+  /** Keeps `message` under `key` (a key already held keeps its first message). */
+  add(key: bigint, message: PublishMessage, now: number): void {
+    if (this.entries.has(key)) return
+    // A payload over the byte cap alone would evict everything and still not fit.
+    if (message.data.length > this.limits.maxBytes) return
+    this.entries.set(key, { message, at: now })
+    this.bytes += message.data.length
+    this.evict(now)
+  }
+
+  /** The message under `key` if it is younger than the TTL. */
+  get(key: bigint, now: number): PublishMessage | undefined {
+    this.evict(now)
+    return this.entries.get(key)?.message
+  }
+
+  /** Drops expired entries, then the oldest until both caps hold. */
+  evict(now: number): void {
+    for (const [key, entry] of this.entries) {
+      const isOver = now - entry.at >= this.limits.ttlMs || this.entries.size > this.limits.maxMessages || this.bytes > this.limits.maxBytes
+      if (!isOver) return
+      this.entries.delete(key)
+      this.bytes -= entry.message.data.length
+    }
+  }
+
+  clear(): void {
+    this.entries.clear()
+    this.bytes = 0
+  }
+}

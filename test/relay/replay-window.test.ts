@@ -1,0 +1,83 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { REPLAY_WINDOW_SEQS, ReplayWindows } from '../../src/relay/replay-window.js'
+
+const W = BigInt(REPLAY_WINDOW_SEQS)
+
+/** The obvious model: every accepted seq in a set, and the highest one. */
+class Model {
+  private readonly origins = new Map<bigint, { highest: bigint; seen: Set<bigint> }>()
+
+  accept(origin: bigint, seq: bigint): 'new' | 'replayed' {
+    const state = this.origins.get(origin)
+    if (state === undefined) {
+      this.origins.set(origin, { highest: seq, seen: new Set([seq]) })
+      return 'new'
+    }
+    const isFresh = seq > state.highest || (state.highest - seq < W && !state.seen.has(seq))
+    if (!isFresh) return 'replayed'
+    state.seen.add(seq)
+    if (seq > state.highest) state.highest = seq
+    return 'new'
+  }
+}
+
+describe('ReplayWindows', () => {
+  it('accepts a sequence number once, out of order within the window, and refuses what is below it', () => {
+    const windows = new ReplayWindows(10)
+    expect(windows.accept(1n, 5_000n)).toBe('new')
+    expect(windows.accept(1n, 5_000n)).toBe('replayed')
+    expect(windows.accept(1n, 4_990n)).toBe('new') // late, inside the window
+    expect(windows.check(1n, 4_990n)).toBe('replayed')
+    expect(windows.accept(1n, 5_000n - W + 1n)).toBe('new') // the window's bottom
+    expect(windows.accept(1n, 5_000n - W)).toBe('replayed') // just below it: too old to tell
+    expect(windows.accept(2n, 4_990n)).toBe('new') // another origin has its own window
+    expect(windows.accept(1n, 1_000_000n)).toBe('new') // a leap clears the window
+    expect(windows.accept(1n, 1_000_000n - 1n)).toBe('new')
+    expect(windows.accept(1n, 5_000n)).toBe('replayed')
+  })
+
+  it('check() changes nothing', () => {
+    const windows = new ReplayWindows(10)
+    expect(windows.check(1n, 9n)).toBe('new')
+    expect(windows.size).toBe(0)
+    windows.accept(1n, 9n)
+    expect(windows.check(1n, 100_000n)).toBe('new')
+    expect(windows.accept(1n, 8n)).toBe('new') // the check above did not move the window
+  })
+
+  it('keeps at most maxOrigins origins, forgetting the least recently accepted', () => {
+    const windows = new ReplayWindows(3)
+    for (let origin = 1n; origin <= 3n; origin++) windows.accept(origin, 10n)
+    windows.accept(1n, 11n) // origin 1 is now the most recent
+    windows.accept(4n, 10n) // evicts origin 2
+    expect(windows.size).toBe(3)
+    expect(windows.check(1n, 10n)).toBe('replayed')
+    expect(windows.check(3n, 10n)).toBe('replayed')
+    expect(windows.check(4n, 10n)).toBe('replayed')
+    // The documented bound: a forgotten origin starts afresh, its old seqs accepted again.
+    expect(windows.check(2n, 10n)).toBe('new')
+    for (let origin = 5n; origin < 1_000n; origin++) windows.accept(origin, origin)
+    expect(windows.size).toBe(3)
+  })
+
+  it('answers as the model does on random sequences (property)', () => {
+    const op = fc.record({
+      origin: fc.bigInt({ min: 1n, max: 3n }),
+      // Mostly near each other, sometimes a leap, across word and ring boundaries.
+      seq: fc.oneof(fc.bigInt({ min: 0n, max: 64n }), fc.bigInt({ min: 0n, max: 3n * W }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })),
+    })
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
+        const windows = new ReplayWindows(100)
+        const model = new Model()
+        for (const { origin, seq } of ops) {
+          const expected = model.accept(origin, seq)
+          expect(windows.check(origin, seq)).toBe(expected)
+          expect(windows.accept(origin, seq)).toBe(expected)
+        }
+      }),
+      { numRuns: 300 },
+    )
+  })
+})
