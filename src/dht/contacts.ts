@@ -133,6 +133,11 @@ export class Contacts {
     return [...this.byHandle.values()]
   }
 
+  /** Internal, for tests and the simulator (src/node/sizes.ts). */
+  sizes(): Record<string, number> {
+    return { contacts: this.table.size, contactHandles: this.byHandle.size, contactFreeHandles: this.freeHandles.length, probing: this.probing.size }
+  }
+
   close(): void {
     this.isClosed = true
     this.probing.clear()

@@ -20,7 +20,7 @@ import type { LookupPeer, LookupReply, LookupResult } from './lookup.js'
 import { resolveDhtOptions } from './options.js'
 import type { DhtOptions, ResolvedDhtOptions } from './options.js'
 import { LOCAL_STORER, RecordStore } from './record-store.js'
-import { buildImmutableRecord, buildMutableRecord, checkRecord, immutableKeyOf, MAX_MUTABLE_VALUE_BYTES, mutableKeyOf, mutableValueOf, rejectReasonName } from './records.js'
+import { buildImmutableRecord, buildMutableRecord, checkRecord, immutableKeyOf, MAX_MUTABLE_VALUE_BYTES, mutableKeyOf, mutableValueOf, recordCostBytes, rejectReasonName } from './records.js'
 import type { VerifyFn } from './records.js'
 import { Rpc } from './rpc.js'
 import { checkId, checkTtl, checkUserKey, checkValue } from './arguments.js'
@@ -97,7 +97,7 @@ export interface DhtStats {
 
 type Mode = 'node' | 'value'
 /** A record this node put: republished while `republish`, its own copy live until expiresAtMs. */
-type Published = { record: DhtRecord; republish: boolean; expiresAtMs: number }
+type Published = { record: DhtRecord; republish: boolean; expiresAtMs: number; costBytes: number }
 
 
 export class Dht {
@@ -109,6 +109,8 @@ export class Dht {
   private readonly localId: Uint8Array
   private readonly store: RecordStore
   private readonly published = new Map<string, Published>()
+  /** Cost of the records in `published` (recordCostBytes), at most options.maxPublishedBytes. */
+  private publishedBytes = 0
   private contacts: Contacts | undefined
   private rpc: Rpc | undefined
   private readonly unsubscribers: (() => void)[] = []
@@ -210,7 +212,8 @@ export class Dht {
    * under this node's own key for `key` (SHA-256(tag ‖ public key ‖ SHA-256(key)), returned as
    * `key`), signed with a sequence number above any it finds there, so it replaces older
    * versions; readers elsewhere pass this node's public key as `owner`. Immutable: `key` must
-   * be SHA-256(value) (see putImmutable).
+   * be SHA-256(value) (see putImmutable). This node keeps what it put (to republish it) within
+   * maxPublishedBytes; past that, put rejects with DHT_QUOTA_EXCEEDED.
    */
   async put(key: Uint8Array | string, value: Uint8Array, options: PutOptions = {}): Promise<PutResult> {
     const isMutable = options.mutable ?? true
@@ -251,7 +254,7 @@ export class Dht {
   /** Stops republishing the record put under `key` (it expires with its TTL). */
   unpublish(key: Uint8Array | string, options: { mutable?: boolean } = {}): boolean {
     const dhtKey = (options.mutable ?? true) ? mutableKeyOf(this.network.identity.publicKey, checkUserKey(key)) : checkId('key', key)
-    return this.published.delete(toHex(dhtKey))
+    return this.forgetPublished(toHex(dhtKey))
   }
 
   /**
@@ -352,6 +355,20 @@ export class Dht {
     }
   }
 
+  /** Internal, for tests and the simulator (src/node/sizes.ts): entries of each long-lived structure. */
+  sizes(): Record<string, number> {
+    return {
+      published: this.published.size,
+      records: this.store.size,
+      storers: this.store.storerCount,
+      timers: this.timers.size,
+      hopHistogram: this.hopHistogram.length,
+      storesRefusedReasons: Object.keys(this.storesRefused).length,
+      ...(this.contacts?.sizes() ?? {}),
+      ...(this.rpc?.sizes() ?? {}),
+    }
+  }
+
   // ---------------------------------------------------------------------------------------
   // Lookups and stores
 
@@ -415,6 +432,16 @@ export class Dht {
   /** Stores `record` on the k closest a lookup found (and here, when this node is one of them). */
   private async publish(record: DhtRecord, found: LookupResult, republish: boolean): Promise<PutResult> {
     const rpc = this.rpcOrThrow()
+    // Checked before any store goes out: a record this node could not keep is not spread either.
+    const keyHex = toHex(record.key)
+    const costBytes = recordCostBytes(record)
+    const heldBytes = this.published.get(keyHex)?.costBytes ?? 0
+    if (this.publishedBytes - heldBytes + costBytes > this.options.maxPublishedBytes) {
+      throw new DhtError(
+        'DHT_QUOTA_EXCEEDED',
+        `this node keeps ${this.publishedBytes} bytes of records it put; ${costBytes} more would pass maxPublishedBytes (${this.options.maxPublishedBytes}): unpublish() some, or put with republish: false and a shorter ttlMs`,
+      )
+    }
     const refused: Record<string, number> = {}
     const results = await Promise.all(
       found.closest.map((peer) =>
@@ -444,7 +471,9 @@ export class Dht {
       throw new DhtError('DHT_STORE_FAILED', `no node stored the record (${found.closest.length} asked${reasons === '' ? '' : `: ${reasons}`})`)
     }
     // Kept for republish (and as this node's own copy for get()) only once someone holds it.
-    this.published.set(toHex(record.key), { record, republish, expiresAtMs: this.clock.now() + Math.min(record.ttlMs, this.options.maxRecordTtlMs) })
+    this.forgetPublished(keyHex)
+    this.published.set(keyHex, { record, republish, expiresAtMs: this.clock.now() + Math.min(record.ttlMs, this.options.maxRecordTtlMs), costBytes })
+    this.publishedBytes += costBytes
     return { key: record.key, storedAt, refused, seq: record.kind === 'mutable' ? record.seq : undefined, hops: found.hops }
   }
 
@@ -531,7 +560,15 @@ export class Dht {
   private sweep(): void {
     const now = this.clock.now()
     this.store.sweep(now)
-    for (const [keyHex, own] of this.published) if (!own.republish && own.expiresAtMs <= now) this.published.delete(keyHex)
+    for (const [keyHex, own] of this.published) if (!own.republish && own.expiresAtMs <= now) this.forgetPublished(keyHex)
+  }
+
+  private forgetPublished(keyHex: string): boolean {
+    const own = this.published.get(keyHex)
+    if (own === undefined) return false
+    this.published.delete(keyHex)
+    this.publishedBytes -= own.costBytes
+    return true
   }
 
   private refreshStaleBuckets(): void {

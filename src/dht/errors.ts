@@ -18,6 +18,8 @@ export type DhtErrorCode =
   | 'DHT_STORE_FAILED'
   /** A lookup had no contact to start from (the routing table is empty). */
   | 'DHT_NO_PEERS'
+  /** put() would take the records this node keeps of its own (for republish and its own reads) over maxPublishedBytes. */
+  | 'DHT_QUOTA_EXCEEDED'
 
 /** Thrown (or a promise rejects with it) when a DHT operation fails; see DhtErrorCode. */
 export class DhtError extends WasmeshError {

@@ -22,6 +22,11 @@ export interface DhtOptions {
   quotaBytes?: number
   /** Bytes one storing peer may take of the quota; at most quotaBytes. Default quotaBytes / 10. */
   perPeerShareBytes?: number
+  /**
+   * Bytes of the records this node put itself that it keeps (to republish them and answer its
+   * own gets), 1 KiB to 2**31; a put past it rejects with DHT_QUOTA_EXCEEDED. Default 10 MB.
+   */
+  maxPublishedBytes?: number
   /** Lifetime of records this node puts, 1 ms to 2**32 - 1. Default 24 h. */
   recordTtlMs?: number
   /** Longest lifetime granted to a record stored here, whatever it asks. Default 48 h. */
@@ -42,6 +47,7 @@ export interface ResolvedDhtOptions {
   readonly requestTimeoutMs: number
   readonly quotaBytes: number
   readonly perPeerShareBytes: number
+  readonly maxPublishedBytes: number
   readonly recordTtlMs: number
   readonly maxRecordTtlMs: number
   readonly republishMs: number
@@ -54,6 +60,7 @@ export const DHT_DEFAULTS = Object.freeze({
   alpha: 3,
   requestTimeoutMs: 5_000,
   quotaBytes: 10_000_000,
+  maxPublishedBytes: 10_000_000,
   recordTtlMs: 24 * 3_600_000,
   maxRecordTtlMs: 48 * 3_600_000,
   republishMs: 3_600_000,
@@ -85,6 +92,7 @@ export function resolveDhtOptions(options: DhtOptions): ResolvedDhtOptions {
     requestTimeoutMs: int('requestTimeoutMs', 1, 600_000),
     quotaBytes,
     perPeerShareBytes,
+    maxPublishedBytes: int('maxPublishedBytes', 1_024, 2 ** 31),
     recordTtlMs: int('recordTtlMs', 1, MAX_TTL_MS),
     maxRecordTtlMs: int('maxRecordTtlMs', 1, MAX_TTL_MS),
     republishMs: int('republishMs', 1, MAX_TIMER_MS),

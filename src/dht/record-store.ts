@@ -50,6 +50,11 @@ export class RecordStore {
     return this.totalBytes
   }
 
+  /** Storers (peer keys, LOCAL_STORER) with bytes charged. */
+  get storerCount(): number {
+    return this.bytesByStorer.size
+  }
+
   /** Bytes charged to `storer` (a peer key, or LOCAL_STORER). */
   bytesOf(storer: string): number {
     return this.bytesByStorer.get(storer) ?? 0

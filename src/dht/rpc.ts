@@ -97,6 +97,11 @@ export class Rpc {
     return this.pending.size
   }
 
+  /** Internal, for tests and the simulator (src/node/sizes.ts). */
+  sizes(): Record<string, number> {
+    return { rpcPending: this.pending.size, rpcConnecting: this.connecting.size }
+  }
+
   private settle(requestId: number): Pending | undefined {
     const pending = this.pending.get(requestId)
     if (pending === undefined) return undefined
