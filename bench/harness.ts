@@ -73,43 +73,66 @@ export function progress(message: string): void {
   process.stderr.write(`${message}\n`)
 }
 
+/** A task whose iteration may be asynchronous: timed until its promise settles. */
+export interface AsyncTaskSpec {
+  readonly name: string
+  readonly items: number
+  readonly isAsync: boolean
+  readonly fn: () => void | Promise<void>
+  readonly beforeEach?: () => void | Promise<void>
+  readonly afterEach?: () => void
+}
+
+function benchFor(task: { readonly name: string }, settings: Settings): Bench {
+  return new Bench({
+    name: task.name,
+    time: settings.timeMs,
+    iterations: settings.iterations,
+    warmup: settings.warmupIterations > 0,
+    warmupTime: settings.warmupMs,
+    warmupIterations: settings.warmupIterations,
+    throws: true,
+  })
+}
+
+/** The median of a finished tinybench task as a row; throws what the task threw. */
+function resultOf(task: { readonly name: string; readonly items: number }, done: Bench['tasks'][number] | undefined, unit: string): TaskResult {
+  const result = done?.result
+  if (result === undefined || (result.state !== 'completed' && result.state !== 'aborted-with-statistics')) {
+    throw result?.state === 'errored' ? result.error : new Error(`task ended as ${result?.state ?? 'missing'}`)
+  }
+  const p50Ms = result.latency.p50
+  const row: TaskResult = {
+    name: task.name,
+    items: task.items,
+    p50Ms,
+    itemsPerSec: task.items / (p50Ms / 1_000),
+    samples: result.latency.samplesCount,
+    rme: result.latency.rme,
+  }
+  progress(`      ${formatRate(row.itemsPerSec)} ${unit} (p50 ${formatMs(p50Ms)} per iteration, ${row.samples} samples)`)
+  return row
+}
+
 /** Runs `tasks` in order; throws when a task throws (a failed verification included). */
 export function runTasks(group: string, tasks: readonly TaskSpec[], settings: Settings, unit: string): TaskResult[] {
-  const results: TaskResult[] = []
-  tasks.forEach((task, index) => {
+  return tasks.map((task, index) => {
     progress(`  [${group} ${index + 1}/${tasks.length}] ${task.name} ...`)
-    const bench = new Bench({
-      name: task.name,
-      time: settings.timeMs,
-      iterations: settings.iterations,
-      warmup: settings.warmupIterations > 0,
-      warmupTime: settings.warmupMs,
-      warmupIterations: settings.warmupIterations,
-      throws: true,
-    })
-    bench.add(task.name, task.fn, {
-      async: false,
-      beforeEach: task.beforeEach,
-      afterEach: task.afterEach,
-    })
-    const [done] = bench.runSync()
-    const result = done?.result
-    if (result === undefined || (result.state !== 'completed' && result.state !== 'aborted-with-statistics')) {
-      const reason = result?.state === 'errored' ? result.error : new Error(`task ended as ${result?.state ?? 'missing'}`)
-      throw reason
-    }
-    const p50Ms = result.latency.p50
-    const row: TaskResult = {
-      name: task.name,
-      items: task.items,
-      p50Ms,
-      itemsPerSec: task.items / (p50Ms / 1_000),
-      samples: result.latency.samplesCount,
-      rme: result.latency.rme,
-    }
-    progress(`      ${formatRate(row.itemsPerSec)} ${unit} (p50 ${formatMs(p50Ms)} per iteration, ${row.samples} samples)`)
-    results.push(row)
+    const bench = benchFor(task, settings)
+    bench.add(task.name, task.fn, { async: false, beforeEach: task.beforeEach, afterEach: task.afterEach })
+    return resultOf(task, bench.runSync()[0], unit)
   })
+}
+
+/** runTasks for tasks that may be asynchronous. */
+export async function runAsyncTasks(group: string, tasks: readonly AsyncTaskSpec[], settings: Settings, unit: string): Promise<TaskResult[]> {
+  const results: TaskResult[] = []
+  for (const [index, task] of tasks.entries()) {
+    progress(`  [${group} ${index + 1}/${tasks.length}] ${task.name} ...`)
+    const bench = benchFor(task, settings)
+    bench.add(task.name, task.fn, { async: task.isAsync, beforeEach: task.beforeEach, afterEach: task.afterEach })
+    results.push(resultOf(task, (await bench.run())[0], unit))
+  }
   return results
 }
 

@@ -2,7 +2,7 @@
 // in the same run, with ratios against the targets.
 //   npm run bench                 full run, writes bench/RESULTS.md
 //   npm start                     quick run (--quick), prints the tables only
-//   ... --only=dedup,routing      a subset: dedup, routing, queue, limiter, memory, wasm-size
+//   ... --only=dedup,routing      a subset: dedup, routing, queue, limiter, keyed-hash, relay, memory, session-memory, wasm-size
 
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -14,6 +14,9 @@ import { runDedup } from './dedup.js'
 import { runRouting } from './routing.js'
 import { runQueue } from './queue.js'
 import { runLimiter } from './limiter.js'
+import { runRelay } from './relay.js'
+import { runKeyedHash } from './keyed-hash.js'
+import { runSessionMemory } from './session-memory.js'
 import { runMemory } from './memory.js'
 import { runWasmSize } from './wasm-size.js'
 
@@ -28,7 +31,10 @@ const ENTRIES: readonly Entry[] = [
   { id: 'routing', title: 'RoutingTable', run: runRouting },
   { id: 'queue', title: 'PriorityQueue', run: runQueue },
   { id: 'limiter', title: 'RateLimiter', run: runLimiter },
+  { id: 'keyed-hash', title: 'Keyed dedup keys', run: runKeyedHash },
+  { id: 'relay', title: 'Relay decisions', run: runRelay },
   { id: 'memory', title: 'Memory', run: runMemory },
+  { id: 'session-memory', title: 'Memory per peer session', run: runSessionMemory },
   { id: 'wasm-size', title: 'Embedded .wasm size', run: runWasmSize },
 ]
 

@@ -10,7 +10,7 @@ import { loadCore } from './core/load-core.js'
 import { Dht, type GetOptions, type PutOptions, type PutResult } from './dht/index.js'
 import { ConnectionManager } from './peers/connection-manager.js'
 import type { Identity } from './peers/identity.js'
-import { DEFAULT_MAX_PEERS, DEFAULT_QUEUE_AGING_MS, DEFAULT_QUEUE_CAPACITY, DEFAULT_RATE_LIMIT_PER_PEER } from './peers/options.js'
+import { DEFAULT_MAX_PEERS, DEFAULT_RATE_LIMIT_PER_PEER } from './peers/options.js'
 import type { PeerSession } from './peers/session.js'
 import { Relay, type RelayHandler, type RelayValidator } from './relay/index.js'
 import { Router, type RoutedMessageHandler, type SendResult } from './routing/index.js'
@@ -20,6 +20,7 @@ import { WasmeshError } from './util/wasmesh-error.js'
 import { MeshNodeError } from './node/errors.js'
 import { MeshEventTarget, type BootstrapOutcome, type MeshPeer } from './node/events.js'
 import { constructLayer, hex, resolveMeshNodeOptions, type MeshNodeOptions, type ResolvedMeshNodeOptions } from './node/options.js'
+import { registerSizes } from './node/sizes.js'
 import { nonZero, SESSION_BOOKKEEPING_BYTES, Timings, type DhtOperation, type MemoryEstimate, type MeshNodeStats } from './node/stats.js'
 
 export { MeshNodeError, type MeshNodeErrorCode } from './node/errors.js'
@@ -84,7 +85,7 @@ export class MeshNode extends MeshEventTarget {
   #bootstrap: BootstrapOutcome = NO_BOOTSTRAP
   /** Publish copies this node sent for its own publishes (the rest of relay.sent is forwarding). */
   #ownSends = 0
-  #perPeerCoreBytes: { queue: number; limiter: number } | undefined
+  #rateLimiterBytesPerPeer: number | undefined
 
   /** Use createMeshNode(), which validates the options and loads the core. */
   constructor(options: ResolvedMeshNodeOptions, core: Core) {
@@ -121,6 +122,10 @@ export class MeshNode extends MeshEventTarget {
       manager.on('peer:connect', (session) => this.emit('peer:connect', toMeshPeer(session))),
       manager.on('peer:disconnect', (session, reason) => this.emit('peer:disconnect', { ...toMeshPeer(session), reason })),
     )
+    registerSizes(this, {
+      node: { sizes: () => ({ timings: this.#timings.size, disposers: this.#disposers.length }) },
+      peers: manager, relay: this.#relay, dht: this.#dht, router: this.#router,
+    })
     const dht = this.#dht
     this.dht = {
       put: (key, value, putOptions) => this.#timed('put', () => dht.put(key, value, putOptions)),
@@ -210,6 +215,7 @@ export class MeshNode extends MeshEventTarget {
     const peers = this.#manager.stats()
     const relay = this.#relay.stats()
     const dht = this.#dht.stats()
+    const routing = this.#router.stats()
     let maxPeerOutgoing = 0
     for (const peer of peers.perPeer) maxPeerOutgoing = Math.max(maxPeerOutgoing, peer.queueDepth)
     const operations = {} as Record<DhtOperation, ReturnType<Timings['snapshot']>>
@@ -232,8 +238,10 @@ export class MeshNode extends MeshEventTarget {
       bytes: { in: peers.bytesIn, out: peers.bytesOut },
       drops: {
         peers: nonZero(peers.dropped),
-        relay: nonZero({ ...relay.dropped, 'send-queue-full': relay.sendFailures }),
+        // A send the peers layer refused is counted there by why (queue-full, too-large-for-link, closed).
+        relay: nonZero({ ...relay.dropped, 'send-refused': relay.sendFailures }),
         dht: nonZero({ ...dht.storesRefused, 'request-timeout': dht.requestTimeouts, 'connect-failure': dht.connectFailures, 'invalid-record': dht.invalidRecordsSeen }),
+        routing: nonZero({ ...routing.dropped, 'send-refused': routing.sendFailures }),
       },
       queues: {
         outgoing: peers.queueDepth,
@@ -253,8 +261,8 @@ export class MeshNode extends MeshEventTarget {
         operations,
       },
       bootstrap: { ...this.#bootstrap, attempted: this.#bootstrapTargets().length },
-      memory: this.#memoryEstimate(peers.peers, dht.storedBytes),
-      layers: { peers, relay, dht, routing: this.#router.stats() },
+      memory: this.#memoryEstimate(peers.peers, peers.queueBytes, dht.storedBytes),
+      layers: { peers, relay, dht, routing },
     }
   }
 
@@ -321,9 +329,10 @@ export class MeshNode extends MeshEventTarget {
     }
   }
 
-  #memoryEstimate(sessions: number, storedBytes: number): MemoryEstimate {
-    this.#perPeerCoreBytes ??= this.#probePerPeerCoreBytes()
-    const { queue, limiter } = this.#perPeerCoreBytes
+  #memoryEstimate(sessions: number, queueBytes: number, storedBytes: number): MemoryEstimate {
+    this.#rateLimiterBytesPerPeer ??= this.#probeRateLimiterBytesPerPeer()
+    const limiter = this.#rateLimiterBytesPerPeer
+    const queue = sessions === 0 ? 0 : Math.round(queueBytes / sessions)
     const perPeerBytes = queue + limiter + SESSION_BOOKKEEPING_BYTES
     return {
       isEstimate: true,
@@ -331,21 +340,18 @@ export class MeshNode extends MeshEventTarget {
       rateLimiterBytesPerPeer: limiter,
       bookkeepingBytesPerPeer: SESSION_BOOKKEEPING_BYTES,
       perPeerBytes,
-      totalBytes: perPeerBytes * sessions + storedBytes,
+      totalBytes: (limiter + SESSION_BOOKKEEPING_BYTES) * sessions + queueBytes + storedBytes,
     }
   }
 
-  /** Byte lengths of one session's core structures, from a probe built with the manager's settings and freed at once. */
-  #probePerPeerCoreBytes(): { queue: number; limiter: number } {
-    const peers = this.#options.peers
+  /** One peer's share of a rate limiter built with the manager's settings (freed at once). */
+  #probeRateLimiterBytesPerPeer(): number {
     const maxPeers = this.#options.maxPeers ?? DEFAULT_MAX_PEERS
-    const rate = peers.rateLimitPerPeer ?? DEFAULT_RATE_LIMIT_PER_PEER
-    const queue = this.#core.createPriorityQueue({ capacity: peers.queueCapacity ?? DEFAULT_QUEUE_CAPACITY, levels: 4, agingMs: peers.queueAgingMs ?? DEFAULT_QUEUE_AGING_MS })
+    const rate = this.#options.peers.rateLimitPerPeer ?? DEFAULT_RATE_LIMIT_PER_PEER
     const limiter = this.#core.createRateLimiter({ ratePerSec: rate, burst: rate, peers: maxPeers })
-    const result = { queue: queue.byteLength, limiter: Math.ceil(limiter.byteLength / maxPeers) }
-    queue.free()
+    const share = Math.ceil(limiter.byteLength / maxPeers)
     limiter.free()
-    return result
+    return share
   }
 }
 

@@ -19,13 +19,14 @@ export interface OperationTimings {
 export type DhtOperation = 'put' | 'get' | 'putImmutable' | 'getImmutable' | 'closestPeers' | 'bootstrap'
 
 /**
- * An ESTIMATE, not a measurement: the byte lengths of the core structures a session owns (its
- * outgoing priority queue, its share of the rate limiter), plus a fixed allowance for the
- * session's JavaScript bookkeeping (session object, coalescer, score, map entries).
+ * An ESTIMATE, not a measurement: the byte lengths of the core structures the sessions own
+ * (outgoing priority queues as they are now, each a share of the rate limiter), plus a fixed
+ * allowance for each session's JavaScript objects (session, coalescer, score, relay and DHT
+ * entries) measured once by the benchmark.
  */
 export interface MemoryEstimate {
   readonly isEstimate: true
-  /** Outgoing priority queue of one session (core byteLength at the configured queueCapacity). */
+  /** Outgoing priority queue of a session: the mean byteLength of the open sessions' queues (they grow with their backlog). */
   readonly queueBytesPerPeer: number
   /** One peer's share of the rate limiter (core byteLength / maxPeers). */
   readonly rateLimiterBytesPerPeer: number
@@ -36,8 +37,12 @@ export interface MemoryEstimate {
   readonly totalBytes: number
 }
 
-/** Rough size of a session's JavaScript objects (session, coalescer, score, map entries, topic set), from heap snapshots of V8 objects of that shape. */
-export const SESSION_BOOKKEEPING_BYTES = 1_024
+/**
+ * A session's JavaScript objects (session, coalescer, score, relay and DHT entries), as
+ * measured by `npm run bench` (section "Memory per peer session of a MeshNode": 3,509 bytes
+ * on V8 12 / Node 20), rounded.
+ */
+export const SESSION_BOOKKEEPING_BYTES = 3_500
 
 export interface MeshNodeStats {
   readonly isRunning: boolean
@@ -65,6 +70,7 @@ export interface MeshNodeStats {
     readonly peers: Readonly<Record<string, number>>
     readonly relay: Readonly<Record<string, number>>
     readonly dht: Readonly<Record<string, number>>
+    readonly routing: Readonly<Record<string, number>>
   }
   readonly queues: {
     /** Outgoing messages queued over all sessions. */

@@ -29,7 +29,7 @@ export function createMesh(options: Omit<MemoryNetworkOptions, 'clock'> = {}, ba
   const net = new MemoryNetwork({ latencyMs: 10, jitterMs: 5, seed: 7, ...options, clock })
   const nodes: MeshNode[] = []
   let nextSeed = 1
-  const runUntil = async (isDone: () => boolean, maxSteps = 20_000) => {
+  const runUntil = async (isDone: () => boolean, maxSteps = 200_000) => {
     for (let step = 0; step < maxSteps && !isDone(); step++) {
       for (let i = 0; i < 3; i++) await turn()
       if (isDone()) break

@@ -11,6 +11,7 @@ import { seededRandom } from '../../src/util/random.js'
 import { createMesh } from './harness.js'
 import { RoutingError, type RoutedMessage } from '../../src/routing/index.js'
 import { useDeterministicEd25519 } from '../../src/peers/identity-crypto.js'
+import { SESSION_BOOKKEEPING_BYTES } from '../../src/node/stats.js'
 
 // Virtual-time bounds here must not depend on how long real crypto takes on a loaded machine.
 useDeterministicEd25519()
@@ -77,9 +78,11 @@ describe('MeshNode: two nodes', () => {
     expect(sa.dht.operations.get.count).toBe(1)
     expect(sl.dht.lookups).toBeGreaterThanOrEqual(3)
     expect(sl.bootstrap.attempted).toBe(1)
-    expect(sl.memory.isEstimate).toBe(true)
-    expect(sl.memory.perPeerBytes).toBeGreaterThan(0)
-    console.log(`memory estimate per peer: ${sl.memory.perPeerBytes} bytes (queue ${sl.memory.queueBytesPerPeer}, limiter ${sl.memory.rateLimiterBytesPerPeer}, bookkeeping ${sl.memory.bookkeepingBytesPerPeer})`)
+    // Idle, the one session's queue holds its initial pool (128 + 16 x 16 + 4 x 24 bytes), not its 10,000-item capacity.
+    expect(sl.memory).toMatchObject({ isEstimate: true, queueBytesPerPeer: 480, bookkeepingBytesPerPeer: SESSION_BOOKKEEPING_BYTES })
+    expect(sl.memory.rateLimiterBytesPerPeer).toBeGreaterThan(0)
+    expect(sl.memory.perPeerBytes).toBe(480 + sl.memory.rateLimiterBytesPerPeer + SESSION_BOOKKEEPING_BYTES)
+    expect(sl.memory.totalBytes).toBe(sl.memory.perPeerBytes + sl.dht.storedBytes)
 
     let stopped = 0
     late.addEventListener('stopped', () => stopped++)
@@ -173,6 +176,30 @@ describe('MeshNode: options and state', () => {
     expect(error).toBeInstanceOf(RoutingError)
     expect((error as RoutingError).code).toBe('ROUTING_UNREACHABLE')
     expect(mesh.clock.now() - started).toBeLessThanOrEqual(30_000)
+    await mesh.stopAll()
+    expect(mesh.clock.pending).toBe(0)
+  })
+
+  it('the memory network takes node ids for its link controls: cut(a.id, b.id) silences the link until heal', async () => {
+    const mesh = createMesh()
+    const a = await mesh.node()
+    await mesh.settle(a.start())
+    const b = await mesh.node({ bootstrap: a.addresses })
+    await mesh.settle(b.start())
+    const inbox: string[] = []
+    b.subscribe('news', (message) => inbox.push(new TextDecoder().decode(message.data)))
+    await mesh.runUntil(() => a.stats().layers.relay.peersWithTopics === 1)
+    mesh.net.cut(a.id, b.id)
+    expect(mesh.net.isCut(a.addresses[0]!, b.addresses[0]!)).toBe(true)
+    await mesh.settle(a.publish('news', bytes('lost')))
+    await mesh.runFor(1_000)
+    expect(inbox).toEqual([])
+    mesh.net.heal(a.id, b.id)
+    expect(mesh.net.isCut(a.id, b.id)).toBe(false)
+    await mesh.settle(a.publish('news', bytes('through')))
+    await mesh.runUntil(() => inbox.length === 1)
+    expect(inbox).toEqual(['through'])
+    expect(() => mesh.net.cut(new Uint8Array(0), b.id)).toThrow(expect.objectContaining({ code: 'TRANSPORT_BAD_ADDRESS' }))
     await mesh.stopAll()
     expect(mesh.clock.pending).toBe(0)
   })
