@@ -472,7 +472,7 @@ export async function runRelay(ctx: Context): Promise<Section> {
       'The production path from bytes to bytes: each arrival is one frame handed to a real ManagedSession (decodeFrame, the per-peer ' +
         'RateLimiter at its default 100 messages/s, delivery to the Relay), the Relay\'s checks (dedup before the signature, then ' +
         `Ed25519 verify with production's default verifier, here ${verifier}), fanout to ${DEFAULT_FANOUT} of the 29 eligible neighbours ` +
-        'and ManagedSession.send (encode, then the FrameCoalescer or, on a blocked link, the PriorityQueue); the coalescers\' 2 ms flush ' +
+        '(the other 23 get the id queued for the next ihave: gossip repair, production default) and ManagedSession.send (encode, then the FrameCoalescer or, on a blocked link, the PriorityQueue); the coalescers\' 2 ms flush ' +
         'timers fire inside the timed iteration, so frame assembly is counted. Sessions are built as ConnectionManager#admit builds them, ' +
         'on sink links that count frames; time is a ManualClock.',
       `fresh: ${MESSAGES} new messages from ${ORIGINS} origins (${DATA_BYTES}-byte payloads, sequence numbers only growing), each arriving ` +
@@ -484,7 +484,7 @@ export async function runRelay(ctx: Context): Promise<Section> {
       'fresh, congested links: as fresh, but every link reports its buffer above the high-water mark, so each forward waits in the ' +
         'session\'s PriorityQueue until the iteration ends with the links draining (queue push and pop both timed).',
       'Checked every iteration from relay.stats() and the sessions\' counters: all arrivals received, none rate limited or penalized; ' +
-        `fresh: all delivered and ${DEFAULT_FANOUT} sends each; duplicates: all dropped as duplicates, none delivered or sent. ` +
+        `fresh: all delivered and ${DEFAULT_FANOUT} sends each, besides the ihaves; duplicates: all dropped as duplicates, none delivered or sent. ` +
         'Before timing, the frames given to the links are decoded: every forward is there, one hop older, with the relay on its path.',
       'decisions/s = arrivals handled per second (median iteration). "verifySignature alone" is the crypto ceiling for fresh messages.',
       `Per delivered message with its ${COPIES} duplicate copies (1 fresh + ${COPIES} duplicate decisions, from the medians): ` +
