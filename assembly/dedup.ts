@@ -25,6 +25,11 @@
 // its time when it becomes the oldest live key. A delta of 65,535 ms or more is stored as
 // 0xFFFF and its value in a small FIFO; live keys span less than ttlMs, so that FIFO never
 // holds more than ttlMs / 65,535 values and is sized for that at creation.
+//
+// The tables start at INITIAL_CAPACITY keys and double, up to the set's capacity, when a new
+// key finds them full of live keys: each growth moves the live keys, in order, to new tables
+// and indexes them afresh (O(keys), amortized O(1) a key), so a node's sets cost what they
+// hold, not what they may hold. clear() keeps the tables grown.
 
 import { allocSlot, allocZeroed, releaseSlot } from './slots'
 import { inputRegion, outputRegion } from './scratch'
@@ -50,6 +55,9 @@ const TTL = 64 //            f64 ttl in ms
 const HEAD_TIME = 72 //      f64 insert time of the key at liveHead
 const LAST_INSERT = 80 //    f64 insert time of the key at tail - 1
 const LAST_NOW = 88 //       f64 latest time seen: the set's clock never runs backwards
+const MAX_CAPACITY = 96 //   u32 the set's capacity: CAPACITY (the tables' size) grows up to it
+
+const INITIAL_CAPACITY: u32 = 256
 
 const DELTA_OVERFLOW: u32 = 0xffff
 const DISP_BITS: u32 = 8
@@ -111,9 +119,17 @@ const WIPE_THRESHOLD: u32 = 64
 
 export function dedup_create(capacity: u32, ttlMs: f64): usize {
   const set = allocSlot()
+  store<u32>(set + MAX_CAPACITY, capacity)
+  store<f64>(set + TTL, ttlMs)
+  allocateTables(set, capacity < INITIAL_CAPACITY ? capacity : INITIAL_CAPACITY)
+  return set
+}
+
+/** Empty tables for `capacity` keys: ring, deltas, index and overflow FIFO, and their sizes. */
+function allocateTables(set: usize, capacity: u32): void {
   const size = capacity + (capacity * 3 + 6) / 7
   const posBits = 32 - clz<u32>(capacity)
-  let overflowCap = <u32>((ttlMs - 1) / 65535) + 1
+  let overflowCap = <u32>((load<f64>(set + TTL) - 1) / 65535) + 1
   if (overflowCap > capacity) overflowCap = capacity
   store<u32>(set + CAPACITY, capacity)
   store<u32>(set + INDEX_SIZE, size)
@@ -124,8 +140,66 @@ export function dedup_create(capacity: u32, ttlMs: f64): usize {
   store<usize>(set + INDEX, allocZeroed(<usize>size << 2))
   store<usize>(set + OVERFLOW, allocZeroed(<usize>overflowCap << 3))
   store<u32>(set + OVERFLOW_CAP, overflowCap)
-  store<f64>(set + TTL, ttlMs)
-  return set
+}
+
+/**
+ * Doubles the tables (up to MAX_CAPACITY) of a set full of live keys: the keys and their
+ * deltas move in order to the start of the new ring, the overflow values to the start of the
+ * new FIFO, and every key is indexed afresh (positions and index size both changed).
+ */
+function grow(set: usize): void {
+  const oldCapacity = load<u32>(set + CAPACITY)
+  const oldKeys = load<usize>(set + KEYS)
+  const oldDeltas = load<usize>(set + DELTAS)
+  const oldIndex = load<usize>(set + INDEX)
+  const oldOverflow = load<usize>(set + OVERFLOW)
+  const oldOverflowCap = load<u32>(set + OVERFLOW_CAP)
+  const count = load<u32>(set + LIVE_COUNT)
+  const head = load<u32>(set + LIVE_HEAD)
+  const max = load<u32>(set + MAX_CAPACITY)
+  allocateTables(set, oldCapacity > max >> 1 ? max : oldCapacity << 1)
+  const keys = load<usize>(set + KEYS)
+  const deltas = load<usize>(set + DELTAS)
+  // The live keys are [head, head + count) modulo the old capacity: at most two runs.
+  const first = oldCapacity - head < count ? oldCapacity - head : count
+  memory.copy(keys, oldKeys + (<usize>head << 3), <usize>first << 3)
+  memory.copy(keys + (<usize>first << 3), oldKeys, <usize>(count - first) << 3)
+  memory.copy(deltas, oldDeltas + (<usize>head << 1), <usize>first << 1)
+  memory.copy(deltas + (<usize>first << 1), oldDeltas, <usize>(count - first) << 1)
+  const overflow = load<usize>(set + OVERFLOW)
+  const overflowHead = load<u32>(set + OVERFLOW_HEAD)
+  const overflowCount = load<u32>(set + OVERFLOW_COUNT)
+  for (let i: u32 = 0; i < overflowCount; i++) {
+    let at = overflowHead + i
+    if (at >= oldOverflowCap) at -= oldOverflowCap
+    store<f64>(overflow + (<usize>i << 3), load<f64>(oldOverflow + (<usize>at << 3)))
+  }
+  store<u32>(set + OVERFLOW_HEAD, 0)
+  store<u32>(set + PHYS, 0)
+  store<u32>(set + LIVE_HEAD, 0)
+  store<u32>(set + TAIL, count)
+  store<u32>(set + PHYS_COUNT, count)
+  heap.free(oldKeys)
+  heap.free(oldDeltas)
+  heap.free(oldIndex)
+  heap.free(oldOverflow)
+  const size = load<u32>(set + INDEX_SIZE)
+  const posBits = load<u32>(set + POS_BITS)
+  for (let position: u32 = 0; position < count; position++) {
+    const key = load<u64>(keys + (<usize>position << 3))
+    const h = mix(key)
+    const slot = <u32>(-find(set, key, h) - 1)
+    place(set, slot, fingerprintOf(h, posBits) | (displacement(homeOf(h, size), slot, size) << posBits) | (position + 1))
+  }
+}
+
+/** Grows the tables when a new key would find them full of live keys and the set may grow. */
+// @ts-ignore: decorator
+@inline function growIfFull(set: usize): bool {
+  const capacity = load<u32>(set + CAPACITY)
+  if (load<u32>(set + LIVE_COUNT) != capacity || capacity == load<u32>(set + MAX_CAPACITY)) return false
+  grow(set)
+  return true
 }
 
 export function dedup_free(set: usize): void {
@@ -428,6 +502,7 @@ function placeDense(set: usize, slot: u32, entry: u32): void {
 /** Adds `key` (hashed to `h`) unless present; `oldestHome` is the home slot of the oldest
  *  indexed key when the caller knows it, else -1. */
 function insert(set: usize, key: u64, h: u64, now: f64, oldestHome: i32): bool {
+  growIfFull(set)
   const found = find(set, key, h)
   if (found >= 0) return false
   if (load<u32>(set + LIVE_COUNT) == load<u32>(set + CAPACITY)) dropOldestLive(set)
@@ -501,10 +576,10 @@ export function dedup_add_batch(set: usize, count: u32, nowMs: f64): u32 {
   const now = advance(set, nowMs)
   const keys = inputRegion()
   const flags = outputRegion()
-  const index = load<usize>(set + INDEX)
-  const size = load<u32>(set + INDEX_SIZE)
-  const ring = load<usize>(set + KEYS)
-  const capacity = load<u32>(set + CAPACITY)
+  let index = load<usize>(set + INDEX)
+  let size = load<u32>(set + INDEX_SIZE)
+  let ring = load<usize>(set + KEYS)
+  let capacity = load<u32>(set + CAPACITY)
   let added: u32 = 0
   for (let start: u32 = 0; start < count; start += GROUP) {
     const end = start + GROUP < count ? start + GROUP : count
@@ -531,6 +606,14 @@ export function dedup_add_batch(set: usize, count: u32, nowMs: f64): u32 {
     touched += sum
     let evicted: u32 = 0
     for (let i = start; i < end; i++) {
+      if (growIfFull(set)) {
+        // New tables: the homes worked out for the group's evictions no longer apply.
+        index = load<usize>(set + INDEX)
+        size = load<u32>(set + INDEX_SIZE)
+        ring = load<usize>(set + KEYS)
+        capacity = load<u32>(set + CAPACITY)
+        known = 0
+      }
       const willEvict = load<u32>(set + PHYS_COUNT) == capacity
       const oldestHome = willEvict && evicted < known ? <i32>load<u32>(groupHomes + (<usize>evicted << 2)) : -1
       const isNew = insert(set, load<u64>(keys + (<usize>i << 3)), load<u64>(groupHashes + (<usize>(i - start) << 3)), now, oldestHome)

@@ -118,7 +118,10 @@ export function runMemory(_ctx: Context): Section {
         '(memory grows in 64 KiB pages, so growth rounds up).',
       'JavaScript structures: process.memoryUsage() heapUsed + external before and after building, each after two full garbage collections ' +
         '(gc exposed at run time through v8.setFlagsFromString). Hex ids come from Buffer#toString(\'hex\') (flat strings).',
-      'The DedupSet is sized by capacity. The routing table\'s byteLength depends on how full its buckets are; ' +
+      'The DedupSet\'s tables start at 256 keys and double as keys arrive, up to capacity; byteLength is what they hold. Each growth ' +
+        'frees the smaller tables, which later allocations reuse, but WebAssembly memory never shrinks: one set grown to 1,000,000 ' +
+        'keys in an otherwise empty instance leaves about its byteLength again in freed blocks (the growth row). ' +
+        'The routing table\'s byteLength depends on how full its buckets are; ' +
         'when it fits in the pages a fresh instance starts with, no growth row is shown.',
     ],
     tables: [table1],

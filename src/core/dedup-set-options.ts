@@ -20,6 +20,9 @@ export function resolveDedupSetOptions(options: DedupSetOptions): Required<Dedup
   }
 }
 
+/** Keys the tables of a new set hold; they double on demand up to its capacity (assembly/dedup.ts). */
+export const DEDUP_INITIAL_CAPACITY = 256
+
 /** Index entries for a capacity: the index is kept at most 7/10 full (assembly/dedup.ts). */
 export function dedupIndexSize(capacity: number): number {
   return capacity + Math.floor((capacity * 3 + 6) / 7)

@@ -3,12 +3,13 @@
 
 import type { DedupSet, DedupSetOptions } from './contracts.js'
 import type { WasmInstance } from './wasm-instance.js'
-import { checkKey, checkKeys, checkNow, dedupByteLength, freed, resolveDedupSetOptions } from './dedup-set-options.js'
+import { checkKey, checkKeys, checkNow, freed, resolveDedupSetOptions } from './dedup-set-options.js'
 
 interface DedupExports {
   dedup_create(capacity: number, ttlMs: number): number
   dedup_free(set: number): void
   dedup_size(set: number): number
+  dedup_byte_length(set: number): number
   dedup_clear(set: number): void
   dedup_add(set: number, key: bigint, nowMs: number): number
   dedup_has(set: number, key: bigint, nowMs: number): number
@@ -19,7 +20,6 @@ interface DedupExports {
 export class WasmDedupSet implements DedupSet {
   readonly capacity: number
   readonly ttlMs: number
-  readonly byteLength: number
   private readonly wasm: DedupExports
   private readonly instance: WasmInstance
   private handle: number
@@ -28,7 +28,6 @@ export class WasmDedupSet implements DedupSet {
     const { capacity, ttlMs } = resolveDedupSetOptions(options)
     this.capacity = capacity
     this.ttlMs = ttlMs
-    this.byteLength = dedupByteLength(capacity, ttlMs)
     this.instance = instance
     this.wasm = instance.exports as unknown as DedupExports
     const handle = this.wasm.dedup_create(capacity, ttlMs)
@@ -36,6 +35,11 @@ export class WasmDedupSet implements DedupSet {
     instance.refresh()
     const wasm = this.wasm
     instance.track(this, () => wasm.dedup_free(handle))
+  }
+
+  /** Bytes held now: the tables grow with the keys held, up to capacity (0 once freed). */
+  get byteLength(): number {
+    return this.handle === 0 ? 0 : this.wasm.dedup_byte_length(this.handle)
   }
 
   get size(): number {

@@ -47,6 +47,18 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'clear' as const }) },
 )
 
+// Mostly new keys close together in time, so hundreds stay live and the tables must grow;
+// now and then a long gap (overflowed deltas), an expiry sweep or a clear.
+const smallDt = fc.oneof({ weight: 20, arbitrary: fc.integer({ min: 0, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: 60_000, max: 90_000 }) })
+const freshKey = fc.oneof({ weight: 9, arbitrary: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }) }, { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: 12n }) })
+const growthOps: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 200, arbitrary: fc.record({ kind: fc.constant('add' as const), key: freshKey, dt: smallDt }) },
+  { weight: 150, arbitrary: fc.record({ kind: fc.constant('batch' as const), keys: fc.array(freshKey, { maxLength: 40 }), dt: smallDt }) },
+  { weight: 100, arbitrary: fc.record({ kind: fc.constant('has' as const), key: freshKey, dt: smallDt }) },
+  { weight: 10, arbitrary: fc.record({ kind: fc.constant('expire' as const), dt: fc.integer({ min: 0, max: 20_000 }) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'clear' as const }) },
+)
+
 // Keys that all land on one index slot of a backend, so displacements run past the 255 an
 // entry can hold. White-box: these invert each backend's hash (assembly/dedup.ts mixes a key
 // with the murmur3 64-bit finalizer and takes the home from the high word; the twin hashes
@@ -141,6 +153,11 @@ describe('DedupSet: wasm, twin and reference model agree', () => {
   it('on random operation sequences', () => runSequences({ capacity: fc.integer({ min: 1, max: 40 }), maxOps: 150, numRuns: runs(1_000) }))
   it('on long sequences that wrap larger rings many times', () =>
     runSequences({ capacity: fc.integer({ min: 1, max: 300 }), minOps: 500, maxOps: 3_000, numRuns: runs(25) }))
+  it('while the tables grow (from 256 keys, doubling up to capacity) under expiry, eviction and clear', () =>
+    runSequences({
+      capacity: fc.integer({ min: 257, max: 1_500 }), ttlMs: fc.integer({ min: 100_000, max: 400_000 }),
+      ops: growthOps, minOps: 1_500, maxOps: 5_000, numRuns: runs(10),
+    }))
   for (const [backend, keys] of [['wasm', wasmCollidingKeys], ['twin', twinCollidingKeys]] as const) {
     it(`when hundreds of keys share a home slot of the ${backend} index, displacements past 255 included`, () =>
       runSequences({
@@ -201,6 +218,7 @@ async function runSequences({ capacity: capacities, ttlMs: ttls, ops: operation 
               }
               expect(a.size).toBe(model.size)
               expect(b.size).toBe(model.size)
+              expect(a.byteLength).toBe(b.byteLength) // the tables grow alike
             }
           } finally {
             a.free()

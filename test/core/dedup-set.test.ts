@@ -137,9 +137,42 @@ describe.each(['wasm', 'js'] as const)('DedupSet (%s backend)', (backend) => {
     expect(set.add(1n, 0)).toBe(true)
   })
 
-  it('holds a million keys in at most 16 bytes a key', async () => {
+  it('holds a million keys in at most 16 bytes a key; an idle set holds a few KB whatever its capacity', async () => {
     const set = await create(1_000_000, 120_000)
+    expect(set.byteLength).toBeLessThan(5_000)
+    const keys = new BigUint64Array(1_000_000)
+    for (let i = 0; i < keys.length; i++) keys[i] = BigInt(i) * 0x9e3779b97f4a7c15n & 0xffff_ffff_ffff_ffffn
+    expect(set.addBatch(keys, 0)).toBe(1_000_000)
     expect(set.byteLength / 1_000_000).toBeLessThanOrEqual(16)
+  })
+
+  it('grows its tables as keys arrive, keeping every key, its time and its order across each growth', async () => {
+    // Gaps of 70 s (over the 16-bit delta) for the first keys put values in the overflow FIFO too.
+    const ttlMs = 10 * 86_400_000
+    const set = await create(2_000, ttlMs)
+    const times: number[] = []
+    let now = 0
+    const sizes = new Set<number>()
+    for (let i = 0; i < 1_800; i++) {
+      now += i < 20 ? 70_000 : 3
+      times.push(now)
+      expect(set.add(BigInt(i + 1) * 1_000_003n, now)).toBe(true)
+      sizes.add(set.byteLength)
+    }
+    expect(sizes.size).toBe(4) // 256, 512, 1,024, 2,000 keys
+    for (let i = 0; i < 1_800; i++) expect(set.has(BigInt(i + 1) * 1_000_003n, now)).toBe(true)
+    // Expiry walks the keys in insertion order with their own times: the growths kept both.
+    for (const k of [0, 5, 19, 20, 900, 1_799]) {
+      expect(set.has(BigInt(k + 1) * 1_000_003n, times[k]! + ttlMs - 1)).toBe(true)
+      expect(set.has(BigInt(k + 1) * 1_000_003n, times[k]! + ttlMs)).toBe(false)
+      expect(set.size).toBe(1_800 - k - 1)
+    }
+    // Full at its capacity, it evicts the oldest instead of growing.
+    const full = await create(300, 1_000)
+    for (let i = 0; i < 400; i++) full.add(BigInt(i), 0)
+    expect(full.size).toBe(300)
+    expect(full.has(99n, 0)).toBe(false)
+    expect(full.has(100n, 0)).toBe(true)
   })
 
   it('refuses bad options with CORE_INVALID_OPTION', async () => {

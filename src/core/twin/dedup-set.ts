@@ -2,11 +2,12 @@
 // index and overflow FIFO; see that file for the design). Keys are held as two u32 halves so
 // the hot path never allocates a bigint; the hash differs from the wasm one, which changes
 // where keys sit in the index but never what the set answers. The wasm side's four-slots-at-
-// a-time loops are a branch-prediction tuning and are left out here.
+// a-time loops are a branch-prediction tuning and are left out here. The tables grow as the
+// wasm ones do (same sizes at the same moments, so byteLength agrees).
 
 import type { DedupSet, DedupSetOptions } from '../contracts.js'
 import {
-  checkKey, checkKeys, checkNow, dedupByteLength, dedupIndexSize, dedupOverflowCapacity, freed, resolveDedupSetOptions,
+  checkKey, checkKeys, checkNow, DEDUP_INITIAL_CAPACITY, dedupByteLength, dedupIndexSize, dedupOverflowCapacity, freed, resolveDedupSetOptions,
 } from '../dedup-set-options.js'
 
 const DELTA_OVERFLOW = 0xffff
@@ -28,10 +29,11 @@ function fmix32(value: number): number {
 export class TwinDedupSet implements DedupSet {
   readonly capacity: number
   readonly ttlMs: number
-  readonly byteLength: number
-  private readonly indexSize: number
-  private readonly posBits: number
-  private readonly posMask: number
+  /** Positions in the ring now: grows from DEDUP_INITIAL_CAPACITY to capacity. */
+  private ringCapacity = 0
+  private indexSize = 0
+  private posBits = 0
+  private posMask = 0
   private keysLo: Uint32Array
   private keysHi: Uint32Array
   private deltas: Uint16Array
@@ -58,15 +60,16 @@ export class TwinDedupSet implements DedupSet {
     const { capacity, ttlMs } = resolveDedupSetOptions(options)
     this.capacity = capacity
     this.ttlMs = ttlMs
-    this.byteLength = dedupByteLength(capacity, ttlMs)
-    this.indexSize = dedupIndexSize(capacity)
-    this.posBits = 32 - Math.clz32(capacity)
-    this.posMask = this.posBits >= 32 ? 0xffffffff : (1 << this.posBits) - 1
-    this.keysLo = new Uint32Array(capacity)
-    this.keysHi = new Uint32Array(capacity)
-    this.deltas = new Uint16Array(capacity)
-    this.index = new Uint32Array(this.indexSize)
-    this.overflow = new Float64Array(dedupOverflowCapacity(capacity, ttlMs))
+    this.keysLo = this.keysHi = new Uint32Array(0)
+    this.deltas = new Uint16Array(0)
+    this.index = new Uint32Array(0)
+    this.overflow = new Float64Array(0)
+    this.allocateTables(Math.min(capacity, DEDUP_INITIAL_CAPACITY))
+  }
+
+  /** Bytes held now, as the WebAssembly set counts them (0 once freed). */
+  get byteLength(): number {
+    return this.isFreed ? 0 : dedupByteLength(this.ringCapacity, this.ttlMs)
   }
 
   get size(): number {
@@ -136,6 +139,51 @@ export class TwinDedupSet implements DedupSet {
     if (this.isFreed) throw freed()
   }
 
+  private allocateTables(ringCapacity: number): void {
+    this.ringCapacity = ringCapacity
+    this.indexSize = dedupIndexSize(ringCapacity)
+    this.posBits = 32 - Math.clz32(ringCapacity)
+    this.posMask = this.posBits >= 32 ? 0xffffffff : (1 << this.posBits) - 1
+    this.keysLo = new Uint32Array(ringCapacity)
+    this.keysHi = new Uint32Array(ringCapacity)
+    this.deltas = new Uint16Array(ringCapacity)
+    this.index = new Uint32Array(this.indexSize)
+    this.overflow = new Float64Array(dedupOverflowCapacity(ringCapacity, this.ttlMs))
+  }
+
+  /** Doubles the tables (up to capacity) of a set full of live keys; see assembly/dedup.ts grow(). */
+  private grow(): void {
+    const oldLo = this.keysLo
+    const oldHi = this.keysHi
+    const oldDeltas = this.deltas
+    const oldOverflow = this.overflow
+    const oldCapacity = this.ringCapacity
+    const count = this.liveCount
+    const head = this.liveHead
+    this.allocateTables(oldCapacity > this.capacity / 2 ? this.capacity : oldCapacity * 2)
+    for (let i = 0; i < count; i++) {
+      const from = head + i < oldCapacity ? head + i : head + i - oldCapacity
+      this.keysLo[i] = oldLo[from]
+      this.keysHi[i] = oldHi[from]
+      this.deltas[i] = oldDeltas[from]
+    }
+    for (let i = 0; i < this.overflowCount; i++) {
+      const from = this.overflowHead + i < oldOverflow.length ? this.overflowHead + i : this.overflowHead + i - oldOverflow.length
+      this.overflow[i] = oldOverflow[from]
+    }
+    this.overflowHead = 0
+    this.phys = this.liveHead = 0
+    this.tail = count
+    this.physCount = count
+    for (let position = 0; position < count; position++) {
+      const lo = this.keysLo[position]
+      const hi = this.keysHi[position]
+      this.hashKey(lo, hi)
+      const slot = -this.find(lo, hi) - 1
+      this.place(slot, this.fingerprint | (this.displacement(this.home, slot) << this.posBits) | (position + 1))
+    }
+  }
+
   private hashKey(lo: number, hi: number): void {
     const h = fmix32(lo ^ fmix32(hi ^ 0x9e3779b9))
     const h2 = fmix32(h ^ hi)
@@ -176,7 +224,7 @@ export class TwinDedupSet implements DedupSet {
   }
 
   private next(position: number): number {
-    return position + 1 === this.capacity ? 0 : position + 1
+    return position + 1 === this.ringCapacity ? 0 : position + 1
   }
 
   private dropOldestLive(): void {
@@ -258,7 +306,7 @@ export class TwinDedupSet implements DedupSet {
 
   private isLive(position: number): boolean {
     const tail = this.tail
-    const age = tail > position ? tail - position : tail + this.capacity - position
+    const age = tail > position ? tail - position : tail + this.ringCapacity - position
     return age <= this.liveCount
   }
 
@@ -303,14 +351,15 @@ export class TwinDedupSet implements DedupSet {
   }
 
   private insert(lo: number, hi: number, now: number): boolean {
+    if (this.liveCount === this.ringCapacity && this.ringCapacity < this.capacity) this.grow()
     this.hashKey(lo, hi)
     const home = this.home
     const fingerprint = this.fingerprint
     const found = this.find(lo, hi)
     if (found >= 0) return false
-    if (this.liveCount === this.capacity) this.dropOldestLive()
+    if (this.liveCount === this.ringCapacity) this.dropOldestLive()
     let slot = -found - 1
-    if (this.physCount === this.capacity) {
+    if (this.physCount === this.ringCapacity) {
       // The oldest (dead by now) gives up its place; its deletion shifts back the entries after
       // its slot, up to and including the slot after the one it leaves empty, and the key's
       // slot with them unless it was the key's home (see assembly/dedup.ts).
