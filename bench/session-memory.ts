@@ -96,7 +96,7 @@ export async function runSessionMemory(_ctx: Context): Promise<Section> {
         `${sessions.toLocaleString('en-US')} sessions (two per link), all subscribed to one topic.`,
       'JavaScript: heapUsed after two full garbage collections, before and after opening the links, less the heap the same links take ' +
         'opened bare on the transport (their connection objects belong to the transport, not to the node).',
-      `WebAssembly: the sessions' outgoing priority queues by byteLength (idle: the pool starts at 16 nodes), plus one peer's share of the rate limiter. ` +
+      `WebAssembly: the sessions' outgoing priority queues by byteLength (made only when a link pushes back, so idle sessions hold none), plus one peer's share of the rate limiter. ` +
         `stats().memory's bookkeeping allowance is SESSION_BOOKKEEPING_BYTES = ${SESSION_BOOKKEEPING_BYTES}, set from this measurement.`,
     ],
     tables: [{

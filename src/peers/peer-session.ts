@@ -61,6 +61,13 @@ export interface SessionHost {
 
 const invalidArgument = (message: string) => new PeerError('PEER_INVALID_ARGUMENT', message)
 
+const NONE: readonly string[] = Object.freeze([])
+
+/** A frozen copy; every empty list is the one shared NONE (most sessions share no capability). */
+function frozenCopy(values: readonly string[]): readonly string[] {
+  return values.length === 0 ? NONE : Object.freeze([...values])
+}
+
 export class ManagedSession implements PeerSession {
   readonly peerId: Uint8Array
   readonly peerKey: string
@@ -77,12 +84,13 @@ export class ManagedSession implements PeerSession {
   readonly #host: SessionHost
   readonly #options: ResolvedOptions
   readonly #connection: Connection
-  readonly #queue: PriorityQueue
+  /** Made on the first message that has to wait (the link pushed back): an idle or unhurried session never holds one. */
+  #queue: PriorityQueue | undefined
   readonly #coalescer: FrameCoalescer
   readonly #score: PeerScore
   // Payloads of queued messages, by the slot number the priority queue holds.
-  #slots: (EncodedMessage | undefined)[] = []
-  #freeSlots: number[] = []
+  #slots: (EncodedMessage | undefined)[] | undefined
+  #freeSlots: number[] | undefined
   #isOpen = true
   #isBlocked = false
   #keepalive: TimerHandle | undefined
@@ -104,16 +112,15 @@ export class ManagedSession implements PeerSession {
     this.handle = handle
     this.publicKey = result.publicKey
     this.version = result.version
-    this.capabilities = Object.freeze([...result.capabilities])
-    this.remoteCapabilities = Object.freeze([...result.remoteCapabilities])
-    this.listenAddresses = Object.freeze([...result.listenAddresses])
+    this.capabilities = frozenCopy(result.capabilities)
+    this.remoteCapabilities = frozenCopy(result.remoteCapabilities)
+    this.listenAddresses = frozenCopy(result.listenAddresses)
     this.direction = connection.direction
     this.connectionId = connection.id
     this.connectedAt = options.clock.now()
     this.#lastFrameAt = this.connectedAt
     this.#lastUseAt = this.connectedAt
     this.#score = new PeerScore(this.connectedAt)
-    this.#queue = host.createQueue()
     this.#coalescer = new FrameCoalescer({
       onFrame: this.#sendFrame,
       timers: options.clock,
@@ -132,12 +139,12 @@ export class ManagedSession implements PeerSession {
 
   /** Messages waiting in the outgoing priority queue (not those already in the coalescer). */
   get queueDepth(): number {
-    return this.#isOpen ? this.#queue.size : 0
+    return this.#isOpen ? (this.#queue?.size ?? 0) : 0
   }
 
   /** Bytes the outgoing priority queue holds now (it grows with the backlog). */
   get queueBytes(): number {
-    return this.#queue.byteLength
+    return this.#queue?.byteLength ?? 0
   }
 
   score(): number {
@@ -167,17 +174,20 @@ export class ManagedSession implements PeerSession {
       return false
     }
     if (message.type !== 'ping' && message.type !== 'pong') this.#lastUseAt = this.#options.clock.now()
-    if (!this.#isBlocked && this.#queue.size === 0) {
+    if (!this.#isBlocked && (this.#queue === undefined || this.#queue.size === 0)) {
       this.#push(encoded)
       return true
     }
-    const slot = this.#freeSlots.length > 0 ? this.#freeSlots.pop()! : this.#slots.length
-    if (!this.#queue.push(slot, priority, this.#options.clock.now())) {
-      if (slot < this.#slots.length) this.#freeSlots.push(slot)
+    const queue = (this.#queue ??= this.#host.createQueue())
+    const slots = (this.#slots ??= [])
+    const freeSlots = (this.#freeSlots ??= [])
+    const slot = freeSlots.length > 0 ? freeSlots.pop()! : slots.length
+    if (!queue.push(slot, priority, this.#options.clock.now())) {
+      if (slot < slots.length) freeSlots.push(slot)
       this.#host.counters.dropped['queue-full']++
       return false
     }
-    this.#slots[slot] = encoded
+    slots[slot] = encoded
     return true
   }
 
@@ -259,12 +269,16 @@ export class ManagedSession implements PeerSession {
 
   // Moves queued messages into the coalescer, most urgent first, until the link pushes back.
   #pump(): void {
+    const queue = this.#queue
+    if (queue === undefined) return
+    const slots = this.#slots!
+    const freeSlots = this.#freeSlots!
     const now = this.#options.clock.now()
-    while (this.#isOpen && !this.#isBlocked && this.#queue.size > 0) {
-      const slot = this.#queue.pop(now)
-      const encoded = this.#slots[slot]!
-      this.#slots[slot] = undefined
-      this.#freeSlots.push(slot)
+    while (this.#isOpen && !this.#isBlocked && queue.size > 0) {
+      const slot = queue.pop(now)
+      const encoded = slots[slot]!
+      slots[slot] = undefined
+      freeSlots.push(slot)
       this.#push(encoded)
     }
   }
@@ -327,14 +341,17 @@ export class ManagedSession implements PeerSession {
     this.#coalescer.close('drop')
     if (this.#keepalive !== undefined) this.#options.clock.clearTimeout(this.#keepalive)
     this.#keepalive = undefined
-    this.#queue.free()
+    this.#queue?.free()
+    this.#queue = undefined
     this.#host.limiter.forget(this.handle)
     this.#host.closed(this, reason)
   }
 
   #dropQueued(): void {
-    this.#host.counters.dropped.closed += this.#queue.size
-    this.#queue.clear()
+    const queue = this.#queue
+    if (queue === undefined) return
+    this.#host.counters.dropped.closed += queue.size
+    queue.clear()
     this.#slots = []
     this.#freeSlots = []
   }
