@@ -10,6 +10,7 @@ import { MemoryNetwork } from '../src/transport/index.js'
 import type { Connection } from '../src/transport/transport.js'
 import { ManualClock } from '../src/util/clock.js'
 import { SESSION_BOOKKEEPING_BYTES } from '../src/node/stats.js'
+import { wasmInstance } from '../src/core/wasm-instance.js'
 import { collector, progress, type Context } from './harness.js'
 import type { Section } from './report.js'
 
@@ -61,6 +62,11 @@ export async function runSessionMemory(_ctx: Context): Promise<Section> {
   const clock = new ManualClock()
   const net = new MemoryNetwork({ latencyMs: 1, seed: 7, clock })
   const make = (seed: number) => createMeshNode({ seed, network: net, clock, maxPeers: 100 })
+  // One node made first (never started), so code compiled on first use is not counted per node.
+  await make(99_999)
+  const instance = await wasmInstance()
+  const nodesBase = heap()
+  const nodesWasmBase = instance.memoryBytes
   const hubs: MeshNode[] = []
   const spokes: MeshNode[] = []
   for (let i = 0; i < HUBS; i++) hubs.push(await make(i + 1))
@@ -69,6 +75,8 @@ export async function runSessionMemory(_ctx: Context): Promise<Section> {
     node.subscribe('news', () => {})
     await settle(clock, node.start())
   }
+  const perNodeJs = (heap() - nodesBase) / (HUBS + SPOKES)
+  const perNodeWasm = (instance.memoryBytes - nodesWasmBase) / (HUBS + SPOKES)
   base = heap()
   progress(`session memory: opening ${SPOKES * LINKS_PER_SPOKE} links`)
   await settle(clock, Promise.all(pairs().map(([s, h]) => spokes[s].connect(hubs[h].addresses[0]))))
@@ -98,6 +106,8 @@ export async function runSessionMemory(_ctx: Context): Promise<Section> {
         'opened bare on the transport (their connection objects belong to the transport, not to the node).',
       `WebAssembly: the sessions' outgoing priority queues by byteLength (made only when a link pushes back, so idle sessions hold none), plus one peer's share of the rate limiter. ` +
         `stats().memory's bookkeeping allowance is SESSION_BOOKKEEPING_BYTES = ${SESSION_BOOKKEEPING_BYTES}, set from this measurement.`,
+      'Per node (context, for simulations of many nodes in one process): heapUsed and the WebAssembly instance\'s linear memory grown by ' +
+        `creating and starting the ${HUBS + SPOKES} nodes before any link, subscribed, with the default options.`,
     ],
     tables: [{
       headers: ['per session', 'bytes', 'measured as'],
@@ -108,6 +118,13 @@ export async function runSessionMemory(_ctx: Context): Promise<Section> {
         row('outgoing queue (WebAssembly)', queueBytes, 'mean byteLength of the sessions\' queues'),
         row('rate limiter share (WebAssembly)', memory.rateLimiterBytesPerPeer, 'limiter byteLength / maxPeers'),
         row('total node state', jsPerSession + wasmPerSession, 'JavaScript + WebAssembly'),
+      ],
+    }, {
+      headers: ['per started node, no peers (context)', 'bytes', 'measured as'],
+      numeric: [1],
+      rows: [
+        row('JavaScript', perNodeJs, 'heap delta of creating and starting the nodes / nodes'),
+        row('WebAssembly', perNodeWasm, 'linear memory growth / nodes (dedup sets, rate limiter, routing table)'),
       ],
     }],
     ratios: [
