@@ -51,6 +51,19 @@ export class Contacts {
    * reply cannot push live contacts out.
    */
   observe(id: Uint8Array, addresses: readonly string[], isVerified: boolean): void {
+    this.#observe(id, addresses, isVerified, undefined)
+  }
+
+  /**
+   * observe() for a peer this node holds a session with: the contact shares the session's id
+   * and hex key (both immutable for the session's life) instead of copying them, which ids
+   * parsed from replies need (a slice of a frame would pin the whole frame).
+   */
+  observeSession(session: { readonly peerId: Uint8Array; readonly peerKey: string; readonly listenAddresses: readonly string[] }, addresses = session.listenAddresses): void {
+    this.#observe(session.peerId, addresses, true, session.peerKey)
+  }
+
+  #observe(id: Uint8Array, addresses: readonly string[], isVerified: boolean, sharedKey: string | undefined): void {
     if (this.isClosed || id.length !== this.localId.length) return
     const handle = this.table.get(id)
     if (handle >= 0) {
@@ -67,7 +80,9 @@ export class Contacts {
     const newHandle = this.freeHandles.pop() ?? this.nextHandle++
     const result = this.table.add(id, newHandle, this.now())
     if (result === 'added' || result === 'updated') {
-      this.byHandle.set(newHandle, { id: id.slice(), key: toHex(id), addresses, handle: newHandle, failures: 0 })
+      this.byHandle.set(newHandle, {
+        id: sharedKey === undefined ? id.slice() : id, key: sharedKey ?? toHex(id), addresses, handle: newHandle, failures: 0,
+      })
       return
     }
     this.freeHandles.push(newHandle)

@@ -148,9 +148,9 @@ export class Dht {
     const contacts = new Contacts(this.core, this.localId, this.options.k, (contact) => this.probe(contact), () => this.clock.now())
     this.contacts = contacts
     this.rpc = new Rpc(this.network, this.options.requestTimeoutMs)
-    for (const session of this.network.peers()) contacts.observe(session.peerId, session.listenAddresses, true)
+    for (const session of this.network.peers()) contacts.observeSession(session)
     this.unsubscribers.push(
-      this.network.on('peer:connect', (session) => contacts.observe(session.peerId, session.listenAddresses, true)),
+      this.network.on('peer:connect', (session) => contacts.observeSession(session)),
       this.network.on('message', (session, message) => this.onMessage(session, message)),
     )
     // Checked four times a period, so no bucket stays stale much longer than refreshMs.
@@ -182,7 +182,7 @@ export class Dht {
     await Promise.all(
       addresses.map((address) =>
         this.rpcOrThrow().dial(address).then(
-          (session) => this.contacts?.observe(session.peerId, session.listenAddresses, true),
+          (session) => this.contacts?.observeSession(session),
           () => undefined, // an unreachable bootstrap address: the others may do
         ),
       ),
@@ -426,7 +426,7 @@ export class Dht {
   }
 
   private sawResponder(session: PeerSession, peer: LookupPeer): void {
-    this.contacts?.observe(session.peerId, session.listenAddresses.length > 0 ? session.listenAddresses : peer.addresses, true)
+    this.contacts?.observeSession(session, session.listenAddresses.length > 0 ? session.listenAddresses : peer.addresses)
   }
 
   /** Stores `record` on the k closest a lookup found (and here, when this node is one of them). */
@@ -484,18 +484,18 @@ export class Dht {
     if (!this.isRunning) return
     switch (message.type) {
       case 'findNode':
-        this.contacts?.observe(session.peerId, session.listenAddresses, true)
+        this.contacts?.observeSession(session)
         session.send({ type: 'nodes', requestId: message.requestId, peers: this.peerInfos(message.target, session.peerId) }, PRIORITY_DHT)
         return
       case 'findValue': {
-        this.contacts?.observe(session.peerId, session.listenAddresses, true)
+        this.contacts?.observeSession(session)
         const record = this.store.get(message.key, this.clock.now())?.record
         const peers = this.peerInfos(message.key, session.peerId)
         session.send(record === undefined ? { type: 'value', requestId: message.requestId, peers } : { type: 'value', requestId: message.requestId, record, peers }, PRIORITY_DHT)
         return
       }
       case 'store':
-        this.contacts?.observe(session.peerId, session.listenAddresses, true)
+        this.contacts?.observeSession(session)
         void this.handleStore(session, message)
         return
       case 'nodes':

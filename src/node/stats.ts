@@ -39,10 +39,10 @@ export interface MemoryEstimate {
 
 /**
  * A session's JavaScript objects (session, coalescer, score, relay and DHT entries), as
- * measured by `npm run bench` (section "Memory per peer session of a MeshNode": 3,133 bytes
+ * measured by `npm run bench` (section "Memory per peer session of a MeshNode": 2,760 bytes
  * on Node 20), rounded.
  */
-export const SESSION_BOOKKEEPING_BYTES = 3_100
+export const SESSION_BOOKKEEPING_BYTES = 2_800
 
 export interface MeshNodeStats {
   readonly isRunning: boolean

@@ -98,6 +98,7 @@ export class ManagedSession implements PeerSession {
   /** Last message either way other than keepalive and goodbye: what idle trimming looks at. */
   #lastUseAt: number
   #pingSentAt = 0
+  #isAwaitingPong = false
   #nextPingId = 1
   #messagesIn = 0
   #messagesOut = 0
@@ -357,14 +358,20 @@ export class ManagedSession implements PeerSession {
   }
 
   // Keepalive: any frame from the peer proves the link; after keepaliveIntervalMs of silence
-  // we ping, and silence for keepaliveTimeoutMs more closes the session.
+  // we ping, and silence for keepaliveTimeoutMs more closes the session. One timer callback
+  // for both steps (#isAwaitingPong tells which), as a session is kept per peer.
   #armKeepalive(delayMs: number): void {
-    this.#keepalive = this.#options.clock.setTimeout(this.#onKeepaliveTick, delayMs)
+    this.#keepalive = this.#options.clock.setTimeout(this.#onKeepaliveTimer, delayMs)
   }
 
-  readonly #onKeepaliveTick = (): void => {
+  readonly #onKeepaliveTimer = (): void => {
     this.#keepalive = undefined
     if (!this.#isOpen) return
+    if (this.#isAwaitingPong) this.#keepaliveDeadline()
+    else this.#keepaliveTick()
+  }
+
+  #keepaliveTick(): void {
     const now = this.#options.clock.now()
     const { idleTimeoutMs } = this.#options
     // Only the side that dialled trims, and only down to targetPeers sessions it dialled: what
@@ -383,12 +390,12 @@ export class ManagedSession implements PeerSession {
     this.#pingSentAt = now
     this.send({ type: 'ping', requestId: this.#nextPingId }, PRIORITY_CONTROL)
     this.#nextPingId = (this.#nextPingId % 0xffff_ffff) + 1
-    this.#keepalive = this.#options.clock.setTimeout(this.#onKeepaliveDeadline, this.#options.keepaliveTimeoutMs)
+    this.#isAwaitingPong = true
+    this.#armKeepalive(this.#options.keepaliveTimeoutMs)
   }
 
-  readonly #onKeepaliveDeadline = (): void => {
-    this.#keepalive = undefined
-    if (!this.#isOpen) return
+  #keepaliveDeadline(): void {
+    this.#isAwaitingPong = false
     if (this.#lastFrameAt >= this.#pingSentAt) {
       this.#armKeepalive(Math.max(1, this.#lastFrameAt + this.#options.keepaliveIntervalMs - this.#options.clock.now()))
       return
