@@ -109,8 +109,12 @@ describe('MeshNode: a mesh of full nodes', () => {
 
   // Last: it puts 5% loss on every link.
   it(`${NODES} nodes: one publish reaches every subscriber exactly once; with 5% link loss delivery stays >= 99%`, async () => {
+    // After the DHT test's lookups and minutes of idleness: trimming kept every node's own
+    // links (each dialled at least its 3 bootstrap peers) and pulled the degree back from
+    // the 70 it reached without trimming.
     const degrees = nodes.map((node) => node.stats().peers)
-    expect(Math.min(...degrees)).toBeGreaterThanOrEqual(1)
+    expect(Math.min(...degrees)).toBeGreaterThanOrEqual(BOOTSTRAP_LINKS)
+    expect(degrees.reduce((a, b) => a + b, 0) / NODES).toBeLessThan(30)
 
     await mesh.settle(nodes[0]!.publish('news', bytes('first')))
     await mesh.runFor(5_000)
