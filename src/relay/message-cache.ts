@@ -2,12 +2,18 @@
 // under its dedup key, for a bounded time and within a count and a byte cap. A Map keeps
 // insertion order, and entries are inserted with a non-decreasing time, so the oldest entry
 // is always the first: eviction by age, count or bytes pops from the front, O(1) each.
+//
+// Each message is served at most once to each asker (gossipsub allows 3): otherwise one
+// small iwant, repeated within the rate limit, would make this node send the same large
+// messages again and again, an amplification anyone could aim at it.
 
 import type { PublishMessage } from '../wire/messages.js'
 
 interface Entry {
   readonly message: PublishMessage
   readonly at: number
+  /** Who was served it already (at most one entry per neighbour). */
+  readonly servedTo: unknown[]
 }
 
 export interface MessageCacheLimits {
@@ -36,7 +42,7 @@ export class MessageCache {
     if (this.entries.has(key)) return
     // A payload over the byte cap alone would evict everything and still not fit.
     if (message.data.length > this.limits.maxBytes) return
-    this.entries.set(key, { message, at: now })
+    this.entries.set(key, { message, at: now, servedTo: [] })
     this.bytes += message.data.length
     this.evict(now)
   }
@@ -45,6 +51,19 @@ export class MessageCache {
   get(key: bigint, now: number): PublishMessage | undefined {
     this.evict(now)
     return this.entries.get(key)?.message
+  }
+
+  /**
+   * The message under `key` for `asker`, once: undefined when it is not held (or too old),
+   * and 'served' when `asker` already had it from here.
+   */
+  serve(key: bigint, asker: unknown, now: number): PublishMessage | 'served' | undefined {
+    this.evict(now)
+    const entry = this.entries.get(key)
+    if (entry === undefined) return undefined
+    if (entry.servedTo.includes(asker)) return 'served'
+    entry.servedTo.push(asker)
+    return entry.message
   }
 
   /** Drops expired entries, then the oldest until both caps hold. */

@@ -630,9 +630,16 @@ export class Relay {
     const now = this.network.clock.now()
     let served = 0
     for (const ref of refs) {
-      const message = served < this.options.maxServedPerIwant ? this.cache.get(this.hasher.keyOf(PUBLISH_KEY_KIND, ref.origin, ref.seq), now) : undefined
+      const key = this.hasher.keyOf(PUBLISH_KEY_KIND, ref.origin, ref.seq)
       // The keyed hash could collide: serve only the message actually named.
-      if (message === undefined || message.seq !== ref.seq || !bytesEqual(message.origin, ref.origin)) {
+      const held = served < this.options.maxServedPerIwant ? this.cache.get(key, now) : undefined
+      if (held === undefined || held.seq !== ref.seq || !bytesEqual(held.origin, ref.origin)) {
+        this.counters.iwantUnserved++
+        continue
+      }
+      // Once per asker: a repeated iwant cannot make this node send the same messages again.
+      const message = this.cache.serve(key, peer, now)
+      if (message === 'served' || message === undefined) {
         this.counters.iwantUnserved++
         continue
       }

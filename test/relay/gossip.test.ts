@@ -194,7 +194,7 @@ describe('ihave and iwant between two neighbours', () => {
     stopAll(net)
   })
 
-  it('answers an iwant only with cached messages, at most maxServedPerIwant, and ignores the rest', async () => {
+  it('answers an iwant only with cached messages, at most maxServedPerIwant, each at most once to an asker, and ignores the rest', async () => {
     const net = testnet({ nodes: 3, seed: 11, dials: 0, relay: { fanout: 1, maxServedPerIwant: 2 } })
     net.mesh.link(0, 1)
     net.mesh.link(0, 2)
@@ -212,6 +212,12 @@ describe('ihave and iwant between two neighbours', () => {
     expect(after.iwantUnserved).toBe(before.iwantUnserved + 5) // 4 unknown, 1 over the cap
     // Node 1 had them all already: the served copies are duplicates, delivered once.
     expect(net.received[1]).toHaveLength(3)
+    // The same iwant again: each message goes to an asker once, so a repeated small request
+    // cannot make node 0 send the same messages over and over.
+    inject(net, 0, 1, { type: 'iwant', refs: seqs.slice(0, 2).map((seq) => ({ origin, seq })) })
+    expect(publishesTo1()).toBe(pushed + 2)
+    expect(net.relays[0].stats().servedByIwant).toBe(after.servedByIwant)
+    expect(net.relays[0].stats().iwantUnserved).toBe(after.iwantUnserved + 2)
     stopAll(net)
   })
 
