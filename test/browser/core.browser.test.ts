@@ -2,15 +2,9 @@
 // with no fetch of a .wasm file, and every structure gives the same answers as in Node.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createServer, type Server } from 'node:http'
-import { readFile } from 'node:fs/promises'
-import { existsSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
-import { build } from 'esbuild'
-import { chromium, type Browser } from 'playwright-core'
 import { loadCore } from '../../src/core/load-core.js'
+import { openChromium, type BrowserBench } from './chromium-page.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const BUNDLE = '.cache/browser-test/wasmesh.js'
 
 // One scenario, run in the page and in Node; it returns everything it observed.
@@ -36,40 +30,14 @@ const scenario = `async (wasmesh, backend) => {
 }`
 
 describe('the core in Chromium', () => {
-  let server: Server
-  let browser: Browser
-  let origin = ''
-  const requested: string[] = []
-
+  let bench: BrowserBench | undefined
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`)
-    await build({ entryPoints: ['src/index.ts'], outfile: BUNDLE, bundle: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'warning' })
-    const bundle = await readFile(BUNDLE)
-    server = createServer((request, response) => {
-      requested.push(request.url ?? '')
-      if (request.url === '/wasmesh.js') {
-        response.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle)
-      } else if (request.url === '/') {
-        response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>wasmesh</title>')
-      } else {
-        response.writeHead(404).end()
-      }
-    })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    })
+    bench = await openChromium('src/index.ts', BUNDLE)
   }, 60_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await new Promise((resolve) => server?.close(resolve))
-  })
+  afterAll(() => bench?.close())
 
   it.each(['wasm', 'js'] as const)('gives the same answers as Node on the %s backend, fetching no .wasm', async (backend) => {
+    const { browser, origin, requested } = bench!
     const page = await browser.newPage()
     try {
       await page.goto(origin + '/')

@@ -3,15 +3,9 @@
 // SmallEmitter) and in a worker (WebAssembly): the same answers and events as k-bucket in Node.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createServer, type Server } from 'node:http'
-import { readFile } from 'node:fs/promises'
-import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import type { AddressInfo } from 'node:net'
-import { build } from 'esbuild'
-import { chromium, type Browser } from 'playwright-core'
+import { openChromium, type BrowserBench } from '../browser/chromium-page.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const BUNDLE = '.cache/kbucket-browser/kbucket.js'
 
 // One scenario, given a KBucket class; it returns everything it observed, as plain data.
@@ -40,32 +34,11 @@ const scenario = `(KBucket) => {
 }`
 
 describe('wasmesh/kbucket in Chromium', () => {
-  let server: Server
-  let browser: Browser
-  let origin = ''
-
+  let bench: BrowserBench | undefined
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`)
-    await build({ entryPoints: ['src/kbucket/index.ts'], outfile: BUNDLE, bundle: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'warning' })
-    const bundle = await readFile(BUNDLE)
-    server = createServer((request, response) => {
-      if (request.url === '/kbucket.js') response.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle)
-      else if (request.url === '/') response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>kbucket</title>')
-      else response.writeHead(404).end()
-    })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    })
+    bench = await openChromium('src/kbucket/index.ts', BUNDLE)
   }, 60_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await new Promise((resolve) => server?.close(resolve))
-  })
+  afterAll(() => bench?.close())
 
   const expected = () => {
     const RealKBucket = createRequire(import.meta.url)('k-bucket')
@@ -73,6 +46,7 @@ describe('wasmesh/kbucket in Chromium', () => {
   }
 
   it('answers as k-bucket does on the main thread, with the small emitter', async () => {
+    const { browser, origin } = bench!
     const page = await browser.newPage()
     try {
       await page.goto(origin + '/')
@@ -85,6 +59,7 @@ describe('wasmesh/kbucket in Chromium', () => {
   })
 
   it('answers as k-bucket does in a worker', async () => {
+    const { browser, origin } = bench!
     const page = await browser.newPage()
     try {
       await page.goto(origin + '/')
