@@ -1,6 +1,8 @@
 // Validation of KeyedHasher keys and arguments, shared by the WebAssembly facade and the twin.
 
+import type { Core, KeyedHasher } from './contracts.js'
 import { CoreError } from './errors.js'
+import type { RandomSource } from '../util/random.js'
 import { checkBytes, checkInteger, checkU64 } from '../util/validate.js'
 
 /** Bytes of a SipHash key. */
@@ -33,4 +35,11 @@ export function keyOfError(kind: unknown, id: unknown, value: unknown): CoreErro
     return error as CoreError
   }
   return invalidArgument('keyOf arguments are invalid')
+}
+
+/** A hasher under a fresh secret drawn from `random`: a node's dedup keys, which nobody else can aim collisions at. */
+export function secretKeyedHasher(core: Core, random: RandomSource): KeyedHasher {
+  const secret = new Uint8Array(KEYED_HASH_KEY_BYTES)
+  random.fill(secret)
+  return core.createKeyedHasher(secret)
 }

@@ -3,7 +3,7 @@
 // memory estimate per peer.
 
 import type { RouterStats } from '../routing/index.js'
-import type { DhtStats, HopStats } from '../dht/dht.js'
+import type { DhtStats } from '../dht/dht.js'
 import type { ConnectionManagerStats } from '../peers/connection-manager.js'
 import type { RelayStats } from '../relay/relay.js'
 import type { BootstrapOutcome } from './events.js'
@@ -80,14 +80,7 @@ export interface MeshNodeStats {
     readonly pendingDhtRequests: number
     readonly handshaking: number
   }
-  readonly dht: {
-    readonly contacts: number
-    readonly records: number
-    readonly storedBytes: number
-    readonly quotaBytes: number
-    readonly published: number
-    readonly lookups: number
-    readonly hops: HopStats
+  readonly dht: Pick<DhtStats, 'contacts' | 'records' | 'storedBytes' | 'quotaBytes' | 'published' | 'lookups' | 'hops'> & {
     readonly operations: Readonly<Record<DhtOperation, OperationTimings>>
   }
   readonly bootstrap: BootstrapOutcome & { readonly attempted: number }

@@ -39,13 +39,14 @@ import { MAX_MESSAGE_REFS, MAX_SUBSCRIPTIONS_PER_MESSAGE, MAX_TOPIC_BYTES } from
 import { sample } from '../util/random.js'
 import { describeValue } from '../util/validate.js'
 import { signedBytes } from './envelope.js'
-import { KEYED_HASH_KEY_BYTES } from '../core/keyed-hasher-options.js'
+import { secretKeyedHasher } from '../core/keyed-hasher-options.js'
 import { bytesEqual, keyMatchesPeerId } from '../peers/identity.js'
 import { RelayError } from './errors.js'
 import { PATH_WINDOW, resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions, type SignatureVerifier } from './options.js'
 import { MessageCache } from './message-cache.js'
 import { PeerTopics } from './peer-topics.js'
 import { ReplayWindows } from './replay-window.js'
+import { callEach } from '../util/handlers.js'
 
 /** The relay's kind of keyed dedup key: (origin, seq) of a publish. */
 const PUBLISH_KEY_KIND = 0
@@ -204,10 +205,7 @@ export class Relay {
     this.selfId = this.network.identity.peerId
     const core: Core = this.options.core ?? loadCoreSync()
     this.dedup = core.createDedupSet({ capacity: this.options.dedupCapacity, ttlMs: this.options.dedupTtlMs })
-    // Dedup keys under a per-node secret (SipHash-2-4): nobody can aim collisions at this node's sets.
-    const secret = new Uint8Array(KEYED_HASH_KEY_BYTES)
-    this.network.random.fill(secret)
-    this.hasher = core.createKeyedHasher(secret)
+    this.hasher = secretKeyedHasher(core, this.network.random)
     this.replay = new ReplayWindows(this.options.maxReplayOrigins)
     this.verify = this.options.verify ?? verifySignature
     this.peerTopics = new PeerTopics(this.options.maxTopicsPerPeer)
@@ -482,16 +480,7 @@ export class Relay {
     const entries = this.handlers.get(message.topic)
     if (entries === undefined) return
     this.counters.delivered++
-    for (const { handler } of [...entries]) {
-      try {
-        handler(message)
-      } catch (error) {
-        // A handler's bug must not stop relaying; report it as an uncaught error, as EventTarget does.
-        queueMicrotask(() => {
-          throw error
-        })
-      }
-    }
+    callEach(Array.from(entries, (entry) => entry.handler), message)
   }
 
   // -------------------------------------------------------------------------------------

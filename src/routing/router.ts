@@ -41,11 +41,12 @@ import { describeValue } from '../util/validate.js'
 import type { DecodedMessage, DirectAckMessage, DirectMessage } from '../wire/messages.js'
 import { SIGNATURE_BYTES } from '../wire/limits.js'
 import { DEDUP_KIND, ackSignedBytes, directSignedBytes, isCloser } from './envelope.js'
-import { KEYED_HASH_KEY_BYTES } from '../core/keyed-hasher-options.js'
+import { secretKeyedHasher } from '../core/keyed-hasher-options.js'
 import { bytesEqual, keyMatchesPeerId } from '../peers/identity.js'
 import { RoutingError } from './errors.js'
 import { SEND_ID_MASK, composeMessageId, isFloodId, parseMessageId, withLowByte, type MessageIdFields } from './message-id.js'
 import { resolveRouterOptions, sendBoundMs, type ResolvedRouterOptions, type RouterOptions, type SignatureVerifier } from './options.js'
+import { callEach } from '../util/handlers.js'
 
 /** How the acknowledged attempt travelled. */
 export type RoutePath = 'direct' | 'dht' | 'flood'
@@ -176,10 +177,7 @@ export class Router {
     this.selfId = this.network.identity.peerId
     const core: Core = this.options.core ?? loadCoreSync()
     this.dedup = core.createDedupSet({ capacity: this.options.dedupCapacity, ttlMs: this.options.dedupTtlMs })
-    // Dedup keys under a per-node secret (SipHash-2-4): nobody can aim collisions at this node's sets.
-    const secret = new Uint8Array(KEYED_HASH_KEY_BYTES)
-    this.network.random.fill(secret)
-    this.hasher = core.createKeyedHasher(secret)
+    this.hasher = secretKeyedHasher(core, this.network.random)
     this.verify = this.options.verify ?? verifySignature
     // Send ids start at a random 48-bit value, so a node restarted with the same identity does
     // not reuse ids its peers still remember as delivered.
@@ -531,16 +529,7 @@ export class Router {
 
   private deliver(message: RoutedMessage): void {
     this.counters.delivered++
-    for (const { handler } of [...this.handlers]) {
-      try {
-        handler(message)
-      } catch (error) {
-        // A handler's bug must not stop routing; report it as an uncaught error, as EventTarget does.
-        queueMicrotask(() => {
-          throw error
-        })
-      }
-    }
+    callEach(Array.from(this.handlers, (entry) => entry.handler), message)
   }
 
   // -------------------------------------------------------------------------------------
