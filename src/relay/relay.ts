@@ -619,16 +619,10 @@ export class Relay {
     const now = this.network.clock.now()
     let served = 0
     for (const ref of refs) {
-      const key = this.hasher.keyOf(PUBLISH_KEY_KIND, ref.origin, ref.seq)
-      // The keyed hash could collide: serve only the message actually named.
-      const held = served < this.options.maxServedPerIwant ? this.cache.get(key, now) : undefined
-      if (held === undefined || held.seq !== ref.seq || !bytesEqual(held.origin, ref.origin)) {
-        this.counters.iwantUnserved++
-        continue
-      }
       // Once per asker: a repeated iwant cannot make this node send the same messages again.
-      const message = this.cache.serve(key, peer, now)
-      if (message === 'served' || message === undefined) {
+      const message = served < this.options.maxServedPerIwant ? this.cache.serve(this.hasher.keyOf(PUBLISH_KEY_KIND, ref.origin, ref.seq), peer, now) : undefined
+      // The keyed hash could collide: serve only the message actually named.
+      if (message === undefined || message === 'served' || message.seq !== ref.seq || !bytesEqual(message.origin, ref.origin)) {
         this.counters.iwantUnserved++
         continue
       }
