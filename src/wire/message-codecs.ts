@@ -6,6 +6,7 @@
 //                listenAddresses (u8 count <= 8 + text <= 256)
 //   auth         signature 64
 //   goodbye      reason u8
+//   redirect     peers
 //   ping, pong   requestId u32
 //   subscribe,   topics (u16 count <= 256 + text <= 256)
 //   unsubscribe
@@ -157,6 +158,13 @@ export const BODY_CODECS: { readonly [T in WireMessageType]: BodyCodec<MessageOf
     write: (w, m) => w.u8(m.reason),
     read: (r) => ({ type: 'goodbye', reason: r.u8('reason') }),
     entries: none,
+  },
+
+  redirect: {
+    measure: (m) => measurePeers('peers', m.peers),
+    write: (w, m) => writePeers(w, m.peers),
+    read: (r) => ({ type: 'redirect', peers: readPeers(r, 'peers') }),
+    entries: (m) => peerEntries(m.peers),
   },
 
   ping: requestOnly('ping'),

@@ -39,6 +39,17 @@ export interface GoodbyeMessage {
   readonly reason: number
 }
 
+/**
+ * Sent by a node that will not keep a connection (it is full, or it prunes the session),
+ * just before its goodbye: a sample of its peers, some closest to the receiver's id and some
+ * random, so the receiver has others to dial (BitTorrent's DHT and libp2p do the same).
+ * At most 20 peers.
+ */
+export interface RedirectMessage {
+  readonly type: 'redirect'
+  readonly peers: readonly PeerInfo[]
+}
+
 export interface PingMessage {
   readonly type: 'ping'
   readonly requestId: number
@@ -200,6 +211,7 @@ export type WireMessage =
   | HelloMessage
   | AuthMessage
   | GoodbyeMessage
+  | RedirectMessage
   | PingMessage
   | PongMessage
   | SubscribeMessage
@@ -241,6 +253,8 @@ export const MESSAGE_TYPE_CODES: { readonly [T in WireMessageType]: number } = O
   goodbye: 0x03,
   ping: 0x04,
   pong: 0x05,
+  // Added after the first release, like ihave and iwant: an older peer ignores it.
+  redirect: 0x06,
   subscribe: 0x10,
   unsubscribe: 0x11,
   publish: 0x12,

@@ -81,6 +81,7 @@ export const messageArbitraries: { [T in WireMessageType]: fc.Arbitrary<MessageO
   }),
   auth: fc.record({ type: fc.constant('auth'), signature }),
   goodbye: fc.record({ type: fc.constant('goodbye'), reason: u8 }),
+  redirect: fc.record({ type: fc.constant('redirect'), peers }),
   ping: fc.record({ type: fc.constant('ping'), requestId: u32 }),
   pong: fc.record({ type: fc.constant('pong'), requestId: u32 }),
   subscribe: fc.record({ type: fc.constant('subscribe'), topics: fc.array(topic, { maxLength: MAX_SUBSCRIPTIONS_PER_MESSAGE }) }),
