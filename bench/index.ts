@@ -2,7 +2,8 @@
 // in the same run, with ratios against the targets.
 //   npm run bench                 full run, writes bench/RESULTS.md
 //   npm start                     quick run (--quick), prints the tables only
-//   ... --only=dedup,routing      a subset: dedup, routing, queue, limiter, keyed-hash, relay, memory, session-memory, wasm-size
+//   ... --only=dedup,routing      a subset: dedup, routing, queue, limiter, keyed-hash, relay, memory, session-memory, wasm-size,
+//                                 wire-amplification
 
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -19,6 +20,7 @@ import { runKeyedHash } from './keyed-hash.js'
 import { runSessionMemory } from './session-memory.js'
 import { runMemory } from './memory.js'
 import { runWasmSize } from './wasm-size.js'
+import { runWireAmplification } from './wire-amplification.js'
 
 interface Entry {
   readonly id: string
@@ -36,6 +38,7 @@ const ENTRIES: readonly Entry[] = [
   { id: 'memory', title: 'Memory', run: runMemory },
   { id: 'session-memory', title: 'Memory per peer session', run: runSessionMemory },
   { id: 'wasm-size', title: 'Embedded .wasm size', run: runWasmSize },
+  { id: 'wire-amplification', title: 'Wire amplification budgets', run: runWireAmplification },
 ]
 
 function parseArgs(argv: readonly string[]): { quick: boolean; write: boolean; only: readonly Entry[] } {
