@@ -3,7 +3,7 @@
 //   npm run bench                 full run, writes bench/RESULTS.md
 //   npm start                     quick run (--quick), prints the tables only
 //   ... --only=dedup,routing      a subset: dedup, routing, queue, limiter, keyed-hash, relay, memory, session-memory, wasm-size,
-//                                 wire-amplification
+//                                 wire-amplification, clock, identity
 
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -21,6 +21,8 @@ import { runSessionMemory } from './session-memory.js'
 import { runMemory } from './memory.js'
 import { runWasmSize } from './wasm-size.js'
 import { runWireAmplification } from './wire-amplification.js'
+import { runClock } from './clock.js'
+import { runIdentity } from './identity.js'
 
 interface Entry {
   readonly id: string
@@ -39,6 +41,8 @@ const ENTRIES: readonly Entry[] = [
   { id: 'session-memory', title: 'Memory per peer session', run: runSessionMemory },
   { id: 'wasm-size', title: 'Embedded .wasm size', run: runWasmSize },
   { id: 'wire-amplification', title: 'Wire amplification budgets', run: runWireAmplification },
+  { id: 'clock', title: 'ManualClock budget', run: runClock },
+  { id: 'identity', title: 'Identity generation budget', run: runIdentity },
 ]
 
 function parseArgs(argv: readonly string[]): { quick: boolean; write: boolean; only: readonly Entry[] } {

@@ -221,13 +221,11 @@ describe('ManualClock', () => {
     }
     for (let i = 0; i < count; i += 3) clock.clearTimeout(handles[i])
     expect(clock.pending).toBe(count - Math.ceil(count / 3))
-    const started = performance.now()
-    clock.advance(1_000)
-    const elapsed = performance.now() - started
+    // How long the advance takes is reported by bench/clock.ts (npm run bench), not judged here.
+    expect(clock.advance(1_000)).toBe(count - Math.ceil(count / 3))
     expect(outOfOrder).toBe(0)
     expect(ran).toBe(count - Math.ceil(count / 3))
     expect(clock.pending).toBe(0)
-    expect(elapsed).toBeLessThan(2_000)
   })
 
   it('property: fires exactly the uncancelled timers, sorted by (time, scheduling order)', () => {
@@ -276,6 +274,8 @@ describe('systemClock', () => {
     const a = systemClock.now()
     const b = systemClock.now()
     expect(b).toBeGreaterThanOrEqual(a)
+    // Not a speed bound: the reads are microseconds apart, and 1 s only tells epoch
+    // milliseconds from a wrong origin or unit (performance.now() alone, or seconds).
     expect(Math.abs(a - Date.now())).toBeLessThan(1_000)
   })
 
