@@ -123,6 +123,7 @@ class Hub implements PeerNetwork {
       deliver: (session, message) => this.emit('message', session, message),
       ban: () => void this.bans++,
       isOverTarget: () => false,
+      redirected: () => undefined,
       closed: (session, reason) => this.emit('peer:disconnect', session, reason),
     }
     // Relay options at their defaults (but the duplicates' dedup TTL): the verifier is

@@ -21,12 +21,14 @@ import { MeshNodeError } from './node/errors.js'
 import { MeshEventTarget, type BootstrapOutcome, type MeshPeer } from './node/events.js'
 import { constructLayer, hex, resolveMeshNodeOptions, type MeshNodeOptions, type ResolvedMeshNodeOptions } from './node/options.js'
 import { registerSizes } from './node/sizes.js'
+import { PeerUpkeep } from './node/upkeep.js'
 import { nonZero, SESSION_BOOKKEEPING_BYTES, Timings, type DhtOperation, type MemoryEstimate, type MeshNodeStats } from './node/stats.js'
 
 export { MeshNodeError, type MeshNodeErrorCode } from './node/errors.js'
 export type { BootstrapOutcome, MeshNodeEvent, MeshNodeEventDetails, MeshNodeEventName, MeshNodeListener, MeshPeer } from './node/events.js'
 export type { MeshDhtOptions, MeshNodeOptions, MeshPeersOptions, MeshRelayOptions } from './node/options.js'
 export type { DhtOperation, MemoryEstimate, MeshNodeStats, OperationTimings } from './node/stats.js'
+export type { UpkeepStats } from './node/upkeep.js'
 
 /** The DHT as the node offers it: records stored on the k closest nodes of the mesh. */
 export interface MeshDht {
@@ -78,6 +80,8 @@ export class MeshNode extends MeshEventTarget {
   readonly #relay: Relay
   readonly #dht: Dht
   readonly #router: Router
+  readonly #upkeep: PeerUpkeep
+  #isDhtJoined = false
   readonly #disposers: (() => void)[] = []
   readonly #timings = new Map<DhtOperation, Timings>()
   #state: State = 'new'
@@ -118,13 +122,25 @@ export class MeshNode extends MeshEventTarget {
       network: manager, core, closestPeers: (target, count) => dhtForRouting.localClosest(target, count),
       ...(verify === undefined ? {} : { verify }),
     }))
+    const relay = this.#relay
+    this.#upkeep = new PeerUpkeep(manager, this.#bootstrapTargets(), {
+      dhtPeers: (count) => (dhtForRouting.isRunning ? dhtForRouting.knownPeers(this.id, count) : []),
+      onIsolated: () => this.emit('isolated', { knownPeers: manager.addressBook.size }),
+      onRejoined: (detail) => {
+        // Its routing table may be stale after the time alone: look itself up again.
+        void this.#joinDht()
+        this.emit('rejoined', detail)
+      },
+    })
     this.#disposers.push(
       manager.on('peer:connect', (session) => this.emit('peer:connect', toMeshPeer(session))),
       manager.on('peer:disconnect', (session, reason) => this.emit('peer:disconnect', { ...toMeshPeer(session), reason })),
+      // Pruning keeps the neighbours the relay needs: one point per topic both follow.
+      manager.addRetentionAdvisor((session) => relay.sharedTopics(session)),
     )
     registerSizes(this, {
       node: { sizes: () => ({ timings: this.#timings.size, disposers: this.#disposers.length }) },
-      peers: manager, relay: this.#relay, dht: this.#dht, router: this.#router,
+      peers: manager, relay: this.#relay, dht: this.#dht, router: this.#router, upkeep: this.#upkeep,
     })
     const dht = this.#dht
     this.dht = {
@@ -261,6 +277,7 @@ export class MeshNode extends MeshEventTarget {
         operations,
       },
       bootstrap: { ...this.#bootstrap, attempted: this.#bootstrapTargets().length },
+      join: { ...this.#upkeep.stats(), knownPeers: peers.knownPeers, redirectsSent: peers.redirectsSent, redirectsReceived: peers.redirectsReceived, pruned: peers.pruned },
       memory: this.#memoryEstimate(peers.peers, peers.queueBytes, dht.storedBytes),
       layers: { peers, relay, dht, routing },
     }
@@ -268,6 +285,11 @@ export class MeshNode extends MeshEventTarget {
 
   // ---------------------------------------------------------------------------------------
 
+  /**
+   * Dials the bootstrap addresses; when they are full, dials the peers their redirects
+   * offered (one upkeep round); then joins the DHT through whoever answered, and hands over
+   * to the upkeep, which keeps the node at targetPeers from then on.
+   */
   async #join(): Promise<void> {
     const targets = this.#bootstrapTargets()
     const outcomes = await Promise.allSettled(targets.map((address) => this.#manager.connect(address)))
@@ -278,20 +300,27 @@ export class MeshNode extends MeshEventTarget {
       if (outcome.status === 'fulfilled') connected.push(targets[i])
       else failed.push({ address: targets[i], code: outcome.reason instanceof WasmeshError ? outcome.reason.code : 'UNKNOWN' })
     })
-    let isDhtJoined = false
-    if (this.#manager.peers().length > 0) {
-      try {
-        await this.#timed('bootstrap', () => this.#dht.bootstrap())
-        isDhtJoined = true
-      } catch (error) {
-        // Stopped meanwhile, or nobody answered the self-lookup: the refresh timer retries.
-        if (this.#isStopped()) return
-        if (!(error instanceof WasmeshError)) throw error
-      }
-    }
-    this.#bootstrap = { connected, failed, isDhtJoined }
+    await this.#upkeep.round()
+    if (this.#isStopped()) return
+    if (this.#manager.peers().length > 0) await this.#joinDht()
+    if (this.#isStopped()) return
+    this.#bootstrap = { connected, failed, isDhtJoined: this.#isDhtJoined }
+    this.#upkeep.start()
     this.emit('bootstrap', this.#bootstrap)
     if (targets.length > 0 && connected.length === 0) this.emit('bootstrap:failed', this.#bootstrap)
+  }
+
+  /** The DHT self-lookup through the open sessions; on failure the refresh timer and the upkeep try again. */
+  async #joinDht(): Promise<void> {
+    try {
+      await this.#timed('bootstrap', () => this.#dht.bootstrap())
+      this.#isDhtJoined = true
+      if (this.#bootstrap !== NO_BOOTSTRAP) this.#bootstrap = { ...this.#bootstrap, isDhtJoined: true }
+    } catch (error) {
+      // Stopped meanwhile, or nobody answered the self-lookup.
+      if (this.#isStopped()) return
+      if (!(error instanceof WasmeshError)) throw error
+    }
   }
 
   #bootstrapTargets(): readonly string[] {
@@ -302,6 +331,7 @@ export class MeshNode extends MeshEventTarget {
   async #stop(): Promise<void> {
     const wasStarted = this.#state !== 'new'
     this.#state = 'stopped'
+    this.#upkeep.stop()
     this.#relay.stop()
     this.#router.stop()
     this.#dht.stop()

@@ -22,7 +22,7 @@ import type { DhtOptions, ResolvedDhtOptions } from './options.js'
 import { LOCAL_STORER, RecordStore } from './record-store.js'
 import { buildImmutableRecord, buildMutableRecord, checkRecord, immutableKeyOf, MAX_MUTABLE_VALUE_BYTES, mutableKeyOf, mutableValueOf, recordCostBytes, rejectReasonName } from './records.js'
 import type { VerifyFn } from './records.js'
-import { Rpc } from './rpc.js'
+import { isSessionLoss, Rpc } from './rpc.js'
 import { checkId, checkTtl, checkUserKey, checkValue } from './arguments.js'
 
 export interface PutOptions {
@@ -84,6 +84,10 @@ export interface DhtStats {
   readonly hops: HopStats
   readonly requestsSent: number
   readonly requestTimeouts: number
+  /** Requests re-sent on the session that replaced the closed one they waited on. */
+  readonly requestsMoved: number
+  /** Requests failed at once because their session closed and none replaced it. */
+  readonly requestsLostToClose: number
   readonly connectFailures: number
   readonly pendingRequests: number
   readonly storesAccepted: number
@@ -205,6 +209,15 @@ export class Dht {
   /** The contacts of the local routing table nearest to `target`, without asking anyone. */
   localClosest(target: Uint8Array, n = this.options.k): Uint8Array[] {
     return this.running().closest(target, n).map((contact) => contact.id)
+  }
+
+  /** Up to `n` contacts of the local routing table nearest to `target` that others can dial, with their addresses. */
+  knownPeers(target: Uint8Array, n: number): PeerInfo[] {
+    const out: PeerInfo[] = []
+    for (const contact of this.running().closest(target, n)) {
+      if (contact.addresses.length > 0) out.push({ id: contact.id, addresses: contact.addresses })
+    }
+    return out
   }
 
   /**
@@ -344,6 +357,8 @@ export class Dht {
       hops: { count, mean: count === 0 ? 0 : total / count, max: histogram.length === 0 ? 0 : histogram.length - 1, histogram },
       requestsSent: rpc?.requestsSent ?? 0,
       requestTimeouts: rpc?.requestTimeouts ?? 0,
+      requestsMoved: rpc?.requestsMoved ?? 0,
+      requestsLostToClose: rpc?.requestsLostToClose ?? 0,
       connectFailures: rpc?.connectFailures ?? 0,
       pendingRequests: this.rpc?.pendingCount ?? 0,
       storesAccepted: this.storesAccepted,
@@ -420,7 +435,8 @@ export class Dht {
       this.sawResponder(session, peer)
       return reply
     } catch (error) {
-      this.contacts?.markFailed(peer.id)
+      // A session closed under the request says nothing about the peer (a duplicate connection replaced it).
+      if (!isSessionLoss(error)) this.contacts?.markFailed(peer.id)
       throw error
     }
   }

@@ -35,6 +35,13 @@ export interface MeshNodeEventDetails {
   bootstrap: BootstrapOutcome
   /** Every bootstrap address given failed (the node runs, alone, until someone dials it). */
   'bootstrap:failed': BootstrapOutcome
+  /**
+   * The node has no session left (its last peer went, or start() joined nobody) but knows
+   * addresses to try: it keeps dialling them, with backoff, until it has peers again.
+   */
+  isolated: { readonly knownPeers: number }
+  /** An isolated node has peers again (and has rejoined the DHT through them). */
+  rejoined: { readonly peers: number; readonly isolatedForMs: number; readonly rounds: number }
   started: undefined
   stopped: undefined
 }
@@ -43,7 +50,7 @@ export type MeshNodeEventName = keyof MeshNodeEventDetails
 export type MeshNodeEvent<E extends MeshNodeEventName> = CustomEvent<MeshNodeEventDetails[E]>
 export type MeshNodeListener<E extends MeshNodeEventName> = (event: MeshNodeEvent<E>) => void
 
-const EVENT_NAMES: ReadonlySet<string> = new Set<MeshNodeEventName>(['peer:connect', 'peer:disconnect', 'bootstrap', 'bootstrap:failed', 'started', 'stopped'])
+const EVENT_NAMES: ReadonlySet<string> = new Set<MeshNodeEventName>(['peer:connect', 'peer:disconnect', 'bootstrap', 'bootstrap:failed', 'isolated', 'rejoined', 'started', 'stopped'])
 
 /** EventTarget with typed names and details; unknown names are refused, so typos fail loudly. */
 export class MeshEventTarget {

@@ -2,6 +2,7 @@
 // only the facade knows (own publish sends, bootstrap outcome, DHT operation durations) and a
 // memory estimate per peer.
 
+import type { UpkeepStats } from './upkeep.js'
 import type { RouterStats } from '../routing/index.js'
 import type { DhtStats } from '../dht/dht.js'
 import type { ConnectionManagerStats } from '../peers/connection-manager.js'
@@ -84,6 +85,17 @@ export interface MeshNodeStats {
     readonly operations: Readonly<Record<DhtOperation, OperationTimings>>
   }
   readonly bootstrap: BootstrapOutcome & { readonly attempted: number }
+  /**
+   * Keeping enough peers: whether the node is isolated (no session) or below targetPeers, the
+   * dial rounds the upkeep ran, the peers it knows to try, and what full peers did about it
+   * (this node's redirects sent and received, sessions it pruned).
+   */
+  readonly join: UpkeepStats & {
+    readonly knownPeers: number
+    readonly redirectsSent: number
+    readonly redirectsReceived: number
+    readonly pruned: number
+  }
   readonly memory: MemoryEstimate
   /** The layers' own snapshots, for what the summary above leaves out. */
   readonly layers: { readonly peers: ConnectionManagerStats; readonly relay: RelayStats; readonly dht: DhtStats; readonly routing: RouterStats }

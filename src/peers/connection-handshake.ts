@@ -5,9 +5,10 @@
 import type { Connection } from '../transport/transport.js'
 import { WireError } from '../wire/errors.js'
 import { decodeFrame, encodeFrame } from '../wire/frame.js'
-import { GoodbyeReason, type DecodedMessage } from '../wire/messages.js'
+import { GoodbyeReason, type DecodedMessage, type PeerInfo } from '../wire/messages.js'
 import { HandshakeError, PeerError } from './errors.js'
 import { Handshake, type HandshakeMessage, type HandshakeResult } from './handshake.js'
+import { MAX_CAPABILITIES } from './handshake-transcript.js'
 import { peerIdOf } from './identity.js'
 import type { ResolvedOptions } from './options.js'
 
@@ -18,6 +19,8 @@ const MAX_EARLY_FRAMES = 64
 export interface Refusal {
   readonly goodbye: number
   readonly error: Error
+  /** Peers to offer instead, sent in a redirect just before the goodbye. */
+  readonly redirect?: readonly PeerInfo[]
 }
 
 export interface HandshakeRun {
@@ -26,18 +29,27 @@ export interface HandshakeRun {
   readonly earlyFrames: Uint8Array[]
 }
 
+/**
+ * Offered in the hello of a connection dialled for a request only (a DHT lookup step): the
+ * listener may prune the session as soon as it falls idle, when it needs the room.
+ */
+export const TRANSIENT_CAPABILITY = 'wasmesh:transient'
+
 export interface HandshakeOverOptions {
   readonly expectedPeerId?: Uint8Array
+  /** The dialler wants the session for a request only: say so in the hello (TRANSIENT_CAPABILITY). */
+  readonly isTransient?: boolean
   readonly signal?: AbortSignal
   /** Called with the peer id a hello names, before anything is signed for it. */
   readonly screen: (peerId: Uint8Array) => Refusal | undefined
 }
 
-/** Sends a goodbye as a frame of its own and closes; for connections without a session. */
-export function refuseConnection(connection: Connection, goodbye: number, reason: string): void {
+/** Sends a goodbye (after a redirect, when there are peers to offer) as a frame of its own and closes; for connections without a session. */
+export function refuseConnection(connection: Connection, goodbye: number, reason: string, redirect: readonly PeerInfo[] = []): void {
   if (!connection.isOpen) return
   try {
-    connection.send(encodeFrame([{ type: 'goodbye', reason: goodbye }]))
+    const bye = { type: 'goodbye', reason: goodbye } as const
+    connection.send(encodeFrame(redirect.length === 0 ? [bye] : [{ type: 'redirect', peers: redirect }, bye]))
   } finally {
     connection.close(reason)
   }
@@ -54,10 +66,13 @@ export class DuplicateConnection extends PeerError {
 }
 
 /** What the remote's goodbye during the handshake means for whoever awaits the connect. */
-function remoteRefusal(reason: number): PeerError {
-  if (reason === GoodbyeReason.TOO_MANY_PEERS) return new PeerError('PEER_TOO_MANY_PEERS', 'the remote refused the connection: it has as many peers as it takes')
+function remoteRefusal(reason: number, redirect: readonly PeerInfo[]): PeerError {
+  const offered = redirect.length === 0 ? '' : `; it offered ${redirect.length} other peers (error.redirect)`
+  if (reason === GoodbyeReason.TOO_MANY_PEERS) {
+    return new PeerError('PEER_TOO_MANY_PEERS', `the remote refused the connection: it has as many peers as it takes${offered}`, { redirect })
+  }
   const name = Object.entries(GoodbyeReason).find(([, code]) => code === reason)?.[0] ?? `reason ${reason}`
-  return new PeerError('PEER_REFUSED', `the remote refused the connection during the handshake (${name})`)
+  return new PeerError('PEER_REFUSED', `the remote refused the connection during the handshake (${name})${offered}`, { redirect })
 }
 
 function goodbyeFor(error: unknown): number {
@@ -96,7 +111,8 @@ export async function handshakeOver(connection: Connection, options: ResolvedOpt
     identity: options.identity,
     protocolVersion: options.protocolVersion,
     minVersion: options.minVersion,
-    capabilities: options.capabilities,
+    // The marker takes the place of the last capability only if all 16 are in use.
+    capabilities: run.isTransient === true ? [...options.capabilities.slice(0, MAX_CAPABILITIES - 1), TRANSIENT_CAPABILITY] : options.capabilities,
     listenAddresses: [options.transport.localAddress],
     expectedPeerId: run.expectedPeerId,
     clock: options.clock,
@@ -108,11 +124,13 @@ export async function handshakeOver(connection: Connection, options: ResolvedOpt
   let refusal: Error | undefined
   let remotePeerId: Uint8Array | undefined
 
-  const refuse = (goodbye: number, error: Error) => {
+  let redirect: readonly PeerInfo[] = []
+
+  const refuse = (goodbye: number, error: Error, offered?: readonly PeerInfo[]) => {
     if (refusal !== undefined) return
     refusal = error
     handshake.abort(error)
-    refuseConnection(connection, goodbye, error.message)
+    refuseConnection(connection, goodbye, error.message, offered)
   }
   const sendReply = (reply: HandshakeMessage | null) => {
     if (reply === null || !connection.isOpen) return
@@ -135,14 +153,19 @@ export async function handshakeOver(connection: Connection, options: ResolvedOpt
       return
     }
     const first = messages[0].type
-    if (first !== 'hello' && first !== 'auth' && first !== 'goodbye') {
+    if (first !== 'hello' && first !== 'auth' && first !== 'goodbye' && first !== 'redirect') {
       if (earlyFrames.length < MAX_EARLY_FRAMES) earlyFrames.push(frame)
       else refuse(GoodbyeReason.PROTOCOL_ERROR, new HandshakeError('HANDSHAKE_UNEXPECTED_MESSAGE', `more than ${MAX_EARLY_FRAMES} session frames arrived before the handshake completed`))
       return
     }
     for (const message of messages) {
+      if (message.type === 'redirect') {
+        // Kept for the refusal its goodbye brings; a redirect without a goodbye is ignored.
+        redirect = message.peers
+        continue
+      }
       if (message.type === 'goodbye') {
-        refusal = message.reason === GoodbyeReason.NORMAL && remotePeerId !== undefined ? new DuplicateConnection(remotePeerId) : remoteRefusal(message.reason)
+        refusal = message.reason === GoodbyeReason.NORMAL && remotePeerId !== undefined ? new DuplicateConnection(remotePeerId) : remoteRefusal(message.reason, redirect)
         handshake.abort(refusal)
         connection.close('goodbye received during the handshake')
         return
@@ -156,7 +179,7 @@ export async function handshakeOver(connection: Connection, options: ResolvedOpt
         remotePeerId = peerIdOf(step.publicKey)
         const screened = run.screen(remotePeerId)
         if (screened !== undefined) {
-          refuse(screened.goodbye, screened.error)
+          refuse(screened.goodbye, screened.error, screened.redirect)
           return
         }
       }

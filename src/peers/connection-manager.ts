@@ -1,6 +1,8 @@
 // The connection manager: the PeerNetwork over a real transport. It accepts and dials
 // connections, authenticates each with the handshake, keeps at most maxPeers sessions (one
 // per peer id), retries failed dials with backoff, and bans peers whose score falls too low.
+// A full node redirects newcomers to some of its peers instead of only refusing them, and
+// above its high watermark it prunes the least useful sessions (see #prune).
 
 import type { Core, PriorityQueue, RateLimiter } from '../core/contracts.js'
 import { loadCoreSync } from '../core/load-core.js'
@@ -8,8 +10,12 @@ import { TransportError } from '../transport/errors.js'
 import type { Connection } from '../transport/transport.js'
 import type { Clock, TimerHandle } from '../util/clock.js'
 import type { RandomSource } from '../util/random.js'
-import { checkBytes, describeValue } from '../util/validate.js'
-import { GoodbyeReason } from '../wire/messages.js'
+import { sample } from '../util/random.js'
+import { checkBytes, checkInteger, describeValue } from '../util/validate.js'
+import { commonPrefixBits, compareDistance } from '../util/xor-distance.js'
+import { MAX_ADDRESSES_PER_PEER } from '../wire/limits.js'
+import { GoodbyeReason, type PeerInfo } from '../wire/messages.js'
+import { AddressBook } from './address-book.js'
 import { backoffDelayMs } from './backoff.js'
 import { DuplicateConnection, handshakeOver, refuseConnection, type HandshakeRun, type Refusal } from './connection-handshake.js'
 import { HandshakeError, PeerError } from './errors.js'
@@ -23,7 +29,29 @@ export interface ConnectOptions {
   expectedPeerId?: Uint8Array
   /** Aborting rejects the connect with PeerError('PEER_ABORTED'), name 'AbortError'. */
   signal?: AbortSignal
+  /** Re-dials after a failed dial for this connect, 0 to 16. Default: the manager's maxRetries. */
+  maxRetries?: number
+  /**
+   * The session is for a request or two (a DHT lookup step): it closes after transientIdleMs
+   * without messages and never counts towards targetPeers. A connect without it to the same
+   * peer makes the session a kept one. Default false.
+   */
+  isTransient?: boolean
 }
+
+/**
+ * How much an upper layer wants to keep a session (the relay: topics shared; the node may add
+ * more). Summed over advisors; pruning closes the sessions with the lowest sums first.
+ */
+export type RetentionAdvisor = (session: PeerSession) => number
+
+/** Peers a redirect offers: this many closest to the newcomer's id, and as many more at random. */
+export const REDIRECT_CLOSEST_PEERS = 10
+export const REDIRECT_RANDOM_PEERS = 10
+/** An inbound session its dialler marked transient may be pruned once idle this long, grace period or not. */
+export const TRANSIENT_PRUNE_IDLE_MS = 1_000
+/** Per bucket of XOR distance, this many of the oldest sessions are never pruned (DHT coverage). */
+export const PRUNE_PROTECTED_PER_BUCKET = 1
 
 export interface PeerStats {
   readonly peerKey: string
@@ -54,6 +82,13 @@ export interface ConnectionManagerStats {
   readonly handshakeFailuresByCode: Readonly<Record<string, number>>
   readonly dialAttempts: number
   readonly bans: number
+  /** Sessions closed to get back under the low watermark. */
+  readonly pruned: number
+  /** Redirects sent (to newcomers refused as full, and to pruned peers) and received. */
+  readonly redirectsSent: number
+  readonly redirectsReceived: number
+  /** Peers in the address book: learned from redirects and from sessions that closed. */
+  readonly knownPeers: number
   /** Outgoing messages queued, over all sessions. */
   readonly queueDepth: number
   /** Bytes the sessions' outgoing priority queues hold now, summed. */
@@ -95,6 +130,12 @@ export class ConnectionManager implements PeerNetwork {
   /** Bounded by the handful of error codes a handshake can end with. */
   readonly #handshakeFailuresByCode = new Map<string, number>()
   #dialAttempts = 0
+  #pruned = 0
+  #redirectsSent = 0
+  #redirectsReceived = 0
+  /** Where to find more peers when this node needs them (MeshNode's upkeep dials from it). */
+  readonly addressBook = new AddressBook()
+  readonly #retentionAdvisors = new Set<RetentionAdvisor>()
   readonly #host: SessionHost
 
   constructor(options: ConnectionManagerOptions) {
@@ -116,6 +157,10 @@ export class ConnectionManager implements PeerNetwork {
       ban: (session) => this.#ban(session.peerKey),
       isOverTarget: () => this.#outboundSessions() > resolved.targetPeers,
       closed: (session, reason) => this.#onSessionClosed(session, reason),
+      redirected: (_session, peers) => {
+        this.#redirectsReceived++
+        this.#learn(peers)
+      },
     }
   }
 
@@ -156,6 +201,16 @@ export class ConnectionManager implements PeerNetwork {
     return peerId instanceof Uint8Array && peerId.length === PEER_ID_BYTES ? this.#sessions.get(toHex(peerId)) : undefined
   }
 
+  /** True while a session with the peer of this lowercase hex id is open. */
+  hasSession(peerKey: string): boolean {
+    return this.#sessions.has(peerKey)
+  }
+
+  /** Dialled sessions kept however idle; MeshNode dials more while it has fewer sessions. */
+  get targetPeers(): number {
+    return this.#options.targetPeers
+  }
+
   /** True while `peerId` is refused for misbehaving. */
   isBanned(peerId: Uint8Array): boolean {
     return this.#isBanned(toHex(peerId))
@@ -169,6 +224,13 @@ export class ConnectionManager implements PeerNetwork {
     return () => handlers.delete(handler)
   }
 
+  /** Adds a say in which sessions pruning keeps; returns the function that removes it. */
+  addRetentionAdvisor(advisor: RetentionAdvisor): () => void {
+    if (typeof advisor !== 'function') throw new PeerError('PEER_INVALID_ARGUMENT', 'a retention advisor must be a function')
+    this.#retentionAdvisors.add(advisor)
+    return () => this.#retentionAdvisors.delete(advisor)
+  }
+
   /**
    * Connects to `address` and authenticates the peer there. Resolves with its session, an
    * open one when there is one already. Failed dials are retried maxRetries times with
@@ -179,6 +241,8 @@ export class ConnectionManager implements PeerNetwork {
       if (typeof address !== 'string' || address.length === 0) throw new PeerError('PEER_INVALID_ARGUMENT', `address must be a non-empty string, got ${describeValue(address)}`)
       if (typeof options !== 'object' || options === null) throw new PeerError('PEER_INVALID_ARGUMENT', 'connect options must be an object')
       const { expectedPeerId, signal } = options
+      const isTransient = options.isTransient === true
+      const maxRetries = options.maxRetries === undefined ? this.#options.maxRetries : checkInteger('maxRetries', options.maxRetries, 0, 16, (message) => new PeerError('PEER_INVALID_ARGUMENT', message))
       if (expectedPeerId !== undefined) checkBytes('expectedPeerId', expectedPeerId, PEER_ID_BYTES, (message) => new PeerError('PEER_INVALID_ARGUMENT', message))
       if (signal !== undefined && !(signal instanceof AbortSignal)) throw new PeerError('PEER_INVALID_ARGUMENT', 'signal must be an AbortSignal')
       if (this.#state !== 'running') throw new PeerError('PEER_INVALID_STATE', `connect() needs a started manager; this one is ${this.#state}`)
@@ -187,17 +251,17 @@ export class ConnectionManager implements PeerNetwork {
         if (bytesEqual(expectedPeerId, this.identity.peerId)) throw new PeerError('PEER_SELF', 'the expected peer id is this node’s own')
         const key = toHex(expectedPeerId)
         const open = this.#sessions.get(key)
-        if (open !== undefined) return Promise.resolve(open)
+        if (open !== undefined) return Promise.resolve(claimed(open, isTransient))
         if (this.#isBanned(key)) throw new PeerError('PEER_BANNED', `peer ${key.slice(0, 16)}… is banned for misbehaving`)
       }
       const dialled = this.#dialled.get(address)
-      if (dialled?.isOpen && (expectedPeerId === undefined || bytesEqual(dialled.peerId, expectedPeerId))) return Promise.resolve(dialled)
+      if (dialled?.isOpen && (expectedPeerId === undefined || bytesEqual(dialled.peerId, expectedPeerId))) return Promise.resolve(claimed(dialled, isTransient))
       if (address === this.#options.transport.localAddress) throw new PeerError('PEER_SELF', `${address} is this node’s own address`)
       // Concurrent connects to one address share one dial, so a pair never races itself.
-      const dialKey = `${address}\n${expectedPeerId === undefined ? '' : toHex(expectedPeerId)}`
+      const dialKey = `${address}\n${expectedPeerId === undefined ? '' : toHex(expectedPeerId)}\n${maxRetries}\n${isTransient}`
       const shared = signal === undefined ? this.#dialing.get(dialKey) : undefined
       if (shared !== undefined) return shared
-      const dial = this.#connectWithRetries(address, expectedPeerId, signal)
+      const dial = this.#connectWithRetries(address, expectedPeerId, signal, maxRetries, isTransient).then((session) => claimed(session, isTransient))
       if (signal === undefined) {
         this.#dialing.set(dialKey, dial)
         const forget = () => this.#dialing.delete(dialKey)
@@ -245,6 +309,10 @@ export class ConnectionManager implements PeerNetwork {
       handshakeFailuresByCode: Object.fromEntries(this.#handshakeFailuresByCode),
       dialAttempts: this.#dialAttempts,
       bans: this.#bans.size,
+      pruned: this.#pruned,
+      redirectsSent: this.#redirectsSent,
+      redirectsReceived: this.#redirectsReceived,
+      knownPeers: this.addressBook.size,
       queueDepth,
       queueBytes,
       perPeer,
@@ -265,6 +333,8 @@ export class ConnectionManager implements PeerNetwork {
       dialled: this.#dialled.size,
       sessionWaiters: this.#sessionWaiters.size,
       freeHandles: this.#freeHandles.length,
+      addressBook: this.addressBook.size,
+      retentionAdvisors: this.#retentionAdvisors.size,
       handshakeFailureCodes: this.#handshakeFailuresByCode.size,
     }
   }
@@ -272,20 +342,27 @@ export class ConnectionManager implements PeerNetwork {
   // ---------------------------------------------------------------------------------------
   // Dialing
 
-  async #connectWithRetries(address: string, expectedPeerId: Uint8Array | undefined, signal: AbortSignal | undefined): Promise<PeerSession> {
+  async #connectWithRetries(address: string, expectedPeerId: Uint8Array | undefined, signal: AbortSignal | undefined, maxRetries: number, isTransient: boolean): Promise<ManagedSession> {
     const pending: PendingConnect = { timer: undefined, controller: new AbortController() }
     const onAbort = () => pending.controller.abort(new PeerError('PEER_ABORTED', 'the connect was aborted', { cause: signal?.reason }))
     signal?.addEventListener('abort', onAbort)
     this.#pendingConnects.add(pending)
     const attemptSignal = pending.controller.signal
-    const { maxRetries, retryBaseMs, retryJitter } = this.#options
+    const { retryBaseMs, retryJitter } = this.#options
     try {
       for (let retry = 0; ; retry++) {
         if (retry > 0) await this.#wait(pending, backoffDelayMs(retry, retryBaseMs, retryJitter, this.random))
         try {
-          return await this.#dialOnce(address, expectedPeerId, attemptSignal)
+          const session = await this.#dialOnce(address, expectedPeerId, attemptSignal, isTransient)
+          this.addressBook.markConnected(session.peerKey)
+          return session
         } catch (error) {
           if (attemptSignal.aborted) throw attemptSignal.reason
+          // A refusal is not the end of the road: the peers it offered go to the address book.
+          if (error instanceof PeerError && error.redirect.length > 0) {
+            this.#redirectsReceived++
+            this.#learn(error.redirect)
+          }
           if (!isRetryable(error)) throw error
           if (retry === maxRetries) {
             throw new PeerError('PEER_UNREACHABLE', `could not connect to ${address} in ${maxRetries + 1} attempts; the last failed with: ${(error as Error).message}`, { cause: error })
@@ -320,7 +397,7 @@ export class ConnectionManager implements PeerNetwork {
     })
   }
 
-  async #dialOnce(address: string, expectedPeerId: Uint8Array | undefined, signal: AbortSignal): Promise<PeerSession> {
+  async #dialOnce(address: string, expectedPeerId: Uint8Array | undefined, signal: AbortSignal, isTransient: boolean): Promise<ManagedSession> {
     this.#dialAttempts++
     const connection = await this.#options.transport.dial(address, { signal })
     if (this.#state !== 'running') {
@@ -329,7 +406,7 @@ export class ConnectionManager implements PeerNetwork {
     }
     let session: ManagedSession
     try {
-      session = this.#admit(connection, await this.#authenticate(connection, expectedPeerId, signal))
+      session = this.#admit(connection, await this.#authenticate(connection, expectedPeerId, signal, isTransient), isTransient)
     } catch (error) {
       if (!(error instanceof DuplicateConnection)) throw error
       session = await this.#awaitSession(toHex(error.remotePeerId), signal, error)
@@ -396,10 +473,10 @@ export class ConnectionManager implements PeerNetwork {
       })
   }
 
-  async #authenticate(connection: Connection, expectedPeerId: Uint8Array | undefined, signal: AbortSignal | undefined): Promise<HandshakeRun> {
+  async #authenticate(connection: Connection, expectedPeerId: Uint8Array | undefined, signal: AbortSignal | undefined, isTransient = false): Promise<HandshakeRun> {
     this.#handshakes.add(connection)
     try {
-      return await handshakeOver(connection, this.#options, { expectedPeerId, signal, screen: this.#screen })
+      return await handshakeOver(connection, this.#options, { expectedPeerId, signal, isTransient, screen: this.#screen })
     } catch (error) {
       this.#handshakeFailures++
       const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'OTHER'
@@ -416,8 +493,11 @@ export class ConnectionManager implements PeerNetwork {
     if (this.#isBanned(key)) {
       return { goodbye: GoodbyeReason.PROTOCOL_ERROR, error: new PeerError('PEER_BANNED', `peer ${key.slice(0, 16)}… is banned for misbehaving`) }
     }
-    if (this.#sessions.size >= this.#options.maxPeers && !this.#sessions.has(key)) {
-      return { goodbye: GoodbyeReason.TOO_MANY_PEERS, error: new PeerError('PEER_TOO_MANY_PEERS', `this node already has ${this.#options.maxPeers} peers (maxPeers)`) }
+    // Full, and nothing prunable to make room: the newcomer gets a redirect instead.
+    if (this.#sessions.size >= this.#options.maxPeers && !this.#sessions.has(key) && this.#pruneOrder().length === 0) {
+      const redirect = this.#redirectSample(peerId, key)
+      if (redirect.length > 0) this.#redirectsSent++
+      return { goodbye: GoodbyeReason.TOO_MANY_PEERS, error: new PeerError('PEER_TOO_MANY_PEERS', `this node already has ${this.#options.maxPeers} peers (maxPeers)`), redirect }
     }
     return undefined
   }
@@ -429,7 +509,7 @@ export class ConnectionManager implements PeerNetwork {
    * (one side dialled two addresses of one peer at once) are the one case the sides may
    * settle differently, when the two handshakes finish in opposite orders on the two sides.
    */
-  #admit(connection: Connection, run: HandshakeRun): ManagedSession {
+  #admit(connection: Connection, run: HandshakeRun, isTransient = false): ManagedSession {
     const { result, earlyFrames } = run
     const key = toHex(result.peerId)
     if (this.#state !== 'running') {
@@ -452,16 +532,108 @@ export class ConnectionManager implements PeerNetwork {
         return existing
       }
       existing.closeWith(GoodbyeReason.NORMAL, 'replaced by the connection dialled by the lower peer id')
+    } else if (connection.direction === 'outbound' && this.#sessions.size >= this.#options.highWatermark) {
+      // This node's own dials stop at the high watermark: the slots above it are for newcomers.
+      this.#prune(this.#sessions.size - this.#options.lowWatermark)
+      if (this.#sessions.size >= this.#options.highWatermark) {
+        refuseConnection(connection, GoodbyeReason.TOO_MANY_PEERS, 'too many peers')
+        throw new PeerError('PEER_TOO_MANY_PEERS', `this node has ${this.#sessions.size} peers; its own dials stop at highWatermark (${this.#options.highWatermark}) and none could be pruned`)
+      }
     } else if (this.#sessions.size >= this.#options.maxPeers) {
-      refuseConnection(connection, GoodbyeReason.TOO_MANY_PEERS, 'too many peers')
-      throw new PeerError('PEER_TOO_MANY_PEERS', `this node already has ${this.#options.maxPeers} peers (maxPeers)`)
+      // A full node makes room for an authenticated newcomer (never for a mere hello).
+      this.#prune(this.#sessions.size + 1 - this.#options.lowWatermark)
+      if (this.#sessions.size >= this.#options.maxPeers) {
+        refuseConnection(connection, GoodbyeReason.TOO_MANY_PEERS, 'too many peers', this.#redirectSample(result.peerId, key))
+        throw new PeerError('PEER_TOO_MANY_PEERS', `this node already has ${this.#options.maxPeers} peers (maxPeers)`)
+      }
     }
-    const session = new ManagedSession(this.#host, connection, result, this.#takeHandle())
+    const session = new ManagedSession(this.#host, connection, result, this.#takeHandle(), isTransient)
     this.#sessions.set(key, session)
     this.#emit('peer:connect', session)
     for (const frame of earlyFrames) session.receiveFrame(frame)
     for (const waiter of this.#sessionWaiters.get(key) ?? []) waiter(session)
+    if (this.#sessions.size > this.#options.highWatermark) this.#prune(this.#sessions.size - this.#options.lowWatermark)
     return session
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Redirects and pruning
+
+  /**
+   * Who a refused or pruned peer may dial instead: the sessions closest to its id (they know
+   * its neighbourhood of the DHT) and as many at random (so newcomers spread over the mesh).
+   */
+  #redirectSample(forId: Uint8Array, exceptKey: string): PeerInfo[] {
+    const others: ManagedSession[] = []
+    for (const session of this.#sessions.values()) {
+      if (session.isOpen && session.peerKey !== exceptKey && session.listenAddresses.length > 0) others.push(session)
+    }
+    others.sort((a, b) => compareDistance(forId, a.peerId, b.peerId))
+    const chosen = others.slice(0, REDIRECT_CLOSEST_PEERS)
+    chosen.push(...sample(others.slice(REDIRECT_CLOSEST_PEERS), REDIRECT_RANDOM_PEERS, this.random))
+    return chosen.map((session) => ({ id: session.peerId, addresses: session.listenAddresses.slice(0, MAX_ADDRESSES_PER_PEER) }))
+  }
+
+  /**
+   * Closes up to `count` of the least useful sessions, each with a redirect to others. Never
+   * pruned: sessions younger than pruneGraceMs, this node's own oldest dials up to
+   * targetPeers, and the PRUNE_PROTECTED_PER_BUCKET oldest sessions of each XOR-distance
+   * bucket (the DHT's coverage of the id space). The rest go lowest value first: what the
+   * retention advisors say (the relay: topics shared), plus score / 100, plus age up to 10
+   * minutes (long-lived peers are the likeliest to stay: Kademlia, section 2.2).
+   */
+  #prune(count: number): number {
+    if (count <= 0) return 0
+    let pruned = 0
+    for (const session of this.#pruneOrder().slice(0, count)) {
+      if (!session.isOpen) continue
+      // A one-off request's session needs no other peers; anyone else gets some to dial.
+      const redirect = session.isRemoteTransient ? [] : this.#redirectSample(session.peerId, session.peerKey)
+      if (redirect.length > 0) this.#redirectsSent++
+      session.closeWith(GoodbyeReason.PRUNED, `pruned: ${this.#sessions.size} sessions, above highWatermark (${this.#options.highWatermark})`, redirect)
+      pruned++
+    }
+    this.#pruned += pruned
+    return pruned
+  }
+
+  /** The sessions pruning may close, the first to go first (see #prune). */
+  #pruneOrder(): ManagedSession[] {
+    const now = this.clock.now()
+    const { pruneGraceMs, targetPeers } = this.#options
+    const sessions = [...this.#sessions.values()].sort((a, b) => a.connectedAt - b.connectedAt)
+    const kept = new Set<ManagedSession>()
+    let ownLinks = 0
+    const perBucket = new Map<number, number>()
+    for (const session of sessions) {
+      if (session.isRemoteTransient) continue // a one-off request of the dialler's: covers nothing
+      if (session.direction === 'outbound' && !session.isTransient && ownLinks < targetPeers) {
+        ownLinks++
+        kept.add(session)
+      }
+      const bucket = commonPrefixBits(this.identity.peerId, session.peerId)
+      const inBucket = perBucket.get(bucket) ?? 0
+      if (inBucket < PRUNE_PROTECTED_PER_BUCKET) kept.add(session)
+      perBucket.set(bucket, inBucket + 1)
+    }
+    const candidates: { session: ManagedSession; value: number }[] = []
+    for (const session of sessions) {
+      if (kept.has(session)) continue
+      const isIdleOneOff = session.isRemoteTransient && now - session.lastUseAt >= TRANSIENT_PRUNE_IDLE_MS
+      if (!isIdleOneOff && now - session.connectedAt < pruneGraceMs) continue
+      let value = session.score() / 100 + Math.min(1, (now - session.connectedAt) / 600_000) - (session.isRemoteTransient ? 2 : 0)
+      for (const advisor of this.#retentionAdvisors) value += advisor(session)
+      candidates.push({ session, value })
+    }
+    candidates.sort((a, b) => a.value - b.value || b.session.connectedAt - a.session.connectedAt)
+    return candidates.map((candidate) => candidate.session)
+  }
+
+  /** Adds peers others offered to the address book (never this node itself). */
+  #learn(peers: readonly PeerInfo[]): void {
+    for (const peer of peers) {
+      if (!bytesEqual(peer.id, this.identity.peerId)) this.addressBook.add(peer)
+    }
   }
 
   // ---------------------------------------------------------------------------------------
@@ -469,14 +641,17 @@ export class ConnectionManager implements PeerNetwork {
 
   #onSessionClosed(session: ManagedSession, reason: string): void {
     this.#freeHandles.push(session.handle)
+    // A former peer is a good first try when this node needs peers again.
+    if (this.#state === 'running') this.addressBook.add({ id: session.peerId, addresses: session.listenAddresses })
     if (this.#sessions.get(session.peerKey) === session) this.#sessions.delete(session.peerKey)
     for (const [address, dialled] of this.#dialled) if (dialled === session) this.#dialled.delete(address)
     this.#emit('peer:disconnect', session, reason)
   }
 
+  /** Sessions this node dialled and keeps (transient ones close on their own). */
   #outboundSessions(): number {
     let outbound = 0
-    for (const session of this.#sessions.values()) if (session.direction === 'outbound') outbound++
+    for (const session of this.#sessions.values()) if (session.direction === 'outbound' && !session.isTransient) outbound++
     return outbound
   }
 
@@ -507,6 +682,12 @@ export class ConnectionManager implements PeerNetwork {
   #emit<E extends keyof PeerNetworkEvents>(event: E, ...args: Parameters<PeerNetworkEvents[E]>): void {
     for (const handler of this.#handlers[event]) (handler as (...values: Parameters<PeerNetworkEvents[E]>) => void)(...args)
   }
+}
+
+/** A connect without isTransient makes the session a kept one. */
+function claimed(session: ManagedSession, isTransient: boolean): ManagedSession {
+  if (!isTransient) session.keep()
+  return session
 }
 
 /** Failures worth another dial: the network, not the peer's answer. */

@@ -77,12 +77,26 @@ export type PeerErrorCode =
   /** The manager stopped while the connect was pending. */
   | 'PEER_STOPPED'
 
+/** A peer a refusing node suggested instead: its id and where it listens. */
+export interface RedirectPeer {
+  readonly id: Uint8Array
+  readonly addresses: readonly string[]
+}
+
+const NO_REDIRECT: readonly RedirectPeer[] = Object.freeze([])
+
 /** Thrown (or rejected) by the connection manager; `code` says which failure. */
 export class PeerError extends WasmeshError {
   declare readonly code: PeerErrorCode
+  /**
+   * Peers the remote offered instead when it refused the connection (a full node's redirect,
+   * at most 20; empty otherwise). Unauthenticated hints: dial them with their id expected.
+   */
+  readonly redirect: readonly RedirectPeer[]
 
-  constructor(code: PeerErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options)
+  constructor(code: PeerErrorCode, message: string, options?: { cause?: unknown; redirect?: readonly RedirectPeer[] }) {
+    super(code, message, options !== undefined && 'cause' in options ? { cause: options.cause } : undefined)
     if (code === 'PEER_ABORTED') this.name = 'AbortError'
+    this.redirect = options?.redirect ?? NO_REDIRECT
   }
 }

@@ -40,6 +40,22 @@ export const DEFAULT_FLUSH_DELAY_MS = 2
  */
 export const DEFAULT_TARGET_PEERS = 8
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000
+/**
+ * Watermarks, as libp2p's connection manager has them: above the high one the manager prunes
+ * down to the low one, keeping the peers that are useful (see ConnectionManager's prune). The
+ * slots from the high watermark to maxPeers are reserved for inbound newcomers: this node's
+ * own dials never take them. Defaults: 90% and 80% of maxPeers (90 and 80 of 100).
+ */
+export const DEFAULT_HIGH_WATERMARK_SHARE = 0.9
+export const DEFAULT_LOW_WATERMARK_SHARE = 0.8
+/**
+ * A session dialled only for a request (a DHT lookup asks whoever it finds) is closed once it
+ * has carried nothing for this long, whatever targetPeers says: lookups would otherwise leave
+ * the nodes near popular keys full of one-off sessions.
+ */
+export const DEFAULT_TRANSIENT_IDLE_MS = 10_000
+/** A session younger than this is never pruned: a newcomer gets time to join through it. */
+export const DEFAULT_PRUNE_GRACE_MS = 30_000
 /** Bans remembered at once; the oldest is forgotten first. */
 export const MAX_BANS = 10_000
 
@@ -51,8 +67,16 @@ export interface ConnectionManagerOptions {
   random: RandomSource
   /** Most open sessions, 1 to 10,000. Default 100. */
   maxPeers?: number
-  /** Dialled sessions kept however idle, 0 to maxPeers; idle dialled ones above it are closed. Default 8 (or maxPeers, if less). */
+  /** Dialled sessions kept however idle, 0 to maxPeers; idle dialled ones above it are closed. A node (MeshNode) with fewer sessions dials more. Default 8 (or maxPeers, if less). */
   targetPeers?: number
+  /** Above this many sessions the least useful are pruned down to lowWatermark; this node's own dials stop here (the rest is for inbound newcomers). targetPeers to maxPeers. Default 90% of maxPeers. */
+  highWatermark?: number
+  /** Where pruning stops, targetPeers to highWatermark. Default 80% of maxPeers. */
+  lowWatermark?: number
+  /** Sessions younger than this are never pruned, 0 to 1 day. Default 30,000 ms. */
+  pruneGraceMs?: number
+  /** A session dialled with `isTransient` (for one request) is closed after this long without messages, 1 ms to 1 day. Default 10,000 ms. */
+  transientIdleMs?: number
   /** A session this node dialled, idle this long (keepalives aside) while above targetPeers, is closed; 0 never closes one. Default 60,000 ms. Checked at keepalive ticks. */
   idleTimeoutMs?: number
   /** The newest protocol version spoken (u16). Default 1. */
@@ -96,6 +120,10 @@ export interface ResolvedOptions {
   readonly random: RandomSource
   readonly maxPeers: number
   readonly targetPeers: number
+  readonly highWatermark: number
+  readonly lowWatermark: number
+  readonly pruneGraceMs: number
+  readonly transientIdleMs: number
   readonly idleTimeoutMs: number
   readonly protocolVersion: number
   readonly minVersion: number
@@ -142,13 +170,20 @@ export function resolveOptions(options: ConnectionManagerOptions): ResolvedOptio
     throw invalid('core must be a Core from loadCore()')
   }
   const maxPeers = checkInteger('maxPeers', options.maxPeers ?? DEFAULT_MAX_PEERS, 1, 10_000, invalid)
+  const targetPeers = checkInteger('targetPeers', options.targetPeers ?? Math.min(DEFAULT_TARGET_PEERS, maxPeers), 0, maxPeers, invalid)
+  const highWatermark = checkInteger('highWatermark', options.highWatermark ?? Math.max(targetPeers, Math.floor(maxPeers * DEFAULT_HIGH_WATERMARK_SHARE)), targetPeers, maxPeers, invalid)
+  const lowWatermark = checkInteger('lowWatermark', options.lowWatermark ?? Math.max(targetPeers, Math.min(highWatermark, Math.floor(maxPeers * DEFAULT_LOW_WATERMARK_SHARE))), targetPeers, highWatermark, invalid)
   return {
     identity: options.identity,
     transport,
     clock,
     random,
     maxPeers,
-    targetPeers: checkInteger('targetPeers', options.targetPeers ?? Math.min(DEFAULT_TARGET_PEERS, maxPeers), 0, maxPeers, invalid),
+    targetPeers,
+    highWatermark,
+    lowWatermark,
+    pruneGraceMs: checkInteger('pruneGraceMs', options.pruneGraceMs ?? DEFAULT_PRUNE_GRACE_MS, 0, DAY_MS, invalid),
+    transientIdleMs: checkInteger('transientIdleMs', options.transientIdleMs ?? DEFAULT_TRANSIENT_IDLE_MS, 1, DAY_MS, invalid),
     idleTimeoutMs: checkInteger('idleTimeoutMs', options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, 0, DAY_MS, invalid),
     protocolVersion,
     minVersion,

@@ -9,7 +9,8 @@ import { FrameCoalescer, prepareMessage, type EncodedMessage } from '../wire/coa
 import { WireError } from '../wire/errors.js'
 import { decodeFrame } from '../wire/frame.js'
 import { DEFAULT_COALESCE_FRAME_BYTES, FRAME_HEADER_BYTES } from '../wire/limits.js'
-import { GoodbyeReason, type DecodedMessage } from '../wire/messages.js'
+import { GoodbyeReason, type DecodedMessage, type PeerInfo } from '../wire/messages.js'
+import { TRANSIENT_CAPABILITY } from './connection-handshake.js'
 import { PeerError } from './errors.js'
 import type { HandshakeResult } from './handshake.js'
 import type { ResolvedOptions } from './options.js'
@@ -57,6 +58,8 @@ export interface SessionHost {
   /** More sessions this node dialled are open than targetPeers: an idle one of them may be closed. */
   isOverTarget(): boolean
   closed(session: ManagedSession, reason: string): void
+  /** The peer offered others to dial before its goodbye (it is pruning this session). */
+  redirected(session: ManagedSession, peers: readonly PeerInfo[]): void
 }
 
 const invalidArgument = (message: string) => new PeerError('PEER_INVALID_ARGUMENT', message)
@@ -102,8 +105,10 @@ export class ManagedSession implements PeerSession {
   #nextPingId = 1
   #messagesIn = 0
   #messagesOut = 0
+  /** Dialled for a request only: closed after transientIdleMs without messages (see keep()). */
+  #isTransient: boolean
 
-  constructor(host: SessionHost, connection: Connection, result: HandshakeResult, handle: number) {
+  constructor(host: SessionHost, connection: Connection, result: HandshakeResult, handle: number, isTransient = false) {
     const options = host.options
     this.#host = host
     this.#options = options
@@ -131,7 +136,28 @@ export class ManagedSession implements PeerSession {
     connection.onMessage(this.receiveFrame)
     connection.onClose(this.#onConnectionClose)
     connection.onDrain(this.#onDrain)
-    this.#armKeepalive(options.keepaliveIntervalMs)
+    this.#isTransient = isTransient && connection.direction === 'outbound'
+    this.#armKeepalive(this.#isTransient ? Math.min(options.keepaliveIntervalMs, options.transientIdleMs) : options.keepaliveIntervalMs)
+  }
+
+  /** True while the session serves requests only and closes when idle (a kept session never becomes transient again). */
+  get isTransient(): boolean {
+    return this.#isTransient
+  }
+
+  /** The dialler said (in its hello) it wants this session for a request only: it may be pruned as soon as it is idle. */
+  get isRemoteTransient(): boolean {
+    return this.direction === 'inbound' && this.remoteCapabilities.includes(TRANSIENT_CAPABILITY)
+  }
+
+  /** When the last message other than keepalive went either way. */
+  get lastUseAt(): number {
+    return this.#lastUseAt
+  }
+
+  /** The session is wanted for itself now (someone connected without isTransient): idle trimming rules apply, not the transient timeout. */
+  keep(): void {
+    this.#isTransient = false
   }
 
   get isOpen(): boolean {
@@ -207,9 +233,9 @@ export class ManagedSession implements PeerSession {
     this.#close(GoodbyeReason.NORMAL, reason ?? 'closed locally')
   }
 
-  /** Closes with a goodbye carrying `goodbye` (a GoodbyeReason), after what the coalescer holds. */
-  closeWith(goodbye: number, reason: string): void {
-    this.#close(goodbye, reason)
+  /** Closes with a goodbye carrying `goodbye` (a GoodbyeReason), after what the coalescer holds and a redirect to `redirect`, if any. */
+  closeWith(goodbye: number, reason: string, redirect: readonly PeerInfo[] = []): void {
+    this.#close(goodbye, reason, redirect)
   }
 
   /** Takes one frame from the connection (the connection's message handler). */
@@ -249,6 +275,9 @@ export class ManagedSession implements PeerSession {
         case 'goodbye':
           this.#onGoodbye(message.reason)
           return
+        case 'redirect':
+          this.#host.redirected(this, message.peers)
+          break
         case 'hello':
         case 'auth':
           counters.dropped['invalid-message']++
@@ -319,12 +348,13 @@ export class ManagedSession implements PeerSession {
     this.#connection.close('goodbye received')
   }
 
-  #close(goodbye: number, reason: string): void {
+  #close(goodbye: number, reason: string, redirect: readonly PeerInfo[] = []): void {
     if (!this.#isOpen) return
     const connection = this.#connection
     if (connection.isOpen) {
       this.#dropQueued()
       try {
+        if (redirect.length > 0) this.#coalescer.push({ type: 'redirect', peers: redirect })
         this.#coalescer.push({ type: 'goodbye', reason: goodbye })
         this.#coalescer.close('flush')
       } finally {
@@ -381,10 +411,15 @@ export class ManagedSession implements PeerSession {
       this.#close(GoodbyeReason.NORMAL, `idle for ${idleTimeoutMs} ms with more than targetPeers sessions open`)
       return
     }
+    const transientEndsAt = this.#isTransient ? this.#lastUseAt + this.#options.transientIdleMs : Infinity
+    if (now >= transientEndsAt) {
+      this.#close(GoodbyeReason.NORMAL, `dialled for a request and idle for ${this.#options.transientIdleMs} ms`)
+      return
+    }
     const pingDueAt = this.#lastFrameAt + this.#options.keepaliveIntervalMs
     if (now < pingDueAt) {
       // At least 1 ms, as a platform timer would: rounding of fractional times never re-arms for ~0 forever.
-      this.#armKeepalive(Math.max(1, pingDueAt - now))
+      this.#armKeepalive(Math.max(1, Math.min(pingDueAt, transientEndsAt) - now))
       return
     }
     this.#pingSentAt = now

@@ -62,7 +62,11 @@ export interface PeerNetwork {
   /** Open sessions, at most maxPeers. */
   peers(): readonly PeerSession[]
   peer(peerId: Uint8Array): PeerSession | undefined
-  /** Connects to an address (reusing an open session to the same peer); rejects with a typed error. */
-  connect(address: string, options?: { expectedPeerId?: Uint8Array; signal?: AbortSignal }): Promise<PeerSession>
+  /**
+   * Connects to an address (reusing an open session to the same peer); rejects with a typed
+   * error. `isTransient`: the session is for a request or two (a lookup step), and is closed
+   * soon after it falls idle unless a connect without it claims the session too.
+   */
+  connect(address: string, options?: { expectedPeerId?: Uint8Array; signal?: AbortSignal; isTransient?: boolean }): Promise<PeerSession>
   on<E extends keyof PeerNetworkEvents>(event: E, handler: PeerNetworkEvents[E]): () => void
 }

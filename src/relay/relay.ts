@@ -248,6 +248,16 @@ export class Relay {
     }
   }
 
+  /**
+   * Topics this node subscribes to that `peer` announced too: how much the relay needs that
+   * neighbour (the connection manager's pruning keeps topic mesh members).
+   */
+  sharedTopics(peer: PeerSession): number {
+    let shared = 0
+    for (const topic of this.handlers.keys()) if (this.peerTopics.has(peer, topic)) shared++
+    return shared
+  }
+
   /** Sets (or with undefined, removes) the validator of `topic`'s incoming and outgoing messages. */
   setValidator(topic: string, validator: RelayValidator | undefined): void {
     checkTopic(topic)

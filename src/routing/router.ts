@@ -18,6 +18,11 @@
 // closer to the origin), so without them an ack would often be stuck where the message was
 // not. Where a breadcrumb is missing or its session closed, the ack is routed like a message.
 //
+// A send waiting for the ack of an attempt that went to one neighbour (direct, or the first
+// greedy hop) does not wait out its ack timeout when that neighbour's session closes: the
+// next attempt starts at once (on the session that replaced it, when a duplicate connection
+// did), or the send rejects at once when it has no attempt left. Either way within sendBoundMs.
+//
 // Acks are signed end to end: the target signs (ack messageId, origin, target) and sends its
 // public key along (envelope.ts), and the origin resolves `send` only on an ack whose key
 // hashes to the target's id and whose signature verifies. A relay that saw the messageId
@@ -117,6 +122,8 @@ export interface RouterStats {
   forwarded: number
   /** Sends refused because a neighbour's outgoing queue was full. */
   sendFailures: number
+  /** Attempts started at once, without waiting for the ack timeout, because the neighbour the previous one went to closed its session. */
+  retriesOnClose: number
   dropped: Record<RoutingDropReason, number>
   pendingSends: number
   pendingVerifications: number
@@ -132,6 +139,8 @@ interface PendingSend {
   readonly sentAt: number[]
   readonly paths: RoutePath[]
   timer: TimerHandle | undefined
+  /** The one neighbour the attempt awaiting its ack went to; undefined when flooded or backing off. */
+  hop: PeerSession | undefined
   isDone: boolean
   readonly resolve: (result: SendResult) => void
   readonly reject: (error: Error) => void
@@ -139,6 +148,8 @@ interface PendingSend {
 }
 
 const PEER_ID_BYTES = 32
+/** What route() returns for a message flooded to one or more neighbours. */
+const FLOODED: unique symbol = Symbol('flooded')
 /** Reverse-path entries a node keeps (oldest forgotten first): ~100 bytes each. */
 const MAX_BREADCRUMBS = 8_192
 /** How long a reverse-path entry lives: longer than any sane ack timeout. */
@@ -167,7 +178,7 @@ export class Router {
   private isStopped = false
   private readonly counters = {
     sends: 0, acked: 0, unreachable: 0, retries: 0, floodAttempts: 0, received: 0, delivered: 0, redelivered: 0,
-    acksSent: 0, ackSignFailures: 0, forwarded: 0, sendFailures: 0,
+    acksSent: 0, ackSignFailures: 0, forwarded: 0, sendFailures: 0, retriesOnClose: 0,
   }
   private readonly dropped = Object.fromEntries(ROUTING_DROP_REASONS.map((reason) => [reason, 0])) as Record<RoutingDropReason, number>
 
@@ -182,7 +193,10 @@ export class Router {
     // Send ids start at a random 48-bit value, so a node restarted with the same identity does
     // not reuse ids its peers still remember as delivered.
     this.nextSendId = (this.network.random.nextU32() & 0xffff) * 2 ** 32 + this.network.random.nextU32()
-    this.disposers.push(this.network.on('message', (peer, message) => this.onNetworkMessage(peer, message)))
+    this.disposers.push(
+      this.network.on('message', (peer, message) => this.onNetworkMessage(peer, message)),
+      this.network.on('peer:disconnect', (peer, reason) => this.onDisconnect(peer, reason)),
+    )
   }
 
   /** The longest a send stays pending (virtual ms, plus signing time) before ROUTING_UNREACHABLE. */
@@ -211,7 +225,7 @@ export class Router {
       const onAbort = () => this.finish(pending, abortError(signal as AbortSignal))
       signal?.addEventListener('abort', onAbort, { once: true })
       const pending: PendingSend = {
-        sendId, target: peerId.slice(), data, sentAt: [], paths: [], timer: undefined, isDone: false, resolve, reject,
+        sendId, target: peerId.slice(), data, sentAt: [], paths: [], timer: undefined, hop: undefined, isDone: false, resolve, reject,
         dispose: () => signal?.removeEventListener('abort', onAbort),
       }
       this.pendingSends.set(sendId, pending)
@@ -306,24 +320,55 @@ export class Router {
     const message: DirectMessage = {
       type: 'direct', messageId, origin: this.selfId, target, originKey: this.network.identity.publicKey, ttl, data: pending.data, signature,
     }
-    this.route(message, target, undefined, [], isFlood, PRIORITY_DHT)
+    const via = this.route(message, target, undefined, [], isFlood, PRIORITY_DHT)
+    pending.hop = via === FLOODED ? undefined : via
     pending.timer = this.network.clock.setTimeout(() => this.onAckTimeout(pending), this.options.ackTimeoutMs)
+    // A session that failed as it took the message announced its close before it was the hop.
+    if (pending.hop?.isOpen === false) this.onDisconnect(pending.hop, 'it closed as the attempt went out')
   }
 
   private onAckTimeout(pending: PendingSend): void {
     pending.timer = undefined
-    const attempts = pending.sentAt.length
-    if (attempts > this.options.maxRetries) {
-      this.counters.unreachable++
-      const paths = [...new Set(pending.paths)].join(', ')
-      this.finish(pending, new RoutingError('ROUTING_UNREACHABLE', `no ack from ${hexPrefix(pending.target)}… after ${attempts} attempts (${paths}) in ${this.sendBoundMs} ms`))
-      return
-    }
-    const backoffMs = this.options.retryBaseMs * 2 ** (attempts - 1)
+    pending.hop = undefined
+    if (this.isOutOfAttempts(pending, `in ${this.sendBoundMs} ms`)) return
+    const backoffMs = this.options.retryBaseMs * 2 ** (pending.sentAt.length - 1)
     pending.timer = this.network.clock.setTimeout(() => {
       pending.timer = undefined
       void this.attempt(pending)
     }, backoffMs)
+  }
+
+  /** Rejects `pending` with ROUTING_UNREACHABLE when every attempt has been made; true when it did. */
+  private isOutOfAttempts(pending: PendingSend, why: string): boolean {
+    const attempts = pending.sentAt.length
+    if (attempts <= this.options.maxRetries) return false
+    this.counters.unreachable++
+    const paths = [...new Set(pending.paths)].join(', ')
+    this.finish(pending, new RoutingError('ROUTING_UNREACHABLE', `no ack from ${hexPrefix(pending.target)}… after ${attempts} attempts (${paths}) ${why}`))
+    return true
+  }
+
+  /**
+   * Sends whose awaited attempt went to `closed` retry at once instead of waiting for the ack
+   * timeout (sooner than the timeout would have, so sendBoundMs still holds). Looked at after
+   * a microtask: when a duplicate connection replaces a session, the peers layer announces the
+   * close before it admits the survivor, which the retry then finds open.
+   */
+  private onDisconnect(closed: PeerSession, reason: string): void {
+    const stranded: PendingSend[] = []
+    for (const pending of this.pendingSends.values()) if (pending.hop === closed) stranded.push(pending)
+    if (stranded.length === 0) return
+    queueMicrotask(() => {
+      for (const pending of stranded) {
+        if (this.isStopped || pending.isDone || pending.hop !== closed) continue
+        pending.hop = undefined
+        if (pending.timer !== undefined) this.network.clock.clearTimeout(pending.timer)
+        pending.timer = undefined
+        if (this.isOutOfAttempts(pending, `(the last went to ${closed.peerKey.slice(0, 8)}…, whose session closed: ${reason})`)) continue
+        this.counters.retriesOnClose++
+        void this.attempt(pending)
+      }
+    })
   }
 
   private finish(pending: PendingSend, outcome: SendResult | Error): void {
@@ -331,6 +376,7 @@ export class Router {
     pending.isDone = true
     if (pending.timer !== undefined) this.network.clock.clearTimeout(pending.timer)
     pending.timer = undefined
+    pending.hop = undefined
     pending.dispose()
     this.pendingSends.delete(pending.sendId)
     if (outcome instanceof Error) pending.reject(outcome)
@@ -359,7 +405,7 @@ export class Router {
       const isFlood = isFloodId(message.messageId)
       const ttl = Math.min(message.ttl - 1, isFlood ? this.options.floodTtl : this.options.maxTtl)
       this.leaveBreadcrumb(message.origin, message.messageId, peer, now)
-      if (this.route({ ...message, ttl }, message.target, peer, [message.origin], isFlood, PRIORITY_DHT)) this.counters.forwarded++
+      if (this.route({ ...message, ttl }, message.target, peer, [message.origin], isFlood, PRIORITY_DHT) !== undefined) this.counters.forwarded++
       return
     }
     // For this node: the dedup key is taken only once the signature verifies, so a forged
@@ -450,7 +496,7 @@ export class Router {
       this.counters.forwarded++
       return
     }
-    if (this.route({ ...ack, ttl }, ack.origin, peer, [ack.target], isFlood, PRIORITY_CONTROL)) this.counters.forwarded++
+    if (this.route({ ...ack, ttl }, ack.origin, peer, [ack.target], isFlood, PRIORITY_CONTROL) !== undefined) this.counters.forwarded++
   }
 
   private breadcrumbKey(origin: Uint8Array, messageId: bigint): bigint {
@@ -538,26 +584,26 @@ export class Router {
   /**
    * Sends `message` on towards `destination`: straight to it when connected, else greedily to
    * the closest connected peer closer than this node, or (flood) to every neighbour but the
-   * sender and `exclude`. True when at least one neighbour took it.
+   * sender and `exclude`. Returns the neighbour that took it when it went to one (direct or
+   * greedy), FLOODED when one or more took a flooded copy, undefined when none took it.
    */
   private route(
     message: DirectMessage | DirectAckMessage, destination: Uint8Array, sender: PeerSession | undefined,
     exclude: readonly Uint8Array[], isFlood: boolean, priority: typeof PRIORITY_DHT | typeof PRIORITY_CONTROL,
-  ): boolean {
+  ): PeerSession | typeof FLOODED | undefined {
     const direct = this.network.peer(destination)
-    if (direct?.isOpen === true) return this.sendTo([direct], message, priority, true)
+    if (direct?.isOpen === true) return this.sendToFirst([direct], message, priority)
     if (!isFlood) {
-      const hops = this.greedyHops(destination, sender === undefined ? exclude : [...exclude, sender.peerId])
-      if (this.sendTo(hops, message, priority, true)) return true
-      this.drop('no-route')
-      return false
+      const hop = this.sendToFirst(this.greedyHops(destination, sender === undefined ? exclude : [...exclude, sender.peerId]), message, priority)
+      if (hop === undefined) this.drop('no-route')
+      return hop
     }
     const targets = this.network.peers().filter((peer) => peer.isOpen && peer !== sender && !exclude.some((id) => bytesEqual(id, peer.peerId)))
     // A flood reaching a node with no other neighbour has simply ended there: not a drop.
-    if (targets.length === 0 && sender !== undefined) return false
-    if (this.sendTo(targets, message, priority, false)) return true
+    if (targets.length === 0 && sender !== undefined) return undefined
+    if (this.sendToAll(targets, message, priority)) return FLOODED
     this.drop('no-route')
-    return false
+    return undefined
   }
 
   /** Open sessions among closestPeers(destination) strictly closer to it than this node, nearest first. */
@@ -575,16 +621,21 @@ export class Router {
     return hops.sort((a, b) => (isCloser(destination, a.peerId, b.peerId) ? -1 : isCloser(destination, b.peerId, a.peerId) ? 1 : 0))
   }
 
-  /** `isFirstOnly`: stop at the first peer that takes it (greedy), else send to all (flood). */
-  private sendTo(peers: readonly PeerSession[], message: DirectMessage | DirectAckMessage, priority: typeof PRIORITY_DHT | typeof PRIORITY_CONTROL, isFirstOnly: boolean): boolean {
+  /** The first of `peers` that takes the message (greedy: nearest first), or undefined. */
+  private sendToFirst(peers: readonly PeerSession[], message: DirectMessage | DirectAckMessage, priority: typeof PRIORITY_DHT | typeof PRIORITY_CONTROL): PeerSession | undefined {
+    for (const peer of peers) {
+      if (peer.send(message, priority)) return peer
+      this.counters.sendFailures++
+    }
+    return undefined
+  }
+
+  /** Sends to every one of `peers` (flood); true when at least one took it. */
+  private sendToAll(peers: readonly PeerSession[], message: DirectMessage | DirectAckMessage, priority: typeof PRIORITY_DHT | typeof PRIORITY_CONTROL): boolean {
     let isSent = false
     for (const peer of peers) {
-      if (peer.send(message, priority)) {
-        isSent = true
-        if (isFirstOnly) return true
-      } else {
-        this.counters.sendFailures++
-      }
+      if (peer.send(message, priority)) isSent = true
+      else this.counters.sendFailures++
     }
     return isSent
   }

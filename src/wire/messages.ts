@@ -282,6 +282,8 @@ export const GoodbyeReason = Object.freeze({
   INCOMPATIBLE_VERSION: 4,
   AUTH_FAILED: 5,
   RATE_LIMITED: 6,
+  /** The node had more sessions than its high watermark and closed this one (a redirect precedes it). */
+  PRUNED: 7,
 })
 
 /** Reasons a storeResult may refuse a record. */

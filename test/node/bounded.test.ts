@@ -44,10 +44,10 @@ const verify = (): Promise<boolean> => Promise.resolve(true)
  */
 const BOUNDS: Readonly<Record<string, number>> = {
   'node.timings': 6, //               one per DHT operation kind
-  'node.disposers': 2, //             peer:connect and peer:disconnect forwarding
+  'node.disposers': 3, //             peer:connect and peer:disconnect forwarding, the relay's retention advisor
   'peers.sessions': 100, //           maxPeers
   'peers.bans': 10_000, //            MAX_BANS
-  'peers.handlers': 10, //            the layers' listeners
+  'peers.handlers': 14, //            the layers' listeners and the upkeep's two
   'peers.pendingConnects': 50, //     each ends within its retries
   'peers.handshakes': 100, //         maxPeers
   'peers.dialing': 50, //             each ends within its retries
@@ -55,6 +55,11 @@ const BOUNDS: Readonly<Record<string, number>> = {
   'peers.sessionWaiters': 50, //      each ends within handshakeTimeoutMs
   'peers.freeHandles': 100, //        handles of closed sessions, reused
   'peers.handshakeFailureCodes': 30, // one per error code
+  'peers.addressBook': 512, //        MAX_ADDRESS_BOOK_ENTRIES
+  'peers.retentionAdvisors': 1, //    the relay's
+  'upkeep.bootstrapRetry': 64, //     one per bootstrap address (MAX_BOOTSTRAP_ADDRESSES)
+  'upkeep.dialingKeys': 8, //         MAX_DIALS_PER_ROUND
+  'upkeep.upkeepTimers': 1, //        one scheduled round at most
   'relay.handlers': TOPICS.length, // topics subscribed
   'relay.validators': 1, //           one topic validated
   'relay.pending': 1_024, //          maxPendingVerifications
@@ -95,7 +100,7 @@ const BOUNDS: Readonly<Record<string, number>> = {
  * the first hour.
  */
 const IN_FLIGHT = new Set([
-  'peers.pendingConnects', 'peers.handshakes', 'peers.dialing', 'peers.sessionWaiters', 'relay.pending', 'relay.pendingCopies',
+  'peers.pendingConnects', 'peers.handshakes', 'upkeep.dialingKeys', 'upkeep.upkeepTimers', 'peers.dialing', 'peers.sessionWaiters', 'relay.pending', 'relay.pendingCopies',
   'relay.pendingWants', 'relay.gossipQueues',
   'router.pendingSends', 'router.verifying', 'dht.rpcPending', 'dht.rpcConnecting', 'dht.probing', 'network.messagesInFlight', 'clock.timers',
 ])
@@ -104,8 +109,9 @@ const IN_FLIGHT = new Set([
  * Capped by count but deliberately not expiring: the replay table keeps refusing an origin's
  * old messages for as long as it can remember the origin, so it fills up with the origins met
  * (18 over this run's churn) towards maxReplayOrigins, and is checked against that bound only.
+ * The address book likewise keeps the former peers it met, up to MAX_ADDRESS_BOOK_ENTRIES.
  */
-const CAPPED_BY_COUNT = new Set(['relay.replayOrigins'])
+const CAPPED_BY_COUNT = new Set(['relay.replayOrigins', 'peers.addressBook'])
 
 /** A later sample may exceed the first hour's by this factor plus this many entries. */
 const GROWTH_FACTOR = 1.25
