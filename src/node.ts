@@ -116,10 +116,13 @@ export class MeshNode extends MeshEventTarget {
       ...options.dht, network: manager, core,
       ...(verify === undefined ? {} : { verify: async (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => verify(publicKey, message, signature) }),
     }))
-    // Direct messages: greedy towards the target through the DHT's closest contacts.
+    // Direct messages: greedy towards the target through the DHT's closest contacts and the neighbours.
     const dhtForRouting = this.#dht
     this.#router = constructLayer('router', () => new Router({
-      network: manager, core, closestPeers: (target, count) => dhtForRouting.localClosest(target, count),
+      // The DHT's closest contacts, and every open session: the contacts are mostly nodes this one
+      // has no session with (lookup sessions are transient), while any neighbour nearer the
+      // target is a greedy hop.
+      network: manager, core, closestPeers: (target, count) => [...dhtForRouting.localClosest(target, count), ...manager.peers().map((peer) => peer.peerId)],
       ...(verify === undefined ? {} : { verify }),
     }))
     const relay = this.#relay
