@@ -10,16 +10,14 @@ import { TransportError } from '../transport/errors.js'
 import type { Connection } from '../transport/transport.js'
 import type { Clock, TimerHandle } from '../util/clock.js'
 import type { RandomSource } from '../util/random.js'
-import { sample } from '../util/random.js'
 import { checkBytes, checkInteger, describeValue } from '../util/validate.js'
-import { commonPrefixBits, compareDistance } from '../util/xor-distance.js'
-import { MAX_ADDRESSES_PER_PEER } from '../wire/limits.js'
 import { GoodbyeReason, type PeerInfo } from '../wire/messages.js'
 import { AddressBook } from './address-book.js'
 import { backoffDelayMs } from './backoff.js'
 import { DuplicateConnection, handshakeOver, refuseConnection, type HandshakeRun, type Refusal } from './connection-handshake.js'
 import { HandshakeError, PeerError } from './errors.js'
 import { bytesEqual, PEER_ID_BYTES, type Identity } from './identity.js'
+import { pruneOrder, redirectSample, type RetentionAdvisor } from './prune-policy.js'
 import { MAX_BANS, resolveOptions, type ConnectionManagerOptions, type ResolvedOptions } from './options.js'
 import { ManagedSession, newTrafficCounters, toHex, type DropReason, type SessionHost, type TrafficCounters } from './peer-session.js'
 import type { Misbehaviour, PeerNetwork, PeerNetworkEvents, PeerSession } from './session.js'
@@ -39,19 +37,7 @@ export interface ConnectOptions {
   isTransient?: boolean
 }
 
-/**
- * How much an upper layer wants to keep a session (the relay: topics shared; the node may add
- * more). Summed over advisors; pruning closes the sessions with the lowest sums first.
- */
-export type RetentionAdvisor = (session: PeerSession) => number
-
-/** Peers a redirect offers: this many closest to the newcomer's id, and as many more at random. */
-export const REDIRECT_CLOSEST_PEERS = 10
-export const REDIRECT_RANDOM_PEERS = 10
-/** An inbound session its dialler marked transient may be pruned once idle this long, grace period or not. */
-export const TRANSIENT_PRUNE_IDLE_MS = 1_000
-/** Per bucket of XOR distance, this many of the oldest sessions are never pruned (DHT coverage). */
-export const PRUNE_PROTECTED_PER_BUCKET = 1
+export type { RetentionAdvisor } from './prune-policy.js'
 
 export interface PeerStats {
   readonly peerKey: string
@@ -559,29 +545,11 @@ export class ConnectionManager implements PeerNetwork {
   // ---------------------------------------------------------------------------------------
   // Redirects and pruning
 
-  /**
-   * Who a refused or pruned peer may dial instead: the sessions closest to its id (they know
-   * its neighbourhood of the DHT) and as many at random (so newcomers spread over the mesh).
-   */
   #redirectSample(forId: Uint8Array, exceptKey: string): PeerInfo[] {
-    const others: ManagedSession[] = []
-    for (const session of this.#sessions.values()) {
-      if (session.isOpen && session.peerKey !== exceptKey && session.listenAddresses.length > 0) others.push(session)
-    }
-    others.sort((a, b) => compareDistance(forId, a.peerId, b.peerId))
-    const chosen = others.slice(0, REDIRECT_CLOSEST_PEERS)
-    chosen.push(...sample(others.slice(REDIRECT_CLOSEST_PEERS), REDIRECT_RANDOM_PEERS, this.random))
-    return chosen.map((session) => ({ id: session.peerId, addresses: session.listenAddresses.slice(0, MAX_ADDRESSES_PER_PEER) }))
+    return redirectSample(this.#sessions.values(), forId, exceptKey, this.random)
   }
 
-  /**
-   * Closes up to `count` of the least useful sessions, each with a redirect to others. Never
-   * pruned: sessions younger than pruneGraceMs, this node's own oldest dials up to
-   * targetPeers, and the PRUNE_PROTECTED_PER_BUCKET oldest sessions of each XOR-distance
-   * bucket (the DHT's coverage of the id space). The rest go lowest value first: what the
-   * retention advisors say (the relay: topics shared), plus score / 100, plus age up to 10
-   * minutes (long-lived peers are the likeliest to stay: Kademlia, section 2.2).
-   */
+  /** Closes up to `count` sessions in pruneOrder (prune-policy.ts), each with a redirect to others. */
   #prune(count: number): number {
     if (count <= 0) return 0
     let pruned = 0
@@ -597,36 +565,9 @@ export class ConnectionManager implements PeerNetwork {
     return pruned
   }
 
-  /** The sessions pruning may close, the first to go first (see #prune). */
   #pruneOrder(): ManagedSession[] {
-    const now = this.clock.now()
     const { pruneGraceMs, targetPeers } = this.#options
-    const sessions = [...this.#sessions.values()].sort((a, b) => a.connectedAt - b.connectedAt)
-    const kept = new Set<ManagedSession>()
-    let ownLinks = 0
-    const perBucket = new Map<number, number>()
-    for (const session of sessions) {
-      if (session.isRemoteTransient) continue // a one-off request of the dialler's: covers nothing
-      if (session.direction === 'outbound' && !session.isTransient && ownLinks < targetPeers) {
-        ownLinks++
-        kept.add(session)
-      }
-      const bucket = commonPrefixBits(this.identity.peerId, session.peerId)
-      const inBucket = perBucket.get(bucket) ?? 0
-      if (inBucket < PRUNE_PROTECTED_PER_BUCKET) kept.add(session)
-      perBucket.set(bucket, inBucket + 1)
-    }
-    const candidates: { session: ManagedSession; value: number }[] = []
-    for (const session of sessions) {
-      if (kept.has(session)) continue
-      const isIdleOneOff = session.isRemoteTransient && now - session.lastUseAt >= TRANSIENT_PRUNE_IDLE_MS
-      if (!isIdleOneOff && now - session.connectedAt < pruneGraceMs) continue
-      let value = session.score() / 100 + Math.min(1, (now - session.connectedAt) / 600_000) - (session.isRemoteTransient ? 2 : 0)
-      for (const advisor of this.#retentionAdvisors) value += advisor(session)
-      candidates.push({ session, value })
-    }
-    candidates.sort((a, b) => a.value - b.value || b.session.connectedAt - a.session.connectedAt)
-    return candidates.map((candidate) => candidate.session)
+    return pruneOrder(this.#sessions.values(), { localId: this.identity.peerId, nowMs: this.clock.now(), pruneGraceMs, targetPeers, advisors: this.#retentionAdvisors })
   }
 
   /** Adds peers others offered to the address book (never this node itself). */
