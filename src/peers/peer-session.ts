@@ -105,6 +105,7 @@ export class ManagedSession implements PeerSession {
   #nextPingId = 1
   #messagesIn = 0
   #messagesOut = 0
+  #hasRedirected = false
   /** Dialled for a request only: closed after transientIdleMs without messages (see keep()). */
   #isTransient: boolean
 
@@ -276,7 +277,9 @@ export class ManagedSession implements PeerSession {
           this.#onGoodbye(message.reason)
           return
         case 'redirect':
-          this.#host.redirected(this, message.peers)
+          // One per session (it precedes a goodbye): a peer cannot keep refilling the address book.
+          if (!this.#hasRedirected) this.#host.redirected(this, message.peers)
+          this.#hasRedirected = true
           break
         case 'hello':
         case 'auth':

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { MeshNode } from '../../src/node.js'
 import { PeerError } from '../../src/peers/errors.js'
 import { useDeterministicEd25519 } from '../../src/peers/identity-crypto.js'
+import { Attacker } from './attacker.js'
 import { createMesh, type Mesh } from './harness.js'
 
 useDeterministicEd25519()
@@ -262,4 +263,34 @@ describe('sessions a DHT lookup dials are transient', () => {
     await mesh.stopAll()
     expect(mesh.clock.pending).toBe(0)
   }, 120_000)
+})
+
+describe('redirects from a hostile peer', () => {
+  it('a peer sending redirect after redirect fills the address book with at most one redirect’s 20 peers, and the node keeps serving', async () => {
+    const mesh = createMesh({ seed: 9 })
+    const victim = await mesh.node()
+    await mesh.settle(victim.start())
+    const honest = await mesh.node({ bootstrap: victim.addresses })
+    await mesh.settle(honest.start())
+    const attacker = new Attacker(mesh.net, 'mallory', 777)
+    const link = await mesh.settle(attacker.dial(victim.addresses[0]!))
+    await mesh.runUntil(() => victim.peers().some((peer) => peer.peerKey === Buffer.from(attacker.id).toString('hex')) && link.isRemoteAuthenticated)
+    const knownBefore = victim.stats().join.knownPeers
+    for (let round = 0; round < 10; round++) {
+      const bogus = Array.from({ length: 20 }, (_, i) => ({ id: new Uint8Array(32).fill(round * 20 + i + 1), addresses: [`memory://bogus-${round}-${i}`] }))
+      link.send([{ type: 'redirect', peers: bogus }])
+      await mesh.runFor(50)
+    }
+    expect(victim.stats().join.knownPeers - knownBefore).toBeLessThanOrEqual(20)
+    expect(victim.stats().join.redirectsReceived).toBe(1)
+    // Still serving: a publish from the honest peer reaches the victim.
+    const inbox: string[] = []
+    victim.subscribe('news', (message) => inbox.push(text(message.data)))
+    await mesh.runFor(1_000)
+    await mesh.settle(honest.publish('news', bytes('still here')))
+    await mesh.runFor(1_000)
+    expect(inbox).toEqual(['still here'])
+    await attacker.close()
+    await mesh.stopAll()
+  })
 })
