@@ -480,7 +480,7 @@ export class ConnectionManager implements PeerNetwork {
       return { goodbye: GoodbyeReason.PROTOCOL_ERROR, error: new PeerError('PEER_BANNED', `peer ${key.slice(0, 16)}… is banned for misbehaving`) }
     }
     // Full, and nothing prunable to make room: the newcomer gets a redirect instead.
-    if (this.#sessions.size >= this.#options.maxPeers && !this.#sessions.has(key) && this.#pruneOrder().length === 0) {
+    if (this.#sessions.size >= this.#options.maxPeers && !this.#sessions.has(key) && this.#pruneOrder(true).length === 0) {
       const redirect = this.#redirectSample(peerId, key)
       if (redirect.length > 0) this.#redirectsSent++
       return { goodbye: GoodbyeReason.TOO_MANY_PEERS, error: new PeerError('PEER_TOO_MANY_PEERS', `this node already has ${this.#options.maxPeers} peers (maxPeers)`), redirect }
@@ -520,14 +520,14 @@ export class ConnectionManager implements PeerNetwork {
       existing.closeWith(GoodbyeReason.NORMAL, 'replaced by the connection dialled by the lower peer id')
     } else if (connection.direction === 'outbound' && this.#sessions.size >= this.#options.highWatermark) {
       // This node's own dials stop at the high watermark: the slots above it are for newcomers.
-      this.#prune(this.#sessions.size - this.#options.lowWatermark)
+      this.#makeRoom(this.#options.highWatermark)
       if (this.#sessions.size >= this.#options.highWatermark) {
         refuseConnection(connection, GoodbyeReason.TOO_MANY_PEERS, 'too many peers')
         throw new PeerError('PEER_TOO_MANY_PEERS', `this node has ${this.#sessions.size} peers; its own dials stop at highWatermark (${this.#options.highWatermark}) and none could be pruned`)
       }
     } else if (this.#sessions.size >= this.#options.maxPeers) {
       // A full node makes room for an authenticated newcomer (never for a mere hello).
-      this.#prune(this.#sessions.size + 1 - this.#options.lowWatermark)
+      this.#makeRoom(this.#options.maxPeers)
       if (this.#sessions.size >= this.#options.maxPeers) {
         refuseConnection(connection, GoodbyeReason.TOO_MANY_PEERS, 'too many peers', this.#redirectSample(result.peerId, key))
         throw new PeerError('PEER_TOO_MANY_PEERS', `this node already has ${this.#options.maxPeers} peers (maxPeers)`)
@@ -550,10 +550,10 @@ export class ConnectionManager implements PeerNetwork {
   }
 
   /** Closes up to `count` sessions in pruneOrder (prune-policy.ts), each with a redirect to others. */
-  #prune(count: number): number {
+  #prune(count: number, isMakingRoom = false): number {
     if (count <= 0) return 0
     let pruned = 0
-    for (const session of this.#pruneOrder().slice(0, count)) {
+    for (const session of this.#pruneOrder(isMakingRoom).slice(0, count)) {
       if (!session.isOpen) continue
       // A one-off request's session needs no other peers; anyone else gets some to dial.
       const redirect = session.isRemoteTransient ? [] : this.#redirectSample(session.peerId, session.peerKey)
@@ -565,9 +565,16 @@ export class ConnectionManager implements PeerNetwork {
     return pruned
   }
 
-  #pruneOrder(): ManagedSession[] {
+  #pruneOrder(isMakingRoom = false): ManagedSession[] {
     const { pruneGraceMs, targetPeers } = this.#options
-    return pruneOrder(this.#sessions.values(), { localId: this.identity.peerId, nowMs: this.clock.now(), pruneGraceMs, targetPeers, advisors: this.#retentionAdvisors })
+    return pruneOrder(this.#sessions.values(), { localId: this.identity.peerId, nowMs: this.clock.now(), pruneGraceMs, targetPeers, advisors: this.#retentionAdvisors, isMakingRoom })
+  }
+
+  /** Prunes towards the low watermark, then, if still `limit` or more sessions, one busy one-off session. */
+  #makeRoom(limit: number): void {
+    if (this.#sessions.size < limit) return
+    this.#prune(this.#sessions.size + 1 - this.#options.lowWatermark)
+    if (this.#sessions.size >= limit) this.#prune(this.#sessions.size + 1 - limit, true)
   }
 
   /** Adds peers others offered to the address book (never this node itself). */

@@ -31,6 +31,12 @@ export interface PruneContext {
   readonly pruneGraceMs: number
   readonly targetPeers: number
   readonly advisors: Iterable<RetentionAdvisor>
+  /**
+   * Also offer the one-off sessions still busy with their request (most idle first): the last
+   * resort when this node cannot otherwise make room for its own dial or an authenticated
+   * newcomer. Their dialler's request fails at once and its lookup moves on.
+   */
+  readonly isMakingRoom?: boolean
 }
 
 /**
@@ -76,9 +82,12 @@ export function pruneOrder(all: Iterable<ManagedSession>, context: PruneContext)
   const candidates: { session: ManagedSession; value: number }[] = []
   for (const session of sessions) {
     if (kept.has(session)) continue
-    const isIdleOneOff = session.isRemoteTransient && nowMs - session.lastUseAt >= TRANSIENT_PRUNE_IDLE_MS
-    if (!isIdleOneOff && nowMs - session.connectedAt < pruneGraceMs) continue
-    let value = session.score() / 100 + Math.min(1, (nowMs - session.connectedAt) / FULL_AGE_MS) - (session.isRemoteTransient ? 2 : 0)
+    const idleMs = nowMs - session.lastUseAt
+    const isOneOffPrunable = session.isRemoteTransient && (idleMs >= TRANSIENT_PRUNE_IDLE_MS || context.isMakingRoom === true)
+    if (!isOneOffPrunable && nowMs - session.connectedAt < pruneGraceMs) continue
+    // One-off sessions first, the most idle of them first.
+    const oneOff = session.isRemoteTransient ? 2 + Math.min(1, idleMs / 10_000) : 0
+    let value = session.score() / 100 + Math.min(1, (nowMs - session.connectedAt) / FULL_AGE_MS) - oneOff
     for (const advisor of context.advisors) value += advisor(session)
     candidates.push({ session, value })
   }
