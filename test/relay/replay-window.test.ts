@@ -20,7 +20,14 @@ class Model {
     if (seq > state.highest) state.highest = seq
     return 'new'
   }
+
+  highestOf(origin: bigint): bigint | undefined {
+    return this.origins.get(origin)?.highest
+  }
 }
+
+/** The ring the window is cleared in: the window's words plus the one its bottom leaves. */
+const RING_SEQS = W + 32n
 
 describe('ReplayWindows', () => {
   it('accepts a sequence number once, out of order within the window, and refuses what is below it', () => {
@@ -35,6 +42,17 @@ describe('ReplayWindows', () => {
     expect(windows.accept(1n, 1_000_000n)).toBe('new') // a leap clears the window
     expect(windows.accept(1n, 1_000_000n - 1n)).toBe('new')
     expect(windows.accept(1n, 5_000n)).toBe('replayed')
+  })
+
+  it('a seq in the word the window has just moved into is new, not refused by the bits of the word it reuses', () => {
+    const windows = new ReplayWindows(10)
+    expect(windows.accept(1n, 0n)).toBe('new')
+    expect(windows.accept(1n, 1_024n)).toBe('new')
+    // Word 33 reuses word 0's place in the ring; sliding into it must clear seq 0's bit.
+    expect(windows.accept(1n, 1_057n)).toBe('new')
+    expect(windows.check(1n, 1_056n)).toBe('new')
+    expect(windows.accept(1n, 1_056n)).toBe('new')
+    expect(windows.accept(1n, 1_056n)).toBe('replayed')
   })
 
   it('check() changes nothing', () => {
@@ -68,7 +86,8 @@ describe('ReplayWindows', () => {
       seq: fc.oneof(fc.bigInt({ min: 0n, max: 64n }), fc.bigInt({ min: 0n, max: 3n * W }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })),
     })
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
+      // size 'max': otherwise fast-check draws at most 10 ops, whatever maxLength says.
+      fc.property(fc.array(op, { maxLength: 400, size: 'max' }), (ops) => {
         const windows = new ReplayWindows(100)
         const model = new Model()
         for (const { origin, seq } of ops) {
@@ -78,6 +97,37 @@ describe('ReplayWindows', () => {
         }
       }),
       { numRuns: 300 },
+    )
+  })
+
+  it('answers as the model does with seqs drawn near the window edge (property)', () => {
+    // Each seq is a move from the origin's highest: consecutive and small jumps (word
+    // boundaries), late seqs around the window's bottom, and slides of about one window or one
+    // ring, which move the top into a word whose place in the ring still holds old bits.
+    const near = (at: bigint, spread: bigint) => fc.bigInt({ min: at - spread, max: at + spread })
+    // Small moves weigh most, so the words below the top are densely marked.
+    const move = fc.oneof(
+      { arbitrary: fc.bigInt({ min: 1n, max: 3n }), weight: 3 },
+      { arbitrary: fc.bigInt({ min: -40n, max: 40n }), weight: 3 },
+      near(-W, 34n),
+      fc.bigInt({ min: -W, max: 0n }),
+      near(W, 40n),
+      near(RING_SEQS, 40n),
+    )
+    const op = fc.record({ origin: fc.bigInt({ min: 1n, max: 2n }), move })
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 3n * W }), fc.array(op, { minLength: 50, maxLength: 300, size: 'max' }), (start, ops) => {
+        const windows = new ReplayWindows(100)
+        const model = new Model()
+        for (const { origin, move } of ops) {
+          const base = model.highestOf(origin) ?? start
+          const seq = base + move < 0n ? 0n : base + move
+          const expected = model.accept(origin, seq)
+          expect(windows.check(origin, seq)).toBe(expected)
+          expect(windows.accept(origin, seq)).toBe(expected)
+        }
+      }),
+      { numRuns: 100 },
     )
   })
 })
