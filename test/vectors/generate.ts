@@ -1,0 +1,46 @@
+// Writes the known-answer vectors (test/vectors/*.json) from the library as it is now. Run it
+// only for a deliberate protocol change, which needs a new domain tag or message type anyway:
+// the tests compare the library against the committed files and never regenerate them.
+//   node build/run-ts.mjs test/vectors/generate.ts        (from the repository root)
+
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { publishCase } from './publish.js'
+import { ALICE_SEED, BOB_SEED, joinParts, REGENERATE, signerVector, utf8Hex, writeVectorFile, type Part } from './vector-file.js'
+
+const folder = join(process.cwd(), 'test', 'vectors')
+if (!existsSync(join(folder, 'generate.ts'))) {
+  console.error('run from the repository root: node build/run-ts.mjs test/vectors/generate.ts')
+  process.exit(2)
+}
+
+const alice = signerVector(ALICE_SEED)
+const bob = signerVector(BOB_SEED)
+
+interface Signed {
+  readonly name: string
+  readonly signedParts?: readonly Part[]
+  readonly signedBytes?: string
+}
+
+/** Writes one file, refusing to when the library's signed bytes are not the documented layout. */
+function write(name: string, about: string, cases: readonly Signed[]): void {
+  for (const vector of cases) {
+    if (vector.signedParts !== undefined && joinParts(vector.signedParts) !== vector.signedBytes) {
+      throw new Error(`${name}, ${vector.name}: the library's signed bytes differ from the documented layout; fix one of them first`)
+    }
+  }
+  writeVectorFile(folder, name, { about, regenerate: REGENERATE, cases })
+  console.error(`wrote ${join('test', 'vectors', name)} (${cases.length} cases)`)
+}
+
+write('publish.json', 'Relay publish, wire type 0x12: what its origin signs (docs/protocol.md, "Signed bytes"). u64 values are decimal strings, bytes lowercase hex.', [
+  // 10 UTF-8 bytes in 9 characters: the length prefix counts bytes. The seq is what a node
+  // starting at 1,700,000,000,000 ms gives its first publish (milliseconds << 16).
+  await publishCase('a UTF-8 topic, a first seq, a path of two', ALICE_SEED, {
+    topic: 'chat/café', seq: '111411200000000000', ttl: 7, path: [alice.peerId, bob.peerId], data: utf8Hex('hello, mesh'),
+  }),
+  await publishCase('empty data, the largest seq, an empty path', BOB_SEED, {
+    topic: 'a', seq: '18446744073709551615', ttl: 1, path: [], data: '',
+  }),
+])
