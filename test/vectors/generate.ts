@@ -5,6 +5,8 @@
 
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { directAckCase } from './direct-ack.js'
+import { directCase } from './direct.js'
 import { publishCase } from './publish.js'
 import { ALICE_SEED, BOB_SEED, joinParts, REGENERATE, signerVector, utf8Hex, writeVectorFile, type Part } from './vector-file.js'
 
@@ -42,5 +44,24 @@ write('publish.json', 'Relay publish, wire type 0x12: what its origin signs (doc
   }),
   await publishCase('empty data, the largest seq, an empty path', BOB_SEED, {
     topic: 'a', seq: '18446744073709551615', ttl: 1, path: [], data: '',
+  }),
+])
+
+// A greedy first attempt with the default maxTtl (16) two hops in, and a flooded retry with
+// the default floodTtl (3) that has just left its origin.
+const directs = [
+  await directCase('alice to bob, greedy, first attempt, two hops in', ALICE_SEED, {
+    messageIdFields: { sendId: 0x0123_4567_89ab, isFlood: false, attempt: 0, low: 16 }, target: bob.peerId, ttl: 14, data: utf8Hex('ping'),
+  }),
+  await directCase('bob to alice, flooded retry, empty data', BOB_SEED, {
+    messageIdFields: { sendId: 2 ** 48 - 1, isFlood: true, attempt: 1, low: 3 }, target: alice.peerId, ttl: 3, data: '',
+  }),
+]
+write('direct.json', 'Routed direct message, wire type 0x20: its message id and what its origin signs (docs/protocol.md, "Signed bytes"). u64 ids are 0x-prefixed hex, bytes lowercase hex.', directs)
+
+write('direct-ack.json', 'Acknowledgement of a direct message, wire type 0x22: what the target signs (docs/protocol.md, "Signed bytes"). u64 ids are 0x-prefixed hex, bytes lowercase hex.', [
+  // Bob acknowledges the first direct vector, which reached him in 3 hops.
+  await directAckCase("bob acknowledges alice's greedy message after 3 hops", BOB_SEED, {
+    directMessageId: directs[0].messageId, hops: 3, origin: alice.peerId, ttl: 16,
   }),
 ])

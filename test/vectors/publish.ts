@@ -3,10 +3,9 @@
 
 import { keyMatchesPeerId, verifySignature } from '../../src/peers/identity.js'
 import { signedBytes } from '../../src/relay/envelope.js'
-import { decodeMessage, encodeMessage } from '../../src/wire/codec.js'
-import { encodeFrame } from '../../src/wire/frame.js'
+import { decodeMessage } from '../../src/wire/codec.js'
 import type { PublishMessage } from '../../src/wire/messages.js'
-import { fromHex, identityOf, signerVector, tagHex, toHex, uintHex, utf8Hex, type Part, type SignerVector } from './vector-file.js'
+import { fromHex, signAndEncode, signerVector, tagHex, uintHex, utf8Hex, type Part, type SignedWireCase, type SignerVector } from './vector-file.js'
 
 export interface PublishInput {
   readonly topic: string
@@ -20,18 +19,7 @@ export interface PublishInput {
 }
 
 /** The signer is the origin: origin = signer.peerId, originKey = signer.publicKey. */
-export interface PublishCase {
-  readonly name: string
-  readonly signer: SignerVector
-  readonly input: PublishInput
-  readonly signedParts: readonly Part[]
-  readonly signedBytes: string
-  readonly signature: string
-  /** encodeMessage: type 0x12, body length u32, body. */
-  readonly message: string
-  /** encodeFrame of the message alone. */
-  readonly frame: string
-}
+export type PublishCase = SignedWireCase<PublishInput>
 
 /** The signed bytes as docs/protocol.md lays them out. */
 export function publishLayout(signer: SignerVector, input: PublishInput): Part[] {
@@ -67,13 +55,8 @@ export function publishMessage(signer: SignerVector, input: PublishInput, signat
 /** The whole case, computed by the library from the signer's seed and the inputs. */
 export async function publishCase(name: string, seed: string, input: PublishInput): Promise<PublishCase> {
   const signer = signerVector(seed)
-  const bytes = publishSignedBytes(signer, input)
-  const signature = toHex(await identityOf(seed).sign(bytes))
-  const message = publishMessage(signer, input, signature)
-  return {
-    name, signer, input, signedParts: publishLayout(signer, input), signedBytes: toHex(bytes), signature,
-    message: toHex(encodeMessage(message)), frame: toHex(encodeFrame([message])),
-  }
+  const signed = await signAndEncode(seed, publishSignedBytes(signer, input), (signature) => publishMessage(signer, input, signature))
+  return { name, signer, input, signedParts: publishLayout(signer, input), ...signed }
 }
 
 /** What a relay checks of a publish's origin: the key names the origin id, and the signature holds. */

@@ -6,11 +6,14 @@
 import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { expect } from 'vitest'
+import { expect, it } from 'vitest'
 import { Identity, verifySignature } from '../../src/peers/identity.js'
 import { base64url, nobleSign, nobleVerify } from '../../src/peers/identity-crypto.js'
 import { toHex } from '../../src/util/hex.js'
+import { decodeMessage, encodeMessage } from '../../src/wire/codec.js'
 import { WireError } from '../../src/wire/errors.js'
+import { decodeFrame, encodeFrame } from '../../src/wire/frame.js'
+import type { WireMessage } from '../../src/wire/messages.js'
 
 export { toHex }
 
@@ -96,8 +99,62 @@ export function uintHex(value: number | bigint, bytes: number): string {
   return big.toString(16).padStart(2 * bytes, '0')
 }
 
+/** A u64 as a vector writes an id: 0x and 16 hex digits (BigInt() reads it back). */
+export function u64Hex(value: bigint): string {
+  return `0x${uintHex(value, 8)}`
+}
+
 // ---------------------------------------------------------------------------------------
 // Checks shared by every signed structure.
+
+/** What every signed vector holds. */
+export interface SignedVector {
+  readonly signer: SignerVector
+  readonly signedParts: readonly Part[]
+  readonly signedBytes: string
+  readonly signature: string
+}
+
+/** A signed vector of one wire message: its inputs, and the message and frame carrying it. */
+export interface SignedWireCase<Input> extends SignedVector {
+  readonly name: string
+  readonly input: Input
+  /** encodeMessage: type u8, body length u32, body. */
+  readonly message: string
+  /** encodeFrame of the message alone. */
+  readonly frame: string
+}
+
+/** Signs `signedBytes` with `seed`'s key and encodes the message the signature goes into. */
+export async function signAndEncode(seed: string, signedBytes: Uint8Array, toMessage: (signature: string) => WireMessage) {
+  const signature = toHex(await identityOf(seed).sign(signedBytes))
+  const message = toMessage(signature)
+  return { signedBytes: toHex(signedBytes), signature, message: toHex(encodeMessage(message)), frame: toHex(encodeFrame([message])) }
+}
+
+/**
+ * The four tests every signed vector gets: its signed bytes are the documented layout of its
+ * inputs (`layout`), the library function `name` builds them (`library`), the signer's key
+ * signs them to the vector's signature, and that signature binds every byte.
+ */
+export function itPinsTheSignature(vector: SignedVector, name: string, layout: () => readonly Part[], library: () => Uint8Array): void {
+  it('the signed bytes are the documented layout of the inputs', () => {
+    expect(layout()).toEqual(vector.signedParts)
+    expect(joinParts(vector.signedParts)).toBe(vector.signedBytes)
+  })
+
+  it(`${name} builds exactly those bytes`, () => {
+    expect(toHex(library())).toBe(vector.signedBytes)
+  })
+
+  it("the signer's key signs them to the vector's signature, on both backends", async () => {
+    await expectSignature(vector.signer, vector.signedBytes, vector.signature)
+  })
+
+  it('the signature verifies, and no longer does with any byte of the signed bytes, signature or key changed', async () => {
+    await expectEveryByteBound(vector.signer.publicKey, vector.signedBytes, vector.signature)
+  })
+}
 
 /** `signer` signs `signedBytes` to `signature` on both backends (WebCrypto and noble). */
 export async function expectSignature(signer: SignerVector, signedBytes: string, signature: string): Promise<void> {
@@ -125,6 +182,17 @@ export async function expectEveryByteBound(publicKey: string, signedBytes: strin
     }
     expect(accepted, `offsets of the ${name} whose change still verifies`).toEqual([])
   }
+}
+
+/** The test of a vector's wire bytes: `expected` encodes to them and they decode back to it. */
+export function itEncodesTo(vector: { readonly message: string; readonly frame: string }, expected: () => WireMessage): void {
+  it("the message and its frame encode to the vector's bytes and decode back to the inputs", () => {
+    const message = expected()
+    expect(toHex(encodeMessage(message))).toBe(vector.message)
+    expect(toHex(encodeFrame([message]))).toBe(vector.frame)
+    expect(decodeMessage(fromHex(vector.message))).toEqual(message)
+    expect(decodeFrame(fromHex(vector.frame))).toEqual([message])
+  })
 }
 
 /**
