@@ -126,7 +126,7 @@ function runReference(table: ReferenceTable, op: Op, ids: bigint[]): unknown {
 function idPool(bytes: number): fc.Arbitrary<{ local: Uint8Array; ids: Uint8Array[] }> {
   return fc.record({
     local: fc.uint8Array({ minLength: bytes, maxLength: bytes }),
-    shapes: fc.array(fc.record({ prefix: fc.nat(Math.min(bytes * 8, 24)), noise: fc.uint8Array({ minLength: bytes, maxLength: bytes }) }), { minLength: 1, maxLength: 40 }),
+    shapes: fc.array(fc.record({ prefix: fc.nat(Math.min(bytes * 8, 24)), noise: fc.uint8Array({ minLength: bytes, maxLength: bytes }) }), { minLength: 1, maxLength: 40, size: 'max' }),
   }).map(({ local, shapes }) => {
     const ids = shapes.map(({ prefix, noise }) => {
       const id = noise.slice()
@@ -137,6 +137,33 @@ function idPool(bytes: number): fc.Arbitrary<{ local: Uint8Array; ids: Uint8Arra
       return id
     })
     ids.push(local.slice()) // the local id itself is in the pool, to be refused
+    return { local, ids }
+  })
+}
+
+/**
+ * A pool of 30 to 120 ids in one to three buckets: each id keeps the local id's first
+ * `prefix` bits (one of a few lengths chosen for the pool), has the next bit flipped, so it
+ * lands in bucket `prefix` exactly, and random bits after it.
+ */
+function crowdedPool(bytes: number): fc.Arbitrary<Pool> {
+  const bits = bytes * 8
+  return fc.record({
+    local: fc.uint8Array({ minLength: bytes, maxLength: bytes }),
+    prefixes: fc.uniqueArray(fc.nat(Math.min(bits - 8, 24)), { minLength: 1, maxLength: 3 }),
+    shapes: fc.array(fc.record({ which: fc.nat(2), noise: fc.uint8Array({ minLength: bytes, maxLength: bytes }) }), { minLength: 30, maxLength: 120, size: 'max' }),
+  }).map(({ local, prefixes, shapes }) => {
+    const ids = shapes.map(({ which, noise }) => {
+      const prefix = prefixes[which % prefixes.length]!
+      const id = noise.slice()
+      for (let bit = 0; bit <= prefix; bit++) {
+        const mask = 0x80 >> (bit & 7)
+        const want = bit < prefix ? local[bit >> 3]! & mask : ~local[bit >> 3]! & mask
+        id[bit >> 3] = (id[bit >> 3]! & ~mask) | want
+      }
+      return id
+    })
+    ids.push(local.slice())
     return { local, ids }
   })
 }
@@ -158,31 +185,51 @@ function ops(poolSize: number, bits: number): fc.Arbitrary<Op[]> {
   ), { maxLength: 120, size: "max" })
 }
 
+type Pool = { local: Uint8Array; ids: Uint8Array[] }
+
+/** Runs the sequence on a wasm table, a twin table and the reference; every answer must agree. */
+async function agree(pool: Pool, k: number, sequence: Op[]): Promise<void> {
+  const bytes = pool.local.length
+  const a = (await loadCore()).createRoutingTable({ localId: pool.local, k })
+  const b = (await loadCore({ backend: 'js' })).createRoutingTable({ localId: pool.local, k })
+  const reference = new ReferenceTable(toBig(pool.local), bytes * 8, k)
+  const bigIds = pool.ids.map(toBig)
+  try {
+    for (const op of sequence) {
+      const expected = runReference(reference, op, bigIds)
+      expect(run(a, op, pool.ids)).toEqual(expected)
+      expect(run(b, op, pool.ids)).toEqual(expected)
+      expect(a.size).toBe(reference.size)
+      expect(b.size).toBe(reference.size)
+    }
+  } finally {
+    a.free()
+    b.free()
+  }
+}
+
 describe('RoutingTable: wasm, twin and reference model agree', () => {
   for (const bytes of [2, 5, 32]) {
     it(`on ${bytes}-byte ids`, async () => {
-      const wasm = await loadCore()
-      const twin = await loadCore({ backend: 'js' })
       await fc.assert(
-        fc.property(idPool(bytes).chain((pool) => fc.tuple(fc.constant(pool), fc.integer({ min: 1, max: 4 }), ops(pool.ids.length, bytes * 8))), ([pool, k, sequence]) => {
-          const a = wasm.createRoutingTable({ localId: pool.local, k })
-          const b = twin.createRoutingTable({ localId: pool.local, k })
-          const reference = new ReferenceTable(toBig(pool.local), bytes * 8, k)
-          const bigIds = pool.ids.map(toBig)
-          try {
-            for (const op of sequence) {
-              const expected = runReference(reference, op, bigIds)
-              expect(run(a, op, pool.ids)).toEqual(expected)
-              expect(run(b, op, pool.ids)).toEqual(expected)
-              expect(a.size).toBe(reference.size)
-              expect(b.size).toBe(reference.size)
-            }
-          } finally {
-            a.free()
-            b.free()
-          }
-        }),
+        fc.asyncProperty(idPool(bytes).chain((pool) => fc.tuple(fc.constant(pool), fc.integer({ min: 1, max: 4 }), ops(pool.ids.length, bytes * 8))), ([pool, k, sequence]) => agree(pool, k, sequence)),
         { numRuns: 300 },
+      )
+    })
+  }
+
+  // closest sorts a band (the target's bucket, all deeper buckets together, or one shallower
+  // bucket) of at most 24 candidates by insertion, a longer one through a partial heap. Here
+  // k is over 24 and the ids crowd into a few buckets, every one added before the random
+  // operations, so bands of 25 to a hundred candidates are common.
+  for (const bytes of [2, 32]) {
+    it(`on ${bytes}-byte ids crowded into a few buckets, with k over 24 (bands long enough for the heap)`, async () => {
+      await fc.assert(
+        fc.asyncProperty(crowdedPool(bytes).chain((pool) => fc.tuple(fc.constant(pool), fc.integer({ min: 25, max: 48 }), ops(pool.ids.length, bytes * 8))), ([pool, k, sequence]) => {
+          const addAll: Op = { kind: 'batch', ids: pool.ids.map((_, i) => i), now: undefined }
+          return agree(pool, k, [addAll, ...sequence])
+        }),
+        { numRuns: 100 },
       )
     })
   }
