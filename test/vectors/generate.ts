@@ -5,6 +5,8 @@
 
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { immutableRecordCase } from './dht-immutable-record.js'
+import { mutableRecordCase } from './dht-mutable-record.js'
 import { directAckCase } from './direct-ack.js'
 import { directCase } from './direct.js'
 import { publishCase } from './publish.js'
@@ -64,4 +66,18 @@ write('direct-ack.json', 'Acknowledgement of a direct message, wire type 0x22: w
   await directAckCase("bob acknowledges alice's greedy message after 3 hops", BOB_SEED, {
     directMessageId: directs[0].messageId, hops: 3, origin: alice.peerId, ttl: 16,
   }),
+])
+
+write('dht-mutable-record.json', 'Mutable DHT record, carried by store (0x34) and value (0x33): its key derivation and what its owner signs (docs/protocol.md, "Signed bytes"). u64 values are decimal strings, bytes lowercase hex.', [
+  await mutableRecordCase('a UTF-8 user key, seq 1, an hour', ALICE_SEED, {
+    userKey: { text: 'profile/zoë' }, value: utf8Hex('{"name":"alice"}'), seq: '1', ttlMs: 3_600_000, requestId: 7,
+  }),
+  // The top bit of seq set (an unsigned u64) and the largest ttlMs a u32 holds.
+  await mutableRecordCase('a binary user key, an empty value, seq 2^63, the largest ttl', BOB_SEED, {
+    userKey: { hex: '00ff00ff' }, value: '', seq: '9223372036854775808', ttlMs: 0xffff_ffff, requestId: 0xfedc_ba98,
+  }),
+])
+
+write('dht-immutable-record.json', 'Immutable DHT record, carried by store (0x34) and value (0x33): nothing is signed, its key is SHA-256 of its value (docs/protocol.md, "Signed bytes"). Bytes lowercase hex.', [
+  immutableRecordCase('a day-long value', { value: utf8Hex('hello, immutable world'), ttlMs: 86_400_000, requestId: 0xfedc_ba98 }),
 ])
