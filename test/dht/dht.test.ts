@@ -320,6 +320,22 @@ describe('quotas over the network', () => {
     expect(other.storedAt).toBe(4)
     expect(await stopTestnet(net)).toBe(0)
   }, 60_000)
+
+  it('a node whose quota is full still takes an update of a record it holds, and nothing new', async () => {
+    // A 3,000-byte quota with a 2,000-byte share: each of the 4 nodes holds every record.
+    const net = await createTestnet(4, { seed: 13, dht: { quotaBytes: 3_000, perPeerShareBytes: 2_000 } })
+    const { mesh, dhts, nodes } = net
+    const owner = nodes[0].identity.publicKey
+    expect((await mesh.run(dhts[0].put('profile', new Uint8Array(1_000).fill(1)))).storedAt).toBe(4) // 1,200 bytes
+    await mesh.run(dhts[1].putImmutable(new Uint8Array(1_700).fill(2))) // 1,764 bytes: 2,964 held everywhere
+    const extra = await mesh.run(dhts[2].put('extra', text('no room'))).catch((e: unknown) => e)
+    expect((extra as DhtError).code).toBe('DHT_STORE_FAILED')
+    expect((extra as DhtError).message).toMatch(/quota-exceeded/)
+    const update = await mesh.run(dhts[0].put('profile', new Uint8Array(1_000).fill(3)))
+    expect(update.storedAt).toBe(4)
+    for (const dht of dhts) expect((await mesh.run(dht.get('profile', { owner })))?.[0]).toBe(3)
+    expect(await stopTestnet(net)).toBe(0)
+  }, 60_000)
 })
 
 describe('routing table maintenance', () => {

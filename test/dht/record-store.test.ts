@@ -20,6 +20,11 @@ import {
 const bytes = (n: number, fill = 1) => new Uint8Array(n).fill(fill)
 const identity = Identity.generate(new SeededRandom(7))
 const other = Identity.generate(new SeededRandom(8))
+/** An immutable record that costs exactly `cost` bytes of quota (its value, plus 64). */
+const immutableOfCost = (cost: number, fill: number) => buildImmutableRecord(bytes(cost - 64, fill), 60_000)
+/** A mutable record of `identity` under 'name' that costs exactly `cost` bytes (its value, the 32-byte user key hash, plus 168). */
+const mutableOfCost = (cost: number, seq: bigint) => buildMutableRecord(identity, 'name', bytes(cost - 200, Number(seq)), seq, 60_000)
+const refused = (detail: 'quota' | 'peer-share') => ({ ok: false, reason: StoreRejectReason.QUOTA_EXCEEDED, detail })
 
 describe('RecordStore', () => {
   it('refuses a record that would pass the quota, with QUOTA_EXCEEDED', () => {
@@ -42,6 +47,62 @@ describe('RecordStore', () => {
     expect(store.put(records[2], 'polite', 0).ok).toBe(true)
     // The node's own records are charged to the quota only.
     expect(store.put(buildImmutableRecord(bytes(5_000, 9), 60_000), LOCAL_STORER, 0).ok).toBe(true)
+  })
+
+  // The two limits differ in each test below, so the refusal's detail says which one fired.
+  it('stores up to exactly quotaBytes and refuses one byte more, naming the quota', () => {
+    const store = new RecordStore({ quotaBytes: 3_000, perPeerShareBytes: 2_000, maxTtlMs: 60_000 })
+    expect(store.put(immutableOfCost(2_000, 1), 'p1', 0).ok).toBe(true)
+    // 1,001 bytes is within p2's share of 2,000 but one byte over the quota.
+    expect(store.put(immutableOfCost(1_001, 2), 'p2', 0)).toEqual(refused('quota'))
+    expect(store.put(immutableOfCost(1_000, 2), 'p2', 0)).toEqual({ ok: true, change: 'added' })
+    expect(store.bytes).toBe(3_000)
+    expect(store.put(immutableOfCost(65, 3), LOCAL_STORER, 0)).toEqual(refused('quota')) // the node's own records too
+  })
+
+  it('lets one peer fill exactly its share and refuses one byte more, naming the share', () => {
+    const store = new RecordStore({ quotaBytes: 10_000, perPeerShareBytes: 2_500, maxTtlMs: 60_000 })
+    expect(store.put(immutableOfCost(1_500, 1), 'greedy', 0).ok).toBe(true)
+    // 1,001 bytes would bring greedy to 2,501 of its 2,500, with 8,500 of the quota free.
+    expect(store.put(immutableOfCost(1_001, 2), 'greedy', 0)).toEqual(refused('peer-share'))
+    expect(store.put(immutableOfCost(1_000, 2), 'greedy', 0)).toEqual({ ok: true, change: 'added' })
+    expect(store.bytesOf('greedy')).toBe(2_500)
+    expect(store.put(immutableOfCost(65, 3), 'greedy', 0)).toEqual(refused('peer-share'))
+    expect(store.put(immutableOfCost(65, 3), 'polite', 0).ok).toBe(true)
+  })
+
+  it('a full store takes an update of a record it holds, crediting the old bytes, and a smaller update frees room', async () => {
+    const store = new RecordStore({ quotaBytes: 3_000, perPeerShareBytes: 2_000, maxTtlMs: 60_000 })
+    const held = immutableOfCost(2_000, 9)
+    expect(store.put(await mutableOfCost(1_000, 1n), 'owner', 0).ok).toBe(true)
+    expect(store.put(held, 'other', 0).ok).toBe(true)
+    expect(store.bytes).toBe(3_000) // full
+    expect(store.put(await mutableOfCost(1_000, 2n), 'owner', 0)).toEqual({ ok: true, change: 'replaced' })
+    expect(store.put(held, 'other', 0)).toEqual({ ok: true, change: 'refreshed' })
+    expect(store.bytes).toBe(3_000)
+    // Shrinking to 600 bytes frees 400 of the quota, and exactly that much.
+    expect(store.put(await mutableOfCost(600, 3n), 'owner', 0)).toEqual({ ok: true, change: 'replaced' })
+    expect(store.bytes).toBe(2_600)
+    expect(store.bytesOf('owner')).toBe(600)
+    expect(store.put(await mutableOfCost(1_001, 4n), 'owner', 0)).toEqual(refused('quota')) // 2,000 + 1,001
+    expect(store.put(immutableOfCost(400, 5), 'newcomer', 0).ok).toBe(true)
+    expect(store.bytes).toBe(3_000)
+  })
+
+  it('a peer at exactly its share can update its own record in place, its old bytes credited to its share', async () => {
+    const store = new RecordStore({ quotaBytes: 10_000, perPeerShareBytes: 1_000, maxTtlMs: 60_000 })
+    expect(store.put(await mutableOfCost(1_000, 1n), 'owner', 0).ok).toBe(true)
+    expect(store.put(await mutableOfCost(1_000, 2n), 'owner', 0)).toEqual({ ok: true, change: 'replaced' })
+    expect(store.bytesOf('owner')).toBe(1_000)
+    expect(store.put(await mutableOfCost(1_001, 3n), 'owner', 0)).toEqual(refused('peer-share'))
+    // Another peer storing the update takes its bytes onto its own share, credited nothing of
+    // the owner's: with 200 bytes of its own, 900 more are over its share and 800 are not.
+    expect(store.put(immutableOfCost(200, 7), 'relay', 0).ok).toBe(true)
+    expect(store.put(await mutableOfCost(900, 3n), 'relay', 0)).toEqual(refused('peer-share'))
+    expect(store.put(await mutableOfCost(800, 3n), 'relay', 0)).toEqual({ ok: true, change: 'replaced' })
+    expect(store.bytesOf('owner')).toBe(0)
+    expect(store.bytesOf('relay')).toBe(1_000)
+    expect(store.bytes).toBe(1_000)
   })
 
   it('a record expires ttlMs after it was stored, capped by maxTtlMs, and its bytes are released', () => {
