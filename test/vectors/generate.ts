@@ -9,14 +9,20 @@ import { immutableRecordCase } from './dht-immutable-record.js'
 import { mutableRecordCase } from './dht-mutable-record.js'
 import { directAckCase } from './direct-ack.js'
 import { directCase } from './direct.js'
+import { handshakeCase } from './handshake-auth.js'
+import { identityCase } from './identity.js'
 import { publishCase } from './publish.js'
-import { ALICE_SEED, BOB_SEED, joinParts, REGENERATE, signerVector, utf8Hex, writeVectorFile, type Part } from './vector-file.js'
+import { ALICE_SEED, BOB_SEED, joinParts, REGENERATE, signerVector, toHex, utf8Hex, writeVectorFile, type Part } from './vector-file.js'
 
 const folder = join(process.cwd(), 'test', 'vectors')
 if (!existsSync(join(folder, 'generate.ts'))) {
   console.error('run from the repository root: node build/run-ts.mjs test/vectors/generate.ts')
   process.exit(2)
 }
+
+// RFC 8032 section 7.1, tests 1 and 2: the signatures the RFC gives for its messages.
+const RFC_TEST_1_SIGNATURE = 'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b'
+const RFC_TEST_2_SIGNATURE = '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00'
 
 const alice = signerVector(ALICE_SEED)
 const bob = signerVector(BOB_SEED)
@@ -37,6 +43,15 @@ function write(name: string, about: string, cases: readonly Signed[]): void {
   writeVectorFile(folder, name, { about, regenerate: REGENERATE, cases })
   console.error(`wrote ${join('test', 'vectors', name)} (${cases.length} cases)`)
 }
+
+const identities = [
+  await identityCase('alice: RFC 8032 test 1, the empty message', ALICE_SEED, ''),
+  await identityCase('bob: RFC 8032 test 2, one byte', BOB_SEED, '72'),
+]
+if (identities[0].signature !== RFC_TEST_1_SIGNATURE || identities[1].signature !== RFC_TEST_2_SIGNATURE) {
+  throw new Error("Identity.sign disagrees with RFC 8032's signatures: no vector written")
+}
+write('identity.json', 'Identities: the Ed25519 keys of RFC 8032 section 7.1 that every vector signs with, their peer ids (SHA-256 of the public key) and exported form (docs/protocol.md, "Signed bytes"). Bytes lowercase hex.', identities)
 
 write('publish.json', 'Relay publish, wire type 0x12: what its origin signs (docs/protocol.md, "Signed bytes"). u64 values are decimal strings, bytes lowercase hex.', [
   // 10 UTF-8 bytes in 9 characters: the length prefix counts bytes. The seq is what a node
@@ -80,4 +95,21 @@ write('dht-mutable-record.json', 'Mutable DHT record, carried by store (0x34) an
 
 write('dht-immutable-record.json', 'Immutable DHT record, carried by store (0x34) and value (0x33): nothing is signed, its key is SHA-256 of its value (docs/protocol.md, "Signed bytes"). Bytes lowercase hex.', [
   immutableRecordCase('a day-long value', { value: utf8Hex('hello, immutable world'), ttlMs: 86_400_000, requestId: 0xfedc_ba98 }),
+])
+
+// Nonces 00 01 … 1f and ff fe … e0; versions that overlap at 1.
+const ascending = Array.from({ length: 32 }, (_, i) => i)
+const nonceA = Uint8Array.from(ascending)
+const nonceB = Uint8Array.from(ascending, (i) => 0xff - i)
+write('handshake-auth.json', 'Handshake, hello (0x01) then auth (0x02) from each side: the canonical hello that is hashed and the transcript each side signs (docs/protocol.md, "Signed bytes"). Bytes lowercase hex.', [
+  await handshakeCase(
+    'versions 1 and 1-2, capabilities and listen addresses',
+    { seed: ALICE_SEED, hello: { protocolVersion: 1, minVersion: 1, capabilities: ['wasmesh:transient'], nonce: toHex(nonceA), listenAddresses: ['memory://alice'] } },
+    { seed: BOB_SEED, hello: { protocolVersion: 2, minVersion: 1, capabilities: ['dht', 'relay'], nonce: toHex(nonceB), listenAddresses: ['ws://127.0.0.1:7777'] } },
+  ),
+  await handshakeCase(
+    'no capabilities, no listen addresses',
+    { seed: BOB_SEED, hello: { protocolVersion: 1, minVersion: 0, capabilities: [], nonce: toHex(nonceB), listenAddresses: [] } },
+    { seed: ALICE_SEED, hello: { protocolVersion: 1, minVersion: 1, capabilities: [], nonce: toHex(nonceA), listenAddresses: [] } },
+  ),
 ])

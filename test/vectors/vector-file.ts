@@ -147,7 +147,7 @@ export function itPinsTheSignature(vector: SignedVector, name: string, layout: (
     expect(toHex(library())).toBe(vector.signedBytes)
   })
 
-  it("the signer's key signs them to the vector's signature, on both backends", async () => {
+  it("the signer's seed gives its key and id, and signs them to the vector's signature on both backends", async () => {
     await expectSignature(vector.signer, vector.signedBytes, vector.signature)
   })
 
@@ -156,10 +156,13 @@ export function itPinsTheSignature(vector: SignedVector, name: string, layout: (
   })
 }
 
-/** `signer` signs `signedBytes` to `signature` on both backends (WebCrypto and noble). */
+/** `signer`'s seed has its key and id, and signs `signedBytes` to `signature` on both backends (WebCrypto and noble). */
 export async function expectSignature(signer: SignerVector, signedBytes: string, signature: string): Promise<void> {
+  const identity = identityOf(signer.seed)
+  expect(toHex(identity.publicKey)).toBe(signer.publicKey)
+  expect(toHex(identity.peerId)).toBe(signer.peerId)
   const message = fromHex(signedBytes)
-  expect(toHex(await identityOf(signer.seed).sign(message))).toBe(signature)
+  expect(toHex(await identity.sign(message))).toBe(signature)
   expect(toHex(nobleSign(fromHex(signer.seed), message))).toBe(signature)
 }
 
@@ -184,14 +187,17 @@ export async function expectEveryByteBound(publicKey: string, signedBytes: strin
   }
 }
 
-/** The test of a vector's wire bytes: `expected` encodes to them and they decode back to it. */
-export function itEncodesTo(vector: { readonly message: string; readonly frame: string }, expected: () => WireMessage): void {
-  it("the message and its frame encode to the vector's bytes and decode back to the inputs", () => {
+/**
+ * The test of a vector's wire bytes: `expected` encodes to the message and the frame (of it
+ * alone), and they decode back to it. `what` names the message in the test's title.
+ */
+export function itEncodesTo(wire: { readonly message: string; readonly frame: string }, expected: () => WireMessage, what = 'the message'): void {
+  it(`${what} and its frame encode to the vector's bytes and decode back to the inputs`, () => {
     const message = expected()
-    expect(toHex(encodeMessage(message))).toBe(vector.message)
-    expect(toHex(encodeFrame([message]))).toBe(vector.frame)
-    expect(decodeMessage(fromHex(vector.message))).toEqual(message)
-    expect(decodeFrame(fromHex(vector.frame))).toEqual([message])
+    expect(toHex(encodeMessage(message))).toBe(wire.message)
+    expect(toHex(encodeFrame([message]))).toBe(wire.frame)
+    expect(decodeMessage(fromHex(wire.message))).toEqual(message)
+    expect(decodeFrame(fromHex(wire.frame))).toEqual([message])
   })
 }
 
