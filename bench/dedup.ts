@@ -203,13 +203,13 @@ export function runDedup(ctx: Context): Section {
       resultTable('Steady state (full, evicting)', 'keys/s', steadyResults),
     ],
     ratios: [
-      ratioOf(freshResults, 'wasm addBatch (fresh)', 'Set<string> has+add (fresh)', 'dedup fresh: wasm addBatch vs Set<string>', 10),
-      ratioOf(freshResults, 'wasm addBatch (fresh)', 'twin addBatch (fresh)', 'dedup fresh: wasm addBatch vs twin addBatch', 2),
-      ratioOf(steadyResults, 'wasm addBatch (steady)', 'Set<string> has+add (steady)', 'dedup steady: wasm addBatch vs Set<string>', 10),
-      ratioOf(steadyResults, 'wasm addBatch (steady)', 'twin addBatch (steady)', 'dedup steady: wasm addBatch vs twin addBatch', 2),
-      ratioOf(freshResults, 'wasm add() per key (fresh)', 'Set<string> has+add (fresh)', 'dedup fresh: wasm add() per key vs Set<string> (context)'),
-      ratioOf(freshResults, 'wasm addBatch (fresh)', 'Set<string> hex + has+add (fresh)', 'dedup fresh: wasm addBatch vs Set<string> hexing each id (context)'),
-      ratioOf(freshResults, 'twin addBatch (fresh)', 'Set<string> has+add (fresh)', 'dedup fresh: twin addBatch vs Set<string> (context)'),
+      ratioOf(freshResults, 'wasm addBatch (fresh)', 'Set<string> has+add (fresh)', { label: 'dedup fresh: wasm addBatch vs Set<string>', target: 10 }),
+      ratioOf(freshResults, 'wasm addBatch (fresh)', 'twin addBatch (fresh)', { label: 'dedup fresh: wasm addBatch vs twin addBatch', target: 2 }),
+      ratioOf(steadyResults, 'wasm addBatch (steady)', 'Set<string> has+add (steady)', { label: 'dedup steady: wasm addBatch vs Set<string>', target: 10 }),
+      ratioOf(steadyResults, 'wasm addBatch (steady)', 'twin addBatch (steady)', { label: 'dedup steady: wasm addBatch vs twin addBatch', target: 2 }),
+      ratioOf(freshResults, 'wasm add() per key (fresh)', 'Set<string> has+add (fresh)', { label: 'dedup fresh: wasm add() per key vs Set<string> (context)' }),
+      ratioOf(freshResults, 'wasm addBatch (fresh)', 'Set<string> hex + has+add (fresh)', { label: 'dedup fresh: wasm addBatch vs Set<string> hexing each id (context)' }),
+      ratioOf(freshResults, 'twin addBatch (fresh)', 'Set<string> has+add (fresh)', { label: 'dedup fresh: twin addBatch vs Set<string> (context)' }),
     ],
   }
 }

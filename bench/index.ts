@@ -1,7 +1,7 @@
 // The wasmesh benchmark suite: each core structure against what users would pick instead,
 // in the same run, with ratios against the targets.
 //   npm run bench                 full run, writes bench/RESULTS.md
-//   npm start                     quick run (--quick), prints the tables only
+//   npm start                     quick run (--quick): figures only, no verdicts (met, missed)
 //   ... --only=dedup,routing      a subset: dedup, routing, queue, limiter, keyed-hash, relay, memory, session-memory, wasm-size,
 //                                 wire-amplification, clock, identity
 
@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url'
 import { loadCore } from '../src/core/load-core.js'
 import { FULL, QUICK, progress, type Context } from './harness.js'
 import { describeMachine, machine } from './machine.js'
-import { renderSection, renderTable, summaryTable, isMet, type Outcome, type Section } from './report.js'
+import { renderSection, renderTable, summaryTables, isMet, type Outcome, type Section } from './report.js'
+import { sourceRevision } from './revision.js'
 import { runDedup } from './dedup.js'
 import { runRouting } from './routing.js'
 import { runQueue } from './queue.js'
@@ -64,6 +65,7 @@ function parseArgs(argv: readonly string[]): { quick: boolean; write: boolean; o
     }
   }
   if (write && only !== ENTRIES) throw new Error('--write-results writes every section of bench/RESULTS.md, so it cannot be combined with --only')
+  if (write && quick) throw new Error('--write-results records a full run with its verdicts in bench/RESULTS.md, so it cannot be combined with --quick')
   return { quick, write, only }
 }
 
@@ -85,9 +87,13 @@ async function main(): Promise<number> {
   const command = `node build/run-ts.mjs bench/index.ts ${process.argv.slice(2).join(' ')}`.trim()
   const host = machine()
   const started = new Date()
+  const revision = sourceRevision()
+  // A quick run's few samples (margins up to about ±50%) flip verdicts: it prints figures only.
+  const verdicts = !args.quick
   const ctx: Context = { settings, wasm: await loadCore(), twin: await loadCore({ backend: 'js' }) }
   progress(`wasmesh bench (${args.quick ? 'quick' : 'full'}): ${args.only.map((e) => e.id).join(', ')}`)
   progress(`machine: ${describeMachine(host)}`)
+  progress(`commit: ${revision}; ${started.toISOString()}`)
 
   const outcomes: Outcome[] = []
   for (const entry of args.only) {
@@ -96,7 +102,7 @@ async function main(): Promise<number> {
     try {
       const section = await entry.run(ctx)
       outcomes.push({ id: entry.id, title: entry.title, section })
-      console.log(renderSection(section))
+      console.log(renderSection(section, verdicts))
     } catch (error) {
       const reason = reasonOf(error)
       outcomes.push({ id: entry.id, title: entry.title, error: reason })
@@ -106,29 +112,46 @@ async function main(): Promise<number> {
     progress(`[${entry.id}] done in ${((performance.now() - t0) / 1_000).toFixed(1)} s`)
   }
 
-  const summary = summaryTable(outcomes)
-  console.log(`## Targets\n\n${renderTable(summary)}\n`)
+  const summary = summaryTables(outcomes, verdicts).map(renderTable).join('\n\n') || 'No targets in the sections run.'
+  console.log(`## Targets\n\n${summary}\n`)
   const ratios = outcomes.flatMap((o) => o.section?.ratios ?? []).filter((r) => r.target !== undefined)
   const failed = outcomes.filter((o) => o.section === undefined)
-  console.log(`${ratios.filter(isMet).length} of ${ratios.length} targets met${failed.length > 0 ? `; ${failed.length} benchmark(s) not run` : ''}.`)
+  const notRun = failed.length > 0 ? `; ${failed.length} benchmark(s) not run` : ''
+  console.log(verdicts
+    ? `${ratios.filter(isMet).length} of ${ratios.length} targets met${notRun}.`
+    : `Quick run: figures only, no verdicts (as few as ${settings.iterations} samples a task swing by up to ±50% and flip met and missed); npm run bench gives them${notRun}.`)
 
   if (args.write) {
     const file = fileURLToPath(new URL('../bench/RESULTS.md', import.meta.url))
-    writeFileSync(file, resultsMarkdown(outcomes, command, started, describeMachine(host), renderTable(summary)))
+    writeFileSync(file, resultsMarkdown(outcomes, { command, started, host: describeMachine(host), revision, summary }))
     progress(`wrote ${file}`)
   }
   return failed.length > 0 ? 1 : 0
 }
 
-function resultsMarkdown(outcomes: readonly Outcome[], command: string, started: Date, host: string, summary: string): string {
+interface RunInfo {
+  readonly command: string
+  readonly started: Date
+  readonly host: string
+  /** sourceRevision(): the commit, and whether src/, assembly/ or bench/ had uncommitted changes. */
+  readonly revision: string
+  /** The rendered summary tables. */
+  readonly summary: string
+}
+
+/** bench/RESULTS.md of a full run, verdicts included (parseArgs refuses --write-results with --quick or --only). */
+function resultsMarkdown(outcomes: readonly Outcome[], { command, started, host, revision, summary }: RunInfo): string {
   const parts = [
     '# wasmesh benchmark results',
     '',
+    `- commit: ${revision}`,
     `- date: ${started.toISOString()}`,
     `- machine: ${host}`,
     `- command: \`${command}\` (\`npm run bench\`)`,
     '- The machines are shared and noisy: every figure is a median over the iterations tinybench ran, and ratios are of medians',
     '  taken in the same run. Expect run-to-run differences of 10-20%; compare ratios more than absolute rates.',
+    '- These figures are of the commit above: regenerate them (`npm run bench`, on a quiet machine) when a change to src/, assembly/',
+    '  or bench/ touches what is measured.',
     '',
     '## Targets',
     '',
@@ -136,7 +159,7 @@ function resultsMarkdown(outcomes: readonly Outcome[], command: string, started:
     '',
   ]
   for (const outcome of outcomes) {
-    if (outcome.section !== undefined) parts.push(renderSection(outcome.section))
+    if (outcome.section !== undefined) parts.push(renderSection(outcome.section, true))
     else parts.push(`## ${outcome.title}`, '', `NOT RUN: ${outcome.error ?? 'unknown error'}`, '')
   }
   return parts.join('\n')

@@ -102,10 +102,10 @@ export function runLimiter(ctx: Context): Section {
     ],
     tables: [resultTable('tryTake', 'takes/s', results)],
     ratios: [
-      ratioOf(results, 'wasm tryTake', 'limiter TokenBucket.tryRemoveTokens(1)', 'limiter: wasm tryTake vs TokenBucket', 3),
-      ratioOf(results, 'wasm tryTakeBatch (10,000 handles)', 'limiter TokenBucket.tryRemoveTokens(1)', 'limiter: wasm tryTakeBatch vs TokenBucket', 10),
-      ratioOf(results, 'wasm tryTake', 'twin tryTake', 'limiter: wasm tryTake vs twin (context)'),
-      ratioOf(results, 'wasm tryTakeBatch (10,000 handles)', 'twin tryTakeBatch (10,000 handles)', 'limiter: wasm tryTakeBatch vs twin (context)'),
+      ratioOf(results, 'wasm tryTake', 'limiter TokenBucket.tryRemoveTokens(1)', { label: 'limiter: wasm tryTake vs TokenBucket', target: 3 }),
+      ratioOf(results, 'wasm tryTakeBatch (10,000 handles)', 'limiter TokenBucket.tryRemoveTokens(1)', { label: 'limiter: wasm tryTakeBatch vs TokenBucket', target: 10 }),
+      ratioOf(results, 'wasm tryTake', 'twin tryTake', { label: 'limiter: wasm tryTake vs twin (context)' }),
+      ratioOf(results, 'wasm tryTakeBatch (10,000 handles)', 'twin tryTakeBatch (10,000 handles)', { label: 'limiter: wasm tryTakeBatch vs twin (context)' }),
     ],
   }
 }

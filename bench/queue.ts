@@ -250,11 +250,11 @@ export function runQueue(ctx: Context): Section {
       resultTable('Steady state, 10,000 queued', 'push+pop/s', steadyResults),
     ],
     ratios: [
-      ratioOf(fillResults, 'wasm push, pop (fill, drain)', 'flatqueue (fill, drain)', 'queue fill-drain: wasm vs flatqueue', 1),
-      ratioOf(steadyResults, 'wasm push+pop (steady, 10,000 queued)', 'flatqueue (steady, 10,000 queued)', 'queue steady: wasm vs flatqueue', 1),
-      ratioOf(fillResults, 'wasm push, popBatch (fill, drain)', 'flatqueue (fill, drain)', 'queue fill-drain: wasm popBatch vs flatqueue (context)'),
-      ratioOf(fillResults, 'wasm push, pop (fill, drain)', 'twin push, pop (fill, drain)', 'queue fill-drain: wasm vs twin (context)'),
-      ratioOf(steadyResults, 'wasm push+pop (steady, 10,000 queued)', 'twin push+pop (steady, 10,000 queued)', 'queue steady: wasm vs twin (context)'),
+      ratioOf(fillResults, 'wasm push, pop (fill, drain)', 'flatqueue (fill, drain)', { label: 'queue fill-drain: wasm vs flatqueue', target: 1 }),
+      ratioOf(steadyResults, 'wasm push+pop (steady, 10,000 queued)', 'flatqueue (steady, 10,000 queued)', { label: 'queue steady: wasm vs flatqueue', target: 1 }),
+      ratioOf(fillResults, 'wasm push, popBatch (fill, drain)', 'flatqueue (fill, drain)', { label: 'queue fill-drain: wasm popBatch vs flatqueue (context)' }),
+      ratioOf(fillResults, 'wasm push, pop (fill, drain)', 'twin push, pop (fill, drain)', { label: 'queue fill-drain: wasm vs twin (context)' }),
+      ratioOf(steadyResults, 'wasm push+pop (steady, 10,000 queued)', 'twin push+pop (steady, 10,000 queued)', { label: 'queue steady: wasm vs twin (context)' }),
     ],
   }
 }

@@ -493,10 +493,10 @@ export async function runRelay(ctx: Context): Promise<Section> {
     ],
     tables: [resultTable('Relay decisions', 'decisions/s', results)],
     ratios: [
-      ratioOf(results, 'wasm fresh', 'twin fresh', 'relay: wasm vs twin, fresh (context)'),
-      ratioOf(results, 'wasm duplicates', 'twin duplicates', 'relay: wasm vs twin, duplicates (context)'),
-      ratioOf(results, 'wasm fresh, congested links', 'twin fresh, congested links', 'relay: wasm vs twin, fresh on congested links (context)'),
-      ratioOf(results, 'wasm fresh', 'verifySignature alone (context)', 'relay: wasm fresh vs verifySignature alone (context)'),
+      ratioOf(results, 'wasm fresh', 'twin fresh', { label: 'relay: wasm vs twin, fresh (context)' }),
+      ratioOf(results, 'wasm duplicates', 'twin duplicates', { label: 'relay: wasm vs twin, duplicates (context)' }),
+      ratioOf(results, 'wasm fresh, congested links', 'twin fresh, congested links', { label: 'relay: wasm vs twin, fresh on congested links (context)' }),
+      ratioOf(results, 'wasm fresh', 'verifySignature alone (context)', { label: 'relay: wasm fresh vs verifySignature alone (context)' }),
     ],
   }
 }

@@ -256,13 +256,13 @@ export function runRouting(ctx: Context): Section {
       resultTable('closest(target, 20)', 'lookups/s', closestResults),
     ],
     ratios: [
-      ratioOf(addResults, 'wasm add (new ids, mostly full)', 'k-bucket add (new ids, mostly full)', 'routing: wasm add (new ids) vs k-bucket', 5),
-      ratioOf(updateResults, 'wasm add (known ids, updated)', 'k-bucket add (known ids, updated)', 'routing: wasm add (known ids) vs k-bucket', 5),
-      ratioOf(closestResults, 'wasm closest(target, 20)', 'k-bucket closest(target, 20)', 'routing: wasm closest vs k-bucket', 5),
-      ratioOf(addResults, 'wasm addBatch (new ids, mostly full)', 'k-bucket add (new ids, mostly full)', 'routing: wasm addBatch (new ids) vs k-bucket add', 5),
-      ratioOf(updateResults, 'wasm addBatch (known ids, updated)', 'k-bucket add (known ids, updated)', 'routing: wasm addBatch (known ids) vs k-bucket add', 5),
-      ratioOf(closestResults, 'wasm closest(target, 20)', 'twin closest(target, 20)', 'routing: wasm closest vs twin (context)'),
-      ratioOf(addResults, 'wasm add (new ids, mostly full)', 'twin add (new ids, mostly full)', 'routing: wasm add (new ids) vs twin (context)'),
+      ratioOf(addResults, 'wasm add (new ids, mostly full)', 'k-bucket add (new ids, mostly full)', { label: 'routing: wasm add (new ids) vs k-bucket', target: 5 }),
+      ratioOf(updateResults, 'wasm add (known ids, updated)', 'k-bucket add (known ids, updated)', { label: 'routing: wasm add (known ids) vs k-bucket', target: 5 }),
+      ratioOf(closestResults, 'wasm closest(target, 20)', 'k-bucket closest(target, 20)', { label: 'routing: wasm closest vs k-bucket', target: 5 }),
+      ratioOf(addResults, 'wasm addBatch (new ids, mostly full)', 'k-bucket add (new ids, mostly full)', { label: 'routing: wasm addBatch (new ids) vs k-bucket add', target: 5 }),
+      ratioOf(updateResults, 'wasm addBatch (known ids, updated)', 'k-bucket add (known ids, updated)', { label: 'routing: wasm addBatch (known ids) vs k-bucket add', target: 5 }),
+      ratioOf(closestResults, 'wasm closest(target, 20)', 'twin closest(target, 20)', { label: 'routing: wasm closest vs twin (context)' }),
+      ratioOf(addResults, 'wasm add (new ids, mostly full)', 'twin add (new ids, mostly full)', { label: 'routing: wasm add (new ids) vs twin (context)' }),
     ],
   }
 }
