@@ -6,7 +6,7 @@ import KBucket from 'k-bucket'
 import type { RoutingTable } from '../src/core/contracts.js'
 import { runTasks, type Context, type TaskSpec } from './harness.js'
 import { Random, splitIds } from './random.js'
-import { ratioOf, resultTable, type Section } from './report.js'
+import { PAYS, ratioOf, resultTable, WASM_VS_TWIN, type Section } from './report.js'
 
 const ID_BYTES = 32
 const K = 20
@@ -235,6 +235,8 @@ export function runRouting(ctx: Context): Section {
   wasmTable.free()
   twinTable.free()
 
+  const closestAlgorithms = 'a different algorithm: distance bands over u64 words vs k-bucket\'s float distances and a sort'
+  const addLayouts = 'a different layout: tagged buckets of u64 words vs k-bucket\'s tree walk and byte-wise id comparison'
   return {
     id: 'routing',
     title: `RoutingTable: ${FEED.toLocaleString('en-US')} random 32-byte ids, k = ${K}`,
@@ -256,13 +258,21 @@ export function runRouting(ctx: Context): Section {
       resultTable('closest(target, 20)', 'lookups/s', closestResults),
     ],
     ratios: [
-      ratioOf(addResults, 'wasm add (new ids, mostly full)', 'k-bucket add (new ids, mostly full)', { label: 'routing: wasm add (new ids) vs k-bucket', target: 5 }),
-      ratioOf(updateResults, 'wasm add (known ids, updated)', 'k-bucket add (known ids, updated)', { label: 'routing: wasm add (known ids) vs k-bucket', target: 5 }),
-      ratioOf(closestResults, 'wasm closest(target, 20)', 'k-bucket closest(target, 20)', { label: 'routing: wasm closest vs k-bucket', target: 5 }),
-      ratioOf(addResults, 'wasm addBatch (new ids, mostly full)', 'k-bucket add (new ids, mostly full)', { label: 'routing: wasm addBatch (new ids) vs k-bucket add', target: 5 }),
-      ratioOf(updateResults, 'wasm addBatch (known ids, updated)', 'k-bucket add (known ids, updated)', { label: 'routing: wasm addBatch (known ids) vs k-bucket add', target: 5 }),
-      ratioOf(closestResults, 'wasm closest(target, 20)', 'twin closest(target, 20)', { label: 'routing: wasm closest vs twin (context)' }),
-      ratioOf(addResults, 'wasm add (new ids, mostly full)', 'twin add (new ids, mostly full)', { label: 'routing: wasm add (new ids) vs twin (context)' }),
+      ratioOf(closestResults, 'wasm closest(target, 20)', 'twin closest(target, 20)', { label: 'routing closest: wasm vs twin', measures: WASM_VS_TWIN, target: PAYS }),
+      ratioOf(addResults, 'wasm add (new ids, mostly full)', 'twin add (new ids, mostly full)', { label: 'routing add (new ids): wasm vs twin', measures: WASM_VS_TWIN, target: PAYS }),
+      ratioOf(updateResults, 'wasm add (known ids, updated)', 'twin add (known ids, updated)', { label: 'routing add (known ids): wasm vs twin', measures: WASM_VS_TWIN }),
+      ratioOf(addResults, 'wasm addBatch (new ids, mostly full)', 'twin addBatch (new ids, mostly full)', { label: 'routing addBatch (new ids): wasm vs twin', measures: WASM_VS_TWIN }),
+      ratioOf(closestResults, 'wasm closest(target, 20)', 'k-bucket closest(target, 20)', { label: 'routing: wasm closest vs k-bucket', measures: `WebAssembly and ${closestAlgorithms}`, target: 5 }),
+      ratioOf(addResults, 'wasm add (new ids, mostly full)', 'k-bucket add (new ids, mostly full)', { label: 'routing: wasm add (new ids) vs k-bucket', measures: `WebAssembly and ${addLayouts}`, target: 5 }),
+      ratioOf(updateResults, 'wasm add (known ids, updated)', 'k-bucket add (known ids, updated)', { label: 'routing: wasm add (known ids) vs k-bucket', measures: `WebAssembly and ${addLayouts}`, target: 5 }),
+      ratioOf(addResults, 'wasm addBatch (new ids, mostly full)', 'k-bucket add (new ids, mostly full)', {
+        label: 'routing: wasm addBatch (new ids) vs k-bucket add', measures: `WebAssembly, ${addLayouts}, one crossing a batch`, target: 5,
+      }),
+      ratioOf(updateResults, 'wasm addBatch (known ids, updated)', 'k-bucket add (known ids, updated)', {
+        label: 'routing: wasm addBatch (known ids) vs k-bucket add', measures: `WebAssembly, ${addLayouts}, one crossing a batch`, target: 5,
+      }),
+      ratioOf(closestResults, 'twin closest(target, 20)', 'k-bucket closest(target, 20)', { label: 'routing: twin closest vs k-bucket', measures: `${closestAlgorithms}, both JavaScript` }),
+      ratioOf(addResults, 'twin add (new ids, mostly full)', 'k-bucket add (new ids, mostly full)', { label: 'routing: twin add (new ids) vs k-bucket', measures: `${addLayouts}, both JavaScript` }),
     ],
   }
 }
