@@ -1,6 +1,7 @@
 // Memory per entry: the DedupSet at 1,000,000 keys next to a Set<string> of 1,000,000 hex
-// ids, and the RoutingTable per contact next to k-bucket. The WebAssembly structures are
-// measured in a fresh instance of the module, so the memory growth is theirs alone.
+// ids, and the RoutingTable per contact next to k-bucket, counting the same things on both
+// sides (the ids, what ties a contact to its peer, the table around them). The WebAssembly
+// structures are measured in a fresh instance of the module, so the memory growth is theirs alone.
 
 import KBucket from 'k-bucket'
 import { wasmBase64 } from '../src/core/wasm-bytes.generated.js'
@@ -11,12 +12,15 @@ import type { DedupSet, RoutingTable } from '../src/core/contracts.js'
 import { collector, type Context } from './harness.js'
 import { Random } from './random.js'
 import { StringSeenCache, hexIds } from './dedup.js'
-import type { Section, Table } from './report.js'
+import type { Ratio, Section, Table } from './report.js'
 
 const KEYS = 1_000_000
 const FEED = 100_000
 const K = 20
 const KB_COPIES = 8
+const ID_BYTES = 32
+/** A peer handle in the RoutingTable's bucket storage. */
+const HANDLE_BYTES = 4
 
 /** A fresh instance of the embedded module, sharing nothing with loadCore()'s. */
 function freshInstance(): WasmInstance {
@@ -75,6 +79,20 @@ export function runMemory(_ctx: Context): Section {
   })
   const kbBytes = heap() - base
   const kb = kbs[0]
+  // What k-bucket's figure is made of, measured the same way: the ids it holds (each its own
+  // Uint8Array, made as above) and contact objects around such ids. Each is held in an array,
+  // whose own cost is measured alone and taken off.
+  const kept = kbs.flatMap((copy) => copy.toArray())
+  const held: unknown[] = []
+  const retained = (make: () => unknown): number => {
+    const before = heap()
+    held.push(make())
+    return heap() - before
+  }
+  const holderBytes = retained(() => kept.map(() => kept[0]))
+  const kbIdBytes = retained(() => kept.map((contact) => contact.id.slice())) - holderBytes
+  const kbContactBytes = retained(() => kept.map((contact) => ({ id: contact.id.slice(), peer: contact.peer }))) - holderBytes - kbIdBytes
+  held.length = 0
 
   // DedupSet at capacity 1,000,000, filled, in a fresh instance.
   let instance = freshInstance()
@@ -93,14 +111,18 @@ export function runMemory(_ctx: Context): Section {
   const table: RoutingTable = new WasmRoutingTable(instance, { localId, k: K })
   for (let i = 0; i < FEED; i++) table.add(feed[i], i)
   const growth = instance.memoryBytes - before
-  rows.push({ structure: 'wasm RoutingTable', entries: table.size, bytes: table.byteLength, how: 'byteLength / contacts' })
+  const contacts = table.size
+  const routingBytes = table.byteLength
+  const routingRow: Row = { structure: 'wasm RoutingTable', entries: contacts, bytes: routingBytes, how: 'byteLength (ids, handles, structure) / contacts' }
+  rows.push(routingRow)
   // The table may fit in the pages the instance starts with; a zero growth says nothing per contact.
-  if (growth > 0) rows.push({ structure: 'wasm RoutingTable', entries: table.size, bytes: growth, how: 'linear memory growth of a fresh instance / contacts' })
-  rows.push({
+  if (growth > 0) rows.push({ structure: 'wasm RoutingTable', entries: contacts, bytes: growth, how: 'linear memory growth of a fresh instance / contacts' })
+  const kbRow: Row = {
     structure: `k-bucket (${KB_COPIES} copies)`, entries: KB_COPIES * kb.count(), bytes: kbBytes,
-    how: 'heap delta (tree, contact objects, ids) / contacts',
-  })
-  if (kbs.some((copy) => copy.count() !== table.size)) throw new Error(`memory: k-bucket holds ${kb.count()} contacts, the RoutingTable ${table.size}`)
+    how: 'heap delta (ids, contact objects, tree) / contacts',
+  }
+  rows.push(kbRow)
+  if (kbs.some((copy) => copy.count() !== contacts)) throw new Error(`memory: k-bucket holds ${kb.count()} contacts, the RoutingTable ${contacts}`)
   table.free()
 
   const perEntry = (row: Row) => row.bytes / row.entries
@@ -109,7 +131,34 @@ export function runMemory(_ctx: Context): Section {
     numeric: [1, 2, 3],
     rows: rows.map((row) => [row.structure, row.entries.toLocaleString('en-US'), row.bytes.toLocaleString('en-US'), perEntry(row).toFixed(1), row.how]),
   }
+  // Per contact, the same three things on both sides.
+  const kbContacts = kbRow.entries
+  const ours = { ids: ID_BYTES, peers: HANDLE_BYTES, total: routingBytes / contacts }
+  const theirs = { ids: kbIdBytes / kbContacts, peers: kbContactBytes / kbContacts, total: kbBytes / kbContacts }
+  const bytes = (n: number) => n.toFixed(1)
+  const table2: Table = {
+    caption: 'RoutingTable and k-bucket per contact, the same things counted on both sides',
+    headers: ['per contact', 'wasm RoutingTable', 'k-bucket', 'k-bucket measured as'],
+    numeric: [1, 2],
+    rows: [
+      ['the id (32 bytes)', bytes(ours.ids), bytes(theirs.ids), 'heap of as many 32-byte Uint8Arrays, made as k-bucket was given them'],
+      ['what ties it to its peer', bytes(ours.peers), bytes(theirs.peers), 'heap of as many { id, peer } contact objects, their ids left out'],
+      ['the table around them', bytes(ours.total - ours.ids - ours.peers), bytes(theirs.total - theirs.ids - theirs.peers), 'the rest of the heap delta: tree nodes, bucket arrays'],
+      ['total', bytes(ours.total), bytes(theirs.total), 'heap delta of the fed tables / contacts'],
+    ],
+  }
   const dedupPer = perEntry(rows[0])
+  const ratios: Ratio[] = [
+    { label: 'memory: Set<string> bytes per key vs wasm DedupSet', measures: 'heap delta of the Set with its strings vs byteLength', value: perEntry(rows[2]) / dedupPer },
+    {
+      label: 'memory: k-bucket vs wasm RoutingTable bytes per contact, ids included on both sides',
+      measures: 'everything each holds: the ids, what ties each to its peer, the table around them', value: theirs.total / ours.total,
+    },
+    {
+      label: 'memory: k-bucket vs wasm RoutingTable bytes per contact, ids left out on both sides',
+      measures: 'what ties each contact to its peer and the table around them', value: (theirs.total - theirs.ids) / (ours.total - ours.ids),
+    },
+  ]
   return {
     id: 'memory',
     title: 'Memory per entry',
@@ -123,11 +172,12 @@ export function runMemory(_ctx: Context): Section {
         'keys in an otherwise empty instance leaves about its byteLength again in freed blocks (the growth row). ' +
         'The routing table\'s byteLength depends on how full its buckets are; ' +
         'when it fits in the pages a fresh instance starts with, no growth row is shown.',
+      'RoutingTable vs k-bucket counts the same things on both sides: the 32-byte ids (ours copies them into its bucket storage, so the caller may drop its own; ' +
+        `k-bucket keeps the caller's Uint8Array), what ties a contact to its peer (our ${HANDLE_BYTES}-byte handle; k-bucket's { id, peer } contact object, peer a number as ours), ` +
+        'and the table around them (ours: one-byte tags, the empty slots of allocated buckets, 256 bucket records, the closest() buffer; k-bucket: its tree and bucket arrays). ' +
+        'Counted on neither side: the peer records a handle or a contact\'s peer field stands for, which the caller keeps either way.',
     ],
-    tables: [table1],
-    ratios: [
-      { label: 'memory: Set<string> bytes per key vs wasm DedupSet (context)', value: perEntry(rows[2]) / dedupPer },
-      { label: 'memory: k-bucket bytes per contact vs wasm RoutingTable byteLength (context)', value: perEntry(rows[rows.length - 1]) / perEntry(rows[4]) },
-    ],
+    tables: [table1, table2],
+    ratios,
   }
 }
