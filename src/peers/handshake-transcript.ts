@@ -23,15 +23,18 @@
 
 import { sha256 } from '@noble/hashes/sha2.js'
 import type { HelloMessage } from './handshake.js'
+import { MAX_ADDRESS_BYTES, MAX_ADDRESSES_PER_PEER, MAX_CAPABILITIES as WIRE_MAX_CAPABILITIES, MAX_CAPABILITY_BYTES } from '../wire/limits.js'
 import { PUBLIC_KEY_BYTES } from './identity.js'
 
 /** Domain tag of handshake signatures: ASCII "wasmesh/handshake/auth/v1" and a zero byte. */
 export const HANDSHAKE_TAG = new TextEncoder().encode('wasmesh/handshake/auth/v1\0')
 export const NONCE_BYTES = 32
-export const MAX_CAPABILITIES = 16
-export const MAX_CAPABILITY_LENGTH = 32
-export const MAX_LISTEN_ADDRESSES = 16
-export const MAX_LISTEN_ADDRESS_LENGTH = 255
+// The hello's limits are the wire's (ASCII only, so characters are bytes): a hello that passes
+// these checks always encodes.
+export const MAX_CAPABILITIES = WIRE_MAX_CAPABILITIES
+export const MAX_CAPABILITY_LENGTH = MAX_CAPABILITY_BYTES
+export const MAX_LISTEN_ADDRESSES = MAX_ADDRESSES_PER_PEER
+export const MAX_LISTEN_ADDRESS_LENGTH = MAX_ADDRESS_BYTES
 export const MAX_VERSION = 0xffff
 
 /** The bytes a side signs for (and the other verifies against) one handshake direction. */

@@ -27,7 +27,7 @@ export interface HelloMessage {
   readonly listenAddresses: readonly string[]
 }
 
-/** Proves the key of hello: a signature over the other side's nonce (computed in peers/). */
+/** Proves the key of hello: a signature over both sides' hello hashes (computed in peers/; layout in docs/protocol.md). */
 export interface AuthMessage {
   readonly type: 'auth'
   readonly signature: Uint8Array

@@ -9,6 +9,7 @@ import { ManualClock } from '../../src/util/clock.js'
 import type { Clock } from '../../src/util/clock.js'
 import { seededRandom } from '../../src/util/random.js'
 import type { RandomSource } from '../../src/util/random.js'
+import { decodeFrame, encodeFrame } from '../../src/wire/frame.js'
 
 const [alice, bob, carol, mallory] = Array.from({ length: 4 }, (_, i) => Identity.generate(seededRandom(1_000 + i)))
 let nextSeed = 1
@@ -328,7 +329,8 @@ describe('refusals', () => {
       { ...base, capabilities: ['dht', 'dht'] },
       { ...base, capabilities: [''] },
       { ...base, capabilities: 'dht' },
-      { ...base, listenAddresses: ['x'.repeat(256)] },
+      { ...base, listenAddresses: ['x'.repeat(257)] },
+      { ...base, listenAddresses: Array.from({ length: 9 }, (_, i) => `memory://${i}`) },
       { ...base, listenAddresses: undefined },
     ]
     for (const message of bad) {
@@ -473,11 +475,22 @@ describe('timeouts, abort and lifecycle', () => {
     expect(attempt({ protocolVersion: 70_000 })).toThrow(invalid(/protocolVersion must be an integer from 0 to 65535, got 70000/))
     expect(attempt({ protocolVersion: 1, minVersion: 2 })).toThrow(invalid(/minVersion must be an integer from 0 to 1, got 2/))
     expect(attempt({ capabilities: ['a b'] })).toThrow(invalid(/capabilities must hold strings/))
-    expect(attempt({ listenAddresses: Array.from({ length: 17 }, (_, i) => `memory://${i}`) })).toThrow(invalid(/at most 16/))
+    expect(attempt({ listenAddresses: Array.from({ length: 9 }, (_, i) => `memory://${i}`) })).toThrow(invalid(/at most 8/))
+    expect(attempt({ listenAddresses: ['m'.repeat(257)] })).toThrow(invalid(/1 to 256 printable/))
     expect(attempt({ expectedPeerId: new Uint8Array(20) })).toThrow(invalid(/expectedPeerId must be a Uint8Array of 32 bytes, got Uint8Array\(20\)/))
     expect(attempt({ timeoutMs: 0 })).toThrow(invalid(/timeoutMs must be an integer from 1/))
     expect(attempt({ clock: {} as Clock })).toThrow(invalid(/clock must have/))
     expect(attempt({ random: {} as RandomSource })).toThrow(invalid(/random must have/))
     expect(attempt({ minVersion: undefined, protocolVersion: 4 })().start().minVersion).toBe(4)
+  })
+
+  it('sends any hello its options allow: the largest capabilities and addresses still encode', () => {
+    const hello = new Handshake({
+      identity: alice,
+      protocolVersion: 1,
+      capabilities: Array.from({ length: 16 }, (_, i) => `${i}`.padEnd(32, 'c')),
+      listenAddresses: Array.from({ length: 8 }, (_, i) => `${i}`.padEnd(256, 'a')),
+    }).start()
+    expect(decodeFrame(encodeFrame([hello]))).toEqual([hello])
   })
 })
