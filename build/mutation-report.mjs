@@ -1,0 +1,157 @@
+// Turns StrykerJS's JSON report into docs/mutation.md: the score of each mutated module, and
+// every surviving mutant either matched to an entry of test/mutation/equivalent.json (a change
+// no test can observe, with why) or listed as unexplained. Exits 1 when any survivor is
+// unexplained, so `npm run mutate` fails until each is killed by a test or justified.
+//   node build/mutation-report.mjs [--report .cache/mutation/mutation.json] [--no-write]
+
+import { readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { dirname, join } from 'node:path'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const args = process.argv.slice(2)
+const reportPath = join(root, valueOf('--report') ?? '.cache/mutation/mutation.json')
+const equivalentPath = join(root, 'test/mutation/equivalent.json')
+const outputPath = join(root, 'docs/mutation.md')
+
+// Stryker's statuses: only these are valid mutants; CompileError/RuntimeError/Ignored are not.
+const KILLED = new Set(['Killed', 'Timeout'])
+const LIVE = new Set(['Survived', 'NoCoverage'])
+
+function valueOf(flag) {
+  const index = args.indexOf(flag)
+  return index >= 0 ? args[index + 1] : undefined
+}
+
+function sourceAt(source, location) {
+  const lines = source.split('\n')
+  const { start, end } = location
+  if (start.line === end.line) return lines[start.line - 1].slice(start.column - 1, end.column - 1)
+  const parts = [lines[start.line - 1].slice(start.column - 1)]
+  for (let line = start.line + 1; line < end.line; line++) parts.push(lines[line - 1])
+  parts.push(lines[end.line - 1].slice(0, end.column - 1))
+  return parts.join('\n')
+}
+
+// An equivalent entry names its mutant by file, mutator, the original text and the replacement,
+// never by line, so it survives edits elsewhere in the file.
+function matches(entry, file, mutant, original) {
+  return entry.file === file && entry.mutator === mutant.mutatorName &&
+    entry.original === original && entry.replacement === mutant.replacement
+}
+
+function oneLine(text, max = 90) {
+  const flat = text.replace(/\s+/g, ' ').trim()
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
+}
+
+function code(text) {
+  const escaped = oneLine(text).replace(/\|/g, '\\|')
+  return escaped.includes('`') ? `\`\` ${escaped} \`\`` : `\`${escaped}\``
+}
+
+function percent(part, whole) {
+  return whole === 0 ? 'n/a' : `${((100 * part) / whole).toFixed(1)}%`
+}
+
+function commitOf() {
+  try {
+    const hash = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'test'], { cwd: root, encoding: 'utf8' }).trim()
+    return dirty === '' ? hash : `${hash} + uncommitted changes`
+  } catch {
+    return 'unknown'
+  }
+}
+
+if (!existsSync(reportPath)) {
+  console.error(`no mutation report at ${reportPath}: run \`npm run mutate\` first`)
+  process.exit(1)
+}
+const report = JSON.parse(readFileSync(reportPath, 'utf8'))
+const equivalents = JSON.parse(readFileSync(equivalentPath, 'utf8'))
+const used = new Set()
+const rows = []
+const unexplained = []
+const explained = []
+const totals = { killed: 0, survived: 0, noCoverage: 0, equivalent: 0, invalid: 0 }
+
+for (const file of Object.keys(report.files).sort()) {
+  const { source, mutants } = report.files[file]
+  const row = { file, killed: 0, survived: 0, noCoverage: 0, equivalent: 0, invalid: 0 }
+  for (const mutant of mutants) {
+    if (KILLED.has(mutant.status)) row.killed++
+    else if (!LIVE.has(mutant.status)) row.invalid++
+    else {
+      const original = sourceAt(source, mutant.location)
+      const index = equivalents.findIndex((entry) => matches(entry, file, mutant, original))
+      const seen = { file, line: mutant.location.start.line, mutator: mutant.mutatorName, original, replacement: mutant.replacement, status: mutant.status }
+      if (index >= 0) {
+        used.add(index)
+        row.equivalent++
+        explained.push({ ...seen, why: equivalents[index].why })
+      } else {
+        if (mutant.status === 'Survived') row.survived++
+        else row.noCoverage++
+        unexplained.push(seen)
+      }
+    }
+  }
+  rows.push(row)
+  for (const key of Object.keys(totals)) totals[key] += row[key]
+}
+
+// A score counts every valid mutant; the "tested" score leaves out the ones no test can observe.
+function scores(row) {
+  const valid = row.killed + row.survived + row.noCoverage + row.equivalent
+  return { valid, score: percent(row.killed, valid), tested: percent(row.killed, valid - row.equivalent) }
+}
+
+const stale = equivalents.filter((_, index) => !used.has(index))
+const lines = [
+  '# Mutation testing',
+  '',
+  'StrykerJS plants one small bug at a time (a flipped comparison, a removed statement, a changed',
+  'constant) in the modules where a silent bug costs most, and runs the tests that cover it. A mutant',
+  'a test fails on is killed; one that passes every test survived. Every survivor below is either',
+  'killed by a new test or listed in `test/mutation/equivalent.json` with why no test can observe it.',
+  'The AssemblyScript side is not mutated (Stryker reads JavaScript and TypeScript): each wasm',
+  'structure is held to its mutated TypeScript twin by the differential tests in `test/core/`.',
+  '',
+  `- commit: ${commitOf()}`,
+  `- date: ${new Date().toISOString()}`,
+  '- command: `npm run mutate` (StrykerJS with its vitest runner, `stryker.config.mjs`; the test set is',
+  '  `vitest.mutation.config.ts`: every test but the large mesh and join runs and the browser tests).',
+  '  One module: `npm run mutate -- --mutate src/wire/reader.ts`.',
+  '- score = killed / valid mutants; tested score leaves out the equivalent ones. Timeouts count as',
+  '  killed (the mutant made a test loop). Mutants that do not compile or are ignored are not counted.',
+  '',
+  '| module | valid | killed | equivalent | survived | no coverage | score | tested score |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|',
+]
+for (const row of [...rows, { file: '**all**', ...totals }]) {
+  const { valid, score, tested } = scores(row)
+  lines.push(`| ${row.file} | ${valid} | ${row.killed} | ${row.equivalent} | ${row.survived} | ${row.noCoverage} | ${score} | ${tested} |`)
+}
+lines.push('')
+lines.push('## Unexplained survivors', '')
+if (unexplained.length === 0) lines.push('None.')
+else {
+  lines.push('| file:line | mutator | original | replacement | status |', '|---|---|---|---|---|')
+  for (const m of unexplained) lines.push(`| ${m.file}:${m.line} | ${m.mutator} | ${code(m.original)} | ${code(m.replacement)} | ${m.status} |`)
+}
+lines.push('', '## Equivalent mutants, and why no test can tell', '')
+if (explained.length === 0) lines.push('None.')
+else {
+  lines.push('| file:line | mutator | original | replacement | why |', '|---|---|---|---|---|')
+  for (const m of explained) lines.push(`| ${m.file}:${m.line} | ${m.mutator} | ${code(m.original)} | ${code(m.replacement)} | ${m.why.replace(/\|/g, '\\|')} |`)
+}
+lines.push('')
+
+if (!args.includes('--no-write')) writeFileSync(outputPath, lines.join('\n'))
+const { valid, score } = scores(totals)
+console.log(`mutation score ${score} over ${valid} mutants; ${unexplained.length} unexplained survivors; ${explained.length} equivalent`)
+for (const entry of stale) console.log(`note: equivalent.json entry matched no survivor (killed or code changed?): ${entry.file} ${entry.mutator} ${oneLine(entry.original, 60)}`)
+for (const m of unexplained) console.log(`  survived ${m.file}:${m.line} ${m.mutator}: ${oneLine(m.original, 60)} -> ${oneLine(m.replacement, 60)}`)
+process.exit(unexplained.length === 0 ? 0 : 1)

@@ -1,0 +1,35 @@
+// Mutation testing (`npm run mutate`): StrykerJS plants one small bug at a time in the modules
+// where a silent bug costs most, and runs the tests that cover it. A mutant that survives is
+// either a missing test or an equivalent change, listed with why in test/mutation/equivalent.json.
+// One module: npm run mutate -- --mutate 'src/wire/**/*.ts'
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutation.config.ts', related: false },
+  coverageAnalysis: 'perTest',
+  mutate: [
+    'src/core/twin/**/*.ts',
+    'src/wire/**/*.ts',
+    '!src/wire/index.ts',
+    'src/relay/replay-window.ts',
+    'src/relay/message-cache.ts',
+    'src/dht/record-store.ts',
+    'src/peers/handshake.ts',
+    'src/peers/handshake-transcript.ts',
+    'src/peers/connection-handshake.ts',
+    'src/peers/score.ts',
+  ],
+  ignoreStatic: true,
+  // assembly/ is AssemblyScript (decorators on functions), not TypeScript Stryker can parse.
+  disableTypeChecks: 'src/**/*.ts',
+  ignorePatterns: ['.cache', 'dist/browser'],
+  concurrency: 2,
+  timeoutMS: 20_000,
+  reporters: ['clear-text', 'progress', 'json'],
+  jsonReporter: { fileName: '.cache/mutation/mutation.json' },
+  tempDirName: '.cache/stryker-tmp',
+  incremental: true,
+  incrementalFile: '.cache/mutation/incremental.json',
+  cleanTempDir: 'always',
+  thresholds: { high: 90, low: 80, break: null },
+}
