@@ -1,0 +1,252 @@
+// The WebSocket transport over real sockets on 127.0.0.1: the transport contract, then what
+// is particular to WebSockets (addresses, hostile peers, options, teardown).
+
+import { createServer, type Server, type Socket } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { WebSocket as WsWebSocket } from 'ws'
+import { TransportError, type CloseInfo, type Connection } from '../../src/transport/index.js'
+import { WebSocketTransport, type WebSocketTransportOptions } from '../../src/transport/websocket/index.js'
+import { describeTransportContract } from './contract.js'
+
+const LOOPBACK = 'ws://127.0.0.1:0'
+
+/** A TCP server on 127.0.0.1 that accepts and never answers, so a WebSocket handshake hangs. */
+async function silentServer(): Promise<{ address: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>()
+  const server: Server = createServer((socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  return {
+    address: `ws://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/** A port on 127.0.0.1 that was free a moment ago, so nothing listens there. */
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+const contractOptions: WebSocketTransportOptions = {
+  listenAddress: LOOPBACK,
+  highWaterMarkBytes: 262_144,
+  lowWaterMarkBytes: 65_536,
+  maxBufferedBytes: 4 * 1_048_576,
+}
+
+describeTransportContract('WebSocketTransport (ws on 127.0.0.1)', () => {
+  const silent: { close(): Promise<void> }[] = []
+  return {
+    create: () => new WebSocketTransport(contractOptions),
+    unreachableAddress: async () => `ws://127.0.0.1:${await freePort()}`,
+    silentAddress: async () => {
+      const server = await silentServer()
+      silent.push(server)
+      return server.address
+    },
+    badAddresses: ['', 'memory://bob', 'ws://127.0.0.1', 'ws://127.0.0.1:0', 'ws://127.0.0.1:70000', 'http://127.0.0.1:80', 'ws://a b:1', 'ws://127.0.0.1:80/path'],
+    backpressure: { frameBytes: 65_536, maxFramesToFill: 4_000 },
+    cleanup: async () => {
+      await Promise.all(silent.splice(0).map((server) => server.close()))
+    },
+  }
+})
+
+describe('WebSocketTransport', () => {
+  const made: WebSocketTransport[] = []
+  const create = (options: WebSocketTransportOptions = {}) => {
+    const transport = new WebSocketTransport({ listenAddress: LOOPBACK, ...options })
+    made.push(transport)
+    return transport
+  }
+  afterEach(async () => {
+    await Promise.all(made.splice(0).map((transport) => transport.close()))
+  })
+
+  async function listening(options: WebSocketTransportOptions = {}) {
+    const transport = create(options)
+    const accepted: Connection[] = []
+    await transport.listen((connection) => accepted.push(connection))
+    return { transport, accepted }
+  }
+
+  function closed(connection: Connection): Promise<CloseInfo> {
+    return new Promise((resolve) => connection.onClose(resolve))
+  }
+
+  /** A plain ws client, as a hostile or foreign peer would be. */
+  async function rawClient(address: string): Promise<WsWebSocket> {
+    const socket = new WsWebSocket(address)
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', resolve)
+      socket.once('error', reject)
+    })
+    return socket
+  }
+
+  async function accept(accepted: Connection[]): Promise<Connection> {
+    while (accepted.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    return accepted[0]
+  }
+
+  it('reports the port it bound when port 0 was asked, and dials reach it', async () => {
+    const { transport, accepted } = await listening()
+    expect(transport.kind).toBe('websocket')
+    expect(transport.localAddress).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/)
+    expect(transport.localAddress).not.toBe(LOOPBACK)
+    const connection = await create().dial(transport.localAddress)
+    const inbound = await accept(accepted)
+    expect(inbound.remoteAddress).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/)
+    expect(connection.remoteAddress).toBe(transport.localAddress)
+  })
+
+  it('a text frame from the far side closes that connection and is counted, and the transport carries on', async () => {
+    const { transport, accepted } = await listening()
+    const socket = await rawClient(transport.localAddress)
+    const inbound = await accept(accepted)
+    const frames: Uint8Array[] = []
+    inbound.onMessage((frame) => frames.push(frame))
+    const info = closed(inbound)
+    const remoteClose = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)))
+    socket.send('hello')
+    expect(await info).toEqual({ initiator: 'local', reason: 'refused a text frame' })
+    expect(await remoteClose).toBe(4003)
+    expect(frames).toEqual([])
+    expect(transport.stats().refusedText).toBe(1)
+    const again = await create().dial(transport.localAddress)
+    expect(again.isOpen).toBe(true)
+  })
+
+  it('a frame over maxMessageBytes is refused by ws before it is buffered, closing the connection', async () => {
+    const { transport, accepted } = await listening({ maxMessageBytes: 1_000 })
+    const socket = await rawClient(transport.localAddress)
+    const inbound = await accept(accepted)
+    const frames: Uint8Array[] = []
+    inbound.onMessage((frame) => frames.push(frame))
+    const info = closed(inbound)
+    socket.on('error', () => {})
+    socket.send(new Uint8Array(1_000))
+    socket.send(new Uint8Array(1_001))
+    expect(await info).toEqual({ initiator: 'local', reason: 'refused a frame over maxMessageBytes' })
+    expect(frames.map((frame) => frame.byteLength)).toEqual([1_000])
+    expect(transport.stats().refusedTooLarge).toBe(1)
+  })
+
+  it('a dialler using a WebSocket class without a receive limit still refuses oversized frames', async () => {
+    const { transport, accepted } = await listening({ maxMessageBytes: 100_000 })
+    class PlainWebSocket extends WsWebSocket {
+      constructor(url: string) {
+        super(url)
+      }
+    }
+    const client = create({ maxMessageBytes: 10, WebSocket: PlainWebSocket })
+    const outbound = await client.dial(transport.localAddress)
+    const inbound = await accept(accepted)
+    const info = closed(outbound)
+    inbound.send(new Uint8Array(11))
+    expect(await info).toEqual({ initiator: 'local', reason: 'refused a frame over maxMessageBytes' })
+    expect(client.stats().refusedTooLarge).toBe(1)
+  })
+
+  it('a peer that drops its TCP connection is reported with initiator network', async () => {
+    const { transport, accepted } = await listening()
+    const socket = await rawClient(transport.localAddress)
+    const inbound = await accept(accepted)
+    const info = closed(inbound)
+    socket.terminate()
+    expect((await info).initiator).toBe('network')
+  })
+
+  it('listening where another server listens rejects with TRANSPORT_ADDRESS_IN_USE', async () => {
+    const { transport } = await listening()
+    const second = create({ listenAddress: transport.localAddress })
+    const error = await second.listen(() => {}).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(TransportError)
+    expect((error as TransportError).code).toBe('TRANSPORT_ADDRESS_IN_USE')
+    await second.listen(() => {}).catch(() => {})
+  })
+
+  it('validates its options with TRANSPORT_INVALID_OPTION', () => {
+    const bad: WebSocketTransportOptions[] = [
+      { listenAddress: 'wss://127.0.0.1:0' },
+      { listenAddress: 'memory://x' },
+      { maxMessageBytes: 0 },
+      { maxMessageBytes: 1.5 },
+      { highWaterMarkBytes: -1 },
+      { lowWaterMarkBytes: 2, highWaterMarkBytes: 1 },
+      { maxBufferedBytes: 0 },
+      { dialTimeoutMs: -1 },
+      { closeTimeoutMs: Infinity },
+      { drainPollMs: 0 },
+      { WebSocket: 'ws' as never },
+    ]
+    for (const options of bad) {
+      let code: string | undefined
+      try {
+        new WebSocketTransport(options)
+      } catch (error) {
+        code = (error as TransportError).code
+      }
+      expect([options, code]).toEqual([options, 'TRANSPORT_INVALID_OPTION'])
+    }
+    expect(() => new WebSocketTransport(null as never)).toThrow(TransportError)
+  })
+
+  it('after close() no socket, server or timer of the transports is left', async () => {
+    const before = await settledResources()
+    const server = new WebSocketTransport({ listenAddress: LOOPBACK })
+    const client = new WebSocketTransport({ listenAddress: LOOPBACK, highWaterMarkBytes: 1_000 })
+    const accepted: Connection[] = []
+    await server.listen((connection) => accepted.push(connection))
+    const connections = await Promise.all([client.dial(server.localAddress), client.dial(server.localAddress)])
+    await accept(accepted)
+    for (const connection of connections) connection.onDrain(() => {})
+    for (let i = 0; i < 50; i++) connections[0].send(new Uint8Array(65_536)) // a drain awaited, a backlog in flight
+    const silent = await silentServer()
+    const pending = client.dial(silent.address).catch((error: unknown) => error)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(countResources()).not.toEqual(before)
+    await Promise.all([server.close(), client.close()])
+    expect((await pending as TransportError).code).toBe('TRANSPORT_CLOSED')
+    await silent.close()
+    const after = await settledResources(before)
+    const left = Object.entries(after).filter(([kind, count]) => count > (before[kind] ?? 0))
+    expect(left).toEqual([]) // earlier tests' handles may finish closing meanwhile, so fewer is fine
+  })
+})
+
+/**
+ * The handle counts once libuv has finished closing what was closed (a closed handle leaves
+ * the list a loop turn or so after its 'close' event): polled until no kind is above
+ * `limit` (or, without one, until they stop changing), within a generous deadline.
+ */
+async function settledResources(limit?: Record<string, number>): Promise<Record<string, number>> {
+  let last = JSON.stringify(countResources())
+  for (let i = 0; i < 100; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const counts = countResources()
+    if (limit !== undefined ? Object.entries(counts).every(([kind, count]) => count <= (limit[kind] ?? 0)) : JSON.stringify(counts) === last) break
+    last = JSON.stringify(counts)
+  }
+  return countResources()
+}
+
+/** Handles of the kinds a transport may hold (sockets, servers, timers), by kind. */
+function countResources(): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const kind of process.getActiveResourcesInfo()) {
+    if (kind === 'TCPSocketWrap' || kind === 'TCPServerWrap' || kind === 'Timeout') counts[kind] = (counts[kind] ?? 0) + 1
+  }
+  return counts
+}
