@@ -16,10 +16,20 @@ const entryPoints = { index: 'src/index.ts', kbucket: 'src/kbucket/index.ts' }
 await rm(join(root, 'dist'), { recursive: true, force: true })
 execFileSync(process.execPath, [join(root, 'build/embed-wasm.mjs'), '--write'], { cwd: root, stdio: 'inherit' })
 
+// The WebSocket transport's Node side (ws) is swapped for its browser side in browser builds,
+// so neither ws nor Node's built-ins reach dist/browser or dist/wasmesh.min.js.
+const browserRuntime = {
+  name: 'websocket-browser-runtime',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^\.\/node-runtime\.js$/ }, (args) =>
+      args.importer.endsWith(join('src', 'transport', 'websocket', 'transport.ts')) ? { path: join(dirname(args.importer), 'browser-runtime.ts') } : undefined)
+  },
+}
+
 const common = { absWorkingDir: root, bundle: true, format: 'esm', target: 'es2022', sourcemap: true, logLevel: 'warning' }
 await build({ ...common, entryPoints, outdir: 'dist/node', platform: 'node', packages: 'external' })
-await build({ ...common, entryPoints, outdir: 'dist/browser', platform: 'browser', packages: 'external' })
-await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/wasmesh.min.js', platform: 'browser', minify: true })
+await build({ ...common, entryPoints, outdir: 'dist/browser', platform: 'browser', packages: 'external', plugins: [browserRuntime] })
+await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/wasmesh.min.js', platform: 'browser', minify: true, plugins: [browserRuntime] })
 
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' })
 console.log('built dist/node, dist/browser, dist/wasmesh.min.js and dist/types')

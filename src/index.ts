@@ -28,6 +28,20 @@ export { seededRandom, cryptoRandom, SeededRandom, RandomError } from './util/ra
 export type { RandomSource } from './util/random.js'
 export { MemoryNetwork, TransportError } from './transport/index.js'
 export type { Transport, Connection, LinkOptions, MemoryEndpoint, MemoryNetworkOptions } from './transport/index.js'
+export { WebSocketTransport, TransportAbortError } from './transport/index.js'
+export type {
+  CloseHandler,
+  CloseInfo,
+  DialOptions,
+  DrainHandler,
+  MessageHandler,
+  SocketListener,
+  TransportErrorCode,
+  WebSocketConstructor,
+  WebSocketLike,
+  WebSocketTransportOptions,
+  WebSocketTransportStats,
+} from './transport/index.js'
 export { Identity } from './peers/identity.js'
 export { IdentityError, HandshakeError } from './peers/errors.js'
 export { WireError } from './wire/index.js'

@@ -1,7 +1,10 @@
-// The transport layer's public pieces: the contracts, their errors, and the in-memory network.
+// The transport layer's public pieces: the contracts, their errors, the in-memory network and
+// the WebSocket transport.
 
 export type { CloseHandler, CloseInfo, Connection, DialOptions, DrainHandler, MessageHandler, Transport } from './transport.js'
 export { TransportAbortError, TransportError } from './errors.js'
 export type { TransportErrorCode } from './errors.js'
 export { MemoryConnection, MemoryNetwork, MemoryTransport, MEMORY_SCHEME, toMemoryAddress } from './memory/index.js'
 export type { LinkOptions, MemoryEndpoint, MemoryNetworkOptions, MemoryNetworkStats, MemoryTransportStats } from './memory/index.js'
+export { WebSocketTransport, REFUSED_BACKLOG, REFUSED_TEXT, REFUSED_TOO_LARGE } from './websocket/index.js'
+export type { SocketListener, WebSocketConstructor, WebSocketLike, WebSocketTransportOptions, WebSocketTransportStats } from './websocket/index.js'

@@ -3,5 +3,5 @@
 export { WebSocketTransport } from './transport.js'
 export type { WebSocketTransportOptions } from './options.js'
 export type { WebSocketTransportStats } from './connection.js'
-export type { WebSocketConstructor, WebSocketLike } from './socket.js'
+export type { SocketListener, WebSocketConstructor, WebSocketLike } from './socket.js'
 export { REFUSED_BACKLOG, REFUSED_TEXT, REFUSED_TOO_LARGE } from './connection.js'

@@ -1,50 +1,45 @@
-// Node's side of the WebSocket transport, through the ws package: a server on our own HTTP
-// server (so teardown can drop sockets still in their handshake), and ws's client for Node
-// versions without a global WebSocket. Never part of a browser bundle (see runtime.ts).
+// Node's side of the WebSocket transport, through the ws package: its server (which answers
+// plain HTTP requests with 426) and its client for Node versions without a global WebSocket.
+// Never part of a browser bundle (see runtime.ts). It imports nothing but ws: a browser
+// bundle that does reach it resolves ws to ws's own stub, never to Node's built-ins.
 
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { WebSocket, WebSocketServer } from 'ws'
 import { TransportError } from '../errors.js'
 import type { WebSocketRuntime, WebSocketServerHandle, InboundSocketHandler } from './runtime.js'
 import type { WebSocketLike } from './socket.js'
 
-function refuseHttp(_request: IncomingMessage, response: ServerResponse): void {
-  response.writeHead(426, { connection: 'close', upgrade: 'websocket' }).end()
-}
-
 async function listen(host: string, port: number, maxPayload: number, onSocket: InboundSocketHandler): Promise<WebSocketServerHandle> {
-  const http = createServer(refuseHttp)
   // No compression: it costs CPU per frame, and a compressed frame is a way to make us inflate a bomb.
-  const wss = new WebSocketServer({ server: http, maxPayload, perMessageDeflate: false, clientTracking: false })
-  wss.on('connection', (socket, request) => {
-    const { remoteAddress = '', remotePort = 0 } = request.socket
-    const host = remoteAddress.startsWith('::ffff:') ? remoteAddress.slice(7) : remoteAddress
-    onSocket(socket as unknown as WebSocketLike, `ws://${host.includes(':') ? `[${host}]` : host}:${remotePort}`)
-  })
-  // Errors after listening belong to single sockets, which report them themselves.
-  wss.on('error', () => {})
+  const wss = new WebSocketServer({ host, port, maxPayload, perMessageDeflate: false, clientTracking: false })
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
-      http.off('listening', onListening)
+      wss.off('listening', onListening)
+      wss.close()
       const code = error.code === 'EADDRINUSE' ? 'TRANSPORT_ADDRESS_IN_USE' : 'TRANSPORT_BAD_ADDRESS'
       reject(new TransportError(code, `cannot listen at ws://${host}:${port}: ${error.message}`, { cause: error }))
     }
     const onListening = () => {
-      http.off('error', onError)
+      wss.off('error', onError)
       resolve()
     }
-    http.once('error', onError)
-    http.once('listening', onListening)
-    http.listen(port, host)
+    wss.once('error', onError)
+    wss.once('listening', onListening)
   })
-  const bound = http.address()
+  // Once listening, a server error could only come from its own socket, which is gone with it;
+  // an 'error' without a listener would throw, so it is kept for close() to report.
+  let failure: Error | undefined
+  wss.on('error', (error) => (failure ??= error))
+  wss.on('connection', (socket, request) => {
+    const { remoteAddress = '', remotePort = 0 } = request.socket
+    const address = remoteAddress.startsWith('::ffff:') ? remoteAddress.slice(7) : remoteAddress
+    onSocket(socket as unknown as WebSocketLike, `ws://${address.includes(':') ? `[${address}]` : address}:${remotePort}`)
+  })
+  const bound = wss.address()
   return {
     port: typeof bound === 'object' && bound !== null ? bound.port : port,
     close: () =>
-      new Promise<void>((resolve) => {
-        wss.close()
-        http.close(() => resolve())
-        http.closeAllConnections()
+      new Promise<void>((resolve, reject) => {
+        wss.close(() => (failure === undefined ? resolve() : reject(failure)))
       }),
   }
 }
