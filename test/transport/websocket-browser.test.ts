@@ -64,4 +64,20 @@ describe('WebSocketTransport with the browser runtime', () => {
     expect(frames).toEqual([[1, 2]])
     expect(transport.stats().refusedText).toBe(1)
   })
+
+  it('a WebSocket class that throws at construction rejects the dial with TRANSPORT_BAD_ADDRESS, leaving no timer armed', async () => {
+    class Refusing {
+      constructor(url: string) {
+        throw new SyntaxError(`cannot open ${url}`)
+      }
+    }
+    const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length
+    const before = timers() // vitest's own timeout for this test among them
+    const transport = new WebSocketTransport({ WebSocket: Refusing as never })
+    const error = await transport.dial('ws://127.0.0.1:1').catch((caught: unknown) => caught)
+    expect((error as TransportError).code).toBe('TRANSPORT_BAD_ADDRESS')
+    expect((error as TransportError).cause).toBeInstanceOf(SyntaxError)
+    expect(timers()).toBe(before)
+    await transport.close()
+  })
 })

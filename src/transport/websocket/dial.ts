@@ -29,17 +29,18 @@ export class PendingWebSocketDial {
     private readonly reject: (error: Error) => void,
   ) {}
 
+  /** Opens the socket (which may throw, before anything is armed), then the timeout and the abort. */
   start(open: (url: string) => WebSocketLike): void {
-    this.signal?.addEventListener('abort', this.onAbort, { once: true })
-    this.timer = setTimeout(() => {
-      this.timer = undefined
-      this.fail(new TransportError('TRANSPORT_TIMEOUT', `dial from ${this.owner.localAddress} to ${this.address} got no answer in ${this.timeoutMs} ms`))
-    }, this.timeoutMs)
     const socket = open(this.address)
     this.socket = socket
     socket.addEventListener('open', this.onOpen)
     socket.addEventListener('error', this.onError)
     socket.addEventListener('close', this.onClose)
+    this.signal?.addEventListener('abort', this.onAbort, { once: true })
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.fail(new TransportError('TRANSPORT_TIMEOUT', `dial from ${this.owner.localAddress} to ${this.address} got no answer in ${this.timeoutMs} ms`))
+    }, this.timeoutMs)
   }
 
   /** Rejects, and tears the socket down if it is still there. */

@@ -115,9 +115,15 @@ export class WebSocketTransport implements Transport {
         : checkTime('timeoutMs', options.timeoutMs, (message) => new TransportError('TRANSPORT_INVALID_OPTION', message))
       const signal = options?.signal
       if (signal?.aborted) throw new TransportAbortError(`dial from ${this.#localAddress} to ${address} was aborted`, { cause: signal.reason })
+      const open = this.#opener()
       const dial = new PendingWebSocketDial(this.#owner, address, timeoutMs, signal, resolve as (connection: unknown) => void, reject)
-      this.#dials.add(dial)
-      dial.start(this.#opener())
+      try {
+        dial.start(open) // a throw here leaves nothing armed
+      } catch (error) {
+        // The W3C constructor throws a SyntaxError for a URL it will not open.
+        throw new TransportError('TRANSPORT_BAD_ADDRESS', `the WebSocket class refused ${address}: ${(error as Error).message}`, { cause: error })
+      }
+      this.#dials.add(dial) // a socket's events never fire inside its constructor, so this precedes settling
     })
   }
 
