@@ -1,7 +1,8 @@
 // Mutation testing (`npm run mutate`): StrykerJS plants one small bug at a time in the modules
 // where a silent bug costs most, and runs the tests that cover it. A mutant that survives is
 // either a missing test or an equivalent change, listed with why in test/mutation/equivalent.json.
-// One module: npm run mutate -- --mutate 'src/wire/**/*.ts'
+// Run it through `npm run mutate` (build/mutate.mjs): one module at a time, each against its own
+// tests. The mutate list below is the whole set, for a plain `npx stryker run`.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
@@ -29,7 +30,6 @@ export default {
   jsonReporter: { fileName: '.cache/mutation/mutation.json' },
   tempDirName: '.cache/stryker-tmp',
   incremental: true,
-  incrementalFile: '.cache/mutation/incremental.json',
   cleanTempDir: 'always',
   thresholds: { high: 90, low: 80, break: null },
 }

@@ -1,12 +1,13 @@
 import { defineConfig } from 'vitest/config'
 
-// The test set `npm run mutate` runs against each mutant: every unit and node-level test, but not
-// the large mesh and join acceptance runs (minutes each; they cover nothing the unit tests do
-// not reach first) nor the Chromium tests (a browser per mutant).
+// The tests `npm run mutate` may run against a mutant. build/mutate.mjs mutates one module at a
+// time and narrows this further to that module's own tests (Stryker's --testFiles): a mutant must
+// be caught by the tests of its own layer, and a surviving mutant runs every test that reached
+// it, so the node-level meshes and the browser tests would cost minutes per mutant.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/browser/**', 'test/**/*.browser.test.ts', 'test/node/mesh.test.ts', 'test/node/join.test.ts'],
+    exclude: ['test/browser/**', 'test/**/*.browser.test.ts', 'test/node/**', 'test/integration/**'],
     testTimeout: 30_000,
   },
 })

@@ -1,15 +1,63 @@
-// `npm run mutate [-- stryker flags]`: runs StrykerJS (stryker.config.mjs), then writes
-// docs/mutation.md from its report (build/mutation-report.mjs). Flags go to Stryker, e.g.
-//   npm run mutate -- --mutate src/wire/reader.ts
-// A run over part of the modules writes a report of that part only: commit the full run's.
+// `npm run mutate [-- module...]`: StrykerJS over the modules where a silent bug costs most, one
+// module at a time against that module's own tests, then docs/mutation.md from the reports
+// (build/mutation-report.mjs). Results accumulate in .cache/mutation/: naming modules reruns
+// only those, and each run is incremental (unchanged code and tests keep their results).
+//   npm run mutate                   every module
+//   npm run mutate -- wire dht       only these
 
 import { spawnSync } from 'node:child_process'
+import { mkdirSync, renameSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const stryker = join(root, 'node_modules/@stryker-mutator/core/bin/stryker.js')
-const run = spawnSync(process.execPath, [stryker, 'run', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' })
-if (run.status !== 0) process.exit(run.status ?? 1)
-const report = spawnSync(process.execPath, [join(root, 'build/mutation-report.mjs')], { cwd: root, stdio: 'inherit' })
-process.exit(report.status ?? 1)
+
+/** Each module with the tests that must catch its mutants. */
+export const MODULES = [
+  { name: 'twin-dedup-set', mutate: ['src/core/twin/dedup-set.ts'], tests: ['test/core/dedup-set*.test.ts'] },
+  { name: 'twin-keyed-hasher', mutate: ['src/core/twin/keyed-hasher.ts'], tests: ['test/core/keyed-hasher.test.ts'] },
+  { name: 'twin-priority-queue', mutate: ['src/core/twin/priority-queue.ts'], tests: ['test/core/priority-queue*.test.ts'] },
+  { name: 'twin-rate-limiter', mutate: ['src/core/twin/rate-limiter.ts'], tests: ['test/core/rate-limiter*.test.ts'] },
+  { name: 'twin-routing-table', mutate: ['src/core/twin/routing-table.ts'], tests: ['test/core/routing-table*.test.ts'] },
+  { name: 'wire', mutate: ['src/wire/**/*.ts', '!src/wire/index.ts'], tests: ['test/wire/**/*.test.ts', 'test/vectors/**/*.test.ts'] },
+  { name: 'replay-window', mutate: ['src/relay/replay-window.ts'], tests: ['test/relay/replay-window.test.ts', 'test/relay/replay.test.ts'] },
+  { name: 'message-cache', mutate: ['src/relay/message-cache.ts'], tests: ['test/relay/*.test.ts'] },
+  { name: 'record-store', mutate: ['src/dht/record-store.ts'], tests: ['test/dht/record-store.test.ts', 'test/dht/dht.test.ts'] },
+  {
+    name: 'handshake',
+    mutate: ['src/peers/handshake.ts', 'src/peers/handshake-transcript.ts', 'src/peers/connection-handshake.ts'],
+    tests: ['test/peers/*.test.ts', 'test/vectors/handshake-auth.test.ts', 'test/vectors/identity.test.ts'],
+  },
+  { name: 'score', mutate: ['src/peers/score.ts'], tests: ['test/peers/*.test.ts'] },
+]
+
+function main() {
+  const names = process.argv.slice(2)
+  const unknown = names.filter((name) => !MODULES.some((module) => module.name === name))
+  if (unknown.length > 0) {
+    console.error(`unknown module ${unknown.join(', ')}; the modules are ${MODULES.map((m) => m.name).join(', ')}`)
+    process.exit(2)
+  }
+  const chosen = names.length === 0 ? MODULES : MODULES.filter((module) => names.includes(module.name))
+  const dir = join(root, '.cache/mutation')
+  mkdirSync(dir, { recursive: true })
+  const failed = []
+  for (const [index, module] of chosen.entries()) {
+    console.log(`\n[${index + 1}/${chosen.length}] mutating ${module.name}: ${module.mutate.join(', ')}`)
+    const run = spawnSync(process.execPath, [
+      stryker, 'run',
+      '--mutate', module.mutate.join(','),
+      '--testFiles', module.tests.join(','),
+      '--incrementalFile', `.cache/mutation/${module.name}.incremental.json`,
+    ], { cwd: root, stdio: 'inherit' })
+    // A module whose run fails (its tests fail unmutated, say) is reported, and the rest still run.
+    if (run.status === 0) renameSync(join(dir, 'mutation.json'), join(dir, `${module.name}.json`))
+    else failed.push(module.name)
+  }
+  const report = spawnSync(process.execPath, [join(root, 'build/mutation-report.mjs')], { cwd: root, stdio: 'inherit' })
+  if (failed.length > 0) console.error(`Stryker failed on ${failed.join(', ')}: see its output above`)
+  process.exit(failed.length > 0 ? 1 : report.status ?? 1)
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) main()

@@ -2,27 +2,22 @@
 // every surviving mutant either matched to an entry of test/mutation/equivalent.json (a change
 // no test can observe, with why) or listed as unexplained. Exits 1 when any survivor is
 // unexplained, so `npm run mutate` fails until each is killed by a test or justified.
-//   node build/mutation-report.mjs [--report .cache/mutation/mutation.json] [--no-write]
+//   node build/mutation-report.mjs [--no-write]
 
 import { readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { MODULES } from './mutate.mjs'
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const args = process.argv.slice(2)
-const reportPath = join(root, valueOf('--report') ?? '.cache/mutation/mutation.json')
 const equivalentPath = join(root, 'test/mutation/equivalent.json')
 const outputPath = join(root, 'docs/mutation.md')
 
 // Stryker's statuses: only these are valid mutants; CompileError/RuntimeError/Ignored are not.
 const KILLED = new Set(['Killed', 'Timeout'])
 const LIVE = new Set(['Survived', 'NoCoverage'])
-
-function valueOf(flag) {
-  const index = args.indexOf(flag)
-  return index >= 0 ? args[index + 1] : undefined
-}
 
 function sourceAt(source, location) {
   const lines = source.split('\n')
@@ -65,11 +60,13 @@ function commitOf() {
   }
 }
 
-if (!existsSync(reportPath)) {
-  console.error(`no mutation report at ${reportPath}: run \`npm run mutate\` first`)
+// One Stryker report per module, written by build/mutate.mjs.
+const reports = MODULES.map((module) => ({ module, path: join(root, `.cache/mutation/${module.name}.json`) }))
+const missing = reports.filter(({ path }) => !existsSync(path)).map(({ module }) => module.name)
+if (missing.length === reports.length) {
+  console.error('no mutation reports in .cache/mutation: run `npm run mutate` first')
   process.exit(1)
 }
-const report = JSON.parse(readFileSync(reportPath, 'utf8'))
 const equivalents = JSON.parse(readFileSync(equivalentPath, 'utf8'))
 const used = new Set()
 const rows = []
@@ -77,9 +74,8 @@ const unexplained = []
 const explained = []
 const totals = { killed: 0, survived: 0, noCoverage: 0, equivalent: 0, invalid: 0 }
 
-for (const file of Object.keys(report.files).sort()) {
-  const { source, mutants } = report.files[file]
-  const row = { file, killed: 0, survived: 0, noCoverage: 0, equivalent: 0, invalid: 0 }
+function tally(moduleName, file, { source, mutants }) {
+  const row = { module: moduleName, file, killed: 0, survived: 0, noCoverage: 0, equivalent: 0, invalid: 0 }
   for (const mutant of mutants) {
     if (KILLED.has(mutant.status)) row.killed++
     else if (!LIVE.has(mutant.status)) row.invalid++
@@ -98,8 +94,17 @@ for (const file of Object.keys(report.files).sort()) {
       }
     }
   }
-  rows.push(row)
-  for (const key of Object.keys(totals)) totals[key] += row[key]
+  return row
+}
+
+for (const { module, path } of reports) {
+  if (missing.includes(module.name)) continue
+  const report = JSON.parse(readFileSync(path, 'utf8'))
+  for (const file of Object.keys(report.files).sort()) {
+    const row = tally(module.name, file, report.files[file])
+    rows.push(row)
+    for (const key of Object.keys(totals)) totals[key] += row[key]
+  }
 }
 
 // A score counts every valid mutant; the "tested" score leaves out the ones no test can observe.
@@ -127,13 +132,14 @@ const lines = [
   '- score = killed / valid mutants; tested score leaves out the equivalent ones. Timeouts count as',
   '  killed (the mutant made a test loop). Mutants that do not compile or are ignored are not counted.',
   '',
-  '| module | valid | killed | equivalent | survived | no coverage | score | tested score |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|',
+  '| module | file | valid | killed | equivalent | survived | no coverage | score | tested score |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|',
 ]
-for (const row of [...rows, { file: '**all**', ...totals }]) {
+for (const row of [...rows, { module: '**all**', file: '', ...totals }]) {
   const { valid, score, tested } = scores(row)
-  lines.push(`| ${row.file} | ${valid} | ${row.killed} | ${row.equivalent} | ${row.survived} | ${row.noCoverage} | ${score} | ${tested} |`)
+  lines.push(`| ${row.module} | ${row.file} | ${valid} | ${row.killed} | ${row.equivalent} | ${row.survived} | ${row.noCoverage} | ${score} | ${tested} |`)
 }
+if (missing.length > 0) lines.push('', `Not run yet: ${missing.join(', ')}.`)
 lines.push('')
 lines.push('## Unexplained survivors', '')
 if (unexplained.length === 0) lines.push('None.')
@@ -152,6 +158,6 @@ lines.push('')
 if (!args.includes('--no-write')) writeFileSync(outputPath, lines.join('\n'))
 const { valid, score } = scores(totals)
 console.log(`mutation score ${score} over ${valid} mutants; ${unexplained.length} unexplained survivors; ${explained.length} equivalent`)
-for (const entry of stale) console.log(`note: equivalent.json entry matched no survivor (killed or code changed?): ${entry.file} ${entry.mutator} ${oneLine(entry.original, 60)}`)
+for (const entry of stale.filter((entry) => rows.some((row) => row.file === entry.file))) console.log(`note: equivalent.json entry matched no survivor (killed or code changed?): ${entry.file} ${entry.mutator} ${oneLine(entry.original, 60)}`)
 for (const m of unexplained) console.log(`  survived ${m.file}:${m.line} ${m.mutator}: ${oneLine(m.original, 60)} -> ${oneLine(m.replacement, 60)}`)
 process.exit(unexplained.length === 0 ? 0 : 1)

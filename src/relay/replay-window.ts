@@ -44,6 +44,11 @@ export class ReplayWindows {
     return this.slots.size
   }
 
+  /** Bytes of the typed arrays behind the windows (they grow by doubling, up to maxOrigins slots). */
+  get byteLength(): number {
+    return this.highest.byteLength + this.bits.byteLength
+  }
+
   /** Whether `seq` of `origin` would be accepted now. Changes nothing (a forged copy must not). */
   check(origin: bigint, seq: bigint): ReplayVerdict {
     const slot = this.slots.get(origin)

@@ -55,6 +55,56 @@ describe('ReplayWindows', () => {
     expect(windows.accept(1n, 1_056n)).toBe('replayed')
   })
 
+  it('keeps telling a whole window apart: every seq of the window is refused once accepted, and a word slid out is forgotten', () => {
+    const windows = new ReplayWindows(1)
+    const top = 10n * W + 31n // the top of a word, so the window covers exactly 32 words
+    for (let seq = top - W + 1n; seq <= top; seq++) expect(windows.accept(7n, seq)).toBe('new')
+    for (let seq = top - W + 1n; seq <= top; seq++) expect(windows.check(7n, seq), `seq ${seq}`).toBe('replayed')
+    // One word up: the word that falls out of the window is cleared for reuse, the rest still refused.
+    expect(windows.accept(7n, top + 32n)).toBe('new')
+    for (let seq = top - W + 33n; seq <= top; seq++) expect(windows.check(7n, seq), `seq ${seq}`).toBe('replayed')
+    for (let seq = top + 1n; seq < top + 32n; seq++) expect(windows.check(7n, seq), `seq ${seq}`).toBe('new')
+  })
+
+  it('a reused slot starts clean: the evicted origin\'s seqs are new for the origin that takes its slot', () => {
+    // Two slots; a is refreshed, so c takes b's slot (slot 1) and d then takes a's (slot 0).
+    const windows = new ReplayWindows(2)
+    for (const origin of [1n, 2n]) for (const seq of [3n, 5n, 9n]) windows.accept(origin, seq)
+    windows.accept(1n, 10n)
+    expect(windows.accept(3n, 20n)).toBe('new')
+    expect(windows.check(2n, 9n)).toBe('new') // b is forgotten
+    for (const seq of [3n, 5n, 9n]) expect(windows.check(3n, seq), `c seq ${seq}`).toBe('new')
+    expect(windows.accept(4n, 20n)).toBe('new')
+    for (const seq of [3n, 5n, 9n, 10n]) expect(windows.check(4n, seq), `d seq ${seq}`).toBe('new')
+  })
+
+  it('grows by doubling as origins arrive, up to maxOrigins slots, and every origin keeps its window', () => {
+    const windows = new ReplayWindows(40)
+    // A slot: its u64 highest seq and a ring of the window's 32 words plus the one it leaves.
+    const slotBytes = (slots: number) => slots * (8 + (REPLAY_WINDOW_SEQS / 32 + 1) * 4)
+    expect(windows.byteLength).toBe(slotBytes(16))
+    for (let origin = 0n; origin < 17n; origin++) windows.accept(origin, 100n + origin)
+    expect(windows.byteLength).toBe(slotBytes(32))
+    for (let origin = 17n; origin < 40n; origin++) windows.accept(origin, 100n + origin)
+    expect(windows.byteLength).toBe(slotBytes(40)) // capped at maxOrigins, not 64
+    expect(windows.size).toBe(40)
+    for (let origin = 0n; origin < 40n; origin++) {
+      expect(windows.check(origin, 100n + origin), `origin ${origin}`).toBe('replayed')
+      expect(windows.check(origin, 99n + origin), `origin ${origin}`).toBe('new')
+    }
+  })
+
+  it('clear() forgets every origin and works as new afterwards', () => {
+    const windows = new ReplayWindows(40)
+    for (let origin = 0n; origin < 20n; origin++) windows.accept(origin, 5n)
+    windows.clear()
+    expect(windows.size).toBe(0)
+    expect(windows.byteLength).toBe(new ReplayWindows(40).byteLength)
+    expect(windows.check(3n, 5n)).toBe('new')
+    for (let origin = 0n; origin < 20n; origin++) expect(windows.accept(origin, 5n)).toBe('new')
+    for (let origin = 0n; origin < 20n; origin++) expect(windows.accept(origin, 5n)).toBe('replayed')
+  })
+
   it('check() changes nothing', () => {
     const windows = new ReplayWindows(10)
     expect(windows.check(1n, 9n)).toBe('new')
