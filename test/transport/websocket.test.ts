@@ -1,7 +1,7 @@
 // The WebSocket transport over real sockets on 127.0.0.1: the transport contract, then what
 // is particular to WebSockets (addresses, hostile peers, options, teardown).
 
-import { createServer, type Server, type Socket } from 'node:net'
+import { connect, createServer, type Server, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket as WsWebSocket } from 'ws'
 import { TransportError, type CloseInfo, type Connection } from '../../src/transport/index.js'
@@ -166,6 +166,24 @@ describe('WebSocketTransport', () => {
     const info = closed(inbound)
     socket.terminate()
     expect((await info).initiator).toBe('network')
+  })
+
+  it('close() drops a peer that never answers the close frame once closeTimeoutMs passed', async () => {
+    const { transport, accepted } = await listening({ closeTimeoutMs: 100 })
+    // A peer that completes the handshake by hand over TCP and then says nothing, ever.
+    const { port } = new URL(transport.localAddress)
+    const socket = connect(Number(port), '127.0.0.1')
+    socket.on('error', () => {})
+    socket.resume() // reads and ignores whatever comes
+    socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n')
+    const inbound = await accept(accepted)
+    const info = closed(inbound)
+    const peerGone = new Promise((resolve) => socket.once('close', resolve))
+    await transport.close()
+    expect(await info).toEqual({ initiator: 'local', reason: 'transport closed' })
+    expect(transport.stats().connections).toBe(0)
+    await peerGone // we dropped the TCP connection ourselves
   })
 
   it('listening where another server listens rejects with TRANSPORT_ADDRESS_IN_USE', async () => {
