@@ -39,6 +39,7 @@ export type {
   TransportErrorCode,
   WebSocketConstructor,
   WebSocketLike,
+  WebSocketTraffic,
   WebSocketTransportOptions,
   WebSocketTransportStats,
 } from './transport/index.js'

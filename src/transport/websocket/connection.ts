@@ -10,8 +10,8 @@ import {
   type SocketCloseEvent, type SocketErrorEvent, type SocketMessageEvent, type WebSocketLike,
 } from './socket.js'
 
-/** Traffic and refusals through one WebSocket transport. */
-export interface WebSocketTransportStats {
+/** Traffic and refusals through one WebSocket transport, counted by its connections. */
+export interface WebSocketTraffic {
   messagesSent: number
   bytesSent: number
   messagesReceived: number
@@ -28,7 +28,7 @@ export interface WebSocketTransportStats {
 export interface ConnectionOwner {
   readonly settings: WebSocketSettings
   readonly localAddress: string
-  readonly counters: WebSocketTransportStats
+  readonly counters: WebSocketTraffic
   /** The socket is gone: nothing of this connection is left to release. */
   released(connection: WebSocketConnection): void
 }

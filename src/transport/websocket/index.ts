@@ -1,7 +1,8 @@
 // The WebSocket transport: dials anywhere, listens in Node.
 
 export { WebSocketTransport } from './transport.js'
+export type { WebSocketTransportStats } from './transport.js'
 export type { WebSocketTransportOptions } from './options.js'
-export type { WebSocketTransportStats } from './connection.js'
+export type { WebSocketTraffic } from './connection.js'
 export type { SocketListener, WebSocketConstructor, WebSocketLike } from './socket.js'
 export { REFUSED_BACKLOG, REFUSED_TEXT, REFUSED_TOO_LARGE } from './connection.js'

@@ -5,12 +5,15 @@ import { checkTime } from '../../util/validate.js'
 import { TransportAbortError, TransportError } from '../errors.js'
 import type { Connection, DialOptions, Transport } from '../transport.js'
 import { formatWebSocketAddress, parseWebSocketAddress } from './address.js'
-import { WebSocketConnection, type ConnectionOwner, type WebSocketTransportStats } from './connection.js'
+import { WebSocketConnection, type ConnectionOwner, type WebSocketTraffic } from './connection.js'
 import { PendingWebSocketDial, type DialOwner } from './dial.js'
 import { runtime } from './node-runtime.js'
 import { checkWebSocketOptions, type WebSocketSettings, type WebSocketTransportOptions } from './options.js'
 import type { WebSocketServerHandle } from './runtime.js'
 import type { WebSocketConstructor, WebSocketLike } from './socket.js'
+
+/** What stats() reports: traffic, the connections refused for what their peer sent, and open connections. */
+export type WebSocketTransportStats = Readonly<WebSocketTraffic> & { readonly connections: number }
 
 /**
  * A transport over WebSockets.
@@ -35,7 +38,7 @@ export class WebSocketTransport implements Transport {
   readonly #dials = new Set<PendingWebSocketDial>()
   /** Sockets of failed dials, until each is closed. */
   readonly #tearingDown = new Set<Promise<void>>()
-  readonly #counters: WebSocketTransportStats = {
+  readonly #counters: WebSocketTraffic = {
     messagesSent: 0, bytesSent: 0, messagesReceived: 0, bytesReceived: 0, refusedText: 0, refusedTooLarge: 0, refusedBacklog: 0,
   }
 
@@ -133,7 +136,7 @@ export class WebSocketTransport implements Transport {
     return this.#closing
   }
 
-  stats(): WebSocketTransportStats & { readonly connections: number } {
+  stats(): WebSocketTransportStats {
     return { ...this.#counters, connections: this.#connections.size }
   }
 
