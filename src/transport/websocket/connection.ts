@@ -131,12 +131,6 @@ export class WebSocketConnection implements Connection {
     this.end({ initiator: 'local', reason: String(reason) }, CLOSE_NORMAL)
   }
 
-  /** @internal Closes this side and lets go of the socket at once (the transport is closing and will not wait). */
-  terminate(): void {
-    this.close('transport closed')
-    this.socket.terminate?.()
-  }
-
   // -------------------------------------------------------------------------------------
 
   private readonly onSocketMessage = (event: SocketMessageEvent): void => {
