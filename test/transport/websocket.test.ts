@@ -29,6 +29,16 @@ async function silentServer(): Promise<{ address: string; close(): Promise<void>
   }
 }
 
+/** A peer that opens a WebSocket by hand over TCP, so it can send what no WebSocket class would (and ignore what it gets). */
+function handshakeByHand(address: string): Socket {
+  const socket = connect(Number(new URL(address).port), '127.0.0.1')
+  socket.on('error', () => {})
+  socket.resume()
+  socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n')
+  return socket
+}
+
 /** A port on 127.0.0.1 that was free a moment ago, so nothing listens there. */
 async function freePort(): Promise<number> {
   const server = createServer()
@@ -170,13 +180,7 @@ describe('WebSocketTransport', () => {
 
   it('close() drops a peer that never answers the close frame once closeTimeoutMs passed', async () => {
     const { transport, accepted } = await listening({ closeTimeoutMs: 100 })
-    // A peer that completes the handshake by hand over TCP and then says nothing, ever.
-    const { port } = new URL(transport.localAddress)
-    const socket = connect(Number(port), '127.0.0.1')
-    socket.on('error', () => {})
-    socket.resume() // reads and ignores whatever comes
-    socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n')
+    const socket = handshakeByHand(transport.localAddress) // and then says nothing, ever
     const inbound = await accept(accepted)
     const info = closed(inbound)
     const peerGone = new Promise((resolve) => socket.once('close', resolve))
@@ -184,6 +188,17 @@ describe('WebSocketTransport', () => {
     expect(await info).toEqual({ initiator: 'local', reason: 'transport closed' })
     expect(transport.stats().connections).toBe(0)
     await peerGone // we dropped the TCP connection ourselves
+  })
+
+  it('a frame that breaks the protocol (unmasked, from a client) closes that connection and is counted', async () => {
+    const { transport, accepted } = await listening()
+    const socket = handshakeByHand(transport.localAddress)
+    const inbound = await accept(accepted)
+    const info = closed(inbound)
+    socket.write(Uint8Array.of(0x82, 0x01, 0x07)) // a one-byte binary frame without the client's mask
+    expect(await info).toEqual({ initiator: 'local', reason: 'refused a malformed frame' })
+    expect(transport.stats().refusedMalformed).toBe(1)
+    socket.destroy()
   })
 
   it('listening where another server listens rejects with TRANSPORT_ADDRESS_IN_USE', async () => {

@@ -22,6 +22,8 @@ export interface WebSocketTraffic {
   refusedTooLarge: number
   /** Connections closed because frames waiting for a message handler passed maxBufferedBytes. */
   refusedBacklog: number
+  /** Connections closed because the far side broke the WebSocket protocol (an unmasked client frame, a bad opcode...). */
+  refusedMalformed: number
 }
 
 /** What a connection needs from the transport that made it. */
@@ -37,6 +39,7 @@ export interface ConnectionOwner {
 export const REFUSED_TEXT = 'refused a text frame'
 export const REFUSED_TOO_LARGE = 'refused a frame over maxMessageBytes'
 export const REFUSED_BACKLOG = 'frames waiting for a message handler passed maxBufferedBytes'
+export const REFUSED_MALFORMED = 'refused a malformed frame'
 
 let connectionCount = 0
 
@@ -167,11 +170,15 @@ export class WebSocketConnection implements Connection {
   }
 
   private readonly onSocketError = (event: SocketErrorEvent): void => {
-    // The close event follows; ws says first why it is failing the connection.
-    const error = event.error as { code?: unknown } | undefined
-    if (!this.isClosed && error?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+    // The close event follows; ws says first why it is failing the connection (its codes are 'WS_ERR_*').
+    const code = (event.error as { code?: unknown } | undefined)?.code
+    if (this.isClosed || typeof code !== 'string' || !code.startsWith('WS_ERR_')) return
+    if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
       this.owner.counters.refusedTooLarge++
       this.end({ initiator: 'local', reason: REFUSED_TOO_LARGE }, CLOSE_REFUSED_SIZE)
+    } else {
+      this.owner.counters.refusedMalformed++
+      this.end({ initiator: 'local', reason: REFUSED_MALFORMED }, CLOSE_REFUSED_DATA)
     }
   }
 
