@@ -190,6 +190,23 @@ describe('WebSocketTransport', () => {
     await peerGone // we dropped the TCP connection ourselves
   })
 
+  it('close() does not wait on TCP peers that never finish their upgrade request', async () => {
+    const { transport } = await listening()
+    const port = Number(new URL(transport.localAddress).port)
+    const silent = connect(port, '127.0.0.1')
+    const halfway = connect(port, '127.0.0.1')
+    const gone = [silent, halfway].map((socket) => {
+      socket.on('error', () => {})
+      socket.resume()
+      return new Promise((resolve) => socket.once('close', resolve))
+    })
+    await new Promise((resolve) => halfway.once('connect', resolve))
+    halfway.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n') // and never the rest
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    await transport.close() // within the test's timeout, not Node's 60 s headersTimeout
+    await Promise.all(gone)
+  }, 20_000)
+
   it('a frame that breaks the protocol (unmasked, from a client) closes that connection and is counted', async () => {
     const { transport, accepted } = await listening()
     const socket = handshakeByHand(transport.localAddress)

@@ -3,6 +3,7 @@
 // Never part of a browser bundle (see runtime.ts). It imports nothing but ws: a browser
 // bundle that does reach it resolves ws to ws's own stub, never to Node's built-ins.
 
+import type { Server } from 'node:http'
 import { WebSocket, WebSocketServer } from 'ws'
 import { TransportError } from '../errors.js'
 import type { WebSocketRuntime, WebSocketServerHandle, InboundSocketHandler } from './runtime.js'
@@ -35,11 +36,16 @@ async function listen(host: string, port: number, maxPayload: number, onSocket: 
     onSocket(socket as unknown as WebSocketLike, `ws://${address.includes(':') ? `[${address}]` : address}:${remotePort}`)
   })
   const bound = wss.address()
+  // ws keeps the HTTP server it made for us in `_server`. Closing waits for its connections,
+  // and one that never finishes its upgrade request (silent, or cut short) is not idle, so
+  // Node would keep it until headersTimeout (60 s): close() drops them all instead.
+  const http = (wss as unknown as { _server?: Server })._server
   return {
     port: typeof bound === 'object' && bound !== null ? bound.port : port,
     close: () =>
       new Promise<void>((resolve, reject) => {
         wss.close(() => (failure === undefined ? resolve() : reject(failure)))
+        http?.closeAllConnections()
       }),
   }
 }
