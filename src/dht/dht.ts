@@ -605,15 +605,20 @@ export class Dht {
   }
 
   /** Runs `task` every `periodMs` until stop(). */
+  /**
+   * Runs `task` about every `periodMs`: each wait is drawn from 0.75-1.25 x the period, so nodes
+   * started together (a restart, a simulation) do not refresh and republish in lockstep.
+   */
   private every(name: string, periodMs: number, task: () => void): void {
     const arm = () => {
+      const waitMs = Math.max(1, Math.round(periodMs * (0.75 + 0.5 * this.network.random.nextFloat())))
       this.timers.set(
         name,
         this.clock.setTimeout(() => {
           if (!this.isRunning) return
           arm()
           task()
-        }, periodMs),
+        }, waitMs),
       )
     }
     arm()
