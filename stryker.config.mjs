@@ -25,7 +25,9 @@ export default {
   disableTypeChecks: 'src/**/*.ts',
   ignorePatterns: ['.cache', 'dist/browser'],
   concurrency: 2,
-  timeoutMS: 20_000,
+  // A mutant that makes a test loop is killed by timeout: the tests' own time x 1.25 + 3 s.
+  timeoutMS: 3_000,
+  timeoutFactor: 1.25,
   reporters: ['clear-text', 'progress', 'json'],
   jsonReporter: { fileName: '.cache/mutation/mutation.json' },
   tempDirName: '.cache/stryker-tmp',
