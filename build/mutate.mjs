@@ -1,7 +1,7 @@
 // `npm run mutate [-- module...]`: StrykerJS over the modules where a silent bug costs most, one
 // module at a time against that module's own tests, then docs/mutation.md from the reports
 // (build/mutation-report.mjs). Results accumulate in .cache/mutation/: naming modules reruns
-// only those, and each run is incremental (unchanged code and tests keep their results).
+// only those, afresh.
 //   npm run mutate                   every module
 //   npm run mutate -- wire dht       only these
 
@@ -39,7 +39,7 @@ function main() {
     console.error(`unknown module ${unknown.join(', ')}; the modules are ${MODULES.map((m) => m.name).join(', ')}`)
     process.exit(2)
   }
-  const chosen = names.length === 0 ? MODULES : MODULES.filter((module) => names.includes(module.name))
+  const chosen = names.length === 0 ? MODULES : names.map((name) => MODULES.find((module) => module.name === name))
   const dir = join(root, '.cache/mutation')
   mkdirSync(dir, { recursive: true })
   const failed = []
@@ -49,7 +49,6 @@ function main() {
       stryker, 'run',
       '--mutate', module.mutate.join(','),
       '--testFiles', module.tests.join(','),
-      '--incrementalFile', `.cache/mutation/${module.name}.incremental.json`,
     ], { cwd: root, stdio: 'inherit' })
     // A module whose run fails (its tests fail unmutated, say) is reported, and the rest still run.
     if (run.status === 0) renameSync(join(dir, 'mutation.json'), join(dir, `${module.name}.json`))
