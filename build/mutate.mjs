@@ -6,7 +6,7 @@
 //   npm run mutate -- wire dht       only these
 
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, renameSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
 
@@ -49,10 +49,9 @@ function main() {
       stryker, 'run',
       '--mutate', module.mutate.join(','),
       '--testFiles', module.tests.join(','),
-    ], { cwd: root, stdio: 'inherit' })
+    ], { cwd: root, stdio: 'inherit', env: { ...process.env, WASMESH_MUTATION_MODULE: module.name } })
     // A module whose run fails (its tests fail unmutated, say) is reported, and the rest still run.
-    if (run.status === 0) renameSync(join(dir, 'mutation.json'), join(dir, `${module.name}.json`))
-    else failed.push(module.name)
+    if (run.status !== 0) failed.push(module.name)
   }
   const report = spawnSync(process.execPath, [join(root, 'build/mutation-report.mjs')], { cwd: root, stdio: 'inherit' })
   if (failed.length > 0) console.error(`Stryker failed on ${failed.join(', ')}: see its output above`)

@@ -1,10 +1,10 @@
-// Turns StrykerJS's JSON report into docs/mutation.md: the score of each mutated module, and
-// every surviving mutant either matched to an entry of test/mutation/equivalent.json (a change
+// Turns StrykerJS's JSON reports into docs/mutation.md: the score of each mutated module, and
+// every surviving mutant either matched to an entry of test/mutation/<module>.json (a change
 // no test can observe, with why) or listed as unexplained. Exits 1 when any survivor is
 // unexplained, so `npm run mutate` fails until each is killed by a test or justified.
 //   node build/mutation-report.mjs [--no-write]
 
-import { readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs'
 import { MODULES } from './mutate.mjs'
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -12,11 +12,11 @@ import { dirname, join } from 'node:path'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const args = process.argv.slice(2)
-const equivalentPath = join(root, 'test/mutation/equivalent.json')
+const equivalentDir = join(root, 'test/mutation')
 const outputPath = join(root, 'docs/mutation.md')
 
 // Stryker's statuses: only these are valid mutants; CompileError/RuntimeError/Ignored are not.
-const KILLED = new Set(['Killed', 'Timeout'])
+const KILLED = new Set(['Killed', 'Timeout']) // a Timeout is a mutant that made a test loop
 const LIVE = new Set(['Survived', 'NoCoverage'])
 
 function sourceAt(source, location) {
@@ -67,17 +67,22 @@ if (missing.length === reports.length) {
   console.error('no mutation reports in .cache/mutation: run `npm run mutate` first')
   process.exit(1)
 }
-const equivalents = JSON.parse(readFileSync(equivalentPath, 'utf8'))
+// One file of equivalent mutants per module (test/mutation/<module>.json), so they can be edited apart.
+const equivalents = readdirSync(equivalentDir).filter((name) => name.endsWith('.json')).sort()
+  .flatMap((name) => JSON.parse(readFileSync(join(equivalentDir, name), 'utf8')))
 const used = new Set()
 const rows = []
 const unexplained = []
 const explained = []
-const totals = { killed: 0, survived: 0, noCoverage: 0, equivalent: 0, invalid: 0 }
+const totals = { killed: 0, timeout: 0, survived: 0, noCoverage: 0, equivalent: 0, invalid: 0 }
 
 function tally(moduleName, file, { source, mutants }) {
-  const row = { module: moduleName, file, killed: 0, survived: 0, noCoverage: 0, equivalent: 0, invalid: 0 }
+  const row = { module: moduleName, file, killed: 0, timeout: 0, survived: 0, noCoverage: 0, equivalent: 0, invalid: 0 }
   for (const mutant of mutants) {
-    if (KILLED.has(mutant.status)) row.killed++
+    if (KILLED.has(mutant.status)) {
+      row.killed++
+      if (mutant.status === 'Timeout') row.timeout++
+    }
     else if (!LIVE.has(mutant.status)) row.invalid++
     else {
       const original = sourceAt(source, mutant.location)
@@ -120,7 +125,7 @@ const lines = [
   'StrykerJS plants one small bug at a time (a flipped comparison, a removed statement, a changed',
   'constant) in the modules where a silent bug costs most, and runs the tests that cover it. A mutant',
   'a test fails on is killed; one that passes every test survived. Every survivor below is either',
-  'killed by a new test or listed in `test/mutation/equivalent.json` with why no test can observe it.',
+  'killed by a new test or listed in `test/mutation/<module>.json` with why no test can observe it.',
   'The AssemblyScript side is not mutated (Stryker reads JavaScript and TypeScript): each wasm',
   'structure is held to its mutated TypeScript twin by the differential tests in `test/core/`.',
   '',
@@ -132,12 +137,12 @@ const lines = [
   '- score = killed / valid mutants; tested score leaves out the equivalent ones. Timeouts count as',
   '  killed (the mutant made a test loop). Mutants that do not compile or are ignored are not counted.',
   '',
-  '| module | file | valid | killed | equivalent | survived | no coverage | score | tested score |',
+  '| module | file | valid | killed (of which timeouts) | equivalent | survived | no coverage | score | tested score |',
   '|---|---|---:|---:|---:|---:|---:|---:|---:|',
 ]
 for (const row of [...rows, { module: '**all**', file: '', ...totals }]) {
   const { valid, score, tested } = scores(row)
-  lines.push(`| ${row.module} | ${row.file} | ${valid} | ${row.killed} | ${row.equivalent} | ${row.survived} | ${row.noCoverage} | ${score} | ${tested} |`)
+  lines.push(`| ${row.module} | ${row.file} | ${valid} | ${row.killed} (${row.timeout}) | ${row.equivalent} | ${row.survived} | ${row.noCoverage} | ${score} | ${tested} |`)
 }
 if (missing.length > 0) lines.push('', `Not run yet: ${missing.join(', ')}.`)
 lines.push('')
@@ -158,6 +163,6 @@ lines.push('')
 if (!args.includes('--no-write')) writeFileSync(outputPath, lines.join('\n'))
 const { valid, score } = scores(totals)
 console.log(`mutation score ${score} over ${valid} mutants; ${unexplained.length} unexplained survivors; ${explained.length} equivalent`)
-for (const entry of stale.filter((entry) => rows.some((row) => row.file === entry.file))) console.log(`note: equivalent.json entry matched no survivor (killed or code changed?): ${entry.file} ${entry.mutator} ${oneLine(entry.original, 60)}`)
+for (const entry of stale.filter((entry) => rows.some((row) => row.file === entry.file))) console.log(`note: an equivalent entry matched no survivor (killed or code changed?): ${entry.file} ${entry.mutator} ${oneLine(entry.original, 60)}`)
 for (const m of unexplained) console.log(`  survived ${m.file}:${m.line} ${m.mutator}: ${oneLine(m.original, 60)} -> ${oneLine(m.replacement, 60)}`)
 process.exit(unexplained.length === 0 ? 0 : 1)
