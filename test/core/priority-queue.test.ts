@@ -222,6 +222,23 @@ describe.each(['wasm', 'js'] as const)('PriorityQueue (%s backend)', (backend) =
     expect(queue.byteLength).toBe(0)
   })
 
+  it('a drained pool shrinks to fit the most items queued since it was last empty, not the count at the last push', async () => {
+    const bytes = (nodes: number) => 128 + 16 * nodes + 4 * 24
+    const queue = await create({ capacity: 1_000_000, levels: 4 })
+    for (let i = 0; i < 200; i++) queue.push(i, 0, 0)
+    while (queue.pop(0) >= 0);
+    expect(queue.byteLength).toBe(bytes(256)) // drained at 200: not four times the peak, kept
+    // A peak of 33 (odd, so an off-by-one in the peak shows), then 30 pops and one more push:
+    // the peak is 33, not the 4 queued at the last push, and 256 nodes shrink to 64, not 32 or 16.
+    for (let i = 0; i < 33; i++) queue.push(i, i % 4, 0)
+    for (let i = 0; i < 30; i++) queue.pop(0)
+    queue.push(33, 0, 0)
+    expect(queue.byteLength).toBe(bytes(256))
+    while (queue.pop(0) >= 0);
+    expect(queue.byteLength).toBe(bytes(64))
+    queue.free()
+  })
+
   it('refuses bad options with CORE_INVALID_OPTION', async () => {
     const core = await loadCore({ backend })
     for (const options of [{ capacity: 0 }, { capacity: 1.5 }, { capacity: 2 ** 24 }, { levels: 0 }, { levels: 33 },

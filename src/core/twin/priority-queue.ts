@@ -192,8 +192,7 @@ export class TwinPriorityQueue implements PriorityQueue {
       // Empty: start the pool afresh, so fills and drains do not keep permuting the free list.
       this.freeNode = NONE
       this.fresh = 0
-      const drained = drainedPoolSize(this.nodeTime.length, this.peak, this.capacity)
-      if (drained !== this.nodeTime.length) this.resizePool(drained)
+      this.resizePool(drainedPoolSize(this.nodeTime.length, this.peak, this.capacity))
       this.peak = 0
     } else {
       this.nodeNext[node] = this.freeNode
