@@ -57,8 +57,9 @@ class SipState {
   }
 }
 
-const littleEndianWord = (bytes: Uint8Array, at: number): number =>
-  (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0
+function littleEndianWord(bytes: Uint8Array, at: number): number {
+  return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0
+}
 
 function hashInto(state: SipState, keyWords: Uint32Array, bytes: Uint8Array, length: number): bigint {
   state.init(keyWords[1], keyWords[0], keyWords[3], keyWords[2])
