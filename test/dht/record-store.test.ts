@@ -138,6 +138,87 @@ describe('RecordStore', () => {
     expect(store.bytesOf('p')).toBe(0)
     expect(store.bytesOf('q')).toBe(recordCostBytes(v2))
   })
+
+  it('a record of the other kind under a held key is refused with KEY_MISMATCH, and the held record stays', async () => {
+    const store = new RecordStore({ quotaBytes: 100_000, perPeerShareBytes: 100_000, maxTtlMs: 60_000 })
+    const mutable = await mutableOfCost(300, 1n)
+    const immutable = immutableOfCost(300, 4)
+    // Only a forged record can share a key across kinds; the store refuses it before any seq or owner check.
+    expect(store.put(mutable, 'p', 0).ok).toBe(true)
+    expect(store.put({ ...immutable, key: mutable.key }, 'p', 0)).toEqual({ ok: false, reason: StoreRejectReason.KEY_MISMATCH, detail: 'kind-mismatch' })
+    expect(store.put(immutable, 'p', 0).ok).toBe(true)
+    expect(store.put({ ...mutable, key: immutable.key }, 'p', 0)).toEqual({ ok: false, reason: StoreRejectReason.KEY_MISMATCH, detail: 'kind-mismatch' })
+    expect(store.get(mutable.key, 0)?.record).toBe(mutable)
+    expect(store.get(immutable.key, 0)?.record).toBe(immutable)
+    expect([store.size, store.bytes]).toEqual([2, 600])
+  })
+
+  it('a stale mutable record is refused with the stale-seq detail', async () => {
+    const store = new RecordStore({ quotaBytes: 100_000, perPeerShareBytes: 100_000, maxTtlMs: 60_000 })
+    expect(store.put(await mutableOfCost(300, 2n), 'p', 0).ok).toBe(true)
+    expect(store.put(await mutableOfCost(300, 1n), 'p', 0)).toEqual({ ok: false, reason: StoreRejectReason.STALE_SEQ, detail: 'stale-seq' })
+  })
+
+  it('records put as LOCAL_STORER (\'local\') are exempt from the per-peer share but a peer named otherwise is not', () => {
+    const store = new RecordStore({ quotaBytes: 10_000, perPeerShareBytes: 1_000, maxTtlMs: 60_000 })
+    expect(LOCAL_STORER).toBe('local')
+    expect(store.put(immutableOfCost(2_000, 1), 'local', 0)).toEqual({ ok: true, change: 'added' })
+    expect(store.put(immutableOfCost(2_000, 2), '', 0)).toEqual(refused('peer-share'))
+    expect(store.bytesOf('local')).toBe(2_000)
+  })
+
+  it('counts storers with bytes charged, and forgets a storer whose last record leaves', () => {
+    const store = new RecordStore({ quotaBytes: 100_000, perPeerShareBytes: 100_000, maxTtlMs: 60_000 })
+    const a = immutableOfCost(500, 1)
+    const b = immutableOfCost(700, 2)
+    const c = immutableOfCost(900, 3)
+    store.put(a, 'p', 0)
+    store.put(b, 'p', 0)
+    store.put(c, 'q', 0)
+    expect([store.size, store.storerCount, store.bytes]).toEqual([3, 2, 2_100])
+    expect(store.delete(a.key)).toBe(true)
+    expect([store.size, store.storerCount, store.bytesOf('p')]).toEqual([2, 2, 700])
+    expect(store.delete(b.key)).toBe(true)
+    expect([store.size, store.storerCount, store.bytesOf('p'), store.bytes]).toEqual([1, 1, 0, 900])
+    expect(store.delete(b.key)).toBe(false) // not held any more
+    expect([store.size, store.storerCount, store.bytes]).toEqual([1, 1, 900])
+    expect(store.get(c.key, 0)?.record).toBe(c)
+  })
+
+  it('sweep() drops only the expired records and nextExpiryMs() is the earliest expiry left', () => {
+    const store = new RecordStore({ quotaBytes: 100_000, perPeerShareBytes: 100_000, maxTtlMs: 60_000 })
+    expect(store.nextExpiryMs()).toBeUndefined()
+    const ttls = [30_000, 10_000, 50_000, 20_000]
+    const records = ttls.map((ttlMs, i) => buildImmutableRecord(bytes(10, i), ttlMs))
+    for (const record of records) store.put(record, 'p', 1_000)
+    expect(store.nextExpiryMs()).toBe(11_000)
+    expect(store.sweep(10_999)).toBe(0)
+    expect(store.sweep(21_000)).toBe(2) // expired at 11,000 and at 21,000 exactly
+    expect(store.nextExpiryMs()).toBe(31_000)
+    expect([...store.values()].map((held) => held.record)).toEqual([records[0], records[2]])
+    expect([...store.values()].map((held) => [held.storedAtMs, held.expiresAtMs])).toEqual([[1_000, 31_000], [1_000, 51_000]])
+    expect(store.sweep(51_000)).toBe(2)
+    expect(store.nextExpiryMs()).toBeUndefined()
+  })
+
+  it('nextExpiryMs() keeps the earliest of equal and later expiries, in any insertion order', () => {
+    const store = new RecordStore({ quotaBytes: 100_000, perPeerShareBytes: 100_000, maxTtlMs: 60_000 })
+    store.put(buildImmutableRecord(bytes(10, 1), 5_000), 'p', 0)
+    store.put(buildImmutableRecord(bytes(10, 2), 9_000), 'p', 0)
+    store.put(buildImmutableRecord(bytes(10, 3), 5_000), 'p', 0)
+    store.put(buildImmutableRecord(bytes(10, 4), 7_000), 'p', 0)
+    expect(store.nextExpiryMs()).toBe(5_000)
+  })
+
+  it('clear() drops every record and every storer\'s charge', () => {
+    const store = new RecordStore({ quotaBytes: 1_000, perPeerShareBytes: 1_000, maxTtlMs: 60_000 })
+    const record = immutableOfCost(1_000, 1)
+    store.put(record, 'p', 0)
+    store.clear()
+    expect([store.size, store.bytes, store.storerCount, store.bytesOf('p'), [...store.values()].length]).toEqual([0, 0, 0, 0, 0])
+    expect(store.get(record.key, 0)).toBeUndefined()
+    expect(store.put(record, 'p', 0)).toEqual({ ok: true, change: 'added' }) // the whole quota is free again
+  })
 })
 
 describe('records', () => {
