@@ -494,3 +494,89 @@ describe('timeouts, abort and lifecycle', () => {
     expect(decodeFrame(encodeFrame([hello]))).toEqual([hello])
   })
 })
+
+describe('copies, option types and settling while crypto runs', () => {
+  /** Lets promise callbacks and WebCrypto completions run until `isDone()`, for at most `turns` macrotask turns. */
+  async function turnsUntil(isDone: () => boolean, turns = 200): Promise<void> {
+    for (let i = 0; i < turns && !isDone(); i++) await new Promise<void>((resolve) => setImmediate(resolve))
+  }
+
+  it('refuses options that are not an object, and a signal that is not an AbortSignal', () => {
+    const invalid = (message: RegExp) => expect.objectContaining({ code: 'HANDSHAKE_INVALID_OPTION', message: expect.stringMatching(message) })
+    for (const options of [null, undefined, 'alice', 1]) {
+      expect(() => new Handshake(options as unknown as HandshakeOptions)).toThrow(invalid(/^Handshake options must be an object$/))
+    }
+    const notASignal = { aborted: false, addEventListener() {}, removeEventListener() {} } as unknown as AbortSignal
+    expect(() => handshake(alice, { signal: notASignal })).toThrow(invalid(/^signal must be an AbortSignal$/))
+  })
+
+  it('the hello start() returns is a copy: changing it changes neither what the handshake signs nor what it offers', async () => {
+    const a = handshake(alice, { capabilities: ['dht'], listenAddresses: ['memory://a'] })
+    const b = handshake(bob, { capabilities: ['dht'] })
+    const helloA = a.start()
+    const sent: HelloMessage = { ...helloA, capabilities: [...helloA.capabilities], publicKey: helloA.publicKey.slice(), nonce: helloA.nonce.slice(), listenAddresses: [...helloA.listenAddresses] }
+    helloA.capabilities.push('relay')
+    helloA.listenAddresses[0] = 'memory://elsewhere'
+    helloA.nonce.fill(0)
+    helloA.publicKey.fill(0)
+    const authA = (await a.receive(b.start()))!
+    const authB = (await b.receive(sent))!
+    await a.receive(authB)
+    await b.receive(authA)
+    expect(await outcome(a.result)).toBe('resolved')
+    expect(await outcome(b.result)).toBe('resolved')
+    expect((await b.result).remoteCapabilities).toEqual(['dht'])
+    expect((await b.result).listenAddresses).toEqual(['memory://a'])
+    expect((await b.result).publicKey).toEqual(alice.publicKey)
+  })
+
+  it('a timeout while our auth is being signed fails the handshake and sends no auth', async () => {
+    const clock = new ManualClock()
+    const a = handshake(alice, { clock, timeoutMs: 500 })
+    let release!: (signature: Uint8Array) => void
+    const sign = vi.spyOn(alice, 'sign').mockImplementationOnce(() => new Promise((resolve) => (release = resolve)))
+    try {
+      a.start()
+      const reply = a.receive(handshake(bob).start())
+      await turnsUntil(() => sign.mock.calls.length > 0)
+      expect(sign).toHaveBeenCalledTimes(1)
+      clock.advance(500)
+      release(new Uint8Array(64))
+      expect(await reply).toBeNull()
+      expect(await outcome(a.result)).toBe('HANDSHAKE_TIMEOUT')
+      expect(a.state).toBe('failed')
+    } finally {
+      sign.mockRestore()
+    }
+  })
+
+  it('a timeout while the remote auth is being verified leaves the handshake failed, though the signature then verifies', async () => {
+    const clock = new ManualClock()
+    const a = handshake(alice, { clock, timeoutMs: 500 })
+    const b = handshake(bob)
+    const helloA = a.start()
+    const helloB = b.start()
+    await a.receive(helloB)
+    const authB = (await b.receive(helloA))!
+    const subtle = globalThis.crypto.subtle
+    const verify = subtle.verify.bind(subtle)
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const spy = vi.spyOn(subtle, 'verify').mockImplementationOnce(async (...args: Parameters<SubtleCrypto['verify']>) => {
+      await gate
+      return verify(...args)
+    })
+    try {
+      const done = a.receive(authB)
+      await turnsUntil(() => spy.mock.calls.length > 0)
+      expect(spy).toHaveBeenCalledTimes(1) // WebCrypto verifies here (Node has Ed25519)
+      clock.advance(500)
+      release()
+      expect(await done).toBeNull()
+      expect(await outcome(a.result)).toBe('HANDSHAKE_TIMEOUT')
+      expect(a.state).toBe('failed')
+    } finally {
+      spy.mockRestore()
+    }
+  })
+})
