@@ -10,6 +10,11 @@ import type { Clock } from '../../src/util/clock.js'
 import { seededRandom } from '../../src/util/random.js'
 import type { RandomSource } from '../../src/util/random.js'
 import { decodeFrame, encodeFrame } from '../../src/wire/frame.js'
+import { GoodbyeReason, type DecodedMessage } from '../../src/wire/messages.js'
+import { handshakeOver, TRANSIENT_CAPABILITY } from '../../src/peers/connection-handshake.js'
+import type { ResolvedOptions } from '../../src/peers/options.js'
+import type { Connection } from '../../src/transport/transport.js'
+import { PeerError } from '../../src/peers/errors.js'
 
 const [alice, bob, carol, mallory] = Array.from({ length: 4 }, (_, i) => Identity.generate(seededRandom(1_000 + i)))
 let nextSeed = 1
@@ -34,6 +39,11 @@ async function outcome(promise: Promise<unknown>): Promise<string> {
     expect(error).toBeInstanceOf(HandshakeError)
     return (error as HandshakeError).code
   }
+}
+
+/** Lets promise callbacks and WebCrypto completions run until `isDone()`, for at most `turns` macrotask turns (no time bound). */
+async function turnsUntil(isDone: () => boolean, turns = 200): Promise<void> {
+  for (let i = 0; i < turns && !isDone(); i++) await new Promise<void>((resolve) => setImmediate(resolve))
 }
 
 interface Sent {
@@ -496,11 +506,6 @@ describe('timeouts, abort and lifecycle', () => {
 })
 
 describe('copies, option types and settling while crypto runs', () => {
-  /** Lets promise callbacks and WebCrypto completions run until `isDone()`, for at most `turns` macrotask turns. */
-  async function turnsUntil(isDone: () => boolean, turns = 200): Promise<void> {
-    for (let i = 0; i < turns && !isDone(); i++) await new Promise<void>((resolve) => setImmediate(resolve))
-  }
-
   it('refuses options that are not an object, and a signal that is not an AbortSignal', () => {
     const invalid = (message: RegExp) => expect.objectContaining({ code: 'HANDSHAKE_INVALID_OPTION', message: expect.stringMatching(message) })
     for (const options of [null, undefined, 'alice', 1]) {
@@ -578,5 +583,86 @@ describe('copies, option types and settling while crypto runs', () => {
     } finally {
       spy.mockRestore()
     }
+  })
+})
+
+describe('handshakeOver: the handshake on a connection', () => {
+  /** A connection whose far end the test plays by hand: what we send is decoded into `sent`. */
+  function fakeConnection() {
+    const sent: DecodedMessage[][] = []
+    let deliverFrame: (frame: Uint8Array) => void = () => {}
+    let closed: (info: { initiator: 'local'; reason: string }) => void = () => {}
+    const connection = {
+      isOpen: true,
+      closeReason: undefined as string | undefined,
+      send(frame: Uint8Array) { sent.push(decodeFrame(frame, { unknownTypes: 'return' })); return true },
+      close(reason = '') {
+        if (!connection.isOpen) return
+        connection.isOpen = false
+        connection.closeReason = reason
+        closed({ initiator: 'local', reason })
+      },
+      onMessage(handler: (frame: Uint8Array) => void) { deliverFrame = handler },
+      onClose(handler: typeof closed) { closed = handler },
+      onDrain() {},
+    }
+    return { connection, sent, deliver: (messages: DecodedMessage[]) => deliverFrame(encodeFrame(messages)) }
+  }
+
+  function options(identity: Identity): ResolvedOptions {
+    return { identity, protocolVersion: 1, minVersion: 1, capabilities: ['dht'], transport: { localAddress: 'memory://me' }, clock: new ManualClock(), random: seededRandom(nextSeed++), handshakeTimeoutMs: 10_000 } as unknown as ResolvedOptions
+  }
+
+  const subscribe = (topic: string): DecodedMessage => ({ type: 'subscribe', topics: [topic] })
+
+  it('keeps up to 64 session frames that arrive before the remote auth, in order, for the session', async () => {
+    const { connection, sent, deliver } = fakeConnection()
+    const run = handshakeOver(connection as unknown as Connection, options(alice), { screen: () => undefined })
+    const remote = handshake(bob)
+    deliver([remote.start()])
+    for (let i = 0; i < 64; i++) deliver([subscribe(`t${i}`)])
+    await turnsUntil(() => sent.length >= 2)
+    const ourHello = sent[0][0] as HelloMessage
+    expect(ourHello).toMatchObject({ type: 'hello', capabilities: ['dht'], listenAddresses: ['memory://me'] })
+    const authB = (await remote.receive({ ...ourHello, capabilities: [...ourHello.capabilities], listenAddresses: [...ourHello.listenAddresses] }))!
+    await remote.receive(sent[1][0] as AuthMessage)
+    deliver([authB])
+    const { result, earlyFrames } = await run
+    expect(result.peerId).toEqual(bob.peerId)
+    expect(earlyFrames.map((frame) => decodeFrame(frame))).toEqual(Array.from({ length: 64 }, (_, i) => [subscribe(`t${i}`)]))
+    expect(connection.isOpen).toBe(true)
+  })
+
+  it('a 65th early session frame refuses the peer with HANDSHAKE_UNEXPECTED_MESSAGE and a goodbye PROTOCOL_ERROR', async () => {
+    const { connection, sent, deliver } = fakeConnection()
+    const run = handshakeOver(connection as unknown as Connection, options(alice), { screen: () => undefined })
+    run.catch(() => {})
+    deliver([handshake(bob).start()])
+    for (let i = 0; i < 65; i++) deliver([subscribe(`t${i}`)])
+    const error = await run.then(() => undefined, (reason: unknown) => reason)
+    expect(error).toMatchObject({ code: 'HANDSHAKE_UNEXPECTED_MESSAGE', message: expect.stringMatching(/more than 64 session frames/) })
+    expect(sent.at(-1)).toEqual([{ type: 'goodbye', reason: GoodbyeReason.PROTOCOL_ERROR }])
+    expect(connection.isOpen).toBe(false)
+  })
+
+  it('a transient dial offers TRANSIENT_CAPABILITY in place of the last of 16 capabilities', async () => {
+    const { connection, sent } = fakeConnection()
+    const capabilities = Array.from({ length: 16 }, (_, i) => `c${i}`)
+    const run = handshakeOver(connection as unknown as Connection, { ...options(alice), capabilities }, { isTransient: true, screen: () => undefined })
+    run.catch(() => {})
+    expect((sent[0][0] as HelloMessage).capabilities).toEqual([...capabilities.slice(0, 15), TRANSIENT_CAPABILITY])
+    connection.close('done')
+    expect(await run.then(() => 'resolved', (error: HandshakeError) => error.code)).toBe('HANDSHAKE_ABORTED')
+  })
+
+  it('a goodbye TOO_MANY_PEERS after a redirect rejects with PEER_TOO_MANY_PEERS carrying the offered peers', async () => {
+    const { connection, deliver } = fakeConnection()
+    const run = handshakeOver(connection as unknown as Connection, options(alice), { screen: () => undefined })
+    const peers = [{ id: carol.peerId, addresses: ['memory://carol'] }]
+    deliver([{ type: 'redirect', peers }, { type: 'goodbye', reason: GoodbyeReason.TOO_MANY_PEERS }] as DecodedMessage[])
+    const error = await run.then(() => undefined, (reason: unknown) => reason)
+    expect(error).toBeInstanceOf(PeerError)
+    expect(error).toMatchObject({ code: 'PEER_TOO_MANY_PEERS', redirect: peers, message: expect.stringMatching(/offered 1 other peers/) })
+    expect(connection.isOpen).toBe(false)
   })
 })
