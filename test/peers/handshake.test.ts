@@ -586,6 +586,32 @@ describe('copies, option types and settling while crypto runs', () => {
   })
 })
 
+describe('hello bounds at their edges', () => {
+  it('refuses negative versions and strings with a non-printable character at either end; takes 0 to 65535 and ! to ~', async () => {
+    const base = handshake(mallory).start()
+    const refused: Array<Record<string, unknown>> = [
+      { ...base, protocolVersion: -1, minVersion: -1 },
+      { ...base, minVersion: -1 },
+      { ...base, capabilities: ['é!'] },
+      { ...base, capabilities: ['!é'] },
+      { ...base, capabilities: ['a\x7f'] },
+      { ...base, listenAddresses: [' memory://m'] },
+    ]
+    for (const message of refused) {
+      const a = handshake(alice)
+      a.start()
+      expect(await a.receive(message as unknown as HandshakeMessage), JSON.stringify(message.capabilities)).toBeNull()
+      expect(a.state).toBe('failed')
+      expect(await outcome(a.result)).toBe('HANDSHAKE_BAD_MESSAGE')
+    }
+    const edges = { ...base, protocolVersion: 65_535, minVersion: 0, capabilities: ['!', '~', '!~'.repeat(16)], listenAddresses: ['m'.repeat(256)] }
+    const a = handshake(alice, { protocolVersion: 1, minVersion: 0 })
+    a.start()
+    expect((await a.receive(edges))?.type).toBe('auth')
+    expect(a.state).toBe('awaiting-auth')
+  })
+})
+
 describe('handshakeOver: the handshake on a connection', () => {
   /** A connection whose far end the test plays by hand: what we send is decoded into `sent`. */
   function fakeConnection() {
