@@ -11,7 +11,7 @@ import { seededRandom } from '../../src/util/random.js'
 import type { RandomSource } from '../../src/util/random.js'
 import { decodeFrame, encodeFrame } from '../../src/wire/frame.js'
 import { GoodbyeReason, type DecodedMessage } from '../../src/wire/messages.js'
-import { handshakeOver, TRANSIENT_CAPABILITY } from '../../src/peers/connection-handshake.js'
+import { DuplicateConnection, handshakeOver, TRANSIENT_CAPABILITY } from '../../src/peers/connection-handshake.js'
 import type { ResolvedOptions } from '../../src/peers/options.js'
 import type { Connection } from '../../src/transport/transport.js'
 import { PeerError } from '../../src/peers/errors.js'
@@ -679,6 +679,38 @@ describe('handshakeOver: the handshake on a connection', () => {
     expect((sent[0][0] as HelloMessage).capabilities).toEqual([...capabilities.slice(0, 15), TRANSIENT_CAPABILITY])
     connection.close('done')
     expect(await run.then(() => 'resolved', (error: HandshakeError) => error.code)).toBe('HANDSHAKE_ABORTED')
+  })
+
+  it('our refusal tells the remote why: INCOMPATIBLE_VERSION for versions, AUTH_FAILED for a key other than the dialled one', async () => {
+    const cases = [
+      { hello: handshake(bob, { protocolVersion: 3, minVersion: 3 }).start(), expectedPeerId: undefined, code: 'HANDSHAKE_VERSION', goodbye: GoodbyeReason.INCOMPATIBLE_VERSION },
+      { hello: handshake(bob).start(), expectedPeerId: carol.peerId, code: 'HANDSHAKE_ID_MISMATCH', goodbye: GoodbyeReason.AUTH_FAILED },
+    ]
+    for (const { hello, expectedPeerId, code, goodbye } of cases) {
+      const { connection, sent, deliver } = fakeConnection()
+      const run = handshakeOver(connection as unknown as Connection, options(alice), { expectedPeerId, screen: () => undefined })
+      deliver([hello])
+      expect(await run.then(() => 'resolved', (error: HandshakeError) => error.code)).toBe(code)
+      expect(sent.at(-1)).toEqual([{ type: 'goodbye', reason: goodbye }])
+      expect(connection.isOpen).toBe(false)
+    }
+  })
+
+  it('a goodbye NORMAL after the remote hello means a duplicate connection; before it, a plain refusal', async () => {
+    const after = fakeConnection()
+    const duplicate = handshakeOver(after.connection as unknown as Connection, options(alice), { screen: () => undefined })
+    after.deliver([handshake(bob).start(), { type: 'goodbye', reason: GoodbyeReason.NORMAL }] as DecodedMessage[])
+    const error = await duplicate.then(() => undefined, (reason: unknown) => reason)
+    expect(error).toBeInstanceOf(DuplicateConnection)
+    expect((error as DuplicateConnection).remotePeerId).toEqual(bob.peerId)
+
+    const before = fakeConnection()
+    const plain = handshakeOver(before.connection as unknown as Connection, options(alice), { screen: () => undefined })
+    before.deliver([{ type: 'goodbye', reason: GoodbyeReason.NORMAL }] as DecodedMessage[])
+    const refusal = await plain.then(() => undefined, (reason: unknown) => reason)
+    expect(refusal).not.toBeInstanceOf(DuplicateConnection)
+    expect(refusal).toMatchObject({ code: 'PEER_REFUSED', message: 'the remote refused the connection during the handshake (NORMAL)' })
+    expect([after.connection.isOpen, before.connection.isOpen]).toEqual([false, false])
   })
 
   it('a goodbye TOO_MANY_PEERS after a redirect rejects with PEER_TOO_MANY_PEERS carrying the offered peers', async () => {
