@@ -15,6 +15,8 @@ import type { VerifyFn } from '../../src/dht/records.js'
 export interface FakeMeshOptions {
   latencyMs?: number
   seed?: number
+  /** Real milliseconds each signature takes on top of the crypto: a slow or busy machine. */
+  slowSignMs?: number
 }
 
 type Handlers = { [E in keyof PeerNetworkEvents]: Set<PeerNetworkEvents[E]> }
@@ -26,7 +28,7 @@ export class FakeMesh {
   readonly nodes: FakeNode[] = []
   readonly byAddress = new Map<string, FakeNode>()
   messagesDelivered = 0
-  /** Signature checks in flight: the driver does not move time while crypto runs off-thread. */
+  /** Signatures made or checked in flight: the driver does not move time while crypto runs off-thread. */
   busy = 0
   /** verifySignature, counted in `busy`; give it to every Dht of the mesh. */
   readonly verify: VerifyFn = async (publicKey, message, signature) => {
@@ -38,13 +40,29 @@ export class FakeMesh {
     }
   }
 
+  private readonly slowSignMs: number
+
   constructor(options: FakeMeshOptions = {}) {
     this.latencyMs = options.latencyMs ?? 10
+    this.slowSignMs = options.slowSignMs ?? 0
     this.random = new SeededRandom(options.seed ?? 1)
   }
 
   addNode(): FakeNode {
-    const node = new FakeNode(this, Identity.generate(this.random), this.random.fork())
+    const identity = Identity.generate(this.random)
+    // Signing (a put) is real async work too: virtual time must wait for it as for a verify,
+    // or a slow machine lets requests time out in virtual time while a signature is made.
+    const sign = identity.sign.bind(identity)
+    identity.sign = async (message) => {
+      this.busy++
+      try {
+        if (this.slowSignMs > 0) await new Promise((resolve) => setTimeout(resolve, this.slowSignMs))
+        return await sign(message)
+      } finally {
+        this.busy--
+      }
+    }
+    const node = new FakeNode(this, identity, this.random.fork())
     this.nodes.push(node)
     this.byAddress.set(node.address, node)
     return node

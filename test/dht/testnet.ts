@@ -23,10 +23,12 @@ export interface TestnetOptions {
   dht?: Omit<Partial<DhtOptions>, 'network'>
   /** The core backend of the routing tables. Default 'wasm'. */
   backend?: 'wasm' | 'js'
+  /** Real milliseconds added to every signature (FakeMeshOptions.slowSignMs). */
+  slowSignMs?: number
 }
 
 export async function createTestnet(size: number, options: TestnetOptions = {}): Promise<Testnet> {
-  const mesh = new FakeMesh({ seed: options.seed ?? 1 })
+  const mesh = new FakeMesh({ seed: options.seed ?? 1, slowSignMs: options.slowSignMs })
   const core = loadCoreSync({ backend: options.backend ?? 'wasm' })
   const nodes: FakeNode[] = []
   const dhts: Dht[] = []
