@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import fc from 'fast-check'
 import { Handshake } from '../../src/peers/handshake.js'
 import type { AuthMessage, HandshakeMessage, HandshakeOptions, HandshakeResult, HelloMessage } from '../../src/peers/handshake.js'
-import { authTranscript, HANDSHAKE_TAG, helloHash } from '../../src/peers/handshake-transcript.js'
+import { authTranscript, HANDSHAKE_TAG, helloHash, readHello } from '../../src/peers/handshake-transcript.js'
 import { Identity } from '../../src/peers/identity.js'
 import { HandshakeError } from '../../src/peers/errors.js'
 import { ManualClock } from '../../src/util/clock.js'
@@ -609,6 +609,29 @@ describe('hello bounds at their edges', () => {
     a.start()
     expect((await a.receive(edges))?.type).toBe('auth')
     expect(a.state).toBe('awaiting-auth')
+  })
+})
+
+describe('readHello', () => {
+  it('says what is wrong with a hello that is not one, field by field', () => {
+    const base = handshake(mallory).start()
+    expect([null, undefined, 'hello', 7].map((value) => readHello(value))).toEqual(Array(4).fill('a hello must be an object'))
+    expect(readHello({ ...base, protocolVersion: -1 })).toBe('hello protocolVersion must be an integer from 0 to 65535')
+    expect(readHello({ ...base, minVersion: 2, protocolVersion: 1 })).toBe('hello minVersion must be an integer from 0 to protocolVersion (1)')
+    expect(readHello({ ...base, publicKey: new Uint8Array(31) })).toBe('hello publicKey must be 32 bytes')
+    expect(readHello({ ...base, nonce: new Uint8Array(31) })).toBe('hello nonce must be 32 bytes')
+    expect(readHello({ ...base, capabilities: ['a b'] })).toBe('hello capabilities must hold strings of 1 to 32 printable ASCII characters without spaces')
+    expect(readHello({ ...base, listenAddresses: ['m', 'm'] })).toBe('hello listenAddresses must not repeat "m"')
+  })
+
+  it('returns a copy, so a decoder reusing its buffers cannot change what was checked', () => {
+    const base = handshake(mallory).start()
+    const read = readHello(base) as HelloMessage
+    expect(read).toEqual(base)
+    base.publicKey.fill(0)
+    base.nonce.fill(0)
+    expect(read.publicKey).toEqual(mallory.publicKey)
+    expect(read.nonce).not.toEqual(base.nonce)
   })
 })
 
