@@ -4,7 +4,7 @@
 // unexplained, so `npm run mutate` fails until each is killed by a test or justified.
 //   node build/mutation-report.mjs [--no-write]
 
-import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs'
+import { readFileSync, writeFileSync, existsSync, readdirSync, statSync } from 'node:fs'
 import { MODULES } from './mutate.mjs'
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -113,8 +113,9 @@ function tally(moduleName, file, { source, mutants }) {
 for (const { module, path } of reports) {
   if (missing.includes(module.name)) continue
   const report = JSON.parse(readFileSync(path, 'utf8'))
+  const runAt = statSync(path).mtime.toISOString().slice(0, 16).replace('T', ' ')
   for (const file of Object.keys(report.files).sort()) {
-    const row = tally(module.name, file, report.files[file])
+    const row = { ...tally(module.name, file, report.files[file]), runAt }
     rows.push(row)
     for (const key of Object.keys(totals)) totals[key] += row[key]
   }
@@ -137,20 +138,19 @@ const lines = [
   'The AssemblyScript side is not mutated (Stryker reads JavaScript and TypeScript): each wasm',
   'structure is held to its mutated TypeScript twin by the differential tests in `test/core/`.',
   '',
-  `- commit: ${commitOf()}`,
-  `- date: ${new Date().toISOString()}`,
-  '- command: `npm run mutate` (StrykerJS with its vitest runner, `stryker.config.mjs`; the test set is',
-  '  `vitest.mutation.config.ts`: every test but the large mesh and join runs and the browser tests).',
-  '  One module: `npm run mutate -- --mutate src/wire/reader.ts`.',
+  `- report written at commit ${commitOf()}, ${new Date().toISOString()}; each module's run time (UTC) is in the table`,
+  '- command: `npm run mutate` (StrykerJS 9 with its vitest runner, `stryker.config.mjs`). Each module is',
+  '  mutated alone and run against its own layer\'s tests (`build/mutate.mjs` lists them; never the',
+  '  mesh, join or browser runs). One module again: `npm run mutate -- wire`; the rest keep their results.',
   '- score = killed / valid mutants; tested score leaves out the equivalent ones. Timeouts count as',
   '  killed (the mutant made a test loop). Mutants that do not compile or are ignored are not counted.',
   '',
-  '| module | file | valid | killed (of which timeouts) | equivalent | survived | no coverage | score | tested score |',
-  '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  '| module | run | file | valid | killed (of which timeouts) | equivalent | survived | no coverage | score | tested score |',
+  '|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
 ]
-for (const row of [...rows, { module: '**all**', file: '', ...totals }]) {
+for (const row of [...rows, { module: '**all**', runAt: '', file: '', ...totals }]) {
   const { valid, score, tested } = scores(row)
-  lines.push(`| ${row.module} | ${row.file} | ${valid} | ${row.killed} (${row.timeout}) | ${row.equivalent} | ${row.survived} | ${row.noCoverage} | ${score} | ${tested} |`)
+  lines.push(`| ${row.module} | ${row.runAt} | ${row.file} | ${valid} | ${row.killed} (${row.timeout}) | ${row.equivalent} | ${row.survived} | ${row.noCoverage} | ${score} | ${tested} |`)
 }
 if (missing.length > 0) lines.push('', `Not run yet: ${missing.join(', ')}.`)
 lines.push('')
