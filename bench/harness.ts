@@ -69,6 +69,31 @@ export function collector(): () => void {
   return gc
 }
 
+/**
+ * The heap after full collections, repeated until it stops shrinking (by less than 4 KiB a
+ * pass, at most 10 passes): garbage of earlier sections, freed buffers and finalizers among
+ * it, can take more than one pass, and a delta against a heap still shrinking comes out
+ * negative.
+ */
+export function settledHeap(read: () => number): number {
+  const collect = collector()
+  let last = Number.POSITIVE_INFINITY
+  for (let pass = 0; pass < 10; pass++) {
+    collect()
+    const now = read()
+    if (last - now < 4_096) return Math.min(now, last)
+    last = now
+  }
+  return last
+}
+
+/** A heap delta that must be positive: anything else is a failed measurement, not a figure to print. */
+export function heapDelta(after: number, before: number, what: string): number {
+  const delta = after - before
+  if (delta <= 0) throw new Error(`${what}: the heap delta came out ${delta} bytes, a failed measurement (garbage collected meanwhile); run the section alone`)
+  return delta
+}
+
 export function progress(message: string): void {
   process.stderr.write(`${message}\n`)
 }

@@ -9,7 +9,7 @@ import { WasmInstance } from '../src/core/wasm-instance.js'
 import { WasmDedupSet } from '../src/core/dedup-set.js'
 import { WasmRoutingTable } from '../src/core/routing-table.js'
 import type { DedupSet, RoutingTable } from '../src/core/contracts.js'
-import { collector, type Context } from './harness.js'
+import { heapDelta, settledHeap, type Context } from './harness.js'
 import { Random } from './random.js'
 import { StringSeenCache, hexIds } from './dedup.js'
 import type { Ratio, Section, Table } from './report.js'
@@ -38,13 +38,10 @@ interface Row {
 }
 
 export function runMemory(_ctx: Context): Section {
-  const gc = collector()
-  const heap = (): number => {
-    gc()
-    gc()
+  const heap = (): number => settledHeap(() => {
     const usage = process.memoryUsage()
     return usage.heapUsed + usage.external
-  }
+  })
   const rows: Row[] = []
   const random = new Random(0x3e3)
   const keys = random.keys(KEYS)
@@ -58,7 +55,7 @@ export function runMemory(_ctx: Context): Section {
   let ids: string[] | undefined = hexIds(keys)
   const strings = new Set<string>(ids)
   ids = undefined
-  const setBytes = heap() - base
+  const setBytes = heapDelta(heap(), base, 'memory: Set<string>')
   if (strings.size !== KEYS) throw new Error(`memory: Set<string> holds ${strings.size} ids`)
   strings.clear()
   base = heap()
@@ -66,7 +63,7 @@ export function runMemory(_ctx: Context): Section {
   let cache: StringSeenCache | undefined = new StringSeenCache(KEYS)
   for (const id of ids) cache.add(id)
   ids = undefined
-  const cacheBytes = heap() - base
+  const cacheBytes = heapDelta(heap(), base, 'memory: seen-cache')
   if (cache.size !== KEYS) throw new Error(`memory: the seen-cache holds ${cache.size} ids`)
   cache = undefined
   // k-bucket fed 100,000 random ids, each its own Uint8Array as it would arrive from the
@@ -77,7 +74,7 @@ export function runMemory(_ctx: Context): Section {
     for (let i = 0; i < FEED; i++) kb.add({ id: feed[i].slice(), peer: i })
     return kb
   })
-  const kbBytes = heap() - base
+  const kbBytes = heapDelta(heap(), base, 'memory: k-bucket')
   const kb = kbs[0]
   // What k-bucket's figure is made of, measured the same way: the ids it holds (each its own
   // Uint8Array, made as above) and contact objects around such ids. Each is held in an array,
@@ -87,11 +84,11 @@ export function runMemory(_ctx: Context): Section {
   const retained = (make: () => unknown): number => {
     const before = heap()
     held.push(make())
-    return heap() - before
+    return heapDelta(heap(), before, 'memory: k-bucket parts')
   }
   const holderBytes = retained(() => kept.map(() => kept[0]))
-  const kbIdBytes = retained(() => kept.map((contact) => contact.id.slice())) - holderBytes
-  const kbContactBytes = retained(() => kept.map((contact) => ({ id: contact.id.slice(), peer: contact.peer }))) - holderBytes - kbIdBytes
+  const kbIdBytes = heapDelta(retained(() => kept.map((contact) => contact.id.slice())), holderBytes, 'memory: k-bucket ids')
+  const kbContactBytes = heapDelta(retained(() => kept.map((contact) => ({ id: contact.id.slice(), peer: contact.peer }))) - holderBytes, kbIdBytes, 'memory: k-bucket contact objects')
   held.length = 0
 
   // DedupSet at capacity 1,000,000, filled, in a fresh instance.

@@ -11,7 +11,7 @@ import type { Connection } from '../src/transport/transport.js'
 import { ManualClock } from '../src/util/clock.js'
 import { SESSION_BOOKKEEPING_BYTES } from '../src/node/stats.js'
 import { wasmInstance } from '../src/core/wasm-instance.js'
-import { collector, progress, type Context } from './harness.js'
+import { heapDelta, progress, settledHeap, type Context } from './harness.js'
 import type { Section } from './report.js'
 
 const HUBS = 100
@@ -33,12 +33,7 @@ async function settle<T>(clock: ManualClock, promise: Promise<T>): Promise<T> {
 
 export async function runSessionMemory(_ctx: Context): Promise<Section> {
   useDeterministicEd25519()
-  const gc = collector()
-  const heap = (): number => {
-    gc()
-    gc()
-    return process.memoryUsage().heapUsed
-  }
+  const heap = (): number => settledHeap(() => process.memoryUsage().heapUsed)
   const pairs = (): [number, number][] => {
     const out: [number, number][] = []
     for (let s = 0; s < SPOKES; s++) for (let j = 0; j < LINKS_PER_SPOKE; j++) out.push([s, (s + j) % HUBS])
@@ -54,7 +49,7 @@ export async function runSessionMemory(_ctx: Context): Promise<Section> {
   for (const transport of hubTransports) await transport.listen((connection) => accepted.push(connection))
   let base = heap()
   const dialled = await settle(bareClock, Promise.all(pairs().map(([s, h]) => spokeTransports[s].dial(hubTransports[h].localAddress))))
-  const bareBytes = heap() - base
+  const bareBytes = heapDelta(heap(), base, 'session memory: bare links')
   if (dialled.length !== SPOKES * LINKS_PER_SPOKE || accepted.length !== dialled.length) throw new Error('session memory: bare links did not all open')
   for (const transport of [...hubTransports, ...spokeTransports]) await transport.close()
 
@@ -75,7 +70,7 @@ export async function runSessionMemory(_ctx: Context): Promise<Section> {
     node.subscribe('news', () => {})
     await settle(clock, node.start())
   }
-  const perNodeJs = (heap() - nodesBase) / (HUBS + SPOKES)
+  const perNodeJs = heapDelta(heap(), nodesBase, 'session memory: nodes') / (HUBS + SPOKES)
   const perNodeWasm = (instance.memoryBytes - nodesWasmBase) / (HUBS + SPOKES)
   base = heap()
   progress(`session memory: opening ${SPOKES * LINKS_PER_SPOKE} links`)
@@ -85,7 +80,7 @@ export async function runSessionMemory(_ctx: Context): Promise<Section> {
     for (let j = 0; j < 3; j++) await turn()
     clock.advance(5)
   }
-  const nodeBytes = heap() - base
+  const nodeBytes = heapDelta(heap(), base, 'session memory: sessions')
   const all = [...hubs, ...spokes]
   const sessions = all.reduce((sum, node) => sum + node.stats().peers, 0)
   if (sessions !== 2 * SPOKES * LINKS_PER_SPOKE) throw new Error(`session memory: expected ${2 * SPOKES * LINKS_PER_SPOKE} sessions, got ${sessions}`)
