@@ -20,14 +20,17 @@ export { CoreError } from './core/errors.js'
 export type { CoreErrorCode } from './core/errors.js'
 export { WasmeshError } from './util/wasmesh-error.js'
 
-// Foundations of the mesh node (the node itself comes next): injected time and randomness,
-// the in-memory network for tests and the simulator, node identity, the wire codec.
+// The layers under the mesh node, each usable on its own: injected time and randomness, the
+// in-memory network for tests and the simulator, node identity, the wire codec, the
+// connection manager, relay, DHT and router. Every type in their public signatures is
+// exported too (test/public-types.test.ts checks it).
 export { systemClock, ManualClock, ClockError } from './util/clock.js'
-export type { Clock, TimerHandle } from './util/clock.js'
+export type { Clock, ClockErrorCode, TimerHandle } from './util/clock.js'
 export { seededRandom, cryptoRandom, SeededRandom, RandomError } from './util/random.js'
-export type { RandomSource } from './util/random.js'
+export type { RandomErrorCode, RandomSource } from './util/random.js'
 export { MemoryNetwork, TransportError } from './transport/index.js'
-export type { Transport, Connection, LinkOptions, MemoryEndpoint, MemoryNetworkOptions } from './transport/index.js'
+export type { Transport, Connection, LinkOptions, MemoryEndpoint, MemoryNetworkOptions, MemoryNetworkStats, MemoryTransportStats } from './transport/index.js'
+export type { MemoryConnection, MemoryTransport } from './transport/index.js'
 export { WebSocketTransport, TransportAbortError } from './transport/index.js'
 export type {
   CloseHandler,
@@ -44,19 +47,60 @@ export type {
   WebSocketTransportStats,
 } from './transport/index.js'
 export { Identity } from './peers/identity.js'
+export type { ExportedIdentity } from './peers/identity.js'
 export { IdentityError, HandshakeError } from './peers/errors.js'
+export type { HandshakeErrorCode, IdentityErrorCode } from './peers/errors.js'
 export { WireError } from './wire/index.js'
+export type { WireErrorCode } from './wire/index.js'
+export type {
+  AuthMessage,
+  DecodedMessage,
+  DhtRecord,
+  DirectAckMessage,
+  DirectMessage,
+  FindNodeMessage,
+  FindValueMessage,
+  GoodbyeMessage,
+  HelloMessage,
+  IHaveMessage,
+  ImmutableRecord,
+  IWantMessage,
+  MessageRef,
+  MutableRecord,
+  NodesMessage,
+  PeerInfo,
+  PingMessage,
+  PongMessage,
+  PublishMessage,
+  RedirectMessage,
+  StoreMessage,
+  StoreResultMessage,
+  SubscribeMessage,
+  UnknownMessage,
+  UnsubscribeMessage,
+  ValueMessage,
+  WireMessage,
+} from './wire/messages.js'
 export { ConnectionManager } from './peers/connection-manager.js'
 export { PeerError } from './peers/errors.js'
 export type { PeerErrorCode, RedirectPeer } from './peers/errors.js'
-export type { ConnectOptions, ConnectionManagerStats, RetentionAdvisor } from './peers/connection-manager.js'
-export type { PeerNetwork, PeerSession } from './peers/session.js'
+export type { ConnectOptions, ConnectionManagerStats, PeerStats, RetentionAdvisor } from './peers/connection-manager.js'
+export type { ConnectionManagerOptions } from './peers/options.js'
+export type { AddressBook } from './peers/address-book.js'
+export type { DropReason } from './peers/peer-session.js'
+export type { Misbehaviour, PeerNetwork, PeerNetworkEvents, PeerSession, SendPriority } from './peers/session.js'
+export type { SignatureVerifier } from './util/signature-verifier.js'
 export { Relay, RelayError } from './relay/index.js'
+export type { RelayDropReason, RelayErrorCode, RelayHandler, RelayMessage, RelayOptions, RelayStats, RelayValidator, ValidationResult } from './relay/index.js'
 export { Dht, DhtError } from './dht/index.js'
+export type { DhtErrorCode, DhtOptions, DhtStats, GetOptions, HopStats, LookupPeer, LookupResult, PutOptions, PutResult, ResolvedDhtOptions, VerifyFn } from './dht/index.js'
 export { Router, RoutingError } from './routing/index.js'
+export type { ClosestPeers, RoutedMessage, RoutedMessageHandler, RoutePath, RouterOptions, RouterStats, RoutingDropReason, RoutingErrorCode, SendResult } from './routing/index.js'
 export { createMeshNode, MeshNode } from './node.js'
+export type { MeshDht } from './node.js'
 export { MeshNodeError } from './node/errors.js'
-export type { MeshNodeOptions } from './node/options.js'
-export type { MeshNodeStats } from './node/stats.js'
+export type { MeshNodeErrorCode } from './node/errors.js'
+export type { MeshDhtOptions, MeshNodeOptions, MeshPeersOptions, MeshRelayOptions } from './node/options.js'
+export type { DhtOperation, MemoryEstimate, MeshNodeStats, OperationTimings } from './node/stats.js'
 export type { UpkeepStats } from './node/upkeep.js'
-export type { MeshNodeEventDetails, MeshNodeEventName } from './node/events.js'
+export type { BootstrapOutcome, MeshEventTarget, MeshNodeEvent, MeshNodeEventDetails, MeshNodeEventName, MeshNodeListener, MeshPeer } from './node/events.js'

@@ -91,7 +91,7 @@ export class MeshNode extends MeshEventTarget {
   #ownSends = 0
   #rateLimiterBytesPerPeer: number | undefined
 
-  /** Use createMeshNode(), which validates the options and loads the core. */
+  /** @internal Use createMeshNode(), which validates the options and loads the core. */
   constructor(options: ResolvedMeshNodeOptions, core: Core) {
     super()
     this.#options = options

@@ -6,7 +6,7 @@
 
 // Listeners take any arguments, as EventEmitter's do; TypedEmitter narrows them per event.
 type Listener = (...args: any[]) => void
-type EventName = string | symbol
+export type EventName = string | symbol
 
 /** Event name -> listener arguments. */
 export type EventMap = { [event: EventName]: unknown[] }
@@ -117,7 +117,7 @@ export class SmallEmitter {
   }
 }
 
-type EmitterConstructor = new <Events extends EventMap>() => TypedEmitter<Events>
+export type EmitterConstructor = new <Events extends EventMap>() => TypedEmitter<Events>
 
 function nodeEventEmitter(): (new () => object) | undefined {
   const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process

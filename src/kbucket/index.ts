@@ -23,6 +23,8 @@
 
 import { ContactStore, type Handles } from './contact-store.js'
 import { Emitter } from './emitter.js'
+
+export type { EmitterConstructor, EventMap, EventName, TypedEmitter } from './emitter.js'
 import { EXACT_DISTANCE_MAX_BYTES, arrayEquals, bitAt, kBucketDistance, sharedPrefixBits } from './ids.js'
 
 /** A contact: an id plus whatever the application keeps with it (left untouched). */

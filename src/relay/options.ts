@@ -6,8 +6,9 @@ import { MAX_DATA_BYTES, MAX_MESSAGE_REFS, MAX_PATH_ENTRIES } from '../wire/limi
 import { checkInteger } from '../util/validate.js'
 import { RelayError } from './errors.js'
 
-/** Checks an origin's signature; may answer synchronously (the simulator) or not (WebCrypto). */
-export type SignatureVerifier = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean | Promise<boolean>
+import type { SignatureVerifier } from '../util/signature-verifier.js'
+
+export type { SignatureVerifier }
 
 export interface RelayOptions {
   /** The authenticated neighbourhood to relay over. Create the relay before peers connect. */

@@ -7,8 +7,9 @@ import { checkInteger } from '../util/validate.js'
 import { RoutingError } from './errors.js'
 import { MAX_ATTEMPTS } from './message-id.js'
 
-/** Checks an origin's signature; may answer synchronously (the simulator) or not (WebCrypto). */
-export type SignatureVerifier = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean | Promise<boolean>
+import type { SignatureVerifier } from '../util/signature-verifier.js'
+
+export type { SignatureVerifier }
 
 /**
  * Ids of known peers closest to `target` by XOR, nearest first, at most `count`: the DHT's
