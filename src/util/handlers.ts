@@ -7,9 +7,14 @@ export function callEach<T>(handlers: readonly ((value: T) => void)[], value: T)
     try {
       handler(value)
     } catch (error) {
-      queueMicrotask(() => {
-        throw error
-      })
+      reportUncaught(error)
     }
   }
+}
+
+/** Reports a handler's error as an uncaught one, from a microtask, so the caller carries on. */
+export function reportUncaught(error: unknown): void {
+  queueMicrotask(() => {
+    throw error
+  })
 }
