@@ -17,6 +17,7 @@ import { backoffDelayMs } from './backoff.js'
 import { DuplicateConnection, handshakeOver, refuseConnection, type HandshakeRun, type Refusal } from './connection-handshake.js'
 import { HandshakeError, PeerError } from './errors.js'
 import { bytesEqual, PEER_ID_BYTES, type Identity } from './identity.js'
+import { PendingHandshakes } from './pending-handshakes.js'
 import { pruneOrder, redirectSample, type RetentionAdvisor } from './prune-policy.js'
 import { MAX_BANS, resolveOptions, type ConnectionManagerOptions, type ResolvedOptions } from './options.js'
 import { ManagedSession, newTrafficCounters, toHex, type DropReason, type SessionHost, type TrafficCounters } from './peer-session.js'
@@ -64,6 +65,15 @@ export interface ConnectionManagerStats {
   readonly dropped: Readonly<Record<DropReason, number>>
   readonly penalties: Readonly<Record<Misbehaviour, number>>
   readonly handshakeFailures: number
+  /** Inbound connections turned away before their hello (pending-handshakes.ts). */
+  readonly pendingHandshakes: {
+    /** Closed without a hello to make room for a newer connection. */
+    readonly evicted: number
+    /** Closed for sending no hello within helloTimeoutMs. */
+    readonly helloTimeouts: number
+    /** Refused on arrival: their source's share, or every slot, was taken by connections that had spoken. */
+    readonly refused: number
+  }
   /** The same failures by error code (HANDSHAKE_ID_MISMATCH, HANDSHAKE_BAD_SIGNATURE, PEER_BANNED, ...). */
   readonly handshakeFailuresByCode: Readonly<Record<string, number>>
   readonly dialAttempts: number
@@ -103,6 +113,7 @@ export class ConnectionManager implements PeerNetwork {
   readonly #handlers: Handlers = { 'peer:connect': new Set(), 'peer:disconnect': new Set(), message: new Set() }
   readonly #pendingConnects = new Set<PendingConnect>()
   readonly #handshakes = new Set<Connection>()
+  readonly #pendingInbound: PendingHandshakes
   readonly #dialing = new Map<string, Promise<PeerSession>>()
   /** The session each dialled address led to, while it is open. */
   readonly #dialled = new Map<string, ManagedSession>()
@@ -132,6 +143,11 @@ export class ConnectionManager implements PeerNetwork {
     this.#core = this.#options.core ?? loadCoreSync()
     const manager = this
     const resolved = this.#options
+    this.#pendingInbound = new PendingHandshakes(
+      { maxPending: resolved.maxPendingHandshakes, maxPerSource: resolved.maxPendingHandshakesPerSource, helloTimeoutMs: resolved.helloTimeoutMs },
+      this.clock,
+      (connection, why) => refuseConnection(connection, GoodbyeReason.TOO_MANY_PEERS, why),
+    )
     this.#host = {
       options: resolved,
       get limiter() {
@@ -173,6 +189,7 @@ export class ConnectionManager implements PeerNetwork {
       pending.timer = undefined
       pending.controller.abort(new PeerError('PEER_STOPPED', 'the connection manager stopped'))
     }
+    this.#pendingInbound.drain()
     for (const connection of this.#handshakes) refuseConnection(connection, GoodbyeReason.SHUTDOWN, 'shutting down')
     for (const session of [...this.#sessions.values()]) session.closeWith(GoodbyeReason.SHUTDOWN, 'shutting down')
     await this.#options.transport.close()
@@ -292,6 +309,7 @@ export class ConnectionManager implements PeerNetwork {
       dropped: { ...c.dropped },
       penalties: { ...c.penalties },
       handshakeFailures: this.#handshakeFailures,
+      pendingHandshakes: { evicted: this.#pendingInbound.evicted, helloTimeouts: this.#pendingInbound.silentTimeouts, refused: this.#pendingInbound.refused },
       handshakeFailuresByCode: Object.fromEntries(this.#handshakeFailuresByCode),
       dialAttempts: this.#dialAttempts,
       bans: this.#bans.size,
@@ -315,6 +333,7 @@ export class ConnectionManager implements PeerNetwork {
       handlers,
       pendingConnects: this.#pendingConnects.size,
       handshakes: this.#handshakes.size,
+      pendingInbound: this.#pendingInbound.size,
       dialing: this.#dialing.size,
       dialled: this.#dialled.size,
       sessionWaiters: this.#sessionWaiters.size,
@@ -444,12 +463,15 @@ export class ConnectionManager implements PeerNetwork {
       connection.close('not running')
       return
     }
-    // Unauthenticated connections cost a handshake each: bound them as sessions are bounded.
-    if (this.#handshakes.size >= this.#options.maxPeers) {
-      refuseConnection(connection, GoodbyeReason.TOO_MANY_PEERS, 'too many handshakes under way')
+    // Unauthenticated connections cost a timer, a buffer and a signature each: they are
+    // bounded apart from sessions, per source and in time (pending-handshakes.ts).
+    const admitted = this.#pendingInbound.admit(connection)
+    if (!admitted.ok) {
+      refuseConnection(connection, GoodbyeReason.TOO_MANY_PEERS, admitted.why)
       return
     }
-    this.#authenticate(connection, undefined, undefined)
+    const pending = this.#pendingInbound
+    this.#authenticate(connection, undefined, undefined, false, () => pending.spoke(connection))
       .then((run) => {
         this.#admit(connection, run)
       })
@@ -457,12 +479,17 @@ export class ConnectionManager implements PeerNetwork {
         // An inbound refusal has no caller to reach: the connection is closed with a goodbye
         // and the failure is counted (stats().handshakeFailures).
       })
+      .finally(() => pending.release(connection))
   }
 
-  async #authenticate(connection: Connection, expectedPeerId: Uint8Array | undefined, signal: AbortSignal | undefined, isTransient = false): Promise<HandshakeRun> {
+  async #authenticate(connection: Connection, expectedPeerId: Uint8Array | undefined, signal: AbortSignal | undefined, isTransient = false, onHello?: () => void): Promise<HandshakeRun> {
     this.#handshakes.add(connection)
+    const screen = onHello === undefined ? this.#screen : (peerId: Uint8Array) => {
+      onHello()
+      return this.#screen(peerId)
+    }
     try {
-      return await handshakeOver(connection, this.#options, { expectedPeerId, signal, isTransient, screen: this.#screen })
+      return await handshakeOver(connection, this.#options, { expectedPeerId, signal, isTransient, screen })
     } catch (error) {
       this.#handshakeFailures++
       const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'OTHER'

@@ -56,6 +56,15 @@ export const DEFAULT_LOW_WATERMARK_SHARE = 0.8
 export const DEFAULT_TRANSIENT_IDLE_MS = 10_000
 /** A session younger than this is never pruned: a newcomer gets time to join through it. */
 export const DEFAULT_PRUNE_GRACE_MS = 30_000
+/**
+ * Inbound connections whose handshake is under way, apart from sessions (pending-handshakes.ts).
+ * Past it a newcomer pushes out the oldest connection that has sent no hello yet.
+ */
+export const DEFAULT_MAX_PENDING_HANDSHAKES = 32
+/** Of those, from one source (a host, an IPv6 /64; loopback is exempt: see address-source.ts). */
+export const DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE = 4
+/** An inbound connection that sends no hello this long after it opened is closed. */
+export const DEFAULT_HELLO_TIMEOUT_MS = 2_000
 /** Bans remembered at once; the oldest is forgotten first. */
 export const MAX_BANS = 10_000
 
@@ -87,6 +96,12 @@ export interface ConnectionManagerOptions {
   capabilities?: string[]
   /** From the first hello to the result, per attempt. Default 10,000 ms. */
   handshakeTimeoutMs?: number
+  /** Inbound connections with a handshake under way, 1 to 10,000; past it the oldest one without a hello is closed for the newcomer. Default 32. */
+  maxPendingHandshakes?: number
+  /** Of those, from one host (an IPv6 /64), 1 to maxPendingHandshakes; loopback is exempt. Default 4. */
+  maxPendingHandshakesPerSource?: number
+  /** An inbound connection that sends no hello within this is closed, 1 ms to 1 day. Default 2,000 ms. */
+  helloTimeoutMs?: number
   /** Re-dials after a failed dial, 0 to 16. Default 3. */
   maxRetries?: number
   /** Delay before the first re-dial, doubling after each. Default 5,000 ms. */
@@ -129,6 +144,9 @@ export interface ResolvedOptions {
   readonly minVersion: number
   readonly capabilities: string[]
   readonly handshakeTimeoutMs: number
+  readonly maxPendingHandshakes: number
+  readonly maxPendingHandshakesPerSource: number
+  readonly helloTimeoutMs: number
   readonly maxRetries: number
   readonly retryBaseMs: number
   readonly retryJitter: number
@@ -172,6 +190,10 @@ export function resolveOptions(options: ConnectionManagerOptions): ResolvedOptio
   const maxPeers = checkInteger('maxPeers', options.maxPeers ?? DEFAULT_MAX_PEERS, 1, 10_000, invalid)
   const targetPeers = checkInteger('targetPeers', options.targetPeers ?? Math.min(DEFAULT_TARGET_PEERS, maxPeers), 0, maxPeers, invalid)
   const highWatermark = checkInteger('highWatermark', options.highWatermark ?? Math.max(targetPeers, Math.floor(maxPeers * DEFAULT_HIGH_WATERMARK_SHARE)), targetPeers, maxPeers, invalid)
+  const maxPendingHandshakes = checkInteger('maxPendingHandshakes', options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES, 1, 10_000, invalid)
+  const maxPendingHandshakesPerSource = checkInteger(
+    'maxPendingHandshakesPerSource', options.maxPendingHandshakesPerSource ?? Math.min(DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE, maxPendingHandshakes), 1, maxPendingHandshakes, invalid,
+  )
   const lowWatermark = checkInteger('lowWatermark', options.lowWatermark ?? Math.max(targetPeers, Math.min(highWatermark, Math.floor(maxPeers * DEFAULT_LOW_WATERMARK_SHARE))), targetPeers, highWatermark, invalid)
   return {
     identity: options.identity,
@@ -189,6 +211,9 @@ export function resolveOptions(options: ConnectionManagerOptions): ResolvedOptio
     minVersion,
     capabilities,
     handshakeTimeoutMs: checkInteger('handshakeTimeoutMs', options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS, 1, DAY_MS, invalid),
+    maxPendingHandshakes,
+    maxPendingHandshakesPerSource,
+    helloTimeoutMs: checkInteger('helloTimeoutMs', options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS, 1, DAY_MS, invalid),
     maxRetries: checkInteger('maxRetries', options.maxRetries ?? DEFAULT_MAX_RETRIES, 0, 16, invalid),
     retryBaseMs: checkInteger('retryBaseMs', options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS, 0, DAY_MS, invalid),
     retryJitter: checkNumber('retryJitter', options.retryJitter ?? DEFAULT_RETRY_JITTER, 0, 1, invalid),
