@@ -3,7 +3,7 @@
 //   npm run bench                 full run, writes bench/RESULTS.md
 //   npm start                     quick run (--quick): figures only, no verdicts (met, missed)
 //   ... --only=dedup,routing      a subset: dedup, routing, queue, limiter, keyed-hash, relay, memory, session-memory, wasm-size,
-//                                 wire-amplification, clock, identity
+//                                 wire-amplification, clock, identity, webrtc-link
 
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -24,6 +24,7 @@ import { runWasmSize } from './wasm-size.js'
 import { runWireAmplification } from './wire-amplification.js'
 import { runClock } from './clock.js'
 import { runIdentity } from './identity.js'
+import { runWebRtcLink } from './webrtc-link.js'
 
 interface Entry {
   readonly id: string
@@ -44,6 +45,7 @@ const ENTRIES: readonly Entry[] = [
   { id: 'wire-amplification', title: 'Wire amplification budgets', run: runWireAmplification },
   { id: 'clock', title: 'ManualClock budget', run: runClock },
   { id: 'identity', title: 'Identity generation budget', run: runIdentity },
+  { id: 'webrtc-link', title: 'WebRTC link', run: runWebRtcLink },
 ]
 
 function parseArgs(argv: readonly string[]): { quick: boolean; write: boolean; only: readonly Entry[] } {
