@@ -10,21 +10,25 @@ import { loadCore } from './core/load-core.js'
 import { Dht, type GetOptions, type PutOptions, type PutResult } from './dht/index.js'
 import { ConnectionManager } from './peers/connection-manager.js'
 import type { Identity } from './peers/identity.js'
-import { DEFAULT_MAX_PEERS, DEFAULT_RATE_LIMIT_PER_PEER } from './peers/options.js'
+import { DEFAULT_MAX_PEERS, DEFAULT_MAX_RETRIES, DEFAULT_RATE_LIMIT_PER_PEER, DEFAULT_RETRY_BASE_MS, DEFAULT_RETRY_JITTER } from './peers/options.js'
 import type { PeerSession } from './peers/session.js'
-import { Relay, type RelayHandler, type RelayValidator } from './relay/index.js'
+import { Relay, type PublishResult, type RelayHandler, type RelayValidator } from './relay/index.js'
 import { Router, type RoutedMessageHandler, type SendResult } from './routing/index.js'
 import type { Transport } from './transport/transport.js'
 import type { Clock } from './util/clock.js'
 import { WasmeshError } from './util/wasmesh-error.js'
-import { MeshNodeError } from './node/errors.js'
+import { connectBootstrap, type BootstrapDialPolicy } from './node/bootstrap.js'
+import { BootstrapError, MeshNodeError } from './node/errors.js'
 import { MeshEventTarget, type BootstrapOutcome, type MeshPeer } from './node/events.js'
+import { SubscriberWaits, type WaitForSubscribersOptions } from './node/subscriber-waits.js'
+import { describeValue } from './util/validate.js'
 import { constructLayer, hex, resolveMeshNodeOptions, type MeshNodeOptions, type ResolvedMeshNodeOptions } from './node/options.js'
 import { registerSizes } from './node/sizes.js'
 import { PeerUpkeep } from './node/upkeep.js'
 import { nonZero, SESSION_BOOKKEEPING_BYTES, Timings, type DhtOperation, type MemoryEstimate, type MeshNodeStats } from './node/stats.js'
 
-export { MeshNodeError, type MeshNodeErrorCode } from './node/errors.js'
+export { BootstrapError, MeshNodeError, type MeshNodeErrorCode } from './node/errors.js'
+export type { WaitForSubscribersOptions } from './node/subscriber-waits.js'
 export type { BootstrapOutcome, MeshNodeEvent, MeshNodeEventDetails, MeshNodeEventName, MeshNodeListener, MeshPeer } from './node/events.js'
 export type { MeshDhtOptions, MeshNodeOptions, MeshPeersOptions, MeshRelayOptions } from './node/options.js'
 export type { DhtOperation, MemoryEstimate, MeshNodeStats, OperationTimings } from './node/stats.js'
@@ -42,6 +46,22 @@ export interface MeshDht {
   /** Ids of the k peers closest to a 32-byte target, by an iterative lookup. */
   closestPeers(target: Uint8Array, options?: { signal?: AbortSignal }): Promise<Uint8Array[]>
 }
+
+/** What start() does when no bootstrap address could be reached. */
+export type BootstrapFailurePolicy =
+  /** Stop the node and reject with BootstrapError (code NODE_BOOTSTRAP_FAILED). */
+  | 'reject'
+  /** Resolve with the node running alone; it keeps dialling the addresses with backoff (1 s doubling to 60 s) and emits 'rejoined' once one answers. */
+  | 'keep-trying'
+
+export interface StartOptions {
+  /** Aborting stops the node and rejects start() with MeshNodeError NODE_ABORTED (name 'AbortError'). */
+  signal?: AbortSignal
+  /** DEFAULT 'reject': a wrong or unreachable bootstrap list fails start() at once. */
+  onBootstrapFailure?: BootstrapFailurePolicy
+}
+
+const BOOTSTRAP_FAILURE_POLICIES: ReadonlySet<string> = new Set<BootstrapFailurePolicy>(['reject', 'keep-trying'])
 
 type State = 'new' | 'starting' | 'running' | 'stopped'
 
@@ -81,6 +101,9 @@ export class MeshNode extends MeshEventTarget {
   readonly #dht: Dht
   readonly #router: Router
   readonly #upkeep: PeerUpkeep
+  readonly #subscriberWaits: SubscriberWaits
+  /** Aborted by stop(): cancels start()'s bootstrap dials and backoff waits. */
+  readonly #lifetime = new AbortController()
   #isDhtJoined = false
   readonly #disposers: (() => void)[] = []
   readonly #timings = new Map<DhtOperation, Timings>()
@@ -135,14 +158,16 @@ export class MeshNode extends MeshEventTarget {
         this.emit('rejoined', detail)
       },
     })
+    this.#subscriberWaits = new SubscriberWaits(this.clock, (topic) => relay.subscriberCount(topic), () => manager.peers().length)
     this.#disposers.push(
+      relay.onAnnounce((topics) => this.#subscriberWaits.onAnnounce(topics)),
       manager.on('peer:connect', (session) => this.emit('peer:connect', toMeshPeer(session))),
       manager.on('peer:disconnect', (session, reason) => this.emit('peer:disconnect', { ...toMeshPeer(session), reason })),
       // Pruning keeps the neighbours the relay needs: one point per topic both follow.
       manager.addRetentionAdvisor((session) => relay.sharedTopics(session)),
     )
     registerSizes(this, {
-      node: { sizes: () => ({ timings: this.#timings.size, disposers: this.#disposers.length }) },
+      node: { sizes: () => ({ timings: this.#timings.size, disposers: this.#disposers.length, subscriberWaits: this.#subscriberWaits.size }) },
       peers: manager, relay: this.#relay, dht: this.#dht, router: this.#router, upkeep: this.#upkeep,
     })
     const dht = this.#dht
@@ -165,22 +190,56 @@ export class MeshNode extends MeshEventTarget {
   }
 
   /**
-   * Listens, starts the layers and joins: dials every bootstrap address (each with the
-   * connection manager's retries), then looks up its own id in the DHT through whoever
-   * answered. Resolves once joined, also when no bootstrap address answered: the node runs
-   * and others may dial it; the outcome is in stats().bootstrap and the 'bootstrap' and
-   * 'bootstrap:failed' events. Throws NODE_INVALID_STATE when called twice or after stop().
+   * Listens, starts the layers and joins. What it waits for, in order:
+   *
+   * 1. the transport listening;
+   * 2. every bootstrap address, in parallel, until it answers: a session (dial, then the
+   *    handshake, at most peers.handshakeTimeoutMs = 10 s) or an answer that ends it at once,
+   *    within one round trip: nothing listens there, an address the transport cannot take, a
+   *    refusal in the handshake. Only silence (a dial timing out after the transport's dial
+   *    timeout, 10 s on MemoryNetwork and WebSocketTransport) is retried, peers.maxRetries
+   *    (3) times after 5, 10 and 20 s (±20%): a silent address holds start() up to ~80 s;
+   *    pass a `signal` to bound that;
+   * 3. one round of dials to the peers that full bootstrap nodes redirected it to;
+   * 4. the DHT self-lookup through the sessions it has (each request at most
+   *    dht.requestTimeoutMs = 5 s).
+   *
+   * With no bootstrap address it resolves after step 1 (the first node). When bootstrap
+   * addresses were given and no session opened, it stops the node and rejects with
+   * BootstrapError (code NODE_BOOTSTRAP_FAILED, `bootstrap` says what each address answered),
+   * unless `onBootstrapFailure` is 'keep-trying': then it resolves with the node running
+   * alone and dialling them with backoff. Either way the outcome is in stats().bootstrap and
+   * the 'bootstrap' and 'bootstrap:failed' events. Rejects with NODE_ABORTED (name
+   * 'AbortError') when `signal` aborts (the node is stopped), NODE_INVALID_STATE when called
+   * twice or after stop(), NODE_INVALID_ARGUMENT for bad options. A stop() during start()
+   * makes it resolve early.
    */
-  async start(): Promise<void> {
+  async start(options: StartOptions = {}): Promise<void> {
     if (this.#state !== 'new') throw new MeshNodeError('NODE_INVALID_STATE', `start() may be called once, on a new node; this one is ${this.#state}`)
+    const { signal, policy } = checkStartOptions(options)
+    if (signal?.aborted) {
+      await this.stop()
+      throw startAborted(signal)
+    }
     this.#state = 'starting'
-    await this.#manager.start()
-    if (this.#isStopped()) return
-    this.#dht.start()
-    this.#state = 'running'
-    await this.#join()
-    if (this.#isStopped()) return
-    this.emit('started', undefined)
+    const onAbort = () => void this.stop()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      await this.#manager.start()
+      if (this.#isStopped()) return await this.#stoppedDuringStart(signal)
+      this.#dht.start()
+      this.#state = 'running'
+      await this.#join()
+      if (this.#isStopped()) return await this.#stoppedDuringStart(signal)
+      if (policy === 'reject' && this.#bootstrapTargets().length > 0 && this.#manager.peers().length === 0) {
+        const error = new BootstrapError(this.#bootstrap)
+        await this.stop()
+        throw error
+      }
+      this.emit('started', undefined)
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+    }
   }
 
   /** Stops every layer: goodbyes to peers, every timer and listener released. Idempotent. */
@@ -189,13 +248,35 @@ export class MeshNode extends MeshEventTarget {
     return this.#stopping
   }
 
+  /**
+   * Resolves once at least `min` (DEFAULT 1) neighbours have announced `topic`, with how many
+   * have: from then on a publish to the topic leaves this node. Only neighbours count, since
+   * only subscribers relay a topic's messages: a subscribed neighbour is what a publish needs
+   * to reach the topic's subscribers further away. Resolves at once when enough already have.
+   * Rejects with MeshNodeError: NODE_TIMEOUT after `timeoutMs` (DEFAULT 30,000), NODE_ABORTED
+   * (name 'AbortError') when `signal` aborts, NODE_STOPPED when the node stops meanwhile,
+   * NODE_INVALID_STATE on a stopped node, NODE_INVALID_ARGUMENT for a bad topic or option.
+   * Its timer and listener are released whichever way it settles.
+   */
+  waitForSubscribers(topic: string, options: WaitForSubscribersOptions = {}): Promise<number> {
+    if (this.#isStopped()) return Promise.reject(new MeshNodeError('NODE_INVALID_STATE', 'waitForSubscribers() needs a node that is not stopped'))
+    return this.#subscriberWaits.wait(topic, options)
+  }
+
   /** Calls `handler` with every new message on `topic` from other nodes; returns the unsubscribe function. */
   subscribe(topic: string, handler: RelayHandler): () => void {
     return this.#relay.subscribe(topic, handler)
   }
 
-  /** Signs `data` and floods it to the topic's subscribers; resolves with its seq and the neighbours it went to. */
-  async publish(topic: string, data: Uint8Array): Promise<{ seq: bigint; peers: number }> {
+  /**
+   * Signs `data` and floods it to the topic's subscribers. Resolves with its seq and where it
+   * went: `peers`, the subscribed neighbours it was pushed to, and `isSent` false with a
+   * `notSentReason` ('no-peers', 'no-subscribers', 'send-refused', 'stopped') when it went
+   * to nobody, so nobody will receive it. A neighbour's subscription reaches this node one
+   * link delay after both are connected: await waitForSubscribers(topic) before a first
+   * publish. RelayError: RELAY_MESSAGE_TOO_LARGE, RELAY_VALIDATION_FAILED, RELAY_INVALID_ARGUMENT.
+   */
+  async publish(topic: string, data: Uint8Array): Promise<PublishResult> {
     const result = await this.#relay.publish(topic, data)
     this.#ownSends += result.peers
     return result
@@ -295,13 +376,19 @@ export class MeshNode extends MeshEventTarget {
    */
   async #join(): Promise<void> {
     const targets = this.#bootstrapTargets()
-    const outcomes = await Promise.allSettled(targets.map((address) => this.#manager.connect(address)))
+    const policy = this.#bootstrapDialPolicy()
+    const outcomes = await Promise.allSettled(targets.map((address) => connectBootstrap(this.#manager, address, policy, this.#lifetime.signal)))
     if (this.#isStopped()) return
     const connected: string[] = []
-    const failed: { address: string; code: string }[] = []
+    const failed: { address: string; code: string; message: string }[] = []
     outcomes.forEach((outcome, i) => {
       if (outcome.status === 'fulfilled') connected.push(targets[i])
-      else failed.push({ address: targets[i], code: outcome.reason instanceof WasmeshError ? outcome.reason.code : 'UNKNOWN' })
+      else {
+        const reason: unknown = outcome.reason
+        failed.push({ address: targets[i], code: reason instanceof WasmeshError ? reason.code : 'UNKNOWN', message: reason instanceof Error ? reason.message : String(reason) })
+        // Not dialled again by the round below: it just answered (or kept silent).
+        this.#upkeep.noteBootstrapFailure(targets[i])
+      }
     })
     await this.#upkeep.round()
     if (this.#isStopped()) return
@@ -326,6 +413,23 @@ export class MeshNode extends MeshEventTarget {
     }
   }
 
+  #bootstrapDialPolicy(): BootstrapDialPolicy {
+    const peers = this.#options.peers
+    return {
+      maxRetries: peers.maxRetries ?? DEFAULT_MAX_RETRIES,
+      retryBaseMs: peers.retryBaseMs ?? DEFAULT_RETRY_BASE_MS,
+      retryJitter: peers.retryJitter ?? DEFAULT_RETRY_JITTER,
+      clock: this.clock,
+      random: this.#options.random,
+    }
+  }
+
+  /** start() found the node stopped: by its signal (reject), or by a stop() call (resolve, as before). */
+  async #stoppedDuringStart(signal: AbortSignal | undefined): Promise<void> {
+    await this.#stopping
+    if (signal?.aborted) throw startAborted(signal)
+  }
+
   #bootstrapTargets(): readonly string[] {
     const own = this.#transport.localAddress
     return this.#options.bootstrap.filter((address) => address !== own)
@@ -334,6 +438,8 @@ export class MeshNode extends MeshEventTarget {
   async #stop(): Promise<void> {
     const wasStarted = this.#state !== 'new'
     this.#state = 'stopped'
+    this.#lifetime.abort(new MeshNodeError('NODE_STOPPED', 'the node stopped'))
+    this.#subscriberWaits.rejectAll(() => new MeshNodeError('NODE_STOPPED', 'the node stopped while waiting for subscribers'))
     this.#upkeep.stop()
     this.#relay.stop()
     this.#router.stop()
@@ -386,6 +492,19 @@ export class MeshNode extends MeshEventTarget {
     limiter.free()
     return share
   }
+}
+
+function checkStartOptions(options: StartOptions): { signal: AbortSignal | undefined; policy: BootstrapFailurePolicy } {
+  const invalid = (message: string) => new MeshNodeError('NODE_INVALID_ARGUMENT', message)
+  if (typeof options !== 'object' || options === null) throw invalid(`start options must be an object, got ${describeValue(options)}`)
+  const { signal, onBootstrapFailure = 'reject' } = options
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalid(`signal must be an AbortSignal, got ${describeValue(signal)}`)
+  if (!BOOTSTRAP_FAILURE_POLICIES.has(onBootstrapFailure)) throw invalid(`onBootstrapFailure must be one of ${[...BOOTSTRAP_FAILURE_POLICIES].join(', ')}, got ${describeValue(onBootstrapFailure)}`)
+  return { signal, policy: onBootstrapFailure }
+}
+
+function startAborted(signal: AbortSignal): MeshNodeError {
+  return new MeshNodeError('NODE_ABORTED', 'start() was aborted; the node is stopped', { cause: signal.reason })
 }
 
 function toMeshPeer(session: PeerSession): MeshPeer {

@@ -23,6 +23,8 @@ import type {
   MeshRelayOptions,
   OperationTimings,
   PutOptions,
+  PublishNotSentReason,
+  PublishResult,
   PutResult,
   RelayHandler,
   RelayMessage,
@@ -32,8 +34,10 @@ import type {
   RoutePath,
   SendResult,
   SignatureVerifier,
+  StartOptions,
   UpkeepStats,
   ValidationResult,
+  WaitForSubscribersOptions,
 } from '../src/index.js'
 
 // A handler annotated with the names a user would write.
@@ -46,6 +50,7 @@ export const verifyNothing: SignatureVerifier = () => false
 export type Named = [
   BootstrapOutcome, DhtOperation, GetOptions, MemoryEstimate, MeshDht, MeshDhtOptions, MeshNodeErrorCode,
   MeshNodeEventDetails, MeshNodeEventName, MeshNodeOptions, MeshNodeStats, MeshPeersOptions, MeshRelayOptions,
-  OperationTimings, PutOptions, PutResult, RoutePath, SendResult, UpkeepStats,
+  OperationTimings, PutOptions, PutResult, RoutePath, SendResult, UpkeepStats, PublishResult, PublishNotSentReason,
+  StartOptions, WaitForSubscribersOptions, Awaited<ReturnType<MeshNode['publish']>>,
   Awaited<ReturnType<MeshNode['send']>>, Awaited<ReturnType<MeshNode['dht']['put']>>,
 ]

@@ -22,8 +22,13 @@ export interface MeshPeer {
 export interface BootstrapOutcome {
   /** Bootstrap addresses a session was opened to. */
   readonly connected: readonly string[]
-  /** Bootstrap addresses that could not be reached after the manager's retries, with the error code. */
-  readonly failed: readonly { readonly address: string; readonly code: string }[]
+  /**
+   * Bootstrap addresses no session was opened to, with the error's code and message:
+   * TRANSPORT_BAD_ADDRESS (not an address this transport takes), PEER_UNREACHABLE (nothing
+   * listens there, or silence after every retry), PEER_TOO_MANY_PEERS (full; its redirect was
+   * followed), PEER_SELF, PEER_REFUSED, a HANDSHAKE_* refusal.
+   */
+  readonly failed: readonly { readonly address: string; readonly code: string; readonly message: string }[]
   /** Whether the DHT self-lookup ran (it needs at least one open session). */
   readonly isDhtJoined: boolean
 }

@@ -136,6 +136,18 @@ export class PeerUpkeep {
     return candidates.length
   }
 
+  /** start() could not reach a bootstrap address: it waits out a backoff before the upkeep dials it again. */
+  noteBootstrapFailure(address: string): void {
+    this.#backOffBootstrap(address, this.#clock.now())
+  }
+
+  #backOffBootstrap(address: string, now: number): void {
+    const retry = this.#bootstrapRetry.get(address) ?? { failures: 0, retryAtMs: 0 }
+    retry.failures++
+    retry.retryAtMs = now + Math.min(ADDRESS_RETRY_MAX_MS, ADDRESS_RETRY_BASE_MS * 2 ** (retry.failures - 1))
+    this.#bootstrapRetry.set(address, retry)
+  }
+
   #onDisconnect(): void {
     if (!this.#isRunning) return
     // Deferred: a replaced session closes just before its successor opens.
@@ -302,12 +314,7 @@ export class PeerUpkeep {
       this.#dialFailures++
       const now = this.#clock.now()
       if (candidate.kind === 'peer') this.#manager.addressBook.markFailed(key, now)
-      else {
-        const retry = this.#bootstrapRetry.get(key) ?? { failures: 0, retryAtMs: 0 }
-        retry.failures++
-        retry.retryAtMs = now + Math.min(ADDRESS_RETRY_MAX_MS, ADDRESS_RETRY_BASE_MS * 2 ** (retry.failures - 1))
-        this.#bootstrapRetry.set(key, retry)
-      }
+      else this.#backOffBootstrap(key, now)
     } finally {
       this.#dialingKeys.delete(key)
     }

@@ -24,6 +24,8 @@ export {
 export {
   Relay,
   RELAY_DROP_REASONS,
+  type PublishNotSentReason,
+  type PublishResult,
   type RelayDropReason,
   type RelayHandler,
   type RelayMessage,

@@ -79,6 +79,26 @@ export interface RelayMessage {
 
 export type RelayHandler = (message: RelayMessage) => void
 
+/** Why a publish left this node for nobody (PublishResult.notSentReason). */
+export type PublishNotSentReason =
+  | 'no-peers' //        this node has no open session (not started, alone, or still joining)
+  | 'no-subscribers' //  it has neighbours, but none has announced the topic (yet: see MeshNode.waitForSubscribers)
+  | 'send-refused' //    every subscribed neighbour's outgoing queue refused it (counted in stats)
+  | 'stopped' //         the relay stopped while the message was being signed
+
+/** What publish() did with a message. Only subscribed neighbours can take it further. */
+export interface PublishResult {
+  readonly seq: bigint
+  /** Subscribed neighbours the message was pushed to (at most `fanout`). */
+  readonly peers: number
+  /** Subscribed neighbours in all: pushed to, or told of it by ihave and fetching it if they lack it. */
+  readonly subscribers: number
+  /** False when the message went to nobody: no subscriber anywhere will get it. */
+  readonly isSent: boolean
+  /** Why it went to nobody; undefined when isSent. */
+  readonly notSentReason: PublishNotSentReason | undefined
+}
+
 /** 'accept' relays and delivers; 'reject' drops and penalizes the sender; 'ignore' drops quietly. */
 export type ValidationResult = 'accept' | 'reject' | 'ignore'
 export type RelayValidator = (message: RelayMessage) => ValidationResult
@@ -179,6 +199,8 @@ export class Relay {
   private readonly verify: SignatureVerifier
   private readonly peerTopics: PeerTopics
   private readonly handlers = new Map<string, Set<{ readonly handler: RelayHandler }>>()
+  /** Called with the topics a neighbour announced (MeshNode.waitForSubscribers listens here). */
+  private readonly announceListeners = new Set<(topics: readonly string[]) => void>()
   private readonly validators = new Map<string, RelayValidator>()
   /** Messages whose signature is being checked, with the copies that arrived meanwhile. */
   private readonly pending = new Map<bigint, Pending[]>()
@@ -272,12 +294,26 @@ export class Relay {
     this.validators.set(topic, validator)
   }
 
+  /** Neighbours that have announced `topic`: those a publish to it can go to. */
+  subscriberCount(topic: string): number {
+    let count = 0
+    for (const peer of this.peerTopics.subscribers(topic)) if (peer.isOpen) count++
+    return count
+  }
+
+  /** Calls `listener` with the topics of each subscribe message a neighbour sends; returns the remover. */
+  onAnnounce(listener: (topics: readonly string[]) => void): () => void {
+    this.announceListeners.add(listener)
+    return () => this.announceListeners.delete(listener)
+  }
+
   /**
-   * Signs `data` and sends it to up to `fanout` neighbours subscribed to `topic`. Resolves with
-   * its sequence number and how many neighbours it was sent to (0 when none subscribes).
+   * Signs `data` and sends it to up to `fanout` neighbours subscribed to `topic` (the other
+   * subscribed neighbours are offered it by ihave). Resolves with its sequence number and
+   * where it went: `isSent` false and a `notSentReason` when it went to nobody.
    * Throws RelayError: RELAY_MESSAGE_TOO_LARGE, RELAY_VALIDATION_FAILED, RELAY_INVALID_ARGUMENT.
    */
-  async publish(topic: string, data: Uint8Array): Promise<{ seq: bigint; peers: number }> {
+  async publish(topic: string, data: Uint8Array): Promise<PublishResult> {
     this.checkRunning()
     checkTopic(topic)
     if (!(data instanceof Uint8Array)) throw invalidArgument(`data must be a Uint8Array, got ${describeValue(data)}`)
@@ -295,7 +331,7 @@ export class Relay {
     // Remembered before it leaves, so its echoes are dropped as duplicates.
     this.dedup.add(key, this.network.clock.now())
     const signature = await this.network.identity.sign(signedBytes(topic, this.selfId, seq, data))
-    if (this.isStopped) return { seq, peers: 0 }
+    if (this.isStopped) return { seq, peers: 0, subscribers: 0, isSent: false, notSentReason: 'stopped' }
     const message: PublishMessage = {
       type: 'publish', topic, origin: this.selfId, seq, ttl: this.options.defaultTtl, path: [this.selfId], data, signature,
       originKey: this.network.identity.publicKey,
@@ -304,7 +340,11 @@ export class Relay {
     const { push, lazy } = this.targets(topic, undefined, message, undefined)
     const peers = this.sendTo(push, message)
     this.gossip(key, lazy, message)
-    return { seq, peers }
+    const subscribers = push.length + lazy.length
+    // Offered by ihave only (every push refused) still counts as sent: they fetch it.
+    const isSent = peers > 0 || (lazy.length > 0 && this.options.gossip)
+    const notSentReason = isSent ? undefined : subscribers > 0 ? 'send-refused' : this.network.peers().length === 0 ? 'no-peers' : 'no-subscribers'
+    return { seq, peers, subscribers, isSent, notSentReason }
   }
 
   stats(): RelayStats {
@@ -331,6 +371,7 @@ export class Relay {
     this.wants.clear()
     this.cache.clear()
     this.handlers.clear()
+    this.announceListeners.clear()
     this.validators.clear()
     this.pending.clear()
     this.peerTopics.clear()
@@ -364,6 +405,7 @@ export class Relay {
         return
       case 'subscribe':
         this.counters.topicsRefused += this.peerTopics.subscribe(peer, message.topics).refused
+        for (const listener of this.announceListeners) listener(message.topics)
         return
       case 'unsubscribe':
         this.peerTopics.unsubscribe(peer, message.topics)

@@ -113,7 +113,7 @@ describe('a failed join heals', () => {
     lonely.addEventListener('bootstrap:failed', () => events.push('bootstrap:failed'))
     lonely.addEventListener('isolated', () => events.push('isolated'))
     lonely.addEventListener('rejoined', (event) => events.push(`rejoined after ${event.detail.rounds} rounds`))
-    await mesh.settle(lonely.start())
+    await mesh.settle(lonely.start({ onBootstrapFailure: 'keep-trying' }))
     expect(lonely.stats().peers).toBe(0)
     expect(lonely.stats().bootstrap.failed.map((failure) => failure.code)).toEqual(['PEER_UNREACHABLE'])
     expect(events).toEqual(['isolated', 'bootstrap:failed'])

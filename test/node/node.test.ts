@@ -96,14 +96,14 @@ describe('MeshNode: two nodes', () => {
     expect(a.isRunning).toBe(false)
   })
 
-  it('counts bootstrap addresses nobody answers and says so in an event, and still runs', async () => {
+  it('counts bootstrap addresses nobody answers and says so in an event, and with keep-trying still runs', async () => {
     const mesh = createMesh()
     const alone = await mesh.node({ bootstrap: ['memory://nobody-here'], peers: { maxRetries: 1, retryBaseMs: 100 } })
     let failed: unknown
     alone.addEventListener('bootstrap:failed', (event) => (failed = event.detail))
-    await mesh.settle(alone.start())
+    await mesh.settle(alone.start({ onBootstrapFailure: 'keep-trying' }))
     expect(alone.isRunning).toBe(true)
-    expect(failed).toEqual({ connected: [], failed: [{ address: 'memory://nobody-here', code: 'PEER_UNREACHABLE' }], isDhtJoined: false })
+    expect(failed).toEqual({ connected: [], failed: [{ address: 'memory://nobody-here', code: 'PEER_UNREACHABLE', message: expect.stringContaining('nothing listens at memory://nobody-here') }], isDhtJoined: false })
     expect(alone.stats().bootstrap).toMatchObject({ attempted: 1, connected: [] })
     await mesh.stopAll()
     expect(mesh.clock.pending).toBe(0)

@@ -1,0 +1,60 @@
+// How start() dials one bootstrap address. An answer ends the dial at once, whatever it is:
+// "nothing listens here" (connection refused), an address the transport cannot take, a
+// refusal in the handshake. Only silence (a dial or handshake that timed out, a connection
+// lost mid-handshake) is retried, with the connection manager's backoff, since a lossy link
+// may swallow a first attempt. So a mistyped address fails start() within a round trip,
+// not after the 35 s of backoff the manager's connect() would spend re-dialling it.
+
+import { backoffDelayMs } from '../peers/backoff.js'
+import type { ConnectionManager } from '../peers/connection-manager.js'
+import { HandshakeError, PeerError } from '../peers/errors.js'
+import type { PeerSession } from '../peers/session.js'
+import { TransportError } from '../transport/errors.js'
+import type { Clock } from '../util/clock.js'
+import type { RandomSource } from '../util/random.js'
+
+export interface BootstrapDialPolicy {
+  readonly maxRetries: number
+  readonly retryBaseMs: number
+  readonly retryJitter: number
+  readonly clock: Clock
+  readonly random: RandomSource
+}
+
+/** Whether a failed connect was silence (worth another dial) rather than the network's answer. */
+export function isSilence(error: unknown): boolean {
+  const cause = error instanceof PeerError && error.code === 'PEER_UNREACHABLE' ? error.cause : error
+  if (cause instanceof TransportError) return cause.code === 'TRANSPORT_TIMEOUT'
+  return cause instanceof HandshakeError && (cause.code === 'HANDSHAKE_TIMEOUT' || cause.code === 'HANDSHAKE_ABORTED')
+}
+
+/** Connects to a bootstrap address: answers are final, silence is retried `maxRetries` times. Aborts with `signal`. */
+export async function connectBootstrap(manager: ConnectionManager, address: string, policy: BootstrapDialPolicy, signal: AbortSignal): Promise<PeerSession> {
+  for (let retry = 0; ; retry++) {
+    if (retry > 0) await delay(policy.clock, backoffDelayMs(retry, policy.retryBaseMs, policy.retryJitter, policy.random), signal)
+    try {
+      return await manager.connect(address, { maxRetries: 0, signal })
+    } catch (error) {
+      if (signal.aborted || retry >= policy.maxRetries || !isSilence(error)) throw error
+    }
+  }
+}
+
+/** Resolves after `ms` of the clock; rejects with the signal's reason (its timer cleared) when it aborts. */
+function delay(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason)
+      return
+    }
+    const onAbort = () => {
+      clock.clearTimeout(timer)
+      reject(signal.reason)
+    }
+    const timer = clock.setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
