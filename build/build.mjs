@@ -16,13 +16,15 @@ const entryPoints = { index: 'src/index.ts', kbucket: 'src/kbucket/index.ts' }
 await rm(join(root, 'dist'), { recursive: true, force: true })
 execFileSync(process.execPath, [join(root, 'build/embed-wasm.mjs'), '--write'], { cwd: root, stdio: 'inherit' })
 
-// The WebSocket transport's Node side (ws) is swapped for its browser side in browser builds,
-// so neither ws nor Node's built-ins reach dist/browser or dist/wasmesh.min.js.
+// The WebSocket and WebRTC transports' Node sides (ws, node-datachannel) are swapped for their
+// browser sides in browser builds, so neither package nor Node's built-ins reach dist/browser
+// or dist/wasmesh.min.js.
+const swapped = ['websocket', 'webrtc'].map((name) => join('src', 'transport', name, 'transport.ts'))
 const browserRuntime = {
-  name: 'websocket-browser-runtime',
+  name: 'browser-runtime',
   setup(plugin) {
     plugin.onResolve({ filter: /^\.\/node-runtime\.js$/ }, (args) =>
-      args.importer.endsWith(join('src', 'transport', 'websocket', 'transport.ts')) ? { path: join(dirname(args.importer), 'browser-runtime.ts') } : undefined)
+      swapped.some((importer) => args.importer.endsWith(importer)) ? { path: join(dirname(args.importer), 'browser-runtime.ts') } : undefined)
   },
 }
 
