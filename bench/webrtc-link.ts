@@ -15,9 +15,9 @@ import { ratioOf, resultTable, type Ratio, type Section } from './report.js'
 const HIGH_WATER_BYTES = 1_048_576
 const LOW_WATER_BYTES = 262_144
 const SMALL_BYTES = 100
-const SMALL_COUNT = 30_000
+const SMALL_COUNT = 100_000
 const LARGE_BYTES = 16_384
-const LARGE_COUNT = 600
+const LARGE_COUNT = 1_000
 /** The issue's target for 100-byte messages through the connection. */
 const TARGET_MSGS_PER_SEC = 300_000
 
@@ -154,7 +154,7 @@ export async function runWebRtcLink(ctx: Context): Promise<Section> {
         'its own threads, so this is not one core\'s work alone, and both peers share the machine.',
       `plain: one channel.send() per message, paced by the channel's bufferedAmount (send while <= 1 MiB, resume on bufferedamountlow at 256 KiB). ` +
         'ChannelConnection: send() until it returns false, resume on onDrain, with the same water marks; default 16 KiB chunks.',
-      `Each iteration sends ${SMALL_COUNT.toLocaleString('en-US')} messages of ${SMALL_BYTES} B (or ${LARGE_COUNT} of 16 KiB), each numbered, and ends ` +
+      `Each iteration sends ${SMALL_COUNT.toLocaleString('en-US')} messages of ${SMALL_BYTES} B (or ${LARGE_COUNT.toLocaleString('en-US')} of 16 KiB), each numbered, and ends ` +
         'when the last arrives; it fails unless all arrived, in order. msgs/s = messages / median iteration time.',
     ],
     tables: [resultTable('One data channel on loopback', 'msgs/s', results)],

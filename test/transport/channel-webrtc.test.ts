@@ -46,4 +46,22 @@ describe('ChannelConnection over node-datachannel on 127.0.0.1', () => {
     await Promise.all([here.gone, there.gone])
     expect(pair.offerer.readyState).toBe('closed')
   }, 30_000)
+
+  it('close() right after a burst far past the high-water mark still delivers every frame before the goodbye', async () => {
+    const pair = await openDataChannelPair()
+    pairs.push(pair)
+    const here = new ChannelConnection(asChannel(pair.offerer))
+    const there = new ChannelConnection(asChannel(pair.answerer), { direction: 'inbound' })
+    const got: Uint8Array[] = []
+    there.onMessage((frame) => got.push(frame))
+    const closed = new Promise<CloseInfo>((resolve) => there.onClose(resolve))
+    const expected = Array.from({ length: 400 }, (_, i) => frameOf(i, 20_000))
+    let refused = 0
+    for (const frame of expected) if (!here.send(frame)) refused++
+    expect(refused).toBeGreaterThan(0)
+    here.close('burst done')
+    expect(await closed).toEqual({ initiator: 'remote', reason: 'burst done' })
+    expect(framesDiffering(got, expected)).toEqual([])
+    await Promise.all([here.gone, there.gone])
+  }, 30_000)
 })

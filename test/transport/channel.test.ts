@@ -7,6 +7,7 @@ import {
   type ChannelConnectionOptions,
 } from '../../src/transport/channel/index.js'
 import { TransportError, type CloseInfo } from '../../src/transport/index.js'
+import { ManualClock } from '../../src/util/clock.js'
 import { fakeChannelPair, turn, type FakeChannel } from './fake-channel.js'
 import { frameOf, framesDiffering } from './frames.js'
 
@@ -146,15 +147,17 @@ describe('ChannelConnection: fragmentation', () => {
     expect(framesDiffering(got.frames, sizes.map((size, i) => frameOf(i, size)))).toEqual([])
   })
 
-  it('a frame kept by the handler pins at most twice its size: small ones are copies, large ones views', async () => {
+  it('a whole frame is a view into the channel message it came in; a split one has a buffer of its own size', async () => {
     const { pumpAll, got, here } = setup()
     here.send(new Uint8Array(100))
-    here.send(new Uint8Array(10_000))
+    here.send(new Uint8Array(100))
+    here.send(new Uint8Array(20_000))
     await turn()
     pumpAll()
     await turn()
-    expect(got.frames[0].buffer.byteLength).toBe(100)
-    expect(got.frames[1].buffer.byteLength).toBeLessThanOrEqual(2 * 10_000)
+    expect(got.frames[0].buffer).toBe(got.frames[1].buffer)
+    expect(got.frames[1].byteOffset).toBe(102 + 2) // after the first frame and its own 2-byte header
+    expect(got.frames[2].buffer.byteLength).toBe(20_000)
   })
 })
 
@@ -298,6 +301,41 @@ describe('ChannelConnection: close', () => {
     await turn()
     expect(late).toEqual([{ initiator: 'local', reason: 'early' }])
     expect(b.readyState).toBe('closed')
+  })
+
+  it('the side that reads the goodbye closes the channel; a far side that does not is given closeTimeoutMs', async () => {
+    const clock = new ManualClock()
+    const { a, b, pumpAll } = fakeChannelPair()
+    const here = new ChannelConnection(a, { clock, closeTimeoutMs: 2_000 })
+    made.push(new ChannelConnection(b))
+    here.close('bye')
+    await turn()
+    expect(a.readyState).toBe('open') // waiting for the far side
+    b.inFlight.length = 0
+    a.inFlight.length = 0 // the goodbye is lost: nobody will close from there
+    clock.advance(1_999)
+    expect(a.readyState).toBe('open')
+    clock.advance(1)
+    expect(a.readyState).toBe('closing')
+    pumpAll()
+    await here.gone
+    expect(a.listenerCount()).toBe(1)
+  })
+
+  it('reset() after close() stops waiting for the far side and closes the channel at once', async () => {
+    const clock = new ManualClock()
+    const { a } = fakeChannelPair()
+    const here = new ChannelConnection(a, { clock })
+    const closes: CloseInfo[] = []
+    here.onClose((info) => closes.push(info))
+    here.close('bye')
+    here.reset('transport closing')
+    expect(a.readyState).toBe('closing')
+    a.finishClose()
+    await here.gone
+    await turn()
+    expect(closes).toEqual([{ initiator: 'local', reason: 'bye' }])
+    expect(clock.runAll()).toBe(0) // the linger timer was cleared
   })
 
   it('the channel closing with no goodbye ends the connection with initiator network; frames before it still arrive', async () => {
@@ -502,6 +540,8 @@ describe('ChannelConnection: options', () => {
     [{ direction: 'sideways' }, `direction must be 'inbound' or 'outbound', got "sideways"`],
     [{ remoteAddress: 7 }, 'remoteAddress must be a string, got 7'],
     [{ traffic: {} }, 'traffic must be a ChannelTraffic object (newChannelTraffic()), got [object Object]'],
+    [{ closeTimeoutMs: -1 }, 'closeTimeoutMs must be a finite, non-negative time in milliseconds, got -1'],
+    [{ clock: Date }, 'clock must be a Clock (now, setTimeout, clearTimeout), got ' + String(Date)],
   ])('%j is refused with TRANSPORT_INVALID_OPTION', (options, message) => {
     expect(() => new ChannelConnection(a, options as ChannelConnectionOptions)).toThrow(new TransportError('TRANSPORT_INVALID_OPTION', message))
   })

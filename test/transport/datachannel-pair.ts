@@ -32,8 +32,22 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
-/** Opens a data channel between two peer connections of this process, over loopback only. */
+/**
+ * Opens a data channel between two peer connections of this process, over loopback only.
+ * Tries up to 3 times: now and then node-datachannel 0.33 refuses the answer ("Got a remote
+ * candidate without ICE transport"), or the connection never comes up.
+ */
 export async function openDataChannelPair(label = 'wasmesh', timeoutMs = 10_000): Promise<DataChannelPair> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openOnce(label, timeoutMs)
+    } catch (error) {
+      if (attempt === 3) throw error
+    }
+  }
+}
+
+async function openOnce(label: string, timeoutMs: number): Promise<DataChannelPair> {
   const { RTCPeerConnection } = await loadPolyfill()
   // No ICE servers: host candidates only, and the loopback one is all two peers of one process need.
   const a = new RTCPeerConnection({ iceServers: [] })
@@ -43,12 +57,18 @@ export async function openDataChannelPair(label = 'wasmesh', timeoutMs = 10_000)
     b.close()
   }
   try {
-    a.onicecandidate = (event) => {
-      if (event.candidate !== null) void b.addIceCandidate(event.candidate).catch(() => {})
+    // A candidate added before its side has the remote description is refused, so each side's
+    // candidates wait until the other side has it (dropping them left some pairs with no path).
+    const trickle = (from: typeof a, to: typeof a, isReady: Promise<void>) => {
+      from.onicecandidate = (event) => {
+        const candidate = event.candidate
+        if (candidate !== null) void isReady.then(() => to.addIceCandidate(candidate)).catch(() => {})
+      }
     }
-    b.onicecandidate = (event) => {
-      if (event.candidate !== null) void a.addIceCandidate(event.candidate).catch(() => {})
-    }
+    let markAnswererReady!: () => void
+    let markOffererReady!: () => void
+    trickle(a, b, new Promise<void>((resolve) => (markAnswererReady = resolve)))
+    trickle(b, a, new Promise<void>((resolve) => (markOffererReady = resolve)))
     const offerer = a.createDataChannel(label, { ordered: true }) as unknown as RTCDataChannel
     const offererOpen = new Promise<void>((resolve) => offerer.addEventListener('open', () => resolve(), { once: true }))
     const answered = new Promise<RTCDataChannel>((resolve) => {
@@ -60,8 +80,10 @@ export async function openDataChannelPair(label = 'wasmesh', timeoutMs = 10_000)
     })
     await a.setLocalDescription(await a.createOffer())
     await b.setRemoteDescription(a.localDescription as RTCSessionDescriptionInit)
+    markAnswererReady()
     await b.setLocalDescription(await b.createAnswer())
     await a.setRemoteDescription(b.localDescription as RTCSessionDescriptionInit)
+    markOffererReady()
     const [answerer] = await within(Promise.all([answered, offererOpen]), timeoutMs, 'opening a loopback data channel')
     return { offerer, answerer, close }
   } catch (error) {

@@ -3,12 +3,14 @@
 // small frames of one turn share a channel message, flushed from a microtask or when the chunk
 // is full, and frames larger than a chunk are split and reassembled up to maxMessageBytes.
 // Chunks wait in JavaScript while the channel's own buffer is above the high-water mark and
-// refill it on 'bufferedamountlow'; a close travels in-band as a goodbye carrying the reason.
+// refill it on 'bufferedamountlow'; a close travels in-band as a goodbye carrying the reason,
+// and the side that reads it closes the channel (within closeTimeoutMs, else the other does).
 //
 // The connection owns the channel from construction on: its listeners, binaryType and
 // bufferedAmountLowThreshold are the connection's; whoever made the channel closes the peer
 // connection once `gone` resolves.
 
+import type { TimerHandle } from '../../util/clock.js'
 import { reportUncaught } from '../../util/handlers.js'
 import { describeValue } from '../../util/validate.js'
 import { TransportError } from '../errors.js'
@@ -74,6 +76,8 @@ export class ChannelConnection implements Connection {
   private waitingBytes = 0
   private isDeliveryScheduled = false
 
+  /** After a goodbye was sent: closes the channel if the far side has not by then. */
+  private lingerTimer: TimerHandle | undefined
   private isReleased = false
   private resolveGone!: () => void
 
@@ -169,10 +173,12 @@ export class ChannelConnection implements Connection {
 
   /**
    * Ends the connection because the link under the channel is gone (the peer connection
-   * failed): onClose gets initiator 'network' and `reason`; nothing more is sent. Idempotent.
+   * failed), or stops waiting for the far side to close after close(): onClose gets initiator
+   * 'network' and `reason` (unless the connection had already ended); nothing more is sent,
+   * and the channel is closed at once. Idempotent.
    */
   reset(reason = ''): void {
-    if (this.isClosed) return
+    if (this.isReleased || (this.isClosed && this.lingerTimer === undefined)) return
     this.endWithoutGoodbye({ initiator: 'network', reason: String(reason) })
   }
 
@@ -316,22 +322,30 @@ export class ChannelConnection implements Connection {
   // -------------------------------------------------------------------------------------
   // Ending
 
-  /** This side ends it: frames waiting are dropped; what was sent goes out, then the goodbye, then the channel closes. */
+  /**
+   * This side ends it: frames waiting are dropped; what was sent goes out, then the goodbye.
+   * The far side closes the channel once it has read the goodbye: closing it here would reset
+   * the stream, and libdatachannel can drop messages that arrived just before a reset and
+   * were not yet handed to JavaScript (seen here: 115 of 489 chunks lost on 1 close in 8).
+   */
   private closeLocally(reason: string): void {
     this.markClosed({ initiator: 'local', reason })
     this.dropWaiting()
     if (this.isReleased) return
     this.isForcing = true
     this.writer.writeGoodbye(encodeGoodbye(reason))
-    // The channel sends what it was given before it resets the stream (W3C closing procedure; libdatachannel queues the reset).
     this.refill()
-    this.closeChannel()
+    this.lingerTimer = this.settings.clock.setTimeout(() => {
+      this.lingerTimer = undefined
+      this.closeChannel()
+    }, this.settings.closeTimeoutMs)
   }
 
   /** The far side's goodbye, a failed channel or reset(): nothing more is sent, and the channel is closed. */
   private endWithoutGoodbye(info: CloseInfo): void {
     // Frames that arrived before the end are still handed over, then the close.
-    this.markClosed(info)
+    if (!this.isClosed) this.markClosed(info)
+    this.stopLinger()
     this.dropOutgoing()
     this.closeChannel()
   }
@@ -373,6 +387,11 @@ export class ChannelConnection implements Connection {
     this.writer.discard()
   }
 
+  private stopLinger(): void {
+    if (this.lingerTimer !== undefined) this.settings.clock.clearTimeout(this.lingerTimer)
+    this.lingerTimer = undefined
+  }
+
   private closeChannel(): void {
     if (this.isReleased) return
     const state = this.channel.readyState
@@ -383,6 +402,7 @@ export class ChannelConnection implements Connection {
   private release(): void {
     if (this.isReleased) return
     this.isReleased = true
+    this.stopLinger()
     this.dropOutgoing()
     const channel = this.channel
     channel.removeEventListener('message', this.onChannelMessage)

@@ -1,6 +1,7 @@
 // Options of a channel connection, checked once at the public boundary.
 
-import { checkInteger, checkNumber, describeValue } from '../../util/validate.js'
+import { systemClock, type Clock } from '../../util/clock.js'
+import { checkInteger, checkNumber, checkTime, describeValue } from '../../util/validate.js'
 import { TransportError } from '../errors.js'
 
 /** Counts of one connection's traffic and refusals; pass one object to several connections to sum them. */
@@ -51,6 +52,14 @@ export interface ChannelConnectionOptions {
   lowWaterMarkBytes?: number
   /** send() throws TRANSPORT_BUFFER_FULL past this; frames waiting for a message handler are held to it too. Default 16 MiB; at least maxMessageBytes. */
   maxBufferedBytes?: number
+  /**
+   * How long a closing side waits for the far side to close the channel after the goodbye,
+   * before closing it itself. Default 5,000 ms. (It waits because libdatachannel can drop data
+   * that arrived just before a stream reset: the side that reads the goodbye has read all.)
+   */
+  closeTimeoutMs?: number
+  /** Times closeTimeoutMs. Default the system clock. */
+  clock?: Clock
   /** Where the counts go; default a fresh object of this connection's own (ChannelConnection.traffic). */
   traffic?: ChannelTraffic
 }
@@ -64,6 +73,8 @@ export interface ChannelSettings {
   readonly highWaterMarkBytes: number
   readonly lowWaterMarkBytes: number
   readonly maxBufferedBytes: number
+  readonly closeTimeoutMs: number
+  readonly clock: Clock
   readonly traffic: ChannelTraffic | undefined
 }
 
@@ -86,6 +97,11 @@ export function checkChannelOptions(options: ChannelConnectionOptions): ChannelS
   const maxBufferedBytes = checkNumber('maxBufferedBytes', options.maxBufferedBytes ?? Math.max(16 * 1_048_576, maxMessageBytes), maxMessageBytes, 2 ** 40, invalid)
   const highWaterMarkBytes = checkNumber('highWaterMarkBytes', options.highWaterMarkBytes ?? Math.min(1_048_576, maxBufferedBytes), 0, maxBufferedBytes, invalid)
   const lowWaterMarkBytes = checkNumber('lowWaterMarkBytes', options.lowWaterMarkBytes ?? Math.min(262_144, highWaterMarkBytes), 0, highWaterMarkBytes, invalid)
+  const closeTimeoutMs = checkTime('closeTimeoutMs', options.closeTimeoutMs ?? 5_000, invalid)
+  const clock = options.clock ?? systemClock
+  if (typeof clock !== 'object' || clock === null || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function') {
+    throw invalid(`clock must be a Clock (now, setTimeout, clearTimeout), got ${describeValue(clock)}`)
+  }
   const traffic = options.traffic
   if (traffic !== undefined && (typeof traffic !== 'object' || traffic === null || typeof traffic.framesSent !== 'number')) {
     throw invalid(`traffic must be a ChannelTraffic object (newChannelTraffic()), got ${describeValue(traffic)}`)
@@ -99,6 +115,8 @@ export function checkChannelOptions(options: ChannelConnectionOptions): ChannelS
     highWaterMarkBytes,
     lowWaterMarkBytes,
     maxBufferedBytes,
+    closeTimeoutMs,
+    clock,
     traffic,
   }
 }
