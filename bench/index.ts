@@ -2,7 +2,7 @@
 // in the same run, with ratios against the targets.
 //   npm run bench                 full run, writes bench/RESULTS.md
 //   npm start                     quick run (--quick): figures only, no verdicts (met, missed)
-//   ... --only=dedup,routing      a subset: dedup, routing, queue, limiter, keyed-hash, relay, memory, session-memory, wasm-size,
+//   ... --only=dedup,routing      a subset: dedup, routing, queue, limiter, keyed-hash, relay, memory, session-memory, wasm-size, package-size,
 //                                 wire-amplification, clock, identity, webrtc-link
 
 import { writeFileSync } from 'node:fs'
@@ -21,6 +21,7 @@ import { runKeyedHash } from './keyed-hash.js'
 import { runSessionMemory } from './session-memory.js'
 import { runMemory } from './memory.js'
 import { runWasmSize } from './wasm-size.js'
+import { runPackageSize } from './package-size.js'
 import { runWireAmplification } from './wire-amplification.js'
 import { runClock } from './clock.js'
 import { runIdentity } from './identity.js'
@@ -42,6 +43,7 @@ const ENTRIES: readonly Entry[] = [
   { id: 'memory', title: 'Memory', run: runMemory },
   { id: 'session-memory', title: 'Memory per peer session', run: runSessionMemory },
   { id: 'wasm-size', title: 'Embedded .wasm size', run: runWasmSize },
+  { id: 'package-size', title: 'Package size', run: runPackageSize },
   { id: 'wire-amplification', title: 'Wire amplification budgets', run: runWireAmplification },
   { id: 'clock', title: 'ManualClock budget', run: runClock },
   { id: 'identity', title: 'Identity generation budget', run: runIdentity },
