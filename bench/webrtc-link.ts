@@ -1,6 +1,7 @@
 // One real WebRTC link on loopback: two node-datachannel peers in this process, messages per
 // second through ChannelConnection (coalescing and fragmentation on) against one plain
-// data-channel send() per message, in the same run, on two channels of the same kind.
+// data-channel send() per message, in the same run, on two channels of the same kind, the
+// tasks interleaved (plain, ours, plain, ours) so a change in the machine's load hits both.
 //
 // Both sides are paced the same way: send while the buffer is at most 1 MiB, resume when it
 // falls to 256 KiB (the channel's bufferedamountlow; ChannelConnection's onDrain). Every
@@ -49,7 +50,7 @@ function plainLink(pair: DataChannelPair, tally: Tally): Link {
       const message = numbered(size)
       let next = 0
       rx.onmessage = (event: MessageEvent<ArrayBuffer>) => {
-        if (new DataView(event.data).getUint32(0) !== tally.received) tally.wrong++
+        if (event.data.byteLength !== size || new DataView(event.data).getUint32(0) !== tally.received) tally.wrong++
         if (++tally.received === count) resolve()
       }
       const pump = () => {
@@ -74,7 +75,7 @@ function connectionLink(pair: DataChannelPair, tally: Tally): Link {
       const message = numbered(size)
       let next = 0
       rx.onMessage((frame) => {
-        if (new DataView(frame.buffer, frame.byteOffset).getUint32(0) !== tally.received) tally.wrong++
+        if (frame.length !== size || new DataView(frame.buffer, frame.byteOffset).getUint32(0) !== tally.received) tally.wrong++
         if (++tally.received === count) resolve()
       })
       const pump = () => {
@@ -150,12 +151,13 @@ export async function runWebRtcLink(ctx: Context): Promise<Section> {
     title: 'WebRTC link: messages per second over one node-datachannel data channel on loopback',
     notes: [
       'Two RTCPeerConnections of node-datachannel\'s W3C polyfill in this process, host candidates on 127.0.0.1 handed across ' +
-        'directly; one ordered, reliable channel per side of the comparison, opened before timing. libdatachannel\'s SCTP runs on ' +
+        'directly; one ordered, reliable channel for each side of the comparison, both opened before timing, the tasks ' +
+        'interleaved. libdatachannel\'s SCTP runs on ' +
         'its own threads, so this is not one core\'s work alone, and both peers share the machine.',
       `plain: one channel.send() per message, paced by the channel's bufferedAmount (send while <= 1 MiB, resume on bufferedamountlow at 256 KiB). ` +
         'ChannelConnection: send() until it returns false, resume on onDrain, with the same water marks; default 16 KiB chunks.',
       `Each iteration sends ${SMALL_COUNT.toLocaleString('en-US')} messages of ${SMALL_BYTES} B (or ${LARGE_COUNT.toLocaleString('en-US')} of 16 KiB), each numbered, and ends ` +
-        'when the last arrives; it fails unless all arrived, in order. msgs/s = messages / median iteration time.',
+        'when the last arrives; it fails unless all arrived, in order and of their size. msgs/s = messages / median iteration time.',
     ],
     tables: [resultTable('One data channel on loopback', 'msgs/s', results)],
     ratios,
