@@ -5,6 +5,7 @@
 // Chunks wait in JavaScript while the channel's own buffer is above the high-water mark and
 // refill it on 'bufferedamountlow'; a close travels in-band as a goodbye carrying the reason,
 // and the side that reads it closes the channel (within closeTimeoutMs, else the other does).
+// An arriving frame that came whole is a view into its channel message, not a copy.
 //
 // The connection owns the channel from construction on: its listeners, binaryType and
 // bufferedAmountLowThreshold are the connection's; whoever made the channel closes the peer
@@ -408,7 +409,8 @@ export class ChannelConnection implements Connection {
     channel.removeEventListener('message', this.onChannelMessage)
     channel.removeEventListener('bufferedamountlow', this.onChannelLow)
     channel.removeEventListener('close', this.onChannelClose)
-    // The error listener stays: a late channel error must not go unhandled.
+    // An EventTarget's 'error' with no listener is nothing (unlike an EventEmitter's), so none is left.
+    channel.removeEventListener('error', this.onChannelError)
     this.resolveGone()
   }
 
