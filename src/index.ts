@@ -1,4 +1,10 @@
-// The public surface of wasmesh.
+/**
+ * wasmesh: a peer-to-peer mesh for browsers and Node.js. Start with {@link createMeshNode}
+ * and {@link MeshNode}; {@link loadCore} gives the WebAssembly structures on their own. The
+ * error codes are listed in docs/api/errors.md.
+ *
+ * @module wasmesh
+ */
 
 export { loadCore, loadCoreSync } from './core/load-core.js'
 export type { LoadCoreOptions } from './core/load-core.js'

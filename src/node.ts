@@ -36,7 +36,13 @@ export type { UpkeepStats } from './node/upkeep.js'
 
 /** The DHT as the node offers it: records stored on the k closest nodes of the mesh. */
 export interface MeshDht {
-  /** Stores `value` under this node's mutable `key` (or an immutable one: see Dht.put). */
+  /**
+   * Stores `value` under this node's mutable `key` (signed, with a sequence number: a newer
+   * put wins), on the k closest nodes; resolves with where it was stored. A mutable value is
+   * at most 16,352 bytes (16 KiB less the 32-byte key hash), an immutable one 16,384: more is
+   * DhtError DHT_INVALID_ARGUMENT. `options`: mutable (DEFAULT true), ttlMs (1 to 2^32 - 1,
+   * DEFAULT dht.recordTtlMs), republish (DEFAULT true), signal.
+   */
   put(key: Uint8Array | string, value: Uint8Array, options?: PutOptions): Promise<PutResult>
   /** The value under `key`; another node's mutable record needs `options.owner` = its public key. */
   get(key: Uint8Array | string, options?: GetOptions): Promise<Uint8Array | undefined>
@@ -84,14 +90,45 @@ export async function createMeshNode(options: MeshNodeOptions): Promise<MeshNode
   }
 }
 
+/**
+ * One node of the mesh: made by {@link createMeshNode}, then `start()`ed. It publishes and
+ * subscribes to topics (signed, flooded through each topic's subscribers), sends direct
+ * messages to any peer id (routed, acknowledged, retried), and stores and finds records in
+ * the DHT (`node.dht`). `stats()` gathers every layer's counters.
+ *
+ * Events (`addEventListener(name, listener)`; the listener gets a `CustomEvent` whose
+ * `detail` is typed by the name, see {@link MeshNodeEventDetails}; an unknown name throws
+ * NODE_INVALID_ARGUMENT):
+ *
+ * | event | when | detail |
+ * | --- | --- | --- |
+ * | `peer:connect` | a session opened (either side dialled) | {@link MeshPeer} |
+ * | `peer:disconnect` | a session closed | {@link MeshPeer} and `reason` |
+ * | `bootstrap` | start() finished joining | {@link BootstrapOutcome} |
+ * | `bootstrap:failed` | every bootstrap address failed (before start() rejects, or resolves with 'keep-trying') | {@link BootstrapOutcome} |
+ * | `isolated` | no session left, addresses to try | `{ knownPeers }` |
+ * | `rejoined` | an isolated node has peers again | `{ peers, isolatedForMs, rounds }` |
+ * | `started` / `stopped` | start() resolved / stop() finished | none |
+ *
+ * Handlers and listeners: a `subscribe` handler gets a {@link RelayMessage} (`topic`, `data`,
+ * `origin`, `seq`, `hops`), an `onDirect` handler a {@link RoutedMessage} (`from`, `data`,
+ * `hops`). A handler or listener that throws does not stop the node or the other handlers:
+ * its error is rethrown from a microtask as an uncaught exception, as the platform's
+ * EventTarget does with a throwing listener. In Node that ends the process unless
+ * `process.on('uncaughtException')` is set, so catch inside handlers whose errors you expect.
+ */
 export class MeshNode extends MeshEventTarget {
   /** Peer id: SHA-256 of the public key, 32 bytes. */
   readonly id: Uint8Array
   /** Lowercase hex of `id` (also the node's name on a MemoryNetwork unless `address` was given). */
   readonly peerKey: string
+  /** The Ed25519 public key (32 bytes); others read this node's mutable DHT records with it (`get(key, { owner })`). */
   readonly publicKey: Uint8Array
+  /** The key pair (export it with identity.export() to keep the same id across restarts). */
   readonly identity: Identity
+  /** The clock every layer of this node runs on (systemClock unless one was given). */
   readonly clock: Clock
+  /** The DHT: records stored on the k closest nodes of the mesh. */
   readonly dht: MeshDht
   readonly #options: ResolvedMeshNodeOptions
   readonly #core: Core
@@ -185,6 +222,7 @@ export class MeshNode extends MeshEventTarget {
     return [this.#transport.localAddress]
   }
 
+  /** True from the end of start()'s listening step until stop(). */
   get isRunning(): boolean {
     return this.#state === 'running'
   }
@@ -263,7 +301,14 @@ export class MeshNode extends MeshEventTarget {
     return this.#subscriberWaits.wait(topic, options)
   }
 
-  /** Calls `handler` with every new message on `topic` from other nodes; returns the unsubscribe function. */
+  /**
+   * Calls `handler` with every new message on `topic` from other nodes (never this node's own
+   * publishes), once per message however many copies arrive; returns the unsubscribe
+   * function. The topic is announced to neighbours on the first subscription and withdrawn
+   * after the last. RelayError: RELAY_INVALID_ARGUMENT (a topic of 0 or more than 256 bytes),
+   * RELAY_TOO_MANY_SUBSCRIPTIONS (past relay.maxSubscriptions), RELAY_STOPPED. A throwing
+   * handler is rethrown as an uncaught exception (see {@link MeshNode}).
+   */
   subscribe(topic: string, handler: RelayHandler): () => void {
     return this.#relay.subscribe(topic, handler)
   }
@@ -291,26 +336,43 @@ export class MeshNode extends MeshEventTarget {
     return this.#router.send(peerId, data, options)
   }
 
-  /** Calls `handler` with every direct message sent to this node; returns the unsubscribe function. */
+  /**
+   * Calls `handler` with every direct message sent to this node (`from` is the verified
+   * origin); returns the unsubscribe function. The sender's send() resolves once this node
+   * has acknowledged it. A throwing handler is rethrown as an uncaught exception (see {@link MeshNode}).
+   */
   onDirect(handler: RoutedMessageHandler): () => void {
     return this.#router.onMessage(handler)
   }
 
-  /** Sets (undefined: removes) the validator of a topic's messages, incoming and outgoing. */
+  /**
+   * Sets (undefined: removes) the validator of a topic's messages, incoming and outgoing. It
+   * answers 'accept' (deliver and relay), 'reject' (drop and penalize the neighbour that sent
+   * it) or 'ignore' (drop quietly; also what a validator that throws counts as). An outgoing
+   * message it does not accept makes publish() reject with RELAY_VALIDATION_FAILED.
+   */
   setValidator(topic: string, validator: RelayValidator | undefined): void {
     this.#relay.setValidator(topic, validator)
   }
 
-  /** Connects to `address` and authenticates the peer there (PeerError on failure). */
+  /**
+   * Connects to `address` and authenticates the peer there; with `expectedPeerId` a peer
+   * with another id is refused (HANDSHAKE_ID_MISMATCH). Resolves with the session's peer (the
+   * one already open when there is one). Rejects with PeerError: PEER_UNREACHABLE after
+   * peers.maxRetries retries of silence or refusals, PEER_TOO_MANY_PEERS (its `redirect`
+   * lists peers offered instead), PEER_BANNED, PEER_SELF, PEER_REFUSED, PEER_ABORTED (name
+   * 'AbortError') when `signal` aborts; a TransportError for an address the transport cannot take.
+   */
   async connect(address: string, options: { expectedPeerId?: Uint8Array; signal?: AbortSignal } = {}): Promise<MeshPeer> {
     return toMeshPeer(await this.#manager.connect(address, options))
   }
 
-  /** Open sessions. */
+  /** The open sessions, as {@link MeshPeer}s (a snapshot). */
   peers(): MeshPeer[] {
     return this.#manager.peers().map(toMeshPeer)
   }
 
+  /** A snapshot of every layer's counters and sizes (see {@link MeshNodeStats}); cheap enough to poll. */
   stats(): MeshNodeStats {
     const peers = this.#manager.stats()
     const relay = this.#relay.stats()

@@ -1,3 +1,9 @@
+/**
+ * wasmesh/kbucket: a drop-in replacement for the k-bucket package (5.1.0), with the ids held in
+ * wasmesh's WebAssembly routing table.
+ *
+ * @module wasmesh/kbucket
+ */
 // wasmesh/kbucket: a drop-in replacement for the k-bucket package (5.1.0), same options,
 // methods, events and errors, with the contacts' ids held in wasmesh's routing table
 // (contact-store.ts). This file keeps k-bucket's rules: when its tree splits, which bucket is

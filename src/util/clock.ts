@@ -22,7 +22,17 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void
 }
 
-export type ClockErrorCode = 'CLOCK_INVALID_DELAY' | 'CLOCK_INVALID_TIME' | 'CLOCK_REENTRANT' | 'CLOCK_RUNAWAY' | 'CLOCK_TOO_MANY_TIMERS'
+export type ClockErrorCode =
+  /** A timer delay that is NaN or infinite. */
+  | 'CLOCK_INVALID_DELAY'
+  /** A ManualClock start time, advance() or advanceTo() that is negative, not finite, or before now. */
+  | 'CLOCK_INVALID_TIME'
+  /** A ManualClock advanced from inside one of its own timers. */
+  | 'CLOCK_REENTRANT'
+  /** ManualClock.runAll() ran its maxTimers and timers are still pending (a periodic timer still armed). */
+  | 'CLOCK_RUNAWAY'
+  /** A ManualClock already holds its maximum of pending timers. */
+  | 'CLOCK_TOO_MANY_TIMERS'
 
 /** Thrown when a clock is given a delay or time it cannot honour, or a ManualClock is misused. */
 export class ClockError extends WasmeshError {

@@ -15,7 +15,11 @@ export interface RandomSource {
   fill(bytes: Uint8Array): void
 }
 
-export type RandomErrorCode = 'RANDOM_INVALID_ARGUMENT' | 'RANDOM_UNAVAILABLE'
+export type RandomErrorCode =
+  /** A seed that is not a safe integer or a Uint8Array, a nextInt() bound outside 1 to 2**32, a state of four zeros. */
+  | 'RANDOM_INVALID_ARGUMENT'
+  /** cryptoRandom() found no crypto.getRandomValues on this platform. */
+  | 'RANDOM_UNAVAILABLE'
 
 /** Thrown when a random source is given a bad seed or bound, or the platform has no CSPRNG. */
 export class RandomError extends WasmeshError {
