@@ -96,6 +96,7 @@ class Hub implements PeerNetwork {
   delivered = 0
   bans = 0
   private readonly limiter: RateLimiter
+  private readonly relayLimiter: RateLimiter
   private readonly handlers: { [E in keyof PeerNetworkEvents]: Set<PeerNetworkEvents[E]> } = {
     'peer:connect': new Set(), 'peer:disconnect': new Set(), message: new Set(),
   }
@@ -113,11 +114,13 @@ class Hub implements PeerNetwork {
     // Production defaults (100 messages/s per peer, 10,000 queued, 2 ms flush) but the keepalive.
     this.options = resolveOptions({ identity: this.identity, transport, clock: this.clock, random: this.random, keepaliveIntervalMs: KEEPALIVE_MS })
     // As ConnectionManager.start() and its constructor's SessionHost.
-    const { rateLimitPerPeer, maxPeers, queueCapacity, queueAgingMs } = this.options
+    const { rateLimitPerPeer, relayRateLimitPerPeer, maxPeers, queueCapacity, queueAgingMs } = this.options
     this.limiter = core.createRateLimiter({ ratePerSec: rateLimitPerPeer, burst: rateLimitPerPeer, peers: maxPeers })
+    this.relayLimiter = core.createRateLimiter({ ratePerSec: relayRateLimitPerPeer, burst: relayRateLimitPerPeer, peers: maxPeers })
     const host: SessionHost = {
       options: this.options,
       limiter: this.limiter,
+      relayLimiter: this.relayLimiter,
       counters: this.counters,
       createQueue: () => core.createPriorityQueue({ capacity: queueCapacity, levels: 4, agingMs: queueAgingMs }),
       deliver: (session, message) => this.emit('message', session, message),
@@ -197,6 +200,7 @@ class Hub implements PeerNetwork {
     this.relay.stop()
     for (const session of this.sessions) session.close('bench done')
     this.limiter.free()
+    this.relayLimiter.free()
   }
 
   private emit<E extends keyof PeerNetworkEvents>(event: E, ...args: Parameters<PeerNetworkEvents[E]>): void {

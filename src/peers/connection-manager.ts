@@ -122,6 +122,7 @@ export class ConnectionManager implements PeerNetwork {
   readonly #freeHandles: number[] = []
   #nextHandle = 0
   #limiter: RateLimiter | undefined
+  #relayLimiter: RateLimiter | undefined
   #state: State = 'new'
   #handshakeFailures = 0
   /** Bounded by the handful of error codes a handshake can end with. */
@@ -153,6 +154,9 @@ export class ConnectionManager implements PeerNetwork {
       get limiter() {
         return manager.#limiter!
       },
+      get relayLimiter() {
+        return manager.#relayLimiter!
+      },
       counters: this.#counters,
       createQueue: (): PriorityQueue => this.#core.createPriorityQueue({ capacity: resolved.queueCapacity, levels: 4, agingMs: resolved.queueAgingMs }),
       deliver: (session, message) => this.#emit('message', session, message),
@@ -174,8 +178,9 @@ export class ConnectionManager implements PeerNetwork {
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new PeerError('PEER_INVALID_STATE', `start() may be called once, on a new manager; this one is ${this.#state}`)
     this.#state = 'running'
-    const { rateLimitPerPeer, maxPeers } = this.#options
+    const { rateLimitPerPeer, relayRateLimitPerPeer, maxPeers } = this.#options
     this.#limiter = this.#core.createRateLimiter({ ratePerSec: rateLimitPerPeer, burst: rateLimitPerPeer, peers: maxPeers })
+    this.#relayLimiter = this.#core.createRateLimiter({ ratePerSec: relayRateLimitPerPeer, burst: relayRateLimitPerPeer, peers: maxPeers })
     await this.#options.transport.listen((connection) => this.#onInbound(connection))
   }
 
@@ -193,7 +198,10 @@ export class ConnectionManager implements PeerNetwork {
     for (const connection of this.#handshakes) refuseConnection(connection, GoodbyeReason.SHUTDOWN, 'shutting down')
     for (const session of [...this.#sessions.values()]) session.closeWith(GoodbyeReason.SHUTDOWN, 'shutting down')
     await this.#options.transport.close()
-    if (wasRunning) this.#limiter?.free()
+    if (wasRunning) {
+      this.#limiter?.free()
+      this.#relayLimiter?.free()
+    }
   }
 
   peers(): readonly PeerSession[] {

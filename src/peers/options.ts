@@ -20,6 +20,13 @@ export const DEFAULT_RETRY_BASE_MS = 5_000
 /** Each backoff delay is scaled by a factor drawn from [1 - jitter, 1 + jitter), so peers that failed together do not retry together. */
 export const DEFAULT_RETRY_JITTER = 0.2
 export const DEFAULT_RATE_LIMIT_PER_PEER = 100
+/**
+ * Messages a second a neighbour may relay for other origins (publishes and direct messages it
+ * did not sign). Past it they are dropped, and the neighbour is not penalized: each origin has
+ * its own limit at every hop (relay and routing), so this bounds only how much of many origins'
+ * traffic one link carries.
+ */
+export const DEFAULT_RELAY_RATE_LIMIT_PER_PEER = 1_000
 export const DEFAULT_QUEUE_CAPACITY = 10_000
 /** A queued message that has waited this long is sent ahead of newer higher-priority ones. */
 export const DEFAULT_QUEUE_AGING_MS = 1_000
@@ -108,8 +115,10 @@ export interface ConnectionManagerOptions {
   retryBaseMs?: number
   /** Relative jitter of each backoff delay, 0 to 1. Default 0.2. */
   retryJitter?: number
-  /** Incoming messages a second per peer (the burst is the same). Default 100. */
+  /** Incoming messages a second per peer that it originates or asks for (the burst is the same); going over is penalized. Default 100. */
   rateLimitPerPeer?: number
+  /** Incoming messages a second per peer that it relays for other origins, 1 to 1e9; going over drops them without penalty. Default 1,000. */
+  relayRateLimitPerPeer?: number
   /** Outgoing messages queued per peer, 1 to 1,000,000. Default 10,000. */
   queueCapacity?: number
   /** Aging period of the outgoing priority queue. Default 1,000 ms. */
@@ -151,6 +160,7 @@ export interface ResolvedOptions {
   readonly retryBaseMs: number
   readonly retryJitter: number
   readonly rateLimitPerPeer: number
+  readonly relayRateLimitPerPeer: number
   readonly queueCapacity: number
   readonly queueAgingMs: number
   readonly scoreThreshold: number
@@ -218,6 +228,7 @@ export function resolveOptions(options: ConnectionManagerOptions): ResolvedOptio
     retryBaseMs: checkInteger('retryBaseMs', options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS, 0, DAY_MS, invalid),
     retryJitter: checkNumber('retryJitter', options.retryJitter ?? DEFAULT_RETRY_JITTER, 0, 1, invalid),
     rateLimitPerPeer: checkNumber('rateLimitPerPeer', options.rateLimitPerPeer ?? DEFAULT_RATE_LIMIT_PER_PEER, 1, 1e9, invalid),
+    relayRateLimitPerPeer: checkNumber('relayRateLimitPerPeer', options.relayRateLimitPerPeer ?? DEFAULT_RELAY_RATE_LIMIT_PER_PEER, 1, 1e9, invalid),
     queueCapacity: checkInteger('queueCapacity', options.queueCapacity ?? DEFAULT_QUEUE_CAPACITY, 1, 1_000_000, invalid),
     queueAgingMs: checkInteger('queueAgingMs', options.queueAgingMs ?? DEFAULT_QUEUE_AGING_MS, 0, DAY_MS, invalid),
     scoreThreshold: checkNumber('scoreThreshold', options.scoreThreshold ?? DEFAULT_SCORE_THRESHOLD, -1_000, 99, invalid),

@@ -14,12 +14,17 @@ import { TRANSIENT_CAPABILITY } from './connection-handshake.js'
 import { PeerError } from './errors.js'
 import type { HandshakeResult } from './handshake.js'
 import type { ResolvedOptions } from './options.js'
+import { bytesEqual } from './identity.js'
 import { PeerScore } from './score.js'
 import { PRIORITY_CONTROL, type Misbehaviour, type PeerSession, type SendPriority } from './session.js'
 import { toHex } from '../util/hex.js'
 
-/** Why a message was dropped rather than sent or delivered. */
-export type DropReason = 'invalid-frame' | 'rate-limit' | 'invalid-message' | 'queue-full' | 'closed' | 'too-large-for-link'
+/**
+ * Why a message was dropped rather than sent or delivered. 'rate-limit': the peer's own
+ * traffic went over rateLimitPerPeer (it is penalized); 'relay-rate-limit': what it relays
+ * for others went over relayRateLimitPerPeer (dropped, never penalized: see receiveFrame).
+ */
+export type DropReason = 'invalid-frame' | 'rate-limit' | 'relay-rate-limit' | 'invalid-message' | 'queue-full' | 'closed' | 'too-large-for-link'
 
 /** Traffic counters; the manager sums them over all sessions, past and present. */
 export interface TrafficCounters {
@@ -41,7 +46,7 @@ export function newTrafficCounters(): TrafficCounters {
     bytesOut: 0,
     framesIn: 0,
     framesOut: 0,
-    dropped: { 'invalid-frame': 0, 'rate-limit': 0, 'invalid-message': 0, 'queue-full': 0, closed: 0, 'too-large-for-link': 0 },
+    dropped: { 'invalid-frame': 0, 'rate-limit': 0, 'relay-rate-limit': 0, 'invalid-message': 0, 'queue-full': 0, closed: 0, 'too-large-for-link': 0 },
     penalties: { 'invalid-frame': 0, 'bad-signature': 0, 'rate-limit': 0, 'invalid-message': 0, unwanted: 0 },
   }
 }
@@ -49,7 +54,10 @@ export function newTrafficCounters(): TrafficCounters {
 /** What a session needs from the manager that owns it. */
 export interface SessionHost {
   readonly options: ResolvedOptions
+  /** Messages a peer itself originates or asks for, per session handle. */
   readonly limiter: RateLimiter
+  /** Messages a peer relays for other origins, per session handle. */
+  readonly relayLimiter: RateLimiter
   readonly counters: TrafficCounters
   createQueue(): PriorityQueue
   deliver(session: ManagedSession, message: DecodedMessage): void
@@ -259,8 +267,17 @@ export class ManagedSession implements PeerSession {
     let wasRateLimited = false
     for (const message of messages) {
       if (!this.#isOpen) return
-      // Goodbyes and pongs are answers to us, not load the peer chose; they always pass.
-      if (message.type !== 'goodbye' && message.type !== 'pong' && !this.#host.limiter.tryTake(this.handle, now)) {
+      // A neighbour is charged for what it originates or asks for; what it relays for others
+      // has a budget of its own, and going over it costs the neighbour nothing: an honest
+      // relay cannot tell a flood from busy origins. Per-origin limits (relay, routing) stop
+      // a flood at every hop, after its signature is checked.
+      if (this.#isRelayed(message)) {
+        if (!this.#host.relayLimiter.tryTake(this.handle, now)) {
+          counters.dropped['relay-rate-limit']++
+          continue
+        }
+      } else if (message.type !== 'goodbye' && message.type !== 'pong' && !this.#host.limiter.tryTake(this.handle, now)) {
+        // Goodbyes and pongs are answers to us, not load the peer chose; they always pass.
         counters.dropped['rate-limit']++
         wasRateLimited = true
         continue
@@ -292,6 +309,19 @@ export class ManagedSession implements PeerSession {
       }
     }
     if (wasRateLimited) this.penalize('rate-limit')
+  }
+
+  /** A message this peer passes on for another origin: a publish or direct message it did not sign, an ack it did not make. */
+  #isRelayed(message: DecodedMessage): boolean {
+    switch (message.type) {
+      case 'publish':
+      case 'direct':
+        return !bytesEqual(message.origin, this.peerId)
+      case 'directAck':
+        return !bytesEqual(message.target, this.peerId)
+      default:
+        return false
+    }
   }
 
   #push(encoded: EncodedMessage): void {
@@ -378,6 +408,7 @@ export class ManagedSession implements PeerSession {
     this.#queue?.free()
     this.#queue = undefined
     this.#host.limiter.forget(this.handle)
+    this.#host.relayLimiter.forget(this.handle)
     this.#host.closed(this, reason)
   }
 

@@ -1,6 +1,7 @@
 // The relay's options, their defaults and why, validated once at the public boundary.
 
 import type { Core } from '../core/contracts.js'
+import { DEFAULT_MAX_RATE_LIMITED_ORIGINS, DEFAULT_ORIGIN_RATE_LIMIT } from '../peers/origin-limits.js'
 import type { PeerNetwork } from '../peers/session.js'
 import { MAX_DATA_BYTES, MAX_MESSAGE_REFS, MAX_PATH_ENTRIES } from '../wire/limits.js'
 import { checkInteger } from '../util/validate.js'
@@ -41,6 +42,15 @@ export interface RelayOptions {
    * in the dedup set; past both, an old message of a forgotten origin is accepted again.
    */
   maxReplayOrigins?: number
+  /**
+   * Publishes a second one origin may have relayed through this node, 1 to 1,000,000; the
+   * burst is the same. Charged to the origin once its signature verifies, never to the
+   * neighbour that passed the message on; past it the message is dropped ('origin-rate-limit').
+   * DEFAULT 100 (the analysis's per-peer rate, per origin).
+   */
+  originRateLimit?: number
+  /** Origins whose rate is tracked at once, the least recently heard from forgotten first; 1 to 1,000,000. DEFAULT 4,096. */
+  maxRateLimitedOrigins?: number
   /** DEFAULT verifySignature (WebCrypto, else noble). The simulator passes a synchronous one. */
   verify?: SignatureVerifier
   /**
@@ -129,6 +139,8 @@ export interface ResolvedRelayOptions {
   readonly maxSubscriptions: number
   readonly maxPendingVerifications: number
   readonly maxReplayOrigins: number
+  readonly originRateLimit: number
+  readonly maxRateLimitedOrigins: number
   readonly verify: SignatureVerifier | undefined
   readonly gossip: boolean
   readonly gossipIntervalMs: number
@@ -169,6 +181,8 @@ export function resolveRelayOptions(options: RelayOptions): ResolvedRelayOptions
     maxSubscriptions: pick('maxSubscriptions', DEFAULT_MAX_SUBSCRIPTIONS, 1, 65_536),
     maxPendingVerifications: pick('maxPendingVerifications', DEFAULT_MAX_PENDING_VERIFICATIONS, 1, 65_536),
     maxReplayOrigins: pick('maxReplayOrigins', DEFAULT_MAX_REPLAY_ORIGINS, 1, 1_000_000),
+    originRateLimit: pick('originRateLimit', DEFAULT_ORIGIN_RATE_LIMIT, 1, 1_000_000),
+    maxRateLimitedOrigins: pick('maxRateLimitedOrigins', DEFAULT_MAX_RATE_LIMITED_ORIGINS, 1, 1_000_000),
     gossip,
     gossipIntervalMs: pick('gossipIntervalMs', DEFAULT_GOSSIP_INTERVAL_MS, 1, 60_000),
     messageCacheMs: pick('messageCacheMs', DEFAULT_MESSAGE_CACHE_MS, 1, 600_000),

@@ -32,6 +32,7 @@
 import type { Core, DedupSet, KeyedHasher } from '../core/contracts.js'
 import { loadCoreSync } from '../core/load-core.js'
 import { verifySignature } from '../peers/identity.js'
+import { OriginRateLimits } from '../peers/origin-limits.js'
 import { PRIORITY_CONTROL, PRIORITY_PUBLISH, type PeerNetwork, type PeerSession } from '../peers/session.js'
 import type { TimerHandle } from '../util/clock.js'
 import type { DecodedMessage, MessageRef, PublishMessage } from '../wire/messages.js'
@@ -117,10 +118,11 @@ export type RelayDropReason =
   | 'validator-ignore' //   the topic's validator said 'ignore' (or threw)
   | 'overload' //           too many signature checks in flight
   | 'replayed' //           its seq is below its origin's replay window or marked in it, and the dedup set forgot it
+  | 'origin-rate-limit' //  its origin went over originRateLimit (the neighbour that relayed it is not charged)
 
 export const RELAY_DROP_REASONS: readonly RelayDropReason[] = Object.freeze([
   'too-large', 'invalid-message', 'ttl-expired', 'not-subscribed', 'loop', 'duplicate',
-  'bad-signature', 'verify-error', 'validator-reject', 'validator-ignore', 'overload', 'replayed',
+  'bad-signature', 'verify-error', 'validator-reject', 'validator-ignore', 'overload', 'replayed', 'origin-rate-limit',
 ])
 
 export interface RelayStats {
@@ -195,6 +197,7 @@ export class Relay {
   private readonly selfId: Uint8Array
   private readonly dedup: DedupSet
   private readonly replay: ReplayWindows
+  private readonly originLimits: OriginRateLimits<bigint>
   private readonly hasher: KeyedHasher
   private readonly verify: SignatureVerifier
   private readonly peerTopics: PeerTopics
@@ -229,6 +232,7 @@ export class Relay {
     this.dedup = core.createDedupSet({ capacity: this.options.dedupCapacity, ttlMs: this.options.dedupTtlMs })
     this.hasher = secretKeyedHasher(core, this.network.random)
     this.replay = new ReplayWindows(this.options.maxReplayOrigins)
+    this.originLimits = new OriginRateLimits(core, { ratePerSec: this.options.originRateLimit, maxOrigins: this.options.maxRateLimitedOrigins })
     this.verify = this.options.verify ?? verifySignature
     this.peerTopics = new PeerTopics(this.options.maxTopicsPerPeer)
     this.cache = new MessageCache({
@@ -377,6 +381,7 @@ export class Relay {
     this.peerTopics.clear()
     this.replay.clear()
     this.dedup.free()
+    this.originLimits.free()
   }
 
   // -------------------------------------------------------------------------------------
@@ -497,7 +502,11 @@ export class Relay {
     for (let i = 0; i < waiters.length; i++) this.drop('duplicate')
     // Marked only now that the signature verified; checked again, as the check was before it.
     if (this.replay.accept(replayKey, message.seq) === 'replayed') return this.drop('replayed')
-    if (!this.dedup.add(key, this.network.clock.now())) return this.drop('duplicate')
+    const now = this.network.clock.now()
+    if (!this.dedup.add(key, now)) return this.drop('duplicate')
+    // Charged to whoever signed it, now that the signature proved who that is; over its rate
+    // it goes no further, and later copies are duplicates (so cost no second check).
+    if (!this.originLimits.tryTake(replayKey, now)) return this.drop('origin-rate-limit')
     // Accepted: no more asking for it, whoever else offered it.
     const want = this.wants.get(key)
     if (want !== undefined) this.wants.delete(key)

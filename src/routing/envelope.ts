@@ -59,5 +59,7 @@ export const DEDUP_KIND = Object.freeze({
   delivery: 2,
   /** (origin, messageId without its low byte): the reverse-path entry its ack follows. */
   reverse: 3,
+  /** (origin, 0): the origin's bucket in the per-origin rate limit. */
+  originRate: 4,
 })
 export type DedupKind = (typeof DEDUP_KIND)[keyof typeof DEDUP_KIND]

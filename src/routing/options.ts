@@ -1,6 +1,7 @@
 // The router's options, their defaults and why, validated once at the public boundary.
 
 import type { Core } from '../core/contracts.js'
+import { DEFAULT_MAX_RATE_LIMITED_ORIGINS, DEFAULT_ORIGIN_RATE_LIMIT } from '../peers/origin-limits.js'
 import type { PeerNetwork } from '../peers/session.js'
 import { MAX_DATA_BYTES } from '../wire/limits.js'
 import { checkInteger } from '../util/validate.js'
@@ -52,6 +53,15 @@ export interface RouterOptions {
   maxPendingSends?: number
   /** Signature checks in flight at once; beyond it messages are dropped ('overload'). 1 to 65,536. DEFAULT 1,024. */
   maxPendingVerifications?: number
+  /**
+   * Direct messages a second one origin may have routed through or to this node, 1 to
+   * 1,000,000; the burst is the same. Charged to the origin once its signature verifies,
+   * never to the neighbour that passed the message on; past it the message is dropped
+   * ('origin-rate-limit'). DEFAULT 100.
+   */
+  originRateLimit?: number
+  /** Origins whose rate is tracked at once, the least recently heard from forgotten first; 1 to 1,000,000. DEFAULT 4,096. */
+  maxRateLimitedOrigins?: number
   /** Message ids remembered for dedup, 1 to 16,777,215. DEFAULT 65,536. */
   dedupCapacity?: number
   /**
@@ -89,6 +99,8 @@ export interface ResolvedRouterOptions {
   readonly maxMessageBytes: number
   readonly maxPendingSends: number
   readonly maxPendingVerifications: number
+  readonly originRateLimit: number
+  readonly maxRateLimitedOrigins: number
   readonly dedupCapacity: number
   readonly dedupTtlMs: number
 }
@@ -125,6 +137,8 @@ export function resolveRouterOptions(options: RouterOptions): ResolvedRouterOpti
     maxMessageBytes: pick('maxMessageBytes', MAX_DATA_BYTES, 0, MAX_DATA_BYTES),
     maxPendingSends: pick('maxPendingSends', DEFAULT_MAX_PENDING_SENDS, 1, 65_536),
     maxPendingVerifications: pick('maxPendingVerifications', DEFAULT_MAX_PENDING_VERIFICATIONS, 1, 65_536),
+    originRateLimit: pick('originRateLimit', DEFAULT_ORIGIN_RATE_LIMIT, 1, 1_000_000),
+    maxRateLimitedOrigins: pick('maxRateLimitedOrigins', DEFAULT_MAX_RATE_LIMITED_ORIGINS, 1, 1_000_000),
     dedupCapacity: pick('dedupCapacity', DEFAULT_DEDUP_CAPACITY, 1, 16_777_215),
     dedupTtlMs: pick('dedupTtlMs', DEFAULT_DEDUP_TTL_MS, 1, 2 ** 31 - 1),
   }

@@ -40,6 +40,7 @@
 import type { Core, DedupSet, KeyedHasher } from '../core/contracts.js'
 import { loadCoreSync } from '../core/load-core.js'
 import { verifySignature } from '../peers/identity.js'
+import { OriginRateLimits } from '../peers/origin-limits.js'
 import { PRIORITY_CONTROL, PRIORITY_DHT, type PeerNetwork, type PeerSession } from '../peers/session.js'
 import type { TimerHandle } from '../util/clock.js'
 import { describeValue } from '../util/validate.js'
@@ -91,10 +92,11 @@ export type RoutingDropReason =
   | 'no-route' //         no connected peer closer to the target (greedy), or the origin has no neighbour
   | 'unmatched-ack' //    an ack for no pending send of this node
   | 'forged-ack' //       an ack for a pending send whose key is not the target's or whose signature does not verify
+  | 'origin-rate-limit' // its origin went over originRateLimit (the neighbour that relayed it is not charged)
 
 export const ROUTING_DROP_REASONS: readonly RoutingDropReason[] = Object.freeze([
   'too-large', 'invalid-message', 'ttl-expired', 'ttl-exhausted', 'loop', 'duplicate',
-  'bad-signature', 'verify-error', 'overload', 'no-route', 'unmatched-ack', 'forged-ack',
+  'bad-signature', 'verify-error', 'overload', 'no-route', 'unmatched-ack', 'forged-ack', 'origin-rate-limit',
 ])
 
 export interface RouterStats {
@@ -167,6 +169,7 @@ export class Router {
   private readonly dedup: DedupSet
   private readonly hasher: KeyedHasher
   private readonly verify: SignatureVerifier
+  private readonly originLimits: OriginRateLimits<bigint>
   private readonly handlers = new Set<{ readonly handler: RoutedMessageHandler }>()
   private readonly pendingSends = new Map<number, PendingSend>()
   /** Dedup keys of direct messages to this node, and of acks to it, whose signature is being checked. */
@@ -190,6 +193,7 @@ export class Router {
     this.dedup = core.createDedupSet({ capacity: this.options.dedupCapacity, ttlMs: this.options.dedupTtlMs })
     this.hasher = secretKeyedHasher(core, this.network.random)
     this.verify = this.options.verify ?? verifySignature
+    this.originLimits = new OriginRateLimits(core, { ratePerSec: this.options.originRateLimit, maxOrigins: this.options.maxRateLimitedOrigins })
     // Send ids start at a random 48-bit value, so a node restarted with the same identity does
     // not reuse ids its peers still remember as delivered.
     this.nextSendId = (this.network.random.nextU32() & 0xffff) * 2 ** 32 + this.network.random.nextU32()
@@ -265,6 +269,7 @@ export class Router {
     this.verifying.clear()
     this.breadcrumbs.clear()
     this.dedup.free()
+    this.originLimits.free()
   }
 
   // -------------------------------------------------------------------------------------
@@ -399,21 +404,14 @@ export class Router {
     if (bytesEqual(message.origin, this.selfId)) return this.drop('loop')
     const key = this.hasher.keyOf(DEDUP_KIND.direct, message.origin, message.messageId)
     const now = this.network.clock.now()
-    if (!bytesEqual(message.target, this.selfId)) {
-      if (!this.dedup.add(key, now)) return this.drop('duplicate')
-      if (message.ttl <= 1) return this.drop('ttl-exhausted')
-      const isFlood = isFloodId(message.messageId)
-      const ttl = Math.min(message.ttl - 1, isFlood ? this.options.floodTtl : this.options.maxTtl)
-      this.leaveBreadcrumb(message.origin, message.messageId, peer, now)
-      if (this.route({ ...message, ttl }, message.target, peer, [message.origin], isFlood, PRIORITY_DHT) !== undefined) this.counters.forwarded++
-      return
-    }
-    // For this node: the dedup key is taken only once the signature verifies, so a forged
-    // copy arriving first cannot shadow the genuine one.
+    const isForMe = bytesEqual(message.target, this.selfId)
+    // The dedup key is taken only once the signature verifies, so a forged copy arriving
+    // first cannot shadow the genuine one.
     if (this.dedup.has(key, now) || this.verifying.has(key)) return this.drop('duplicate')
-    if (!keyMatchesPeerId(message.originKey, message.origin)) {
-      return this.drop('invalid-message', bytesEqual(peer.peerId, message.origin) ? peer : undefined)
-    }
+    if (!isForMe && message.ttl <= 1) return this.drop('ttl-exhausted')
+    // Checked at every hop, not only by the target: a relay passes on only what its origin
+    // signed, so a bad one is the sender's fault, and the origin's rate can be charged to it.
+    if (!keyMatchesPeerId(message.originKey, message.origin)) return this.drop('invalid-message', peer)
     if (this.verifying.size >= this.options.maxPendingVerifications) return this.drop('overload')
     let verdict: boolean | Promise<boolean>
     try {
@@ -438,10 +436,18 @@ export class Router {
   }
 
   private verified(key: bigint, peer: PeerSession, message: DirectMessage, isValid: boolean): void {
-    if (!isValid) return this.drop('bad-signature', bytesEqual(peer.peerId, message.origin) ? peer : undefined)
+    if (!isValid) return this.drop('bad-signature', peer)
     const now = this.network.clock.now()
     if (!this.dedup.add(key, now)) return this.drop('duplicate')
+    // Charged to the origin, whose signature this is, and never to the neighbour that passed it on.
+    if (!this.originLimits.tryTake(this.hasher.keyOf(DEDUP_KIND.originRate, message.origin, 0n), now)) return this.drop('origin-rate-limit')
     const fields = parseMessageId(message.messageId)
+    if (!bytesEqual(message.target, this.selfId)) {
+      const ttl = Math.min(message.ttl - 1, fields.isFlood ? this.options.floodTtl : this.options.maxTtl)
+      this.leaveBreadcrumb(message.origin, message.messageId, peer, now)
+      if (this.route({ ...message, ttl }, message.target, peer, [message.origin], fields.isFlood, PRIORITY_DHT) !== undefined) this.counters.forwarded++
+      return
+    }
     const initialTtl = fields.low
     const hops = Math.min(255, Math.max(1, initialTtl - message.ttl + 1))
     const deliveryKey = this.hasher.keyOf(DEDUP_KIND.delivery, message.origin, BigInt(fields.sendId))

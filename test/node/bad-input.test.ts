@@ -130,13 +130,17 @@ describe('bad input: forged and altered publishes', () => {
     const before = victim.stats()
     const relayBefore = before.layers.relay.dropped
 
-    // 0. A direct message "from alice" with random signature bytes. Its last hop need not be its
-    //    origin (direct messages are verified only at the target), so it is dropped, not charged.
+    // 0. A direct message "from alice" with random signature bytes, from a second attacker. Every
+    //    hop verifies a direct message before passing it on, so whoever hands over a bad one is charged.
     const random = new Uint8Array(64)
     seededRandom(5).fill(random)
-    link.send([{ type: 'direct', messageId: 0x1234_5678_0000_0108n, origin: alice.id, target: victim.id, originKey: alice.publicKey, ttl: 8, data: bytes('forged: direct'), signature: random }])
+    const accomplice = new Attacker(mesh.net, 'trudy', 667)
+    const accompliceLink = await attach(ctx, accomplice)
+    const accompliceScore = scoreOf(victim, accomplice.id)!
+    accompliceLink.send([{ type: 'direct', messageId: 0x1234_5678_0000_0108n, origin: alice.id, target: victim.id, originKey: alice.publicKey, ttl: 8, data: bytes('forged: direct'), signature: random }])
     await mesh.runUntil(() => victim.stats().layers.routing.dropped['bad-signature'] === before.layers.routing.dropped['bad-signature'] + 1)
-    expect(victim.stats().layers.peers.penalties).toEqual(before.layers.peers.penalties)
+    expect(victim.stats().layers.peers.penalties).toEqual({ ...before.layers.peers.penalties, 'bad-signature': before.layers.peers.penalties['bad-signature'] + 1 })
+    expect(scoreOf(victim, accomplice.id)).toBeLessThanOrEqual(accompliceScore - PENALTIES['bad-signature'] + 1)
 
     // 1. Alice's id with the attacker's own key (signed by the attacker): the key is not hers.
     const own = await mesh.settle(attacker.publish('news', bytes('forged: not her key')))
@@ -155,7 +159,7 @@ describe('bad input: forged and altered publishes', () => {
     expect(after.layers.relay.dropped['invalid-message']).toBe(relayBefore['invalid-message'] + 1)
     expect(after.layers.relay.dropped['bad-signature']).toBe(relayBefore['bad-signature'] + 2)
     expect(after.drops.relay['bad-signature']).toBe(relayBefore['bad-signature'] + 2)
-    expect(after.layers.peers.penalties['bad-signature']).toBe(before.layers.peers.penalties['bad-signature'] + 2)
+    expect(after.layers.peers.penalties['bad-signature']).toBe(before.layers.peers.penalties['bad-signature'] + 3)
     expect(after.layers.peers.penalties['invalid-message']).toBe(before.layers.peers.penalties['invalid-message'] + 1)
     expect(after.messages.delivered).toBe(before.messages.delivered)
     // Banned: told why, disconnected with the reason, and remembered.
@@ -179,7 +183,7 @@ describe('bad input: forged and altered publishes', () => {
     const delivered = ctx.inbox.get(victim)!.find((message) => text(message.data) === 'genuine 2')!
     expect(delivered.seq).toBe(captured.seq + 1n)
     expect(delivered.origin).toEqual(alice.id)
-    await finish(ctx, attacker)
+    await finish(ctx, attacker, accomplice)
   })
 
   it('a genuine publish whose data a relay altered is dropped as bad-signature and charged to that relay; the unaltered copy is still delivered', async () => {
