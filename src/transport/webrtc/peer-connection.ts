@@ -49,8 +49,8 @@ export interface PeerConnectionLike {
   setLocalDescription(description: SessionDescriptionLike): Promise<void>
   setRemoteDescription(description: SessionDescriptionLike): Promise<void>
   addIceCandidate(candidate: IceCandidateLike): Promise<void>
-  /** Absent or throwing where ICE restarts are not supported (node-datachannel's polyfill throws). */
-  restartIce?(): void
+  /** Absent or throwing where ICE restarts are not supported (node-datachannel's polyfill throws); returns a promise in some. */
+  restartIce?(): void | Promise<void>
   close(): void
   addEventListener(type: 'icecandidate' | 'iceconnectionstatechange' | 'connectionstatechange' | 'datachannel', listener: PeerConnectionListener): void
   removeEventListener(type: 'icecandidate' | 'iceconnectionstatechange' | 'connectionstatechange' | 'datachannel', listener: PeerConnectionListener): void

@@ -369,7 +369,7 @@ export class WebRtcPeer {
   private restartIce(): void {
     this.owner.counters.iceRestarts++
     this.enqueue(async () => {
-      this.pc.restartIce?.()
+      await this.pc.restartIce?.()
       const offer = await this.pc.createOffer({ iceRestart: true })
       if (this.isReleased) return
       this.heldCandidates ??= []
