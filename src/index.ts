@@ -52,6 +52,16 @@ export type {
   WebSocketTransportOptions,
   WebSocketTransportStats,
 } from './transport/index.js'
+export { WebRtcTransport, MemorySignaling } from './transport/index.js'
+export type {
+  IceServer,
+  PeerConnectionConstructor,
+  PeerConnectionLike,
+  SignalMessage,
+  Signaling,
+  WebRtcTransportOptions,
+  WebRtcTransportStats,
+} from './transport/index.js'
 export { Identity } from './peers/identity.js'
 export type { ExportedIdentity } from './peers/identity.js'
 export { IdentityError, HandshakeError } from './peers/errors.js'

@@ -1,5 +1,5 @@
-// The transport layer's public pieces: the contracts, their errors, the in-memory network and
-// the WebSocket transport.
+// The transport layer's public pieces: the contracts, their errors, the in-memory network, the
+// WebSocket transport and the WebRTC transport.
 
 export type { CloseHandler, CloseInfo, Connection, DialOptions, DrainHandler, MessageHandler, Transport } from './transport.js'
 export { TransportAbortError, TransportError } from './errors.js'
@@ -8,3 +8,9 @@ export { MemoryConnection, MemoryNetwork, MemoryTransport, MEMORY_SCHEME, toMemo
 export type { LinkOptions, MemoryEndpoint, MemoryNetworkOptions, MemoryNetworkStats, MemoryTransportStats } from './memory/index.js'
 export { WebSocketTransport, REFUSED_BACKLOG, REFUSED_MALFORMED, REFUSED_TEXT, REFUSED_TOO_LARGE } from './websocket/index.js'
 export type { SocketListener, WebSocketConstructor, WebSocketLike, WebSocketTraffic, WebSocketTransportOptions, WebSocketTransportStats } from './websocket/index.js'
+export { MemorySignaling, WebRtcTransport, ICE_GAVE_UP, UNREACHABLE_REASON } from './webrtc/index.js'
+export type {
+  ByeSignal, CandidateSignal, DescriptionSignal, IceServer, MemorySignalingOptions, MemorySignalingStats, PeerConnectionConfiguration,
+  PeerConnectionConstructor, PeerConnectionLike, PeerDataChannel, SignalMessage, Signaling, WebRtcChannelOptions, WebRtcCounters,
+  WebRtcTransportOptions, WebRtcTransportStats,
+} from './webrtc/index.js'

@@ -212,7 +212,7 @@ export class WebRtcTransport implements Transport {
       try {
         return (this.#loadedClass = await load())
       } catch (error) {
-        throw new TransportError('TRANSPORT_INVALID_STATE', `node-datachannel could not be loaded: ${(error as Error).message}`, { cause: error })
+        throw new TransportError('TRANSPORT_INVALID_STATE', `the platform's RTCPeerConnection (node-datachannel in Node) could not be loaded: ${(error as Error).message}`, { cause: error })
       }
     })()
     return this.#peerConnectionClass
