@@ -1,5 +1,5 @@
-// The README's examples run as written, so the README cannot drift from the code. A ```ts
-// block marked `<!-- test: run ... -->` is stripped of its types (esbuild), written under
+// The README's examples run as written, so the README cannot drift from the code. A ```ts or
+// ```js block marked `<!-- test: run ... -->` is stripped of its types (esbuild), written under
 // .cache/readme/ inside the package (so `import ... from 'wasmesh'` resolves to this package's
 // built dist/, as it does for a user), and run by Node in a process of its own, on the real
 // clock. The process must exit by itself with code 0 and print exactly the ```text block
@@ -38,7 +38,7 @@ export function readmeExamples(markdown: string): ReadmeExample[] {
   }
   for (let i = 0; i < lines.length; i++) {
     if (!lines[i]!.startsWith('<!-- test: run')) continue
-    const code = blockAfter(i + 1, 'ts')
+    const code = blockAfter(i + 1, lines.slice(i + 1).find((line) => line.trim() !== '') === '```js' ? 'js' : 'ts')
     let marker = code.end + 1
     while (marker < lines.length && !lines[marker]!.startsWith('<!-- test: output')) {
       if (lines[marker]!.startsWith('```') || lines[marker]!.startsWith('<!-- test: run')) throw new Error(`README line ${code.start + 1}: a run block needs an output block (<!-- test: output -->) before the next block`)
