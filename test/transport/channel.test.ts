@@ -104,6 +104,19 @@ describe('ChannelConnection: coalescing', () => {
     await turn()
     expect(a.sent.map((m) => m.length)).toEqual([1_003, 102])
   })
+
+  it('a large frame is split from what is left of a chunk, unless fewer than 16 bytes are left', async () => {
+    const { a, here, pumpAll, got } = setup({ chunkBytes: 1_024 })
+    here.send(new Uint8Array(900)) // 903 bytes with its header: 121 left, where the next frame's first fragment goes
+    here.send(frameOf(1, 2_000)) // 117 bytes there, 1,021 in a middle fragment, the last 862 in the third chunk (865)
+    here.send(new Uint8Array(145)) // 148 more: 11 left
+    here.send(frameOf(3, 2_000)) // so this one starts the fourth chunk: 1,019 bytes, then 981 in the fifth
+    await turn()
+    expect(a.sent.map((m) => m.length)).toEqual([1_024, 1_024, 1_013, 1_024, 984])
+    pumpAll()
+    await turn()
+    expect(framesDiffering(got.frames.filter((_, i) => i % 2 === 1), [frameOf(1, 2_000), frameOf(3, 2_000)])).toEqual([])
+  })
 })
 
 describe('ChannelConnection: fragmentation', () => {
