@@ -33,7 +33,11 @@ export interface WebRtcTransportOptions {
   maxPendingAccepts?: number
   /** The longest SDP accepted from signaling, 256 to 1,048,576 characters. Default 16,384 (a data-channel offer is about 600). */
   maxSdpLength?: number
-  /** How long a closing connection waits for its data channel to close before its peer connection is closed anyway. Default 2,000 ms. */
+  /**
+   * How long a closing connection waits, after its goodbye, for the far side to close the data
+   * channel before closing it itself (ChannelConnection's closeTimeoutMs); the peer connection is
+   * closed once the channel is. Default 2,000 ms.
+   */
   closeTimeoutMs?: number
   /** Framing of each connection (chunk size, frame limit, water marks); see ChannelConnectionOptions. */
   channel?: WebRtcChannelOptions

@@ -290,6 +290,8 @@ export class WebRtcPeer {
       remoteAddress: this.remoteAddress,
       direction: this.direction,
       traffic: this.owner.traffic,
+      closeTimeoutMs: settings.closeTimeoutMs,
+      clock: this.clock,
     })
     this.connection = connection
     void connection.gone.then(() => this.release())
@@ -413,14 +415,18 @@ export class WebRtcPeer {
     this.resolveGone()
   }
 
-  /** A closing connection's data channel gets closeTimeoutMs to close; then the peer connection is closed under it. */
+  /**
+   * The backstop of a closing connection: ChannelConnection closes its channel itself
+   * closeTimeoutMs after its goodbye if the far side has not; should the channel still not
+   * report closed by twice that, the peer connection is closed under it.
+   */
   lingerAfterClose(): void {
     if (this.isReleased || this.lingerTimer !== undefined) return
     this.lingerTimer = this.clock.setTimeout(() => {
       this.lingerTimer = undefined
       this.connection?.reset('the data channel did not close in time')
       this.release()
-    }, this.owner.settings.closeTimeoutMs)
+    }, 2 * this.owner.settings.closeTimeoutMs)
   }
 }
 
