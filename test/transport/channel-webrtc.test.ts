@@ -64,4 +64,18 @@ describe('ChannelConnection over node-datachannel on 127.0.0.1', () => {
     expect(framesDiffering(got, expected)).toEqual([])
     await Promise.all([here.gone, there.gone])
   }, 30_000)
+
+  it('both ends closing at once are gone soon, each having read the other\'s goodbye', async () => {
+    const pair = await openDataChannelPair()
+    pairs.push(pair)
+    // A wait for the timeout would outlast the test's own.
+    const here = new ChannelConnection(asChannel(pair.offerer), { closeTimeoutMs: 60_000 })
+    const there = new ChannelConnection(asChannel(pair.answerer), { direction: 'inbound', closeTimeoutMs: 60_000 })
+    here.send(new Uint8Array(50_000))
+    there.send(new Uint8Array(50_000))
+    here.close('here done')
+    there.close('there done')
+    await Promise.all([here.gone, there.gone])
+    expect([pair.offerer.readyState, pair.answerer.readyState]).toEqual(['closed', 'closed'])
+  }, 20_000)
 })

@@ -335,6 +335,25 @@ describe('ChannelConnection: close', () => {
     expect(a.listenerCount()).toBe(0)
   })
 
+  it('both sides closing at once close the channel on reading each other\'s goodbye, without waiting for the timeout', async () => {
+    const clock = new ManualClock()
+    const { a, b, pumpAll } = fakeChannelPair()
+    const here = new ChannelConnection(a, { clock })
+    const there = new ChannelConnection(b, { clock })
+    const closes: CloseInfo[] = []
+    here.onClose((info) => closes.push(info))
+    there.onClose((info) => closes.push(info))
+    here.send(Uint8Array.of(1))
+    there.send(Uint8Array.of(2))
+    here.close('here done')
+    there.close('there done')
+    pumpAll()
+    await Promise.all([here.gone, there.gone])
+    expect(a.readyState).toBe('closed')
+    expect(closes).toEqual([{ initiator: 'local', reason: 'here done' }, { initiator: 'local', reason: 'there done' }])
+    expect(clock.runAll()).toBe(0)
+  })
+
   it('reset() after close() stops waiting for the far side and closes the channel at once', async () => {
     const clock = new ManualClock()
     const { a } = fakeChannelPair()

@@ -34,6 +34,8 @@ export const CHANNEL_FAILED = 'the data channel failed'
 
 let connectionCount = 0
 
+const dropFrame = (): boolean => true
+
 export class ChannelConnection implements Connection {
   readonly id = `dc-${++connectionCount}`
   readonly localAddress: string
@@ -257,7 +259,10 @@ export class ChannelConnection implements Connection {
   // Receiving
 
   private readonly onChannelMessage = (event: ChannelMessageEvent): void => {
-    if (this.isClosed) return
+    if (this.isClosed) {
+      this.readWhileLingering(event.data)
+      return
+    }
     const data = event.data
     const traffic = this.traffic
     let chunk: Uint8Array
@@ -291,6 +296,19 @@ export class ChannelConnection implements Connection {
         traffic.refusedTooLarge++
         this.closeLocally(`${REFUSED_TOO_LARGE}: ${this.reader.detail}`)
     }
+  }
+
+  /**
+   * After this side's goodbye, frames are dropped, but a goodbye from the far side (both sides
+   * closed at once, so neither will read the other's) or a broken chunk ends the wait: the
+   * channel closes now rather than after closeTimeoutMs.
+   */
+  private readWhileLingering(data: unknown): void {
+    if (this.lingerTimer === undefined) return
+    const chunk = data instanceof ArrayBuffer ? new Uint8Array(data) : undefined
+    if (chunk !== undefined && this.reader.read(chunk, dropFrame) === 'ok') return
+    this.stopLinger()
+    this.closeChannel()
   }
 
   /** The reader's sink: a frame goes to the handler now, or waits in order. */
