@@ -44,12 +44,14 @@ const verify = (): Promise<boolean> => Promise.resolve(true)
  */
 const BOUNDS: Readonly<Record<string, number>> = {
   'node.timings': 6, //               one per DHT operation kind
-  'node.disposers': 3, //             peer:connect and peer:disconnect forwarding, the relay's retention advisor
+  'node.disposers': 4, //             peer:connect and peer:disconnect forwarding, the relay's retention advisor, its announcements
+  'node.subscriberWaits': 0, //       waitForSubscribers() is not called here (each wait ends by its timeoutMs at the latest)
   'peers.sessions': 100, //           maxPeers
   'peers.bans': 10_000, //            MAX_BANS
   'peers.handlers': 14, //            the layers' listeners and the upkeep's two
   'peers.pendingConnects': 50, //     each ends within its retries
   'peers.handshakes': 100, //         maxPeers
+  'peers.pendingInbound': 32, //      maxPendingHandshakes: inbound connections before their hello
   'peers.dialing': 50, //             each ends within its retries
   'peers.dialled': 100, //            one per open session's dialled address
   'peers.sessionWaiters': 50, //      each ends within handshakeTimeoutMs
