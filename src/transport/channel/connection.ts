@@ -70,8 +70,6 @@ export class ChannelConnection implements Connection {
   private channelBuffered = 0
   private isFlushScheduled = false
   private isDrainWanted = false
-  /** close() is pushing everything left into the channel, high-water mark or not. */
-  private isForcing = false
 
   /** Frames that arrived with no handler to take them (or while earlier ones were being handed over), from `waitingHead` on. */
   private waiting: (Uint8Array | undefined)[] = []
@@ -79,7 +77,10 @@ export class ChannelConnection implements Connection {
   private waitingBytes = 0
   private isDeliveryScheduled = false
 
-  /** After a goodbye was sent: closes the channel if the far side has not by then. */
+  /**
+   * Set from close() until the channel closes: what was sent, then the goodbye, still go out
+   * (paced as before) while the far side reads them; when it fires, the channel is closed.
+   */
   private lingerTimer: TimerHandle | undefined
   private isReleased = false
   private resolveGone!: () => void
@@ -181,7 +182,7 @@ export class ChannelConnection implements Connection {
    * and the channel is closed at once. Idempotent.
    */
   reset(reason = ''): void {
-    if (this.isReleased || (this.isClosed && this.lingerTimer === undefined)) return
+    if (this.isReleased || (this.isClosed && !this.isFinishing)) return
     this.endWithoutGoodbye({ initiator: 'network', reason: String(reason) })
   }
 
@@ -190,8 +191,8 @@ export class ChannelConnection implements Connection {
 
   /** The writer's sink: a chunk goes to the channel while it has room and none is queued before it. */
   private readonly takeChunk = (chunk: Uint8Array): boolean => {
-    if (this.isReleased || (this.isClosed && !this.isForcing)) return true
-    if (this.queueHead === this.queue.length && (this.isForcing || this.hasChannelRoom())) {
+    if (this.isReleased || (this.isClosed && !this.isFinishing)) return true
+    if (this.queueHead === this.queue.length && this.hasChannelRoom()) {
       this.transmit(chunk)
       return true
     }
@@ -228,7 +229,7 @@ export class ChannelConnection implements Connection {
 
   /** The channel's buffer fell to the low-water mark: refill it from the queue, then the partial chunk. */
   private readonly onChannelLow = (): void => {
-    if (this.isClosed) return
+    if (this.isClosed && !this.isFinishing) return
     this.refill()
     this.checkDrain()
   }
@@ -236,7 +237,7 @@ export class ChannelConnection implements Connection {
   private refill(): void {
     this.channelBuffered = this.channel.bufferedAmount
     const high = this.settings.highWaterMarkBytes
-    while (this.queueHead < this.queue.length && (this.isForcing || this.channelBuffered <= high)) {
+    while (this.queueHead < this.queue.length && this.channelBuffered <= high) {
       const chunk = this.queue[this.queueHead] as Uint8Array
       this.queue[this.queueHead++] = undefined
       this.queuedBytes -= chunk.length
@@ -245,7 +246,7 @@ export class ChannelConnection implements Connection {
     if (this.queueHead === this.queue.length) {
       this.queue = []
       this.queueHead = 0
-      if (this.writer.pendingBytes > 0 && (this.isForcing || this.channelBuffered <= high)) this.writer.flush()
+      if (this.writer.pendingBytes > 0 && this.channelBuffered <= high) this.writer.flush()
     }
   }
 
@@ -304,10 +305,11 @@ export class ChannelConnection implements Connection {
    * channel closes now rather than after closeTimeoutMs.
    */
   private readWhileLingering(data: unknown): void {
-    if (this.lingerTimer === undefined) return
+    if (!this.isFinishing) return
     const chunk = data instanceof ArrayBuffer ? new Uint8Array(data) : undefined
     if (chunk !== undefined && this.reader.read(chunk, dropFrame) === 'ok') return
     this.stopLinger()
+    this.dropOutgoing()
     this.closeChannel()
   }
 
@@ -342,22 +344,27 @@ export class ChannelConnection implements Connection {
   // Ending
 
   /**
-   * This side ends it: frames waiting are dropped; what was sent goes out, then the goodbye.
-   * The far side closes the channel once it has read the goodbye: closing it here would reset
-   * the stream, and libdatachannel can drop messages that arrived just before a reset and
-   * were not yet handed to JavaScript (seen here: 115 of 489 chunks lost on 1 close in 8).
+   * This side ends it: frames waiting are dropped; what was sent goes out, paced by the
+   * channel as before, then the goodbye. The far side closes the channel once it has read the
+   * goodbye: closing it here would reset the stream, and libdatachannel can drop messages that
+   * arrived just before a reset and were not yet handed to JavaScript (seen here: 115 of 489
+   * chunks lost on 1 close in 8). Whatever has not gone out after closeTimeoutMs is dropped.
    */
   private closeLocally(reason: string): void {
     this.markClosed({ initiator: 'local', reason })
     this.dropWaiting()
     if (this.isReleased) return
-    this.isForcing = true
-    this.writer.writeGoodbye(encodeGoodbye(reason))
-    this.refill()
     this.lingerTimer = this.settings.clock.setTimeout(() => {
       this.lingerTimer = undefined
+      this.dropOutgoing()
       this.closeChannel()
     }, this.settings.closeTimeoutMs)
+    this.writer.writeGoodbye(encodeGoodbye(reason))
+    this.refill()
+  }
+
+  private get isFinishing(): boolean {
+    return this.lingerTimer !== undefined
   }
 
   /** The far side's goodbye, a failed channel or reset(): nothing more is sent, and the channel is closed. */

@@ -53,9 +53,10 @@ export interface ChannelConnectionOptions {
   /** send() throws TRANSPORT_BUFFER_FULL past this; frames waiting for a message handler are held to it too. Default 16 MiB; at least maxMessageBytes. */
   maxBufferedBytes?: number
   /**
-   * How long a closing side waits for the far side to close the channel after the goodbye,
-   * before closing it itself. Default 5,000 ms. (It waits because libdatachannel can drop data
-   * that arrived just before a stream reset: the side that reads the goodbye has read all.)
+   * How long a closing side keeps sending what was sent before close(), then its goodbye, and
+   * waits for the far side to close the channel, before it closes the channel itself and drops
+   * whatever is left. Default 5,000 ms. (The reader of the goodbye closes the channel because
+   * libdatachannel can drop data that arrived just before a stream reset.)
    */
   closeTimeoutMs?: number
   /** Times closeTimeoutMs. Default the system clock. */
