@@ -400,6 +400,18 @@ describe('ChannelConnection: close', () => {
     expect(sent.syncCalls).toBe(0)
   })
 
+  it('a channel that refuses sends while the goodbye goes out stops the attempt at the first refusal', async () => {
+    const { a, here } = setup({ chunkBytes: 1_024, highWaterMarkBytes: 2_048, lowWaterMarkBytes: 1_024 })
+    while (here.send(new Uint8Array(900))) ;
+    for (let i = 0; i < 5; i++) here.send(new Uint8Array(900))
+    here.close('bye')
+    const calls = a.sendCalls
+    a.failSend = new Error('gone')
+    a.drain() // bufferedamountlow: the refill meets the refusal
+    expect(a.sendCalls).toBe(calls + 1)
+    expect(here.bufferedAmount).toBe(0)
+  })
+
   it('reset() ends the connection with initiator network and sends nothing more', async () => {
     const { a, here, sent } = setup()
     here.send(Uint8Array.of(1))

@@ -16,6 +16,8 @@ export class FakeChannel implements DataChannelLike {
   readonly inFlight: Uint8Array[] = []
   /** When set, send() throws this (a channel that went away under the connection). */
   failSend: Error | undefined
+  /** Calls of send(), refused ones included. */
+  sendCalls = 0
   peer: FakeChannel | undefined
   private buffered = 0
   private isCloseRequested = false
@@ -26,6 +28,7 @@ export class FakeChannel implements DataChannelLike {
   }
 
   send(data: Uint8Array): void {
+    this.sendCalls++
     if (this.failSend !== undefined) throw this.failSend
     if (this.readyState !== 'open') throw new Error(`send() on a channel in readyState ${this.readyState}`)
     // The W3C send() copies what it is given.

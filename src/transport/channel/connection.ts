@@ -377,7 +377,14 @@ export class ChannelConnection implements Connection {
   }
 
   private channelFailed(error: unknown): void {
-    if (this.isClosed) return
+    if (this.isClosed) {
+      // The goodbye cannot go out any more: stop trying, and wait for the close event.
+      if (this.isFinishing) {
+        this.stopLinger()
+        this.dropOutgoing()
+      }
+      return
+    }
     this.traffic.channelErrors++
     const message = error instanceof Error ? error.message : describeValue(error)
     this.endWithoutGoodbye({ initiator: 'network', reason: `${CHANNEL_FAILED}: ${message}` })
