@@ -1,15 +1,19 @@
 // Connect time of node-datachannel peers on loopback, both in this process: from creating the
 // offerer's RTCPeerConnection to its data channel opening, `count` connects one after another.
 //
-//   node build/run-ts.mjs bench/webrtc-connect.ts [--count 100] [--json]
+//   node build/run-ts.mjs bench/webrtc-connect.ts [--count 100] [--json] [--memory 50]
 //
 // - plain:       the textbook path: each side trickles every candidate the moment it has it.
 // - held:        the same, but the offerer holds its candidates until it applied the answer
 //                (what WebRtcTransport does; see src/transport/webrtc/peer.ts for why).
 // - transport:   WebRtcTransport.dial() through MemorySignaling, until the dial resolves.
 //
+// --memory N opens N connections between two transports instead, and reports the growth of
+// RSS and of the JavaScript heap per open connection end (each connection has two).
+//
 // Signals cross one timer turn (setTimeout 0), as MemorySignaling delivers them. Connects
-// slower than 500 ms are counted apart: they are the DTLS retransmit (1 s) the race costs.
+// slower than 500 ms are counted apart: they are the DTLS retransmit (1 s) the race costs; a
+// connect not open after 10 s is counted as failed and left out of the percentiles.
 
 import { parseArgs } from 'node:util'
 import { MemorySignaling, WebRtcTransport, type PeerConnectionConstructor, type PeerConnectionLike } from '../src/transport/webrtc/index.js'
@@ -22,9 +26,13 @@ interface Summary {
   p99Ms: number
   maxMs: number
   over500Ms: number
+  /** Connects that had not opened after FAIL_AFTER_MS (left out of the percentiles). */
+  failed: number
 }
 
-const { values } = parseArgs({ options: { count: { type: 'string', default: '100' }, json: { type: 'boolean', default: false } } })
+const FAIL_AFTER_MS = 10_000
+
+const { values } = parseArgs({ options: { count: { type: 'string', default: '100' }, json: { type: 'boolean', default: false }, memory: { type: 'string' } } })
 const count = Number(values.count)
 
 const hop = (fn: () => void) => void setTimeout(fn, 0)
@@ -33,8 +41,15 @@ async function polyfillClass(): Promise<PeerConnectionConstructor> {
   return (await import('node-datachannel/polyfill')).RTCPeerConnection as unknown as PeerConnectionConstructor
 }
 
-/** One connect between two bare peer connections; `isHeld` makes the offerer wait for the answer before trickling. */
-async function bareConnect(Class: PeerConnectionConstructor, isHeld: boolean): Promise<number> {
+/** Resolves `undefined` if `promise` has not settled after FAIL_AFTER_MS. */
+function orGiveUp<T>(promise: Promise<T>): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const giveUp = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), FAIL_AFTER_MS)))
+  return Promise.race([promise, giveUp]).finally(() => clearTimeout(timer))
+}
+
+/** One connect between two bare peer connections, in ms (undefined if it never opened); `isHeld` makes the offerer wait for the answer before trickling. */
+async function bareConnect(Class: PeerConnectionConstructor, isHeld: boolean): Promise<number | undefined> {
   const start = performance.now()
   const config = { iceServers: [], iceTransportPolicy: 'all' as const }
   const offerer: PeerConnectionLike = new Class(config)
@@ -73,42 +88,70 @@ async function bareConnect(Class: PeerConnectionConstructor, isHeld: boolean): P
       for (const c of held.splice(0)) deliverToAnswerer(c)
     })
   })
-  await opened
+  const isOpen = await orGiveUp(opened.then(() => true))
   const elapsed = performance.now() - start
   offerer.close()
   answerer.close()
-  return elapsed
+  return isOpen === true ? elapsed : undefined
 }
 
-async function transportConnects(total: number): Promise<number[]> {
+async function transportConnects(total: number): Promise<(number | undefined)[]> {
   const hub = new MemorySignaling()
   const server = new WebRtcTransport({ signaling: hub.connect('server') })
   const client = new WebRtcTransport({ signaling: hub.connect('client') })
   const accepted: { close(): void }[] = []
   await server.listen((connection) => accepted.push(connection))
-  const times: number[] = []
+  const times: (number | undefined)[] = []
   for (let i = 0; i < total; i++) {
     const start = performance.now()
-    const connection = await client.dial(server.localAddress)
-    times.push(performance.now() - start)
-    connection.close()
+    const connection = await client.dial(server.localAddress, { timeoutMs: FAIL_AFTER_MS }).catch(() => undefined)
+    times.push(connection === undefined ? undefined : performance.now() - start)
+    connection?.close()
   }
   await Promise.all([client.close(), server.close()])
   hub.close()
   return times
 }
 
-function summarize(mode: string, times: number[]): Summary {
-  const sorted = [...times].sort((a, b) => a - b)
+function summarize(mode: string, all: (number | undefined)[]): Summary {
+  const sorted = all.filter((ms): ms is number => ms !== undefined).sort((a, b) => a - b)
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]
   const round = (ms: number) => Math.round(ms * 10) / 10
-  return { mode, count: sorted.length, p50Ms: round(at(0.5)), p90Ms: round(at(0.9)), p99Ms: round(at(0.99)), maxMs: round(sorted[sorted.length - 1]), over500Ms: sorted.filter((ms) => ms > 500).length }
+  return { mode, count: sorted.length, p50Ms: round(at(0.5)), p90Ms: round(at(0.9)), p99Ms: round(at(0.99)), maxMs: round(sorted[sorted.length - 1]), over500Ms: sorted.filter((ms) => ms > 500).length, failed: all.length - sorted.length }
+}
+
+/** RSS and heap growth per connection end with `total` connections open between two transports. */
+async function memoryPerConnection(total: number): Promise<{ connections: number; rssBytesPerEnd: number; heapBytesPerEnd: number }> {
+  const hub = new MemorySignaling()
+  const server = new WebRtcTransport({ signaling: hub.connect('server') })
+  const client = new WebRtcTransport({ signaling: hub.connect('client') })
+  await server.listen(() => {})
+  await client.dial(server.localAddress) // loads the native module and makes the certificate before the baseline
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) {
+      ;(globalThis as { gc?: () => void }).gc?.()
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    return process.memoryUsage()
+  }
+  const before = await settle()
+  for (let i = 0; i < total; i++) await client.dial(server.localAddress, { timeoutMs: FAIL_AFTER_MS })
+  const after = await settle()
+  await Promise.all([client.close(), server.close()])
+  hub.close()
+  const ends = 2 * total
+  return { connections: total, rssBytesPerEnd: Math.round((after.rss - before.rss) / ends), heapBytesPerEnd: Math.round((after.heapUsed - before.heapUsed) / ends) }
+}
+
+if (values.memory !== undefined) {
+  console.log(JSON.stringify(await memoryPerConnection(Number(values.memory))))
+  process.exit(0)
 }
 
 const Class = await polyfillClass()
 const results: Summary[] = []
 for (const [mode, isHeld] of [['plain', false], ['held', true]] as const) {
-  const times: number[] = []
+  const times: (number | undefined)[] = []
   for (let i = 0; i < count; i++) times.push(await bareConnect(Class, isHeld))
   results.push(summarize(mode, times))
 }
@@ -117,7 +160,7 @@ results.push(summarize('transport', await transportConnects(count)))
 if (values.json) {
   console.log(JSON.stringify(results, null, 2))
 } else {
-  console.log('| mode | connects | p50 ms | p90 ms | p99 ms | max ms | over 500 ms |')
-  console.log('| --- | --- | --- | --- | --- | --- | --- |')
-  for (const r of results) console.log(`| ${r.mode} | ${r.count} | ${r.p50Ms} | ${r.p90Ms} | ${r.p99Ms} | ${r.maxMs} | ${r.over500Ms} |`)
+  console.log('| mode | opened | p50 ms | p90 ms | p99 ms | max ms | over 500 ms | not open after 10 s |')
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |')
+  for (const r of results) console.log(`| ${r.mode} | ${r.count} | ${r.p50Ms} | ${r.p90Ms} | ${r.p99Ms} | ${r.maxMs} | ${r.over500Ms} | ${r.failed} |`)
 }

@@ -181,6 +181,25 @@ describe('WebRtcTransport', () => {
     expect(client.stats().negotiating).toBe(0)
   })
 
+  it('offers past maxPendingAccepts are refused with a bye while the others negotiate', async () => {
+    const server = create({ maxPendingAccepts: 2 })
+    await server.listen(() => {})
+    const { RTCPeerConnection } = await import('node-datachannel/polyfill')
+    const offerer = new RTCPeerConnection({ iceServers: [] })
+    offerer.createDataChannel('x')
+    const offer = await offerer.createOffer()
+    offerer.close()
+    const stranger = hub.connect('many-offers')
+    const heard: { type: string; connectionId: string; reason: string }[] = []
+    stranger.onMessage((_from, message) => heard.push(message as never))
+    const to = server.localAddress.slice('webrtc://'.length)
+    // Real offers whose sender never sends a candidate: each stays negotiating until connectTimeoutMs.
+    for (const id of ['offer-000000001', 'offer-000000002', 'offer-000000003']) stranger.send(to, { type: 'offer', connectionId: id, sdp: offer.sdp as string })
+    await waitFor(() => server.stats().signalsReceived === 3 && heard.some((message) => message.type === 'bye'), 'the refusal')
+    expect(heard.filter((message) => message.type === 'bye')).toEqual([{ type: 'bye', connectionId: 'offer-000000003', reason: 'too many connections negotiating' }])
+    expect([server.stats().offersRefused, server.stats().negotiating, server.stats().peerConnectionsCreated]).toEqual([1, 2, 2])
+  })
+
   it('a dial that times out tells the listener, which frees its half-open peer connection', async () => {
     const { ManualClock } = await import('../../src/util/clock.js')
     const clock = new ManualClock()
