@@ -62,6 +62,14 @@ export type {
   WebRtcTransportOptions,
   WebRtcTransportStats,
 } from './transport/index.js'
+// The types the WebRTC transport's options, stats and signaling name (test/public-types.test.ts).
+export type { ByeSignal, CandidateSignal, DescriptionSignal } from './transport/webrtc/signaling.js'
+export type { MemorySignalingOptions, MemorySignalingStats } from './transport/webrtc/memory-signaling.js'
+export type { WebRtcChannelOptions } from './transport/webrtc/options.js'
+export type { IceCandidateLike, PeerConnectionConfiguration, PeerConnectionListener, PeerDataChannel, SessionDescriptionLike } from './transport/webrtc/peer-connection.js'
+export type { WebRtcCounters } from './transport/webrtc/peer.js'
+export type { ChannelListener, DataChannelLike, DataChannelState } from './transport/channel/data-channel.js'
+export type { ChannelConnectionOptions, ChannelTraffic } from './transport/channel/options.js'
 export { Identity } from './peers/identity.js'
 export type { ExportedIdentity } from './peers/identity.js'
 export { IdentityError, HandshakeError } from './peers/errors.js'

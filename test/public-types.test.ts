@@ -48,8 +48,15 @@ function findUnexportedTypes(): Missing[] {
   const host = ts.createCompilerHost({})
   const readFile = host.readFile.bind(host)
   const fileExists = host.fileExists.bind(host)
+  // The in-memory folders too: module resolution asks whether a folder exists before its files.
+  const folders = new Set<string>()
+  for (const fileName of declarations.keys()) {
+    for (let folder = dirname(fileName); folder.startsWith(outDir) && !folders.has(folder); folder = dirname(folder)) folders.add(folder)
+  }
+  const directoryExists = host.directoryExists?.bind(host) ?? ts.sys.directoryExists
   host.readFile = (fileName) => declarations.get(fileName) ?? readFile(fileName)
   host.fileExists = (fileName) => declarations.has(fileName) || fileExists(fileName)
+  host.directoryExists = (folder) => folders.has(folder) || directoryExists(folder)
   const entries = ENTRY_POINTS.map((entry) => join(outDir, relative('src', entry)).replace(/\.ts$/, '.d.ts'))
   const program = ts.createProgram(entries, { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'], types: ['node'], skipLibCheck: true, noEmit: true }, host)
   const checker = program.getTypeChecker()
@@ -65,6 +72,8 @@ function findUnexportedTypes(): Missing[] {
     if (moduleSymbol === undefined) throw new Error(`${entry} is not a module`)
     for (const symbol of checker.getExportsOfModule(moduleSymbol)) {
       const target = resolve(symbol)
+      // An export whose module did not resolve would make this check pass for nothing.
+      if (target.declarations === undefined || target.declarations.length === 0) throw new Error(`cannot resolve the export ${symbol.name} of ${entry}`)
       exported.add(target)
       queue.push({ symbol: target, via: symbol.name })
     }
