@@ -152,7 +152,11 @@ export class WebRtcPeer {
           const held = this.heldCandidates ?? []
           this.heldCandidates = undefined
           for (const candidate of held) this.send(candidate)
-        }, (error) => this.rejected(error))
+        }, (error) => {
+          this.rejected(error)
+          // An answer we cannot apply ends a dial at once; on an open connection it was a restart's, and the restart's timer goes on.
+          if (this.connection === undefined) this.fail(new TransportError('TRANSPORT_UNREACHABLE', `${this.remoteAddress} answered ${this.owner.localAddress} with an SDP it cannot apply: ${describeError(error)}`, { cause: error }))
+        })
         return
       case 'offer':
         // A second offer is an ICE restart from the dialler.
@@ -165,19 +169,19 @@ export class WebRtcPeer {
       case 'bye':
         // Once open, the data channel says when the connection ends, not a signal anybody could forge.
         if (this.connection !== undefined) return
-        this.fail(new TransportError('TRANSPORT_UNREACHABLE', `${this.remoteAddress} refused the connection from ${this.owner.localAddress}: ${message.reason}`))
+        this.fail(new TransportError('TRANSPORT_UNREACHABLE', `${this.remoteAddress} refused the connection from ${this.owner.localAddress}: ${message.reason}`), false)
     }
   }
 
   /**
-   * Ends a connection that is not open yet: rejects a dial with `error`, tells the far side,
-   * and releases everything. Idempotent; does nothing once open.
+   * Ends a connection that is not open yet: rejects a dial with `error`, tells the far side
+   * (unless it told us), and releases everything. Idempotent; does nothing once open.
    */
-  fail(error: TransportError): void {
+  fail(error: TransportError, shouldTellRemote = true): void {
     if (this.isSettled) return
     this.isSettled = true
     this.clearConnectTimer()
-    this.send({ type: 'bye', connectionId: this.connectionId, reason: error.code === 'TRANSPORT_ABORTED' ? 'aborted' : error.message.slice(0, 200) })
+    if (shouldTellRemote) this.send({ type: 'bye', connectionId: this.connectionId, reason: error.code === 'TRANSPORT_ABORTED' ? 'aborted' : error.message.slice(0, 200) })
     const reject = this.rejectDial
     this.rejectDial = undefined
     this.resolveDial = undefined
