@@ -36,7 +36,8 @@ export function runPackageSize(_ctx: Context): Section {
     notes: [
       '`npm pack --dry-run --json --ignore-scripts` over the built dist/ (what `files` in package.json ships: dist/node, dist/browser and ' +
         'dist/wasmesh.min.js without source maps, dist/types declarations, README.md, LICENSE). kB = 1,000 bytes, as npm prints them.',
-      'Before `files` was trimmed (commit 8effd4c: dist with maps, .wat and .wasm, plus src/ and assembly/): 1.6 MB packed, 6.1 MB unpacked, 251 files.',
+      'Before `files` was trimmed (commit 8effd4c: dist with maps, .wat and .wasm, plus src/ and assembly/): 1.6 MB packed, 6.1 MB unpacked, 251 files; ' +
+        'right after (3b8f090, before the WebRTC transport landed): 461.5 kB packed, 1,656.1 kB unpacked, 132 files.',
       'Installs that build on `prepare` (node build/build.mjs, ~21 s here): `npm install git+file://<clone>` 3 min 46 s with a cold npm cache ' +
         '(npm installs the devDependencies to build), `npm install --install-links <folder>` 51 s and `npm install <folder>` (a link) 65 s, each then `import "wasmesh"` in Node.',
     ],
