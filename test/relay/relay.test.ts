@@ -302,6 +302,35 @@ describe('Relay subscriptions', () => {
   })
 })
 
+describe('Relay publish results', () => {
+  it('says where a publish went: sent to subscribed neighbours, or not sent and why', async () => {
+    const net = line(2, { topic: null })
+    const [relay0, relay1] = net.relays
+    const announced: string[][] = []
+    const stopListening = relay0.onAnnounce((topics) => announced.push([...topics]))
+    // Neighbour 1 has not announced the topic yet.
+    expect(await relay0.publish('news', bytes(1))).toMatchObject({ peers: 0, subscribers: 0, isSent: false, notSentReason: 'no-subscribers' })
+    relay1.subscribe('news', () => {})
+    net.mesh.run()
+    expect(announced).toEqual([['news']])
+    expect(relay0.subscriberCount('news')).toBe(1)
+    expect(relay0.subscriberCount('other')).toBe(0)
+    expect(await relay0.publish('news', bytes(2))).toMatchObject({ peers: 1, subscribers: 1, isSent: true, notSentReason: undefined })
+    // Every subscribed neighbour's queue refuses it.
+    const session = net.mesh.nodes[0].session(1)
+    session.send = () => false
+    expect(await relay0.publish('news', bytes(3))).toMatchObject({ peers: 0, subscribers: 1, isSent: false, notSentReason: 'send-refused' })
+    stopListening()
+    stopAll(net)
+  })
+
+  it("a relay with no neighbour at all says 'no-peers'", async () => {
+    const net = line(1, { topic: null })
+    expect(await net.relays[0].publish('news', bytes(1))).toMatchObject({ peers: 0, isSent: false, notSentReason: 'no-peers' })
+    stopAll(net)
+  })
+})
+
 describe('Relay options and lifecycle', () => {
   const mesh = new FakeMesh({ nodes: 1 })
   const network = mesh.nodes[0]
