@@ -120,4 +120,51 @@ describe('WebRtcTransport in Chromium', () => {
       await page.close()
     }
   }, 60_000)
+
+  it("an ICE restart in Chromium renegotiates ICE for real (new credentials on both sides) and the connection carries on", async () => {
+    const page = await bench!.browser.newPage()
+    try {
+      await page.goto(bench!.origin + '/')
+      const result = await page.evaluate(`import('/wasmesh-webrtc.js').then(async (wasmesh) => {
+        const pcs = []
+        // The page's RTCPeerConnection, with an ICE state the test can force; restartIce() is the real one.
+        class Flaky extends RTCPeerConnection {
+          constructor(configuration) { super(configuration); pcs.push(this) }
+          get iceConnectionState() { return this.forced ?? super.iceConnectionState }
+          force(state) { this.forced = state; this.dispatchEvent(new Event('iceconnectionstatechange')) }
+          restartIce() { this.forced = undefined; this.restarts = (this.restarts ?? 0) + 1; return super.restartIce() }
+        }
+        const ufrag = (description) => /a=ice-ufrag:(\\S+)/.exec(description?.sdp ?? '')?.[1]
+        const hub = new wasmesh.MemorySignaling()
+        const server = new wasmesh.WebRtcTransport({ signaling: hub.connect('server'), RTCPeerConnection: Flaky })
+        const client = new wasmesh.WebRtcTransport({ signaling: hub.connect('client'), RTCPeerConnection: Flaky, maxIceRestarts: 2, iceRestartTimeoutMs: 15000 })
+        const accepted = []
+        await server.listen((connection) => accepted.push(connection))
+        const outbound = await client.dial(server.localAddress, { timeoutMs: 20000 })
+        while (accepted.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+        const [dialler, listener] = pcs
+        const before = [ufrag(dialler.localDescription), ufrag(listener.remoteDescription)]
+        dialler.force('disconnected')
+        const deadline = Date.now() + 20000
+        while ((ufrag(listener.remoteDescription) === before[1] || !['connected', 'completed'].includes(dialler.iceConnectionState)) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 10))
+        }
+        const after = [ufrag(dialler.localDescription), ufrag(listener.remoteDescription)]
+        const got = new Promise((resolve) => accepted[0].onMessage((frame) => resolve(frame.length)))
+        outbound.send(new Uint8Array(1234))
+        const length = await got
+        const stats = client.stats()
+        const result = {
+          restarts: dialler.restarts, iceRestarts: stats.iceRestarts, gaveUp: stats.iceGaveUp, rejected: stats.signalsRejected + server.stats().signalsRejected,
+          changed: before[0] !== after[0] && before[1] !== after[1] && after[0] === after[1], state: dialler.iceConnectionState, open: outbound.isOpen, length,
+        }
+        await Promise.all([client.close(), server.close()])
+        hub.close()
+        return result
+      })`)
+      expect(result).toEqual({ restarts: 1, iceRestarts: 1, gaveUp: 0, rejected: 0, changed: true, state: expect.stringMatching(/^(connected|completed)$/), open: true, length: 1234 })
+    } finally {
+      await page.close()
+    }
+  }, 60_000)
 })
