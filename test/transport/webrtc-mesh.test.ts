@@ -24,7 +24,7 @@ async function meshOf(size: number, hub: MemorySignaling, transports: WebRtcTran
   const nodes: MeshNode[] = []
   const inboxes: string[][] = []
   const add = async (i: number, bootstrap: string[]) => {
-    const transport = new WebRtcTransport({ signaling: hub.connect(`node-${i}`), closeTimeoutMs: 500 })
+    const transport = new WebRtcTransport({ signaling: hub.connect(`node-${i}`) })
     transports.push(transport)
     const node = await createMeshNode({ seed: 2_000 + i, bootstrap, transport })
     const inbox: string[] = []

@@ -13,9 +13,7 @@ describeTransportContract('WebRtcTransport (node-datachannel, in-process signali
   let hub = new MemorySignaling()
   let count = 0
   return {
-    // The suite closes both ends in one turn, where node-datachannel channels under two ChannelConnections
-    // may not report their close (see the report in docs/dependencies.md): a short linger keeps it quick.
-    create: () => new WebRtcTransport({ signaling: hub.connect(`t${++count}`), channel: contractChannel, closeTimeoutMs: 250 }),
+    create: () => new WebRtcTransport({ signaling: hub.connect(`t${++count}`), channel: contractChannel }),
     unreachableAddress: () => `webrtc://nobody-${++count}`,
     silentAddress: () => {
       const id = `silent-${++count}`
@@ -82,7 +80,7 @@ describe('WebRtcTransport', () => {
   let count = 0
   const made: WebRtcTransport[] = []
   const create = (options: Partial<WebRtcTransportOptions> = {}) => {
-    const transport = new WebRtcTransport({ signaling: hub.connect(`p${++count}`), closeTimeoutMs: 250, ...options })
+    const transport = new WebRtcTransport({ signaling: hub.connect(`p${++count}`), ...options })
     made.push(transport)
     return transport
   }
