@@ -1,7 +1,7 @@
 // Connect time of node-datachannel peers on loopback, both in this process: from creating the
 // offerer's RTCPeerConnection to its data channel opening, `count` connects one after another.
 //
-//   node build/run-ts.mjs bench/webrtc-connect.ts [--count 100] [--json] [--memory 50]
+//   node build/run-ts.mjs bench/webrtc-connect.ts [--count 100] [--latency 0] [--json] [--memory 50]
 //
 // - plain:       the textbook path: each side trickles every candidate the moment it has it.
 // - held:        the same, but the offerer holds its candidates until it applied the answer
@@ -11,7 +11,8 @@
 // --memory N opens N connections between two transports instead, and reports the growth of
 // RSS and of the JavaScript heap per open connection end (each connection has two).
 //
-// Signals cross one timer turn (setTimeout 0), as MemorySignaling delivers them. Connects
+// Signals cross one timer turn (setTimeout 0), as MemorySignaling delivers them; --latency ms
+// delays each by that much instead, as a signaling server would. Connects
 // slower than 500 ms are counted apart: they are the DTLS retransmit (1 s) the race costs; a
 // connect not open after 10 s is counted as failed and left out of the percentiles.
 
@@ -32,10 +33,11 @@ interface Summary {
 
 const FAIL_AFTER_MS = 10_000
 
-const { values } = parseArgs({ options: { count: { type: 'string', default: '100' }, json: { type: 'boolean', default: false }, memory: { type: 'string' } } })
+const { values } = parseArgs({ options: { count: { type: 'string', default: '100' }, json: { type: 'boolean', default: false }, memory: { type: 'string' }, latency: { type: 'string', default: '0' } } })
 const count = Number(values.count)
+const latencyMs = Number(values.latency)
 
-const hop = (fn: () => void) => void setTimeout(fn, 0)
+const hop = (fn: () => void) => void setTimeout(fn, latencyMs)
 
 async function polyfillClass(): Promise<PeerConnectionConstructor> {
   return (await import('node-datachannel/polyfill')).RTCPeerConnection as unknown as PeerConnectionConstructor
@@ -96,7 +98,7 @@ async function bareConnect(Class: PeerConnectionConstructor, isHeld: boolean): P
 }
 
 async function transportConnects(total: number): Promise<(number | undefined)[]> {
-  const hub = new MemorySignaling()
+  const hub = new MemorySignaling({ latencyMs })
   const server = new WebRtcTransport({ signaling: hub.connect('server') })
   const client = new WebRtcTransport({ signaling: hub.connect('client') })
   const accepted: { close(): void }[] = []
