@@ -3,7 +3,8 @@
 // start() waited for is bounded in virtual time. MemoryNetwork, ManualClock, the public API.
 
 import { describe, expect, it } from 'vitest'
-import { BootstrapError, MeshNodeError } from '../../src/node.js'
+import { BootstrapError, createMeshNode, MeshNodeError } from '../../src/node.js'
+import { WebSocketTransport } from '../../src/transport/index.js'
 import { useDeterministicEd25519 } from '../../src/peers/identity-crypto.js'
 import { createMesh } from './harness.js'
 
@@ -129,6 +130,15 @@ describe('start() with bootstrap addresses that cannot be reached', () => {
     await expect(node.start({ signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'NODE_ABORTED', name: 'AbortError' })
     expect(node.isRunning).toBe(false)
     expect(mesh.clock.pending).toBe(0)
+  })
+
+  it('over real WebSockets, a port nothing listens on fails start() with its cause, without a retry', async () => {
+    const node = await createMeshNode({ seed: 19, transport: new WebSocketTransport({ listenAddress: 'ws://127.0.0.1:0' }), bootstrap: ['ws://127.0.0.1:1'] })
+    const error = (await failureOf(node.start())) as BootstrapError
+    expect(error.code).toBe('NODE_BOOTSTRAP_FAILED')
+    expect(error.bootstrap.failed).toEqual([{ address: 'ws://127.0.0.1:1', code: 'PEER_UNREACHABLE', message: expect.stringContaining('ECONNREFUSED') }])
+    expect(node.stats().layers.peers.dialAttempts).toBe(1)
+    expect(node.isRunning).toBe(false)
   })
 
   it('a node without bootstrap addresses starts alone and resolves at once', async () => {
