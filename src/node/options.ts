@@ -49,8 +49,11 @@ export interface MeshNodeOptions {
   verify?: SignatureVerifier
   /** The core structures' factory. DEFAULT await loadCore() (WebAssembly, else the TypeScript twins). */
   core?: Core
+  /** The connection manager's options (ConnectionManagerOptions, each with its default and range): targetPeers, watermarks, retries, rate limit, timeouts. DEFAULT all defaults. */
   peers?: MeshPeersOptions
+  /** The relay's options (RelayOptions): fanout, TTL, dedup, message cache, subscriptions. DEFAULT all defaults. */
   relay?: MeshRelayOptions
+  /** The DHT's options (DhtOptions): k, alpha, timeouts, record TTL, quotas, republish. DEFAULT all defaults. */
   dht?: MeshDhtOptions
 }
 
