@@ -26,9 +26,10 @@ export const MODULES = [
   { name: 'record-store', mutate: ['src/dht/record-store.ts'], tests: ['test/dht/record-store.test.ts', 'test/dht/dht.test.ts'] },
   {
     name: 'handshake',
-    mutate: ['src/peers/handshake.ts', 'src/peers/handshake-transcript.ts', 'src/peers/connection-handshake.ts'],
+    mutate: ['src/peers/handshake.ts', 'src/peers/handshake-transcript.ts'],
     tests: ['test/peers/*.test.ts', 'test/vectors/handshake-auth.test.ts', 'test/vectors/identity.test.ts'],
   },
+  { name: 'connection-handshake', mutate: ['src/peers/connection-handshake.ts'], tests: ['test/peers/handshake.test.ts', 'test/peers/connection-manager.test.ts'] },
   { name: 'score', mutate: ['src/peers/score.ts'], tests: ['test/peers/*.test.ts'] },
 ]
 

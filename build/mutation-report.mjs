@@ -114,7 +114,10 @@ for (const { module, path } of reports) {
   if (missing.includes(module.name)) continue
   const report = JSON.parse(readFileSync(path, 'utf8'))
   const runAt = statSync(path).mtime.toISOString().slice(0, 16).replace('T', ' ')
-  for (const file of Object.keys(report.files).sort()) {
+  // A module named by plain paths counts those files only: a report from before a module was
+  // split holds files that now belong to another module.
+  const isListed = (file) => module.mutate.some((pattern) => pattern.includes('*')) || module.mutate.includes(file)
+  for (const file of Object.keys(report.files).sort().filter(isListed)) {
     const row = { ...tally(module.name, file, report.files[file]), runAt }
     rows.push(row)
     for (const key of Object.keys(totals)) totals[key] += row[key]

@@ -12,8 +12,15 @@ import { MAX_CAPABILITIES } from './handshake-transcript.js'
 import { peerIdOf } from './identity.js'
 import type { ResolvedOptions } from './options.js'
 
-/** Session frames buffered while the handshake finishes; more is a protocol violation. */
-const MAX_EARLY_FRAMES = 64
+/**
+ * Session frames buffered while the remote's auth is being verified; more is a protocol
+ * violation. An honest peer sends its auth before any session frame (its session starts only
+ * after it has signed for our hello), so these can only arrive in the moment the check takes;
+ * before the remote auth, a session frame is refused outright. The byte bound holds one
+ * subscribe message of 256 topics of the longest kind, with room to spare.
+ */
+export const MAX_EARLY_FRAMES = 64
+export const MAX_EARLY_BYTES = 128 * 1_024
 
 /** Why a peer is turned away once its hello names it, and the goodbye reason it is told. */
 export interface Refusal {
@@ -121,6 +128,8 @@ export async function handshakeOver(connection: Connection, options: ResolvedOpt
     signal: run.signal,
   })
   const earlyFrames: Uint8Array[] = []
+  let earlyBytes = 0
+  let hasRemoteAuth = false
   let refusal: Error | undefined
   let remotePeerId: Uint8Array | undefined
 
@@ -154,8 +163,14 @@ export async function handshakeOver(connection: Connection, options: ResolvedOpt
     }
     const first = messages[0].type
     if (first !== 'hello' && first !== 'auth' && first !== 'goodbye' && first !== 'redirect') {
-      if (earlyFrames.length < MAX_EARLY_FRAMES) earlyFrames.push(frame)
-      else refuse(GoodbyeReason.PROTOCOL_ERROR, new HandshakeError('HANDSHAKE_UNEXPECTED_MESSAGE', `more than ${MAX_EARLY_FRAMES} session frames arrived before the handshake completed`))
+      if (!hasRemoteAuth) {
+        refuse(GoodbyeReason.PROTOCOL_ERROR, new HandshakeError('HANDSHAKE_UNEXPECTED_MESSAGE', 'a session frame arrived before the remote’s auth'))
+      } else if (earlyFrames.length >= MAX_EARLY_FRAMES || earlyBytes + frame.length > MAX_EARLY_BYTES) {
+        refuse(GoodbyeReason.PROTOCOL_ERROR, new HandshakeError('HANDSHAKE_UNEXPECTED_MESSAGE', `more than ${MAX_EARLY_FRAMES} session frames or ${MAX_EARLY_BYTES} bytes arrived before the handshake completed`))
+      } else {
+        earlyFrames.push(frame)
+        earlyBytes += frame.length
+      }
       return
     }
     for (const message of messages) {
@@ -175,6 +190,7 @@ export async function handshakeOver(connection: Connection, options: ResolvedOpt
         refuse(GoodbyeReason.PROTOCOL_ERROR, new HandshakeError('HANDSHAKE_UNEXPECTED_MESSAGE', `a ${message.type} message arrived inside a handshake frame`))
         return
       }
+      if (step.type === 'auth') hasRemoteAuth = true
       if (step.type === 'hello') {
         remotePeerId = peerIdOf(step.publicKey)
         const screened = run.screen(remotePeerId)

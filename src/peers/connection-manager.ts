@@ -87,8 +87,12 @@ export interface ConnectionManagerStats {
   readonly knownPeers: number
   /** Outgoing messages queued, over all sessions. */
   readonly queueDepth: number
-  /** Bytes the sessions' outgoing priority queues hold now, summed. */
+  /** Bytes the sessions' outgoing priority queue structures hold now, summed. */
   readonly queueBytes: number
+  /** Payload bytes waiting to go out, summed over sessions: queued messages and the links' bufferedAmount. */
+  readonly bufferedBytes: number
+  /** Sessions closed because the peer kept its link pushed back for slowPeerTimeoutMs (a slow consumer). */
+  readonly slowPeersCut: number
   readonly perPeer: readonly PeerStats[]
 }
 
@@ -288,11 +292,13 @@ export class ConnectionManager implements PeerNetwork {
     let inbound = 0
     let queueDepth = 0
     let queueBytes = 0
+    let bufferedBytes = 0
     const perPeer: PeerStats[] = []
     for (const session of this.#sessions.values()) {
       if (session.direction === 'inbound') inbound++
       queueDepth += session.queueDepth
       queueBytes += session.queueBytes
+      bufferedBytes += session.bufferedBytes
       perPeer.push({
         peerKey: session.peerKey,
         direction: session.direction,
@@ -327,6 +333,8 @@ export class ConnectionManager implements PeerNetwork {
       knownPeers: this.addressBook.size,
       queueDepth,
       queueBytes,
+      bufferedBytes,
+      slowPeersCut: c.slowPeersCut,
       perPeer,
     }
   }

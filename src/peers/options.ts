@@ -28,6 +28,13 @@ export const DEFAULT_RATE_LIMIT_PER_PEER = 100
  */
 export const DEFAULT_RELAY_RATE_LIMIT_PER_PEER = 1_000
 export const DEFAULT_QUEUE_CAPACITY = 10_000
+/** Payload bytes one session's outgoing queue may hold: four of the largest messages. */
+export const DEFAULT_MAX_QUEUE_BYTES = 4 * 1_048_576
+/**
+ * A peer that keeps its link pushed back (it does not read) this long is disconnected: its
+ * queue would only grow, and what waits in it is late for everyone anyway.
+ */
+export const DEFAULT_SLOW_PEER_TIMEOUT_MS = 30_000
 /** A queued message that has waited this long is sent ahead of newer higher-priority ones. */
 export const DEFAULT_QUEUE_AGING_MS = 1_000
 /** Scores start at 100 (see score.ts); below this the peer is disconnected and banned. */
@@ -121,6 +128,10 @@ export interface ConnectionManagerOptions {
   relayRateLimitPerPeer?: number
   /** Outgoing messages queued per peer, 1 to 1,000,000. Default 10,000. */
   queueCapacity?: number
+  /** Payload bytes queued per peer, 64 KiB to 1 GiB; past it messages are dropped ('queue-full'). Default 4 MiB. */
+  maxQueueBytes?: number
+  /** A peer whose link stays pushed back (it does not read) this long is disconnected; 0 never. 0 to 1 day. Default 30,000 ms. */
+  slowPeerTimeoutMs?: number
   /** Aging period of the outgoing priority queue. Default 1,000 ms. */
   queueAgingMs?: number
   /** A score below this disconnects and bans the peer; -1,000 to 99. Default 0. */
@@ -162,6 +173,8 @@ export interface ResolvedOptions {
   readonly rateLimitPerPeer: number
   readonly relayRateLimitPerPeer: number
   readonly queueCapacity: number
+  readonly maxQueueBytes: number
+  readonly slowPeerTimeoutMs: number
   readonly queueAgingMs: number
   readonly scoreThreshold: number
   readonly banMs: number
@@ -230,6 +243,8 @@ export function resolveOptions(options: ConnectionManagerOptions): ResolvedOptio
     rateLimitPerPeer: checkNumber('rateLimitPerPeer', options.rateLimitPerPeer ?? DEFAULT_RATE_LIMIT_PER_PEER, 1, 1e9, invalid),
     relayRateLimitPerPeer: checkNumber('relayRateLimitPerPeer', options.relayRateLimitPerPeer ?? DEFAULT_RELAY_RATE_LIMIT_PER_PEER, 1, 1e9, invalid),
     queueCapacity: checkInteger('queueCapacity', options.queueCapacity ?? DEFAULT_QUEUE_CAPACITY, 1, 1_000_000, invalid),
+    maxQueueBytes: checkInteger('maxQueueBytes', options.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES, 65_536, 2 ** 30, invalid),
+    slowPeerTimeoutMs: checkInteger('slowPeerTimeoutMs', options.slowPeerTimeoutMs ?? DEFAULT_SLOW_PEER_TIMEOUT_MS, 0, DAY_MS, invalid),
     queueAgingMs: checkInteger('queueAgingMs', options.queueAgingMs ?? DEFAULT_QUEUE_AGING_MS, 0, DAY_MS, invalid),
     scoreThreshold: checkNumber('scoreThreshold', options.scoreThreshold ?? DEFAULT_SCORE_THRESHOLD, -1_000, 99, invalid),
     banMs: checkInteger('banMs', options.banMs ?? DEFAULT_BAN_MS, 0, 365 * DAY_MS, invalid),

@@ -36,6 +36,8 @@ export interface TrafficCounters {
   framesOut: number
   dropped: Record<DropReason, number>
   penalties: Record<Misbehaviour, number>
+  /** Sessions closed because the peer kept its link pushed back for slowPeerTimeoutMs. */
+  slowPeersCut: number
 }
 
 export function newTrafficCounters(): TrafficCounters {
@@ -48,6 +50,7 @@ export function newTrafficCounters(): TrafficCounters {
     framesOut: 0,
     dropped: { 'invalid-frame': 0, 'rate-limit': 0, 'relay-rate-limit': 0, 'invalid-message': 0, 'queue-full': 0, closed: 0, 'too-large-for-link': 0 },
     penalties: { 'invalid-frame': 0, 'bad-signature': 0, 'rate-limit': 0, 'invalid-message': 0, unwanted: 0 },
+    slowPeersCut: 0,
   }
 }
 
@@ -104,6 +107,10 @@ export class ManagedSession implements PeerSession {
   #freeSlots: number[] | undefined
   #isOpen = true
   #isBlocked = false
+  /** Payload bytes of the messages in the queue. */
+  #queuedBytes = 0
+  /** Armed while the link pushes back: fires the slow-consumer cutoff. */
+  #slowTimer: TimerHandle | undefined
   #keepalive: TimerHandle | undefined
   #lastFrameAt: number
   /** Last message either way other than keepalive and goodbye: what idle trimming looks at. */
@@ -178,9 +185,14 @@ export class ManagedSession implements PeerSession {
     return this.#isOpen ? (this.#queue?.size ?? 0) : 0
   }
 
-  /** Bytes the outgoing priority queue holds now (it grows with the backlog). */
+  /** Bytes the outgoing priority queue structure holds now (it grows with the backlog). */
   get queueBytes(): number {
     return this.#queue?.byteLength ?? 0
+  }
+
+  /** Payload bytes waiting to go out: the queue's messages plus what the link has not sent yet (its bufferedAmount). */
+  get bufferedBytes(): number {
+    return this.#queuedBytes + (this.#connection.isOpen ? this.#connection.bufferedAmount : 0)
   }
 
   score(): number {
@@ -214,6 +226,10 @@ export class ManagedSession implements PeerSession {
       this.#push(encoded)
       return true
     }
+    if (this.#queuedBytes + encoded.bytes.length > this.#options.maxQueueBytes) {
+      this.#host.counters.dropped['queue-full']++
+      return false
+    }
     const queue = (this.#queue ??= this.#host.createQueue())
     const slots = (this.#slots ??= [])
     const freeSlots = (this.#freeSlots ??= [])
@@ -224,6 +240,7 @@ export class ManagedSession implements PeerSession {
       return false
     }
     slots[slot] = encoded
+    this.#queuedBytes += encoded.bytes.length
     return true
   }
 
@@ -342,6 +359,7 @@ export class ManagedSession implements PeerSession {
       const encoded = slots[slot]!
       slots[slot] = undefined
       freeSlots.push(slot)
+      this.#queuedBytes -= encoded.bytes.length
       this.#push(encoded)
     }
   }
@@ -362,12 +380,32 @@ export class ManagedSession implements PeerSession {
       connection.close('send failed')
       return
     }
-    if (!isBelowHighWater) this.#isBlocked = true
+    if (!isBelowHighWater) {
+      this.#isBlocked = true
+      this.#armSlowCutoff()
+    }
   }
 
   readonly #onDrain = (): void => {
     this.#isBlocked = false
+    this.#clearSlowCutoff()
     this.#pump()
+  }
+
+  #armSlowCutoff(): void {
+    const timeoutMs = this.#options.slowPeerTimeoutMs
+    if (timeoutMs === 0 || this.#slowTimer !== undefined) return
+    this.#slowTimer = this.#options.clock.setTimeout(() => {
+      this.#slowTimer = undefined
+      if (!this.#isBlocked) return
+      this.#host.counters.slowPeersCut++
+      this.#close(GoodbyeReason.RATE_LIMITED, `slow consumer: the link stayed pushed back for ${timeoutMs} ms`)
+    }, timeoutMs)
+  }
+
+  #clearSlowCutoff(): void {
+    if (this.#slowTimer !== undefined) this.#options.clock.clearTimeout(this.#slowTimer)
+    this.#slowTimer = undefined
   }
 
   readonly #onConnectionClose = (info: CloseInfo): void => {
@@ -405,6 +443,7 @@ export class ManagedSession implements PeerSession {
     this.#coalescer.close('drop')
     if (this.#keepalive !== undefined) this.#options.clock.clearTimeout(this.#keepalive)
     this.#keepalive = undefined
+    this.#clearSlowCutoff()
     this.#queue?.free()
     this.#queue = undefined
     this.#host.limiter.forget(this.handle)
@@ -417,6 +456,7 @@ export class ManagedSession implements PeerSession {
     if (queue === undefined) return
     this.#host.counters.dropped.closed += queue.size
     queue.clear()
+    this.#queuedBytes = 0
     this.#slots = []
     this.#freeSlots = []
   }

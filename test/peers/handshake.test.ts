@@ -11,7 +11,8 @@ import { seededRandom } from '../../src/util/random.js'
 import type { RandomSource } from '../../src/util/random.js'
 import { decodeFrame, encodeFrame } from '../../src/wire/frame.js'
 import { GoodbyeReason, type DecodedMessage } from '../../src/wire/messages.js'
-import { DuplicateConnection, handshakeOver, TRANSIENT_CAPABILITY } from '../../src/peers/connection-handshake.js'
+import { DuplicateConnection, handshakeOver, MAX_EARLY_BYTES, MAX_EARLY_FRAMES, refuseConnection, TRANSIENT_CAPABILITY } from '../../src/peers/connection-handshake.js'
+import { WireError } from '../../src/wire/errors.js'
 import type { ResolvedOptions } from '../../src/peers/options.js'
 import type { Connection } from '../../src/transport/transport.js'
 import { PeerError } from '../../src/peers/errors.js'
@@ -664,34 +665,60 @@ describe('handshakeOver: the handshake on a connection', () => {
 
   const subscribe = (topic: string): DecodedMessage => ({ type: 'subscribe', topics: [topic] })
 
-  it('keeps up to 64 session frames that arrive before the remote auth, in order, for the session', async () => {
-    const { connection, sent, deliver } = fakeConnection()
-    const run = handshakeOver(connection as unknown as Connection, options(alice), { screen: () => undefined })
+  /** Runs alice's handshakeOver against bob played by hand, up to bob's auth delivered; `after` is sent right behind it. */
+  async function upToRemoteAuth(after: DecodedMessage[][]) {
+    const fake = fakeConnection()
+    const run = handshakeOver(fake.connection as unknown as Connection, options(alice), { screen: () => undefined })
+    run.catch(() => {})
     const remote = handshake(bob)
-    deliver([remote.start()])
-    for (let i = 0; i < 64; i++) deliver([subscribe(`t${i}`)])
-    await turnsUntil(() => sent.length >= 2)
-    const ourHello = sent[0][0] as HelloMessage
-    expect(ourHello).toMatchObject({ type: 'hello', capabilities: ['dht'], listenAddresses: ['memory://me'] })
+    fake.deliver([remote.start()])
+    await turnsUntil(() => fake.sent.length >= 2)
+    const ourHello = fake.sent[0][0] as HelloMessage
     const authB = (await remote.receive({ ...ourHello, capabilities: [...ourHello.capabilities], listenAddresses: [...ourHello.listenAddresses] }))!
-    await remote.receive(sent[1][0] as AuthMessage)
-    deliver([authB])
+    await remote.receive(fake.sent[1][0] as AuthMessage)
+    // Bob's session frames follow his auth at once: they arrive while alice verifies it.
+    fake.deliver([authB])
+    for (const messages of after) fake.deliver(messages)
+    return { ...fake, run }
+  }
+
+  it('keeps up to 64 session frames that arrive behind the remote auth, while it is verified, in order, for the session', async () => {
+    const { connection, sent, run } = await upToRemoteAuth(Array.from({ length: 64 }, (_, i) => [subscribe(`t${i}`)]))
     const { result, earlyFrames } = await run
+    expect(sent[0][0]).toMatchObject({ type: 'hello', capabilities: ['dht'], listenAddresses: ['memory://me'] })
     expect(result.peerId).toEqual(bob.peerId)
     expect(earlyFrames.map((frame) => decodeFrame(frame))).toEqual(Array.from({ length: 64 }, (_, i) => [subscribe(`t${i}`)]))
     expect(connection.isOpen).toBe(true)
   })
 
-  it('a 65th early session frame refuses the peer with HANDSHAKE_UNEXPECTED_MESSAGE and a goodbye PROTOCOL_ERROR', async () => {
-    const { connection, sent, deliver } = fakeConnection()
-    const run = handshakeOver(connection as unknown as Connection, options(alice), { screen: () => undefined })
-    run.catch(() => {})
-    deliver([handshake(bob).start()])
-    for (let i = 0; i < 65; i++) deliver([subscribe(`t${i}`)])
-    const error = await run.then(() => undefined, (reason: unknown) => reason)
-    expect(error).toMatchObject({ code: 'HANDSHAKE_UNEXPECTED_MESSAGE', message: expect.stringMatching(/more than 64 session frames/) })
-    expect(sent.at(-1)).toEqual([{ type: 'goodbye', reason: GoodbyeReason.PROTOCOL_ERROR }])
-    expect(connection.isOpen).toBe(false)
+  it('a 65th early session frame, or more than MAX_EARLY_BYTES of them, refuses the peer with HANDSHAKE_UNEXPECTED_MESSAGE and a goodbye PROTOCOL_ERROR', async () => {
+    const topic = 'x'.repeat(255)
+    const big = (i: number): DecodedMessage => ({ type: 'subscribe', topics: Array.from({ length: 100 }, (_, j) => `${topic.slice(3)}${i}${j}`.slice(0, 255)) })
+    // 100 topics of 255 bytes: ~25.6 KB a frame, so the sixth passes 128 KiB.
+    const frames = [Array.from({ length: 65 }, (_, i) => [subscribe(`t${i}`)]), Array.from({ length: 6 }, (_, i) => [big(i)])]
+    expect(encodeFrame(frames[1][0]).length * 5).toBeLessThanOrEqual(MAX_EARLY_BYTES)
+    expect(encodeFrame(frames[1][0]).length * 6).toBeGreaterThan(MAX_EARLY_BYTES)
+    for (const after of frames) {
+      const { connection, sent, run } = await upToRemoteAuth(after)
+      const error = await run.then(() => undefined, (reason: unknown) => reason)
+      expect(error).toMatchObject({ code: 'HANDSHAKE_UNEXPECTED_MESSAGE', message: `more than ${MAX_EARLY_FRAMES} session frames or ${MAX_EARLY_BYTES} bytes arrived before the handshake completed` })
+      expect(sent.at(-1)).toEqual([{ type: 'goodbye', reason: GoodbyeReason.PROTOCOL_ERROR }])
+      expect(connection.isOpen).toBe(false)
+    }
+  })
+
+  it('a session frame before the remote auth (before any hello, or after the hello) is refused at once: nothing is buffered for a peer that has not signed', async () => {
+    for (const before of [[], [handshake(bob).start()]] as DecodedMessage[][]) {
+      const { connection, sent, deliver } = fakeConnection()
+      const run = handshakeOver(connection as unknown as Connection, options(alice), { screen: () => undefined })
+      run.catch(() => {})
+      if (before.length > 0) deliver(before)
+      deliver([subscribe('early')])
+      const error = await run.then(() => undefined, (reason: unknown) => reason)
+      expect(error).toMatchObject({ code: 'HANDSHAKE_UNEXPECTED_MESSAGE', message: 'a session frame arrived before the remote’s auth' })
+      expect(sent.at(-1)).toEqual([{ type: 'goodbye', reason: GoodbyeReason.PROTOCOL_ERROR }])
+      expect(connection.isOpen).toBe(false)
+    }
   })
 
   it('a transient dial offers TRANSIENT_CAPABILITY in place of the last of 16 capabilities', async () => {
@@ -734,6 +761,163 @@ describe('handshakeOver: the handshake on a connection', () => {
     expect(refusal).not.toBeInstanceOf(DuplicateConnection)
     expect(refusal).toMatchObject({ code: 'PEER_REFUSED', message: 'the remote refused the connection during the handshake (NORMAL)' })
     expect([after.connection.isOpen, before.connection.isOpen]).toEqual([false, false])
+  })
+
+  const failure = (run: Promise<unknown>) => run.then(() => undefined, (reason: unknown) => reason as Error & { code?: string; cause?: unknown; redirect?: unknown })
+
+  it('the transient marker is the protocol string wasmesh:transient (peers of other versions must read it)', () => {
+    expect(TRANSIENT_CAPABILITY).toBe('wasmesh:transient')
+  })
+
+  it('refuseConnection sends a redirect before the goodbye when it has peers to offer, only the goodbye when not, and nothing on a closed connection', () => {
+    const peers = [{ id: carol.peerId, addresses: ['memory://carol'] }]
+    const withPeers = fakeConnection()
+    refuseConnection(withPeers.connection as unknown as Connection, GoodbyeReason.TOO_MANY_PEERS, 'full', peers)
+    expect(withPeers.sent).toEqual([[{ type: 'redirect', peers }, { type: 'goodbye', reason: GoodbyeReason.TOO_MANY_PEERS }]])
+    expect(withPeers.connection.closeReason).toBe('full')
+    const without = fakeConnection()
+    refuseConnection(without.connection as unknown as Connection, GoodbyeReason.PROTOCOL_ERROR, 'bad')
+    expect(without.sent).toEqual([[{ type: 'goodbye', reason: GoodbyeReason.PROTOCOL_ERROR }]])
+    const closed = fakeConnection()
+    closed.connection.close('earlier')
+    closed.connection.send = () => {
+      throw new Error('sent on a closed connection')
+    }
+    expect(() => refuseConnection(closed.connection as unknown as Connection, GoodbyeReason.NORMAL, 'again')).not.toThrow()
+    expect(closed.connection.closeReason).toBe('earlier')
+  })
+
+  it('a duplicate connection is a PEER_REFUSED that says so', () => {
+    const error = new DuplicateConnection(bob.peerId)
+    expect(error).toBeInstanceOf(PeerError)
+    expect(error).toMatchObject({ code: 'PEER_REFUSED', message: 'the remote closed this connection as a duplicate of another one between us' })
+  })
+
+  it('a remote goodbye during the handshake names its reason, or its number when it is none we know, and keeps the peers a redirect offered', async () => {
+    const peers = [{ id: carol.peerId, addresses: ['memory://carol'] }]
+    const cases: Array<[DecodedMessage[], string, unknown]> = [
+      [[{ type: 'goodbye', reason: GoodbyeReason.PROTOCOL_ERROR }], 'the remote refused the connection during the handshake (PROTOCOL_ERROR)', []],
+      [[{ type: 'goodbye', reason: 200 }], 'the remote refused the connection during the handshake (reason 200)', []],
+      [[{ type: 'redirect', peers }, { type: 'goodbye', reason: GoodbyeReason.SHUTDOWN }], 'the remote refused the connection during the handshake (SHUTDOWN); it offered 1 other peers (error.redirect)', peers],
+    ]
+    for (const [messages, message, redirect] of cases) {
+      const { connection, deliver } = fakeConnection()
+      const run = handshakeOver(connection as unknown as Connection, options(alice), { screen: () => undefined })
+      deliver(messages)
+      expect(await failure(run)).toMatchObject({ code: 'PEER_REFUSED', message, redirect })
+    }
+  })
+
+  it('our refusal says AUTH_FAILED for a bad key, a bad signature or our own key, SHUTDOWN when aborted, PROTOCOL_ERROR on a timeout', async () => {
+    const badKey = { ...handshake(bob).start(), publicKey: new Uint8Array(32) }
+    const own = handshake(alice).start()
+    for (const [hello, code] of [[badKey, 'HANDSHAKE_BAD_KEY'], [own, 'HANDSHAKE_SELF']] as const) {
+      const { connection, sent, deliver } = fakeConnection()
+      const run = handshakeOver(connection as unknown as Connection, options(alice), { screen: () => undefined })
+      deliver([hello])
+      expect(await failure(run)).toMatchObject({ code })
+      expect(sent.at(-1)).toEqual([{ type: 'goodbye', reason: GoodbyeReason.AUTH_FAILED }])
+    }
+    // A bad signature: bob's hello, then an auth of random bytes.
+    const forged = fakeConnection()
+    const forgedRun = handshakeOver(forged.connection as unknown as Connection, options(alice), { screen: () => undefined })
+    forged.deliver([handshake(bob).start()])
+    await turnsUntil(() => forged.sent.length >= 2)
+    forged.deliver([{ type: 'auth', signature: new Uint8Array(64).fill(7) }])
+    expect(await failure(forgedRun)).toMatchObject({ code: 'HANDSHAKE_BAD_SIGNATURE' })
+    expect(forged.sent.at(-1)).toEqual([{ type: 'goodbye', reason: GoodbyeReason.AUTH_FAILED }])
+
+    const controller = new AbortController()
+    const aborted = fakeConnection()
+    const abortedRun = handshakeOver(aborted.connection as unknown as Connection, options(alice), { signal: controller.signal, screen: () => undefined })
+    controller.abort()
+    expect(await failure(abortedRun)).toMatchObject({ code: 'HANDSHAKE_ABORTED' })
+    expect(aborted.sent.at(-1)).toEqual([{ type: 'goodbye', reason: GoodbyeReason.SHUTDOWN }])
+
+    const slow = fakeConnection()
+    const slowOptions = options(alice)
+    const slowRun = handshakeOver(slow.connection as unknown as Connection, slowOptions, { screen: () => undefined })
+    ;(slowOptions.clock as ManualClock).advance(10_000)
+    expect(await failure(slowRun)).toMatchObject({ code: 'HANDSHAKE_TIMEOUT' })
+    expect(slow.sent.at(-1)).toEqual([{ type: 'goodbye', reason: GoodbyeReason.PROTOCOL_ERROR }])
+  })
+
+  it('the remote hello reaches the result whole: its capabilities and addresses', async () => {
+    const { run } = await (async () => {
+      const fake = fakeConnection()
+      const started = handshakeOver(fake.connection as unknown as Connection, options(alice), { screen: () => undefined })
+      const remote = handshake(bob, { capabilities: ['dht', 'relay'], listenAddresses: ['memory://bob'] })
+      fake.deliver([remote.start()])
+      await turnsUntil(() => fake.sent.length >= 2)
+      const ourHello = fake.sent[0][0] as HelloMessage
+      const authB = (await remote.receive({ ...ourHello, capabilities: [...ourHello.capabilities], listenAddresses: [...ourHello.listenAddresses] }))!
+      await remote.receive(fake.sent[1][0] as AuthMessage)
+      fake.deliver([authB])
+      return { run: started }
+    })()
+    const { result } = await run
+    expect(result).toMatchObject({ capabilities: ['dht'], remoteCapabilities: ['dht', 'relay'], listenAddresses: ['memory://bob'] })
+  })
+
+  it('a session message inside a handshake frame is HANDSHAKE_UNEXPECTED_MESSAGE, an unknown message type before the auth too, and an undecodable frame is HANDSHAKE_BAD_MESSAGE with the WireError as cause', async () => {
+    const inside = fakeConnection()
+    const insideRun = handshakeOver(inside.connection as unknown as Connection, options(alice), { screen: () => undefined })
+    inside.deliver([handshake(bob).start(), subscribe('sneaked in')])
+    expect(await failure(insideRun)).toMatchObject({ code: 'HANDSHAKE_UNEXPECTED_MESSAGE', message: 'a subscribe message arrived inside a handshake frame' })
+    expect(inside.sent.at(-1)).toEqual([{ type: 'goodbye', reason: GoodbyeReason.PROTOCOL_ERROR }])
+
+    const unknown = fakeConnection()
+    const unknownRun = handshakeOver(unknown.connection as unknown as Connection, options(alice), { screen: () => undefined })
+    unknown.deliver([{ type: 'unknown', typeCode: 0x7f, body: Uint8Array.of(1, 2, 3) }])
+    expect(await failure(unknownRun)).toMatchObject({ code: 'HANDSHAKE_UNEXPECTED_MESSAGE' })
+
+    const junk = fakeConnection()
+    let deliverRaw: (frame: Uint8Array) => void = () => {}
+    const onMessage = junk.connection.onMessage
+    junk.connection.onMessage = (handler) => {
+      deliverRaw = handler
+      onMessage(handler)
+    }
+    const junkRun = handshakeOver(junk.connection as unknown as Connection, options(alice), { screen: () => undefined })
+    deliverRaw(Uint8Array.of(1, 2, 3))
+    const error = await failure(junkRun)
+    expect(error).toMatchObject({ code: 'HANDSHAKE_BAD_MESSAGE' })
+    expect(error?.cause).toBeInstanceOf(WireError)
+  })
+
+  it('after a refusal or a failure, later frames are ignored: the screen sees one hello, nothing more is sent', async () => {
+    const refused = fakeConnection()
+    const screened: Uint8Array[] = []
+    const screen = (peerId: Uint8Array) => {
+      screened.push(peerId)
+      return { goodbye: GoodbyeReason.TOO_MANY_PEERS, error: new PeerError('PEER_TOO_MANY_PEERS', 'full') }
+    }
+    const refusedRun = handshakeOver(refused.connection as unknown as Connection, options(alice), { screen })
+    refused.deliver([handshake(bob).start()])
+    refused.deliver([handshake(carol).start()])
+    expect(await failure(refusedRun)).toMatchObject({ code: 'PEER_TOO_MANY_PEERS' })
+    expect(screened).toEqual([bob.peerId])
+
+    const timedOut = fakeConnection()
+    const timedOutOptions = options(alice)
+    const seen: Uint8Array[] = []
+    const timedOutRun = handshakeOver(timedOut.connection as unknown as Connection, timedOutOptions, { screen: (peerId) => void seen.push(peerId) })
+    ;(timedOutOptions.clock as ManualClock).advance(10_000)
+    expect(await failure(timedOutRun)).toMatchObject({ code: 'HANDSHAKE_TIMEOUT' })
+    const sentBefore = timedOut.sent.length
+    timedOut.deliver([handshake(bob).start()])
+    await turnsUntil(() => false, 20)
+    expect(seen).toEqual([])
+    expect(timedOut.sent).toHaveLength(sentBefore)
+  })
+
+  it('a connection that closes during the handshake aborts it, saying so in the cause', async () => {
+    const { connection } = fakeConnection()
+    const run = handshakeOver(connection as unknown as Connection, options(alice), { screen: () => undefined })
+    connection.close('gone')
+    const error = await failure(run)
+    expect(error).toMatchObject({ code: 'HANDSHAKE_ABORTED' })
+    expect(error?.cause).toMatchObject({ code: 'HANDSHAKE_ABORTED', message: 'the connection closed during the handshake (local)' })
   })
 
   it('a goodbye TOO_MANY_PEERS after a redirect rejects with PEER_TOO_MANY_PEERS carrying the offered peers', async () => {

@@ -410,6 +410,46 @@ describe('MemoryNetwork: limits and backpressure', () => {
     expect(outbound.bufferedAmount).toBe(0)
   })
 
+  it('a receiver that reads nothing pushes back as a real link would: bufferedAmount counts what waits, send() returns false, then throws; reading again drains', async () => {
+    const { clock, net, listener, connect } = setup({ highWaterMarkBytes: 10_000, lowWaterMarkBytes: 2_000, maxBufferedBytes: 20_000 })
+    const { accepted } = await listener('bob')
+    const outbound = await connect(net.createTransport('alice'), 'bob')
+    const drains: number[] = []
+    outbound.onDrain(() => drains.push(clock.now()))
+    // Bob sets no message handler: the first frame arrives and waits, and so does everything after it.
+    expect(outbound.send(new Uint8Array(1_000))).toBe(true)
+    clock.runAll()
+    expect(outbound.bufferedAmount).toBe(1_000)
+    const results: boolean[] = []
+    for (let i = 0; i < 10; i++) results.push(outbound.send(new Uint8Array(1_000)))
+    expect(results).toEqual([...new Array(9).fill(true), false])
+    expect(outbound.bufferedAmount).toBe(11_000)
+    for (let i = 0; i < 9; i++) outbound.send(new Uint8Array(1_000))
+    expect(syncCodeOf(() => outbound.send(new Uint8Array(1_000)))).toBe('TRANSPORT_BUFFER_FULL')
+    expect(outbound.bufferedAmount).toBe(20_000)
+    clock.runAll()
+    expect(drains).toEqual([])
+    const received = collect(accepted[0])
+    clock.runAll()
+    expect(received.frames).toHaveLength(20)
+    expect(outbound.bufferedAmount).toBe(0)
+    expect(drains).toHaveLength(1)
+  })
+
+  it('closing drops at once the frames still on their way to the closing end', async () => {
+    const { clock, net, listener, connect } = setup({ bandwidthBytesPerSec: 1_000 })
+    const { accepted } = await listener('bob')
+    const outbound = await connect(net.createTransport('alice'), 'bob')
+    for (let i = 0; i < 10; i++) outbound.send(new Uint8Array(1_000))
+    accepted[0].close()
+    outbound.close()
+    // Ten seconds of frames were in flight at 1 KB/s: none is left to deliver.
+    expect(clock.pending).toBeLessThanOrEqual(2)
+    clock.runAll()
+    expect(clock.now()).toBeLessThan(1_000)
+    expect(net.stats().messagesDelivered).toBe(0)
+  })
+
   it('validates its options', () => {
     const bad: Array<[MemoryNetworkOptions, string]> = [
       [{ latencyMs: -1 }, 'latencyMs'],

@@ -32,6 +32,8 @@ export class MemoryConnection implements Connection {
   private link: Link
 
   private readonly queue = new FrameQueue()
+  /** Bytes of the frames in `queue` (in flight, or waiting for the other end to read). */
+  private queuedBytes = 0
   private deliverTimer: TimerHandle | undefined
   private readonly deliverBound = () => this.deliver()
   private isDelivering = false
@@ -68,12 +70,17 @@ export class MemoryConnection implements Connection {
     return this.fabric.maxMessageBytes
   }
 
-  /** The bytes a bandwidth-limited link has yet to carry; always 0 without a bandwidth limit. */
+  /**
+   * The bytes a bandwidth-limited link has yet to carry, plus, while the other end is not
+   * reading (it has no message handler), every byte sent to it that waits: the receive
+   * window of a real link, so a peer that never reads pushes back as it would over a socket.
+   */
   get bufferedAmount(): number {
+    const unread = this.isPaused ? this.queuedBytes : 0
     const bytesPerMs = this.link.bytesPerMs
-    if (bytesPerMs === 0) return 0
+    if (bytesPerMs === 0) return unread
     const backlog = (this.txFreeAt - this.fabric.clock.now()) * bytesPerMs
-    return backlog > 0 ? Math.round(backlog) : 0
+    return (backlog > 0 ? Math.round(backlog) : 0) + unread
   }
 
   send(frame: Uint8Array): boolean {
@@ -89,6 +96,9 @@ export class MemoryConnection implements Connection {
       throw new TransportError('TRANSPORT_TOO_LARGE', `a frame of ${size} bytes is over this connection's maxMessageBytes (${fabric.maxMessageBytes})`)
     }
     const now = fabric.clock.now()
+    if (this.isPaused && this.bufferedAmount + size > fabric.maxBufferedBytes) {
+      throw new TransportError('TRANSPORT_BUFFER_FULL', `connection ${this.id}: the other end reads nothing and ${this.bufferedAmount} bytes wait; ${size} more would pass maxBufferedBytes (${fabric.maxBufferedBytes})`)
+    }
     let departAt = now
     const link = this.link
     const bytesPerMs = link.bytesPerMs
@@ -115,7 +125,13 @@ export class MemoryConnection implements Connection {
       if (at < this.lastDeliverAt) at = this.lastDeliverAt
       this.lastDeliverAt = at
       this.queue.push(fabric.copyFrames ? fabric.copy(frame) : frame, at)
+      this.queuedBytes += size
       this.armDelivery(now)
+    }
+    if (this.isPaused && this.bufferedAmount > fabric.highWaterMarkBytes) {
+      // Drained once the other end reads again (resume).
+      this.needsDrain = true
+      return false
     }
     if (bytesPerMs > 0 && (this.txFreeAt - now) * bytesPerMs > fabric.highWaterMarkBytes) {
       this.needsDrain = true
@@ -142,7 +158,8 @@ export class MemoryConnection implements Connection {
   close(reason = ''): void {
     if (this.isClosed) return
     this.markClosed({ initiator: 'local', reason: String(reason) })
-    if (!this.isCut) {
+    // A closed other end needs no notice (and what this end sent it was dropped when it closed).
+    if (!this.isCut && !this.peer.isClosed) {
       // The close notice travels like a frame: behind everything sent before it.
       const now = this.fabric.clock.now()
       const link = this.link
@@ -153,8 +170,10 @@ export class MemoryConnection implements Connection {
       this.queue.push(CLOSE_NOTICE, at)
       this.armDelivery(now)
     }
-    // Frames waiting for this end's handler will never be read: let them drain (as drops).
-    if (this.peer.isPaused) this.peer.resume()
+    // Frames on their way to this end, or waiting for its handler, will never be read: they
+    // are dropped now, not when each would have arrived (a slow link may hold minutes of them).
+    this.peer.dropQueue()
+    this.peer.finishIfDone()
     this.finishIfDone()
   }
 
@@ -183,6 +202,7 @@ export class MemoryConnection implements Connection {
     this.isCut = isCut
     if (!isCut) return
     const dropped = this.queue.clear()
+    this.queuedBytes = 0
     this.fabric.droppedCut += dropped
     this.disarmDelivery()
     this.finishIfDone()
@@ -220,6 +240,7 @@ export class MemoryConnection implements Connection {
 
   private dropQueue(): void {
     this.fabric.droppedClosed += this.queue.clear()
+    this.queuedBytes = 0
     this.disarmDelivery()
   }
 
@@ -262,6 +283,7 @@ export class MemoryConnection implements Connection {
         }
         if (peer.isClosed) {
           queue.shift()
+          this.queuedBytes -= frame.byteLength
           fabric.droppedClosed++
           continue
         }
@@ -271,6 +293,7 @@ export class MemoryConnection implements Connection {
           break
         }
         queue.shift()
+        this.queuedBytes -= frame.byteLength
         fabric.messagesDelivered++
         fabric.bytesDelivered += frame.byteLength
         peer.transport.messagesReceived++
@@ -280,6 +303,10 @@ export class MemoryConnection implements Connection {
     } finally {
       this.isDelivering = false
       this.armDelivery(now)
+      // The other end read what waited: a sender told to wait hears it may go on.
+      if (this.needsDrain && !this.isPaused && !this.isClosed && this.drainTimer === undefined && this.bufferedAmount <= fabric.lowWaterMarkBytes) {
+        this.drainTimer = fabric.clock.setTimeout(() => this.drainDue(), 0)
+      }
       this.finishIfDone()
     }
   }
@@ -294,6 +321,7 @@ export class MemoryConnection implements Connection {
     if (this.isClosed || !this.needsDrain) return
     const now = this.fabric.clock.now()
     // Compare times, as armDrain computed them, so rounding cannot re-arm at the same instant forever.
+    if (this.isPaused) return // resume() and the delivery after it drain
     const bytesPerMs = this.link.bytesPerMs
     if (bytesPerMs > 0 && now < this.txFreeAt - this.fabric.lowWaterMarkBytes / bytesPerMs) {
       this.armDrain(now)
