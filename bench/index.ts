@@ -3,7 +3,7 @@
 //   npm run bench                 full run, writes bench/RESULTS.md
 //   npm start                     quick run (--quick): figures only, no verdicts (met, missed)
 //   ... --only=dedup,routing      a subset: dedup, routing, queue, limiter, keyed-hash, relay, memory, session-memory, wasm-size, package-size,
-//                                 wire-amplification, clock, identity, webrtc-link
+//                                 wire-amplification, clock, identity, webrtc-link, webrtc-connect
 
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -26,6 +26,7 @@ import { runWireAmplification } from './wire-amplification.js'
 import { runClock } from './clock.js'
 import { runIdentity } from './identity.js'
 import { runWebRtcLink } from './webrtc-link.js'
+import { runWebRtcConnect } from './webrtc-connect.js'
 
 interface Entry {
   readonly id: string
@@ -48,6 +49,7 @@ const ENTRIES: readonly Entry[] = [
   { id: 'clock', title: 'ManualClock budget', run: runClock },
   { id: 'identity', title: 'Identity generation budget', run: runIdentity },
   { id: 'webrtc-link', title: 'WebRTC link', run: runWebRtcLink },
+  { id: 'webrtc-connect', title: 'WebRTC connect time and memory', run: runWebRtcConnect },
 ]
 
 function parseArgs(argv: readonly string[]): { quick: boolean; write: boolean; only: readonly Entry[] } {

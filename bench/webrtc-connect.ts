@@ -2,6 +2,7 @@
 // offerer's RTCPeerConnection to its data channel opening, `count` connects one after another.
 //
 //   node build/run-ts.mjs bench/webrtc-connect.ts [--count 100] [--latency 0] [--json] [--memory 50]
+//   npm run bench (section webrtc-connect: 100 connects, 20 with --quick, and the memory of 50)
 //
 // - plain:       the textbook path: each side trickles every candidate the moment it has it.
 // - held:        the same, but the offerer holds its candidates until it applied the answer
@@ -18,6 +19,8 @@
 
 import { parseArgs } from 'node:util'
 import { MemorySignaling, WebRtcTransport, type PeerConnectionConstructor, type PeerConnectionLike } from '../src/transport/webrtc/index.js'
+import type { Context } from './harness.js'
+import type { Section } from './report.js'
 
 interface Summary {
   mode: string
@@ -33,9 +36,8 @@ interface Summary {
 
 const FAIL_AFTER_MS = 10_000
 
-const { values } = parseArgs({ options: { count: { type: 'string', default: '100' }, json: { type: 'boolean', default: false }, memory: { type: 'string' }, latency: { type: 'string', default: '0' } } })
-const count = Number(values.count)
-const latencyMs = Number(values.latency)
+/** Signaling delay each way, in ms (--latency). */
+let latencyMs = 0
 
 const hop = (fn: () => void) => void setTimeout(fn, latencyMs)
 
@@ -145,24 +147,70 @@ async function memoryPerConnection(total: number): Promise<{ connections: number
   return { connections: total, rssBytesPerEnd: Math.round((after.rss - before.rss) / ends), heapBytesPerEnd: Math.round((after.heapUsed - before.heapUsed) / ends) }
 }
 
-if (values.memory !== undefined) {
-  console.log(JSON.stringify(await memoryPerConnection(Number(values.memory))))
-  process.exit(0)
+/** The three paths, `count` connects each. */
+export async function measureConnects(count: number): Promise<Summary[]> {
+  const Class = await polyfillClass()
+  const results: Summary[] = []
+  for (const [mode, isHeld] of [['plain', false], ['held', true]] as const) {
+    const times: (number | undefined)[] = []
+    for (let i = 0; i < count; i++) times.push(await bareConnect(Class, isHeld))
+    results.push(summarize(mode, times))
+  }
+  results.push(summarize('transport', await transportConnects(count)))
+  return results
 }
 
-const Class = await polyfillClass()
-const results: Summary[] = []
-for (const [mode, isHeld] of [['plain', false], ['held', true]] as const) {
-  const times: (number | undefined)[] = []
-  for (let i = 0; i < count; i++) times.push(await bareConnect(Class, isHeld))
-  results.push(summarize(mode, times))
+const MODE_NAMES: Record<string, string> = {
+  plain: 'plain trickle (every candidate sent at once)',
+  held: 'offerer holds its candidates until the answer',
+  transport: 'WebRtcTransport.dial() through MemorySignaling',
 }
-results.push(summarize('transport', await transportConnects(count)))
 
-if (values.json) {
-  console.log(JSON.stringify(results, null, 2))
-} else {
-  console.log('| mode | opened | p50 ms | p90 ms | p99 ms | max ms | over 500 ms | not open after 10 s |')
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |')
-  for (const r of results) console.log(`| ${r.mode} | ${r.count} | ${r.p50Ms} | ${r.p90Ms} | ${r.p99Ms} | ${r.maxMs} | ${r.over500Ms} | ${r.failed} |`)
+/** The bench section: connect percentiles of the three paths, and memory per open connection. */
+export async function runWebRtcConnect(ctx: Context): Promise<Section> {
+  const count = ctx.settings.quick ? 20 : 100
+  const results = await measureConnects(count)
+  const memory = await memoryPerConnection(ctx.settings.quick ? 10 : 50)
+  return {
+    id: 'webrtc-connect',
+    title: 'WebRTC connect time and memory',
+    notes: [
+      `${count} connects one after another per path, both node-datachannel peers in this process on loopback; signals cross one timer turn. From creating the offerer's RTCPeerConnection to its data channel opening (for the transport: dial() resolving).`,
+      'Connects over 500 ms are the DTLS retransmit (1 s) after the answerer\'s ClientHello was dropped; see docs/dependencies.md.',
+      `Memory: ${memory.connections} connections opened between two transports in this process after the other sections ran, so RSS is approximate; node --expose-gc build/run-ts.mjs bench/webrtc-connect.ts --memory 50 measures it alone.`,
+    ],
+    tables: [
+      {
+        caption: 'connect time',
+        headers: ['path', 'opened', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'over 500 ms', 'not open after 10 s'],
+        numeric: [1, 2, 3, 4, 5, 6, 7],
+        rows: results.map((r) => [MODE_NAMES[r.mode], String(r.count), String(r.p50Ms), String(r.p90Ms), String(r.p99Ms), String(r.maxMs), String(r.over500Ms), String(r.failed)]),
+      },
+      {
+        caption: 'memory per open connection end',
+        headers: ['connections', 'RSS KiB per end', 'JS heap KiB per end'],
+        numeric: [0, 1, 2],
+        rows: [[String(memory.connections), (memory.rssBytesPerEnd / 1024).toFixed(0), (memory.heapBytesPerEnd / 1024).toFixed(1)]],
+      },
+    ],
+    ratios: [],
+  }
+}
+
+// Run directly (node build/run-ts.mjs bench/webrtc-connect.ts), not when bench/index.ts bundles it.
+if (process.argv[1]?.endsWith('webrtc-connect.mjs')) {
+  const { values } = parseArgs({ options: { count: { type: 'string', default: '100' }, json: { type: 'boolean', default: false }, memory: { type: 'string' }, latency: { type: 'string', default: '0' } } })
+  latencyMs = Number(values.latency)
+  if (values.memory !== undefined) {
+    console.log(JSON.stringify(await memoryPerConnection(Number(values.memory))))
+  } else {
+    const results = await measureConnects(Number(values.count))
+    if (values.json) {
+      console.log(JSON.stringify(results, null, 2))
+    } else {
+      console.log('| mode | opened | p50 ms | p90 ms | p99 ms | max ms | over 500 ms | not open after 10 s |')
+      console.log('| --- | --- | --- | --- | --- | --- | --- | --- |')
+      for (const r of results) console.log(`| ${r.mode} | ${r.count} | ${r.p50Ms} | ${r.p90Ms} | ${r.p99Ms} | ${r.maxMs} | ${r.over500Ms} | ${r.failed} |`)
+    }
+  }
 }
