@@ -666,11 +666,11 @@ describe('handshakeOver: the handshake on a connection', () => {
   const subscribe = (topic: string): DecodedMessage => ({ type: 'subscribe', topics: [topic] })
 
   /** Runs alice's handshakeOver against bob played by hand, up to bob's auth delivered; `after` is sent right behind it. */
-  async function upToRemoteAuth(after: DecodedMessage[][]) {
+  async function upToRemoteAuth(after: DecodedMessage[][], remoteOptions: Partial<HandshakeOptions> = {}) {
     const fake = fakeConnection()
     const run = handshakeOver(fake.connection as unknown as Connection, options(alice), { screen: () => undefined })
     run.catch(() => {})
-    const remote = handshake(bob)
+    const remote = handshake(bob, remoteOptions)
     fake.deliver([remote.start()])
     await turnsUntil(() => fake.sent.length >= 2)
     const ourHello = fake.sent[0][0] as HelloMessage
@@ -843,18 +843,7 @@ describe('handshakeOver: the handshake on a connection', () => {
   })
 
   it('the remote hello reaches the result whole: its capabilities and addresses', async () => {
-    const { run } = await (async () => {
-      const fake = fakeConnection()
-      const started = handshakeOver(fake.connection as unknown as Connection, options(alice), { screen: () => undefined })
-      const remote = handshake(bob, { capabilities: ['dht', 'relay'], listenAddresses: ['memory://bob'] })
-      fake.deliver([remote.start()])
-      await turnsUntil(() => fake.sent.length >= 2)
-      const ourHello = fake.sent[0][0] as HelloMessage
-      const authB = (await remote.receive({ ...ourHello, capabilities: [...ourHello.capabilities], listenAddresses: [...ourHello.listenAddresses] }))!
-      await remote.receive(fake.sent[1][0] as AuthMessage)
-      fake.deliver([authB])
-      return { run: started }
-    })()
+    const { run } = await upToRemoteAuth([], { capabilities: ['dht', 'relay'], listenAddresses: ['memory://bob'] })
     const { result } = await run
     expect(result).toMatchObject({ capabilities: ['dht'], remoteCapabilities: ['dht', 'relay'], listenAddresses: ['memory://bob'] })
   })
