@@ -97,6 +97,7 @@ class Hub implements PeerNetwork {
   bans = 0
   private readonly limiter: RateLimiter
   private readonly relayLimiter: RateLimiter
+  private readonly frameLimiter: RateLimiter
   private readonly handlers: { [E in keyof PeerNetworkEvents]: Set<PeerNetworkEvents[E]> } = {
     'peer:connect': new Set(), 'peer:disconnect': new Set(), message: new Set(),
   }
@@ -117,10 +118,12 @@ class Hub implements PeerNetwork {
     const { rateLimitPerPeer, relayRateLimitPerPeer, maxPeers, queueCapacity, queueAgingMs } = this.options
     this.limiter = core.createRateLimiter({ ratePerSec: rateLimitPerPeer, burst: rateLimitPerPeer, peers: maxPeers })
     this.relayLimiter = core.createRateLimiter({ ratePerSec: relayRateLimitPerPeer, burst: relayRateLimitPerPeer, peers: maxPeers })
+    this.frameLimiter = core.createRateLimiter({ ratePerSec: rateLimitPerPeer + relayRateLimitPerPeer, burst: Math.max(rateLimitPerPeer + relayRateLimitPerPeer, 1_024), peers: maxPeers })
     const host: SessionHost = {
       options: this.options,
       limiter: this.limiter,
       relayLimiter: this.relayLimiter,
+      frameLimiter: this.frameLimiter,
       counters: this.counters,
       createQueue: () => core.createPriorityQueue({ capacity: queueCapacity, levels: 4, agingMs: queueAgingMs }),
       deliver: (session, message) => this.emit('message', session, message),
@@ -201,6 +204,7 @@ class Hub implements PeerNetwork {
     for (const session of this.sessions) session.close('bench done')
     this.limiter.free()
     this.relayLimiter.free()
+    this.frameLimiter.free()
   }
 
   private emit<E extends keyof PeerNetworkEvents>(event: E, ...args: Parameters<PeerNetworkEvents[E]>): void {

@@ -11,6 +11,7 @@ import type { Connection } from '../transport/transport.js'
 import type { Clock, TimerHandle } from '../util/clock.js'
 import type { RandomSource } from '../util/random.js'
 import { checkBytes, checkInteger, describeValue } from '../util/validate.js'
+import { MAX_MESSAGES_PER_FRAME } from '../wire/limits.js'
 import { GoodbyeReason, type PeerInfo } from '../wire/messages.js'
 import { AddressBook } from './address-book.js'
 import { backoffDelayMs } from './backoff.js'
@@ -127,6 +128,7 @@ export class ConnectionManager implements PeerNetwork {
   #nextHandle = 0
   #limiter: RateLimiter | undefined
   #relayLimiter: RateLimiter | undefined
+  #frameLimiter: RateLimiter | undefined
   #state: State = 'new'
   #handshakeFailures = 0
   /** Bounded by the handful of error codes a handshake can end with. */
@@ -161,6 +163,9 @@ export class ConnectionManager implements PeerNetwork {
       get relayLimiter() {
         return manager.#relayLimiter!
       },
+      get frameLimiter() {
+        return manager.#frameLimiter!
+      },
       counters: this.#counters,
       createQueue: (): PriorityQueue => this.#core.createPriorityQueue({ capacity: resolved.queueCapacity, levels: 4, agingMs: resolved.queueAgingMs }),
       deliver: (session, message) => this.#emit('message', session, message),
@@ -185,6 +190,9 @@ export class ConnectionManager implements PeerNetwork {
     const { rateLimitPerPeer, relayRateLimitPerPeer, maxPeers } = this.#options
     this.#limiter = this.#core.createRateLimiter({ ratePerSec: rateLimitPerPeer, burst: rateLimitPerPeer, peers: maxPeers })
     this.#relayLimiter = this.#core.createRateLimiter({ ratePerSec: relayRateLimitPerPeer, burst: relayRateLimitPerPeer, peers: maxPeers })
+    // Both budgets together, and a burst that always takes one full frame.
+    const frameBudget = rateLimitPerPeer + relayRateLimitPerPeer
+    this.#frameLimiter = this.#core.createRateLimiter({ ratePerSec: frameBudget, burst: Math.max(frameBudget, MAX_MESSAGES_PER_FRAME), peers: maxPeers })
     await this.#options.transport.listen((connection) => this.#onInbound(connection))
   }
 
@@ -205,6 +213,7 @@ export class ConnectionManager implements PeerNetwork {
     if (wasRunning) {
       this.#limiter?.free()
       this.#relayLimiter?.free()
+      this.#frameLimiter?.free()
     }
   }
 

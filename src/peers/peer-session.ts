@@ -8,7 +8,7 @@ import type { TimerHandle } from '../util/clock.js'
 import { FrameCoalescer, prepareMessage, type EncodedMessage } from '../wire/coalescer.js'
 import { WireError } from '../wire/errors.js'
 import { decodeFrame } from '../wire/frame.js'
-import { DEFAULT_COALESCE_FRAME_BYTES, FRAME_HEADER_BYTES } from '../wire/limits.js'
+import { DEFAULT_COALESCE_FRAME_BYTES, FRAME_HEADER_BYTES, MAX_MESSAGES_PER_FRAME } from '../wire/limits.js'
 import { GoodbyeReason, type DecodedMessage, type PeerInfo } from '../wire/messages.js'
 import { TRANSIENT_CAPABILITY } from './connection-handshake.js'
 import { PeerError } from './errors.js'
@@ -20,11 +20,12 @@ import { PRIORITY_CONTROL, type Misbehaviour, type PeerSession, type SendPriorit
 import { toHex } from '../util/hex.js'
 
 /**
- * Why a message was dropped rather than sent or delivered. 'rate-limit': the peer's own
+ * Why a message was dropped rather than sent or delivered. 'over-budget': a whole frame,
+ * undecoded, whose message count the peer's budgets could not cover. 'rate-limit': the peer's own
  * traffic went over rateLimitPerPeer (it is penalized); 'relay-rate-limit': what it relays
  * for others went over relayRateLimitPerPeer (dropped, never penalized: see receiveFrame).
  */
-export type DropReason = 'invalid-frame' | 'rate-limit' | 'relay-rate-limit' | 'invalid-message' | 'queue-full' | 'closed' | 'too-large-for-link'
+export type DropReason = 'invalid-frame' | 'over-budget' | 'rate-limit' | 'relay-rate-limit' | 'invalid-message' | 'queue-full' | 'closed' | 'too-large-for-link'
 
 /** Traffic counters; the manager sums them over all sessions, past and present. */
 export interface TrafficCounters {
@@ -48,7 +49,7 @@ export function newTrafficCounters(): TrafficCounters {
     bytesOut: 0,
     framesIn: 0,
     framesOut: 0,
-    dropped: { 'invalid-frame': 0, 'rate-limit': 0, 'relay-rate-limit': 0, 'invalid-message': 0, 'queue-full': 0, closed: 0, 'too-large-for-link': 0 },
+    dropped: { 'invalid-frame': 0, 'over-budget': 0, 'rate-limit': 0, 'relay-rate-limit': 0, 'invalid-message': 0, 'queue-full': 0, closed: 0, 'too-large-for-link': 0 },
     penalties: { 'invalid-frame': 0, 'bad-signature': 0, 'rate-limit': 0, 'invalid-message': 0, unwanted: 0 },
     slowPeersCut: 0,
   }
@@ -61,6 +62,8 @@ export interface SessionHost {
   readonly limiter: RateLimiter
   /** Messages a peer relays for other origins, per session handle. */
   readonly relayLimiter: RateLimiter
+  /** Messages a peer's frames claim, charged before decoding: both budgets above together. */
+  readonly frameLimiter: RateLimiter
   readonly counters: TrafficCounters
   createQueue(): PriorityQueue
   deliver(session: ManagedSession, message: DecodedMessage): void
@@ -244,10 +247,10 @@ export class ManagedSession implements PeerSession {
     return true
   }
 
-  penalize(reason: Misbehaviour): void {
+  penalize(reason: Misbehaviour, times = 1): void {
     if (!this.#isOpen) return
     const now = this.#options.clock.now()
-    if (!this.#score.penalize(reason, now)) return
+    if (!this.#score.penalize(reason, now, times)) return
     this.#host.counters.penalties[reason]++
     const score = this.#score.value(now)
     if (score >= this.#options.scoreThreshold) return
@@ -272,6 +275,16 @@ export class ManagedSession implements PeerSession {
     this.#lastFrameAt = now
     counters.framesIn++
     counters.bytesIn += frame.length
+    // Charged before decoding, by the count the frame header claims: decoding is the cost a
+    // flood of tiny messages imposes, so a peer cannot make this node decode more than its
+    // own and relay budgets together, however it packs its frames. Not a penalty: the own
+    // limit below charges what the peer itself sent.
+    const claimed = frame.length >= FRAME_HEADER_BYTES ? (frame[6] << 8) | frame[7] : 0
+    // A count the wire refuses (0, or more than a frame may hold) is left to the decoder, which penalizes it.
+    if (claimed > 0 && claimed <= MAX_MESSAGES_PER_FRAME && !this.#host.frameLimiter.tryTake(this.handle, now, claimed)) {
+      counters.dropped['over-budget']++
+      return
+    }
     let messages: DecodedMessage[]
     try {
       messages = decodeFrame(frame, { unknownTypes: 'return' })
@@ -281,7 +294,7 @@ export class ManagedSession implements PeerSession {
       this.penalize('invalid-frame')
       return
     }
-    let wasRateLimited = false
+    let rateLimited = 0
     for (const message of messages) {
       if (!this.#isOpen) return
       // A neighbour is charged for what it originates or asks for; what it relays for others
@@ -296,7 +309,7 @@ export class ManagedSession implements PeerSession {
       } else if (message.type !== 'goodbye' && message.type !== 'pong' && !this.#host.limiter.tryTake(this.handle, now)) {
         // Goodbyes and pongs are answers to us, not load the peer chose; they always pass.
         counters.dropped['rate-limit']++
-        wasRateLimited = true
+        rateLimited++
         continue
       }
       counters.messagesIn++
@@ -325,7 +338,7 @@ export class ManagedSession implements PeerSession {
           this.#host.deliver(this, message)
       }
     }
-    if (wasRateLimited) this.penalize('rate-limit')
+    if (rateLimited > 0) this.penalize('rate-limit', 1 + rateLimited / this.#options.rateLimitPerPeer)
   }
 
   /** A message this peer passes on for another origin: a publish or direct message it did not sign, an ack it did not make. */
@@ -448,6 +461,7 @@ export class ManagedSession implements PeerSession {
     this.#queue = undefined
     this.#host.limiter.forget(this.handle)
     this.#host.relayLimiter.forget(this.handle)
+    this.#host.frameLimiter.forget(this.handle)
     this.#host.closed(this, reason)
   }
 

@@ -11,7 +11,8 @@ export const SCORE_RECOVERY_PER_SEC = 1
 /**
  * What each misbehaviour costs. Undecodable bytes and forged signatures are never honest
  * mistakes; going over the rate is charged at most once a second (RATE_LIMIT_PENALTY_INTERVAL_MS),
- * so a peer that floods steadily at 10x is banned within about 20 s, a bursty one not at all.
+ * weighted by how far over (MAX_PENALTY_TIMES), and a flood (a rate's worth over) every time,
+ * so a peer that floods at 10x is banned within about 2 s, a bursty one not at all.
  */
 export const PENALTIES: { readonly [R in Misbehaviour]: number } = Object.freeze({
   'invalid-frame': 20,
@@ -22,6 +23,12 @@ export const PENALTIES: { readonly [R in Misbehaviour]: number } = Object.freeze
 })
 
 export const RATE_LIMIT_PENALTY_INTERVAL_MS = 1_000
+/**
+ * A rate-limit penalty counts once for every rateLimitPerPeer messages over the limit, up to
+ * this many times (10 x 5 = 50 points): a peer that sends ten times its rate is banned within
+ * two seconds, one that slips over by a few messages loses 5 points.
+ */
+export const MAX_PENALTY_TIMES = 10
 
 export class PeerScore {
   #score = INITIAL_SCORE
@@ -38,14 +45,20 @@ export class PeerScore {
     return this.#score
   }
 
-  /** Charges a misbehaviour; false when it was not charged (rate-limit within its interval). */
-  penalize(reason: Misbehaviour, nowMs: number): boolean {
+  /**
+   * Charges a misbehaviour `times` times over (1 to MAX_PENALTY_TIMES; a rate-limit penalty
+   * grows with how far over the rate the peer went); false when it was not charged
+   * (rate-limit within its interval).
+   */
+  penalize(reason: Misbehaviour, nowMs: number, times = 1): boolean {
     this.#recover(nowMs)
-    if (reason === 'rate-limit') {
+    // A slip over the rate is charged at most once an interval; going over by a rate's worth
+    // or more (times >= 2) is a flood, charged every time.
+    if (reason === 'rate-limit' && times < 2) {
       if (nowMs - this.#lastRateLimitAt < RATE_LIMIT_PENALTY_INTERVAL_MS) return false
       this.#lastRateLimitAt = nowMs
     }
-    this.#score -= PENALTIES[reason]
+    this.#score -= PENALTIES[reason] * Math.min(MAX_PENALTY_TIMES, Math.max(1, Math.floor(times)))
     return true
   }
 

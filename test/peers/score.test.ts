@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { INITIAL_SCORE, PENALTIES, PeerScore, RATE_LIMIT_PENALTY_INTERVAL_MS, SCORE_RECOVERY_PER_SEC } from '../../src/peers/score.js'
+import { INITIAL_SCORE, MAX_PENALTY_TIMES, PENALTIES, PeerScore, RATE_LIMIT_PENALTY_INTERVAL_MS, SCORE_RECOVERY_PER_SEC } from '../../src/peers/score.js'
 import type { Misbehaviour } from '../../src/peers/session.js'
 
 describe('PeerScore', () => {
@@ -51,5 +51,31 @@ describe('PeerScore', () => {
     expect(score.value(6_000)).toBe(78)
     expect(score.value(10_000)).toBe(78)
     expect(score.value(12_000)).toBe(80)
+  })
+
+  it('a penalty charged `times` over costs that many times, floored, from 1 to MAX_PENALTY_TIMES', () => {
+    expect(MAX_PENALTY_TIMES).toBe(10)
+    const cases: [number, number][] = [[0, 1], [-3, 1], [1, 1], [2.9, 2], [7, 7], [10, 10], [11, 10], [1_000, 10]]
+    for (const [times, charged] of cases) {
+      const score = new PeerScore(0)
+      expect(score.penalize('invalid-message', 0, times)).toBe(true)
+      expect(score.value(0)).toBe(100 - 10 * charged)
+    }
+  })
+
+  it('a slip over the rate (times < 2) is charged once an interval; a flood (times >= 2) every time', () => {
+    const slips = new PeerScore(0)
+    expect(slips.penalize('rate-limit', 0, 1.9)).toBe(true)
+    expect(slips.penalize('rate-limit', 500, 1.9)).toBe(false)
+    expect(slips.penalize('rate-limit', 1_000, 1)).toBe(true)
+    expect(slips.value(1_000)).toBe(100 - 5 + 1 - 5)
+    const floods = new PeerScore(0)
+    expect(floods.penalize('rate-limit', 0, 10)).toBe(true)
+    expect(floods.penalize('rate-limit', 1, 10)).toBe(true)
+    expect(floods.value(1)).toBeCloseTo(100 - 100 + 0.001, 6)
+    // A flood does not reset the slip interval, nor does a slip hold back a flood.
+    expect(floods.penalize('rate-limit', 2, 1)).toBe(true)
+    expect(floods.penalize('rate-limit', 3, 1)).toBe(false)
+    expect(floods.penalize('rate-limit', 4, 2)).toBe(true)
   })
 })
