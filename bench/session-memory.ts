@@ -112,7 +112,7 @@ export async function runSessionMemory(_ctx: Context): Promise<Section> {
         row('transport link end (context)', bareBytes / sessions, 'heap delta of bare MemoryNetwork links / connection ends'),
         row('node state in JavaScript', jsPerSession, '(heap delta with nodes - bare links) / sessions'),
         row('outgoing queue (WebAssembly)', queueBytes, 'mean byteLength of the sessions\' queues'),
-        row('rate limiter share (WebAssembly)', memory.rateLimiterBytesPerPeer, 'limiter byteLength / maxPeers'),
+        row('rate limiter share (WebAssembly)', memory.rateLimiterBytesPerPeer, '3 limiters (own, relayed, frames) x byteLength / maxPeers'),
         row('total node state', jsPerSession + wasmPerSession, 'JavaScript + WebAssembly'),
       ],
     }, {

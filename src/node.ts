@@ -424,7 +424,7 @@ export class MeshNode extends MeshEventTarget {
       },
       bootstrap: { ...this.#bootstrap, attempted: this.#bootstrapTargets().length },
       join: { ...this.#upkeep.stats(), knownPeers: peers.knownPeers, redirectsSent: peers.redirectsSent, redirectsReceived: peers.redirectsReceived, pruned: peers.pruned },
-      memory: this.#memoryEstimate(peers.peers, peers.queueBytes, dht.storedBytes),
+      memory: this.#memoryEstimate(peers.peers, peers.queueBytes, peers.bufferedBytes, dht.storedBytes),
       layers: { peers, relay, dht, routing },
     }
   }
@@ -530,18 +530,21 @@ export class MeshNode extends MeshEventTarget {
     }
   }
 
-  #memoryEstimate(sessions: number, queueBytes: number, storedBytes: number): MemoryEstimate {
+  #memoryEstimate(sessions: number, queueBytes: number, bufferedBytes: number, storedBytes: number): MemoryEstimate {
     this.#rateLimiterBytesPerPeer ??= this.#probeRateLimiterBytesPerPeer()
-    const limiter = this.#rateLimiterBytesPerPeer
+    // Three buckets a session: its own messages, what it relays, and its frames before decoding.
+    const limiter = 3 * this.#rateLimiterBytesPerPeer
     const queue = sessions === 0 ? 0 : Math.round(queueBytes / sessions)
-    const perPeerBytes = queue + limiter + SESSION_BOOKKEEPING_BYTES
+    const buffered = sessions === 0 ? 0 : Math.round(bufferedBytes / sessions)
+    const perPeerBytes = queue + buffered + limiter + SESSION_BOOKKEEPING_BYTES
     return {
       isEstimate: true,
       queueBytesPerPeer: queue,
+      bufferedBytesPerPeer: buffered,
       rateLimiterBytesPerPeer: limiter,
       bookkeepingBytesPerPeer: SESSION_BOOKKEEPING_BYTES,
       perPeerBytes,
-      totalBytes: (limiter + SESSION_BOOKKEEPING_BYTES) * sessions + queueBytes + storedBytes,
+      totalBytes: (limiter + SESSION_BOOKKEEPING_BYTES) * sessions + queueBytes + bufferedBytes + storedBytes,
     }
   }
 

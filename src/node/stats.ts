@@ -29,12 +29,14 @@ export interface MemoryEstimate {
   readonly isEstimate: true
   /** Outgoing priority queue of a session: the mean byteLength of the open sessions' queues (they grow with their backlog). */
   readonly queueBytesPerPeer: number
-  /** One peer's share of the rate limiter (core byteLength / maxPeers). */
+  /** Payload bytes waiting to go out to a peer, on average: queued messages and what its link holds (stats().layers.peers.bufferedBytes / sessions). Measured, not estimated. */
+  readonly bufferedBytesPerPeer: number
+  /** One peer's share of the three rate limiters (own, relayed, frames before decoding: 3 x core byteLength / maxPeers). */
   readonly rateLimiterBytesPerPeer: number
   /** Fixed allowance for JavaScript objects per session: SESSION_BOOKKEEPING_BYTES. */
   readonly bookkeepingBytesPerPeer: number
   readonly perPeerBytes: number
-  /** perPeerBytes x open sessions, plus DHT stored record bytes. */
+  /** Per-session structures x open sessions, plus every payload byte buffered for peers and the DHT's stored record bytes. */
   readonly totalBytes: number
 }
 

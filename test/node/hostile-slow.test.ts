@@ -43,7 +43,10 @@ describe('hostile peers: slow readers', () => {
       payload[0] = i & 0xff
       payload[1] = i >> 8
       await mesh.settle(victim.publish('news', payload))
-      maxBuffered = Math.max(maxBuffered, victim.stats().layers.peers.bufferedBytes)
+      const stats = victim.stats()
+      maxBuffered = Math.max(maxBuffered, stats.layers.peers.bufferedBytes)
+      // The memory estimate counts what is buffered: it is never below it.
+      expect(stats.memory.totalBytes).toBeGreaterThanOrEqual(stats.layers.peers.bufferedBytes)
       // It keeps talking (so the keepalive sees a live link), it just reads slowly.
       if (i % 40 === 0) link.send([{ type: 'ping', requestId: i + 1 }])
       await mesh.runFor(50)
@@ -55,6 +58,7 @@ describe('hostile peers: slow readers', () => {
     expect(atHonest).toHaveLength(400)
     // Queue plus what the link holds: the queue cap, the link's high-water mark, one message.
     expect(maxBuffered).toBeLessThanOrEqual(DEFAULT_MAX_QUEUE_BYTES + 1_048_576 + 17_000)
+    expect(maxBuffered).toBeGreaterThan(DEFAULT_MAX_QUEUE_BYTES)
     expect(victim.stats().layers.peers.dropped['queue-full']).toBeGreaterThan(0)
     expect(victim.stats().layers.peers.slowPeersCut).toBe(1)
     expect(reasons).toEqual([expect.stringMatching(/^slow consumer/)])

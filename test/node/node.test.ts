@@ -79,7 +79,7 @@ describe('MeshNode: two nodes', () => {
     expect(sl.dht.lookups).toBeGreaterThanOrEqual(3)
     expect(sl.bootstrap.attempted).toBe(1)
     // The session's outgoing queue is made only when its link pushes back: this one never did.
-    expect(sl.memory).toMatchObject({ isEstimate: true, queueBytesPerPeer: 0, bookkeepingBytesPerPeer: SESSION_BOOKKEEPING_BYTES })
+    expect(sl.memory).toMatchObject({ isEstimate: true, queueBytesPerPeer: 0, bufferedBytesPerPeer: 0, bookkeepingBytesPerPeer: SESSION_BOOKKEEPING_BYTES })
     expect(sl.memory.rateLimiterBytesPerPeer).toBeGreaterThan(0)
     expect(sl.memory.perPeerBytes).toBe(sl.memory.rateLimiterBytesPerPeer + SESSION_BOOKKEEPING_BYTES)
     expect(sl.memory.totalBytes).toBe(sl.memory.perPeerBytes + sl.dht.storedBytes)
