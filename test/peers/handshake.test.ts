@@ -870,7 +870,7 @@ describe('handshakeOver: the handshake on a connection', () => {
     const junkRun = handshakeOver(junk.connection as unknown as Connection, options(alice), { screen: () => undefined })
     deliverRaw(Uint8Array.of(1, 2, 3))
     const error = await failure(junkRun)
-    expect(error).toMatchObject({ code: 'HANDSHAKE_BAD_MESSAGE' })
+    expect(error).toMatchObject({ code: 'HANDSHAKE_BAD_MESSAGE', message: expect.stringMatching(/^an undecodable frame arrived during the handshake: ./) })
     expect(error?.cause).toBeInstanceOf(WireError)
   })
 
@@ -898,6 +898,62 @@ describe('handshakeOver: the handshake on a connection', () => {
     await turnsUntil(() => false, 20)
     expect(seen).toEqual([])
     expect(timedOut.sent).toHaveLength(sentBefore)
+  })
+
+  it('exactly MAX_EARLY_BYTES of early frames are kept; one byte more refuses', async () => {
+    const frameOf = (topicLength: number, tag: number): DecodedMessage[] => [{ type: 'subscribe', topics: [String(tag).padEnd(topicLength, 'x')] }]
+    const big = Array.from({ length: 100 }, (_, i) => `${i}`.padEnd(255, 'y'))
+    const bigFrame: DecodedMessage[] = [{ type: 'subscribe', topics: big }]
+    const bigBytes = encodeFrame(bigFrame).length
+    // Five big frames, then frames of one 255-byte topic, then two sized to land exactly on the limit.
+    const frames: DecodedMessage[][] = [bigFrame, bigFrame, bigFrame, bigFrame, bigFrame]
+    let total = 5 * bigBytes
+    const smallBytes = encodeFrame(frameOf(255, 0)).length
+    for (let tag = 1; MAX_EARLY_BYTES - total > 2 * smallBytes; tag++) {
+      frames.push(frameOf(255, tag))
+      total += smallBytes
+    }
+    // What is left (at most two small frames) goes in two fillers of about half each.
+    const rest = MAX_EARLY_BYTES - total
+    const lengthFor = (bytes: number) => Array.from({ length: 256 }, (_, length) => length).find((length) => length > 4 && encodeFrame(frameOf(length, 9_999)).length === bytes)!
+    const firstLength = lengthFor(Math.floor(rest / 2))
+    const fillerLength = lengthFor(rest - Math.floor(rest / 2))
+    expect([firstLength, fillerLength].every((length) => length !== undefined)).toBe(true)
+    frames.push(frameOf(firstLength, 9_998), frameOf(fillerLength, 9_999))
+    expect(frames.length).toBeLessThanOrEqual(MAX_EARLY_FRAMES)
+    expect(frames.reduce((sum, frame) => sum + encodeFrame(frame).length, 0)).toBe(MAX_EARLY_BYTES)
+    const exact = await upToRemoteAuth(frames)
+    expect((await exact.run).earlyFrames).toHaveLength(frames.length)
+    const over = await upToRemoteAuth([...frames.slice(0, -1), frameOf(fillerLength + 1, 9_999)])
+    expect(await failure(over.run)).toMatchObject({ code: 'HANDSHAKE_UNEXPECTED_MESSAGE' })
+  })
+
+  it('a reply that cannot be sent aborts the handshake at once, with the send error as cause', async () => {
+    const { connection, deliver } = fakeConnection()
+    const send = connection.send
+    let sends = 0
+    connection.send = (frame: Uint8Array) => {
+      if (++sends === 2) throw new Error('link full')
+      return send(frame)
+    }
+    const run = handshakeOver(connection as unknown as Connection, options(alice), { screen: () => undefined })
+    deliver([handshake(bob).start()])
+    const error = await failure(run)
+    expect(error).toMatchObject({ code: 'HANDSHAKE_ABORTED' })
+    expect((error?.cause as Error).message).toBe('link full')
+  })
+
+  it('a remote goodbye closes the connection saying why; a connection found closed as the handshake completes is HANDSHAKE_ABORTED', async () => {
+    const bye = fakeConnection()
+    const byeRun = handshakeOver(bye.connection as unknown as Connection, options(alice), { screen: () => undefined })
+    bye.deliver([{ type: 'goodbye', reason: GoodbyeReason.SHUTDOWN }])
+    await failure(byeRun)
+    expect(bye.connection.closeReason).toBe('goodbye received during the handshake')
+
+    const { connection, run } = await upToRemoteAuth([])
+    // Gone under us (no close event yet) while the auth was being verified.
+    connection.isOpen = false
+    expect(await failure(run)).toMatchObject({ code: 'HANDSHAKE_ABORTED', message: 'the connection closed as the handshake completed' })
   })
 
   it('a connection that closes during the handshake aborts it, saying so in the cause', async () => {
