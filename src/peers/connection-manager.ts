@@ -509,9 +509,11 @@ export class ConnectionManager implements PeerNetwork {
 
   async #authenticate(connection: Connection, expectedPeerId: Uint8Array | undefined, signal: AbortSignal | undefined, isTransient = false, onHello?: () => void): Promise<HandshakeRun> {
     this.#handshakes.add(connection)
-    const screen = onHello === undefined ? this.#screen : (peerId: Uint8Array) => {
-      onHello()
-      return this.#screen(peerId)
+    // One of this node's own first targetPeers dials is never refused as full (reserved slots, see #admit).
+    const isReservedDial = connection.direction === 'outbound' && !isTransient && this.#outboundSessions() < this.#options.targetPeers
+    const screen = (peerId: Uint8Array) => {
+      onHello?.()
+      return this.#screen(peerId, isReservedDial)
     }
     try {
       return await handshakeOver(connection, this.#options, { expectedPeerId, signal, isTransient, screen })
@@ -526,13 +528,13 @@ export class ConnectionManager implements PeerNetwork {
   }
 
   // Turns a peer away as soon as its hello names it, before anything is signed for it.
-  readonly #screen = (peerId: Uint8Array): Refusal | undefined => {
+  #screen(peerId: Uint8Array, isReservedDial: boolean): Refusal | undefined {
     const key = toHex(peerId)
     if (this.#isBanned(key)) {
       return { goodbye: GoodbyeReason.PROTOCOL_ERROR, error: new PeerError('PEER_BANNED', `peer ${key.slice(0, 16)}… is banned for misbehaving`) }
     }
     // Full, and nothing prunable to make room: the newcomer gets a redirect instead.
-    if (this.#sessions.size >= this.#options.maxPeers && !this.#sessions.has(key) && this.#pruneOrder(true).length === 0) {
+    if (!isReservedDial && this.#sessions.size >= this.#options.maxPeers && !this.#sessions.has(key) && this.#pruneOrder({ isMakingRoom: true }).length === 0) {
       const redirect = this.#redirectSample(peerId, key)
       if (redirect.length > 0) this.#redirectsSent++
       return { goodbye: GoodbyeReason.TOO_MANY_PEERS, error: new PeerError('PEER_TOO_MANY_PEERS', `this node already has ${this.#options.maxPeers} peers (maxPeers)`), redirect }
@@ -570,6 +572,10 @@ export class ConnectionManager implements PeerNetwork {
         return existing
       }
       existing.closeWith(GoodbyeReason.NORMAL, 'replaced by the connection dialled by the lower peer id')
+    } else if (connection.direction === 'outbound' && !isTransient && this.#outboundSessions() < this.#options.targetPeers) {
+      // This node's own first targetPeers dials have reserved slots: at maxPeers an inbound
+      // session makes room, grace period or not (Sybils flooding in cannot eclipse a node).
+      if (this.#sessions.size >= this.#options.maxPeers) this.#prune(this.#sessions.size + 1 - this.#options.maxPeers, { isReservedDial: true })
     } else if (connection.direction === 'outbound' && this.#sessions.size >= this.#options.highWatermark) {
       // This node's own dials stop at the high watermark: the slots above it are for newcomers.
       this.#makeRoom(this.#options.highWatermark)
@@ -602,10 +608,10 @@ export class ConnectionManager implements PeerNetwork {
   }
 
   /** Closes up to `count` sessions in pruneOrder (prune-policy.ts), each with a redirect to others. */
-  #prune(count: number, isMakingRoom = false): number {
+  #prune(count: number, mode: { isMakingRoom?: boolean; isReservedDial?: boolean } = {}): number {
     if (count <= 0) return 0
     let pruned = 0
-    for (const session of this.#pruneOrder(isMakingRoom).slice(0, count)) {
+    for (const session of this.#pruneOrder(mode).slice(0, count)) {
       if (!session.isOpen) continue
       // A one-off request's session needs no other peers; anyone else gets some to dial.
       const redirect = session.isRemoteTransient ? [] : this.#redirectSample(session.peerId, session.peerKey)
@@ -617,16 +623,16 @@ export class ConnectionManager implements PeerNetwork {
     return pruned
   }
 
-  #pruneOrder(isMakingRoom = false): ManagedSession[] {
+  #pruneOrder(mode: { isMakingRoom?: boolean; isReservedDial?: boolean } = {}): ManagedSession[] {
     const { pruneGraceMs, targetPeers } = this.#options
-    return pruneOrder(this.#sessions.values(), { localId: this.identity.peerId, nowMs: this.clock.now(), pruneGraceMs, targetPeers, advisors: this.#retentionAdvisors, isMakingRoom })
+    return pruneOrder(this.#sessions.values(), { localId: this.identity.peerId, nowMs: this.clock.now(), pruneGraceMs, targetPeers, advisors: this.#retentionAdvisors, ...mode })
   }
 
   /** Prunes towards the low watermark, then, if still `limit` or more sessions, one busy one-off session. */
   #makeRoom(limit: number): void {
     if (this.#sessions.size < limit) return
     this.#prune(this.#sessions.size + 1 - this.#options.lowWatermark)
-    if (this.#sessions.size >= limit) this.#prune(this.#sessions.size + 1 - limit, true)
+    if (this.#sessions.size >= limit) this.#prune(this.#sessions.size + 1 - limit, { isMakingRoom: true })
   }
 
   /** Adds peers others offered to the address book (never this node itself). */

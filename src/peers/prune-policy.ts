@@ -37,6 +37,12 @@ export interface PruneContext {
    * newcomer. Their dialler's request fails at once and its lookup moves on.
    */
   readonly isMakingRoom?: boolean
+  /**
+   * Room for one of this node's own dials while it has fewer than targetPeers of them: its
+   * slots are reserved, so inbound sessions are offered even within their grace period (a
+   * flood of fresh inbound connections must not lock the node out of its own choices).
+   */
+  readonly isReservedDial?: boolean
 }
 
 /**
@@ -84,7 +90,8 @@ export function pruneOrder(all: Iterable<ManagedSession>, context: PruneContext)
     if (kept.has(session)) continue
     const idleMs = nowMs - session.lastUseAt
     const isOneOffPrunable = session.isRemoteTransient && (idleMs >= TRANSIENT_PRUNE_IDLE_MS || context.isMakingRoom === true)
-    if (!isOneOffPrunable && nowMs - session.connectedAt < pruneGraceMs) continue
+    const isGraceWaived = context.isReservedDial === true && session.direction === 'inbound'
+    if (!isOneOffPrunable && !isGraceWaived && nowMs - session.connectedAt < pruneGraceMs) continue
     // One-off sessions first, the most idle of them first.
     const oneOff = session.isRemoteTransient ? 2 + Math.min(1, idleMs / 10_000) : 0
     let value = session.score() / 100 + Math.min(1, (nowMs - session.connectedAt) / FULL_AGE_MS) - oneOff
