@@ -105,6 +105,12 @@ describe('WebRtcTransport', () => {
     for (const id of ['', 'a b', 'x/y', 'é', 'a'.repeat(129)]) expect(() => hub.connect(id)).toThrow(expect.objectContaining({ code: 'TRANSPORT_BAD_ADDRESS' }))
   })
 
+  it('a dial to its own address is TRANSPORT_BAD_ADDRESS at once, and leaves nothing behind', async () => {
+    const transport = create()
+    await expect(transport.dial(transport.localAddress)).rejects.toMatchObject({ code: 'TRANSPORT_BAD_ADDRESS', message: expect.stringMatching(/own address/) })
+    expect(transport.stats().peerConnectionsCreated).toBe(0)
+  })
+
   it('refuses bad options with TRANSPORT_INVALID_OPTION, naming the option', () => {
     const signaling = hub.connect('options')
     const bad: [unknown, RegExp][] = [

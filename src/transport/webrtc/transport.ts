@@ -87,6 +87,8 @@ export class WebRtcTransport implements Transport {
   async dial(address: string, options?: DialOptions): Promise<Connection> {
     if (this.#isClosed) throw new TransportError('TRANSPORT_CLOSED', `transport ${this.localAddress} is closed`)
     const remoteId = parseWebRtcAddress(address)
+    // Signaling would carry an offer to this transport itself, and nothing would ever answer it.
+    if (remoteId === this.#settings.signaling.localId) throw new TransportError('TRANSPORT_BAD_ADDRESS', `${address} is this transport's own address`)
     const timeoutMs = options?.timeoutMs === undefined
       ? this.#settings.connectTimeoutMs
       : checkTime('timeoutMs', options.timeoutMs, (message) => new TransportError('TRANSPORT_INVALID_OPTION', message))
