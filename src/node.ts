@@ -424,7 +424,7 @@ export class MeshNode extends MeshEventTarget {
       },
       bootstrap: { ...this.#bootstrap, attempted: this.#bootstrapTargets().length },
       join: { ...this.#upkeep.stats(), knownPeers: peers.knownPeers, redirectsSent: peers.redirectsSent, redirectsReceived: peers.redirectsReceived, pruned: peers.pruned },
-      memory: this.#memoryEstimate(peers.peers, peers.queueBytes, peers.bufferedBytes, dht.storedBytes),
+      memory: this.#memoryEstimate(peers.peers, peers.queueBytes, peers.bufferedBytes + peers.handshakeBufferedBytes, dht.storedBytes),
       layers: { peers, relay, dht, routing },
     }
   }

@@ -29,7 +29,7 @@ export interface MemoryEstimate {
   readonly isEstimate: true
   /** Outgoing priority queue of a session: the mean byteLength of the open sessions' queues (they grow with their backlog). */
   readonly queueBytesPerPeer: number
-  /** Payload bytes waiting to go out to a peer, on average: queued messages and what its link holds (stats().layers.peers.bufferedBytes / sessions). Measured, not estimated. */
+  /** Payload bytes buffered for a peer, on average: queued messages, what its link holds, and frames held by handshakes under way ((stats().layers.peers.bufferedBytes + handshakeBufferedBytes) / sessions). Measured, not estimated. */
   readonly bufferedBytesPerPeer: number
   /** One peer's share of the three rate limiters (own, relayed, frames before decoding: 3 x core byteLength / maxPeers). */
   readonly rateLimiterBytesPerPeer: number

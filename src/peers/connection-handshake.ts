@@ -49,6 +49,8 @@ export interface HandshakeOverOptions {
   readonly signal?: AbortSignal
   /** Called with the peer id a hello names, before anything is signed for it. */
   readonly screen: (peerId: Uint8Array) => Refusal | undefined
+  /** Told of the bytes early frames hold: + as each is kept, - all of them once the handshake ends (stats().memory counts them). */
+  readonly onBuffered?: (deltaBytes: number) => void
 }
 
 /** Sends a goodbye (after a redirect, when there are peers to offer) as a frame of its own and closes; for connections without a session. */
@@ -170,6 +172,7 @@ export async function handshakeOver(connection: Connection, options: ResolvedOpt
       } else {
         earlyFrames.push(frame)
         earlyBytes += frame.length
+        run.onBuffered?.(frame.length)
       }
       return
     }
@@ -212,5 +215,8 @@ export async function handshakeOver(connection: Connection, options: ResolvedOpt
     if (refusal !== undefined) throw refusal
     refuseConnection(connection, goodbyeFor(error), error instanceof Error ? error.message : 'handshake failed')
     throw error
+  } finally {
+    // Handed to the session (which reads them at once) or dropped: either way no longer held here.
+    if (earlyBytes > 0) run.onBuffered?.(-earlyBytes)
   }
 }

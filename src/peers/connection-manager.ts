@@ -92,6 +92,8 @@ export interface ConnectionManagerStats {
   readonly queueBytes: number
   /** Payload bytes waiting to go out, summed over sessions: queued messages and the links' bufferedAmount. */
   readonly bufferedBytes: number
+  /** Bytes of session frames held by handshakes under way (arrived while the remote auth was verified). */
+  readonly handshakeBufferedBytes: number
   /** Sessions closed because the peer kept its link pushed back for slowPeerTimeoutMs (a slow consumer). */
   readonly slowPeersCut: number
   readonly perPeer: readonly PeerStats[]
@@ -131,6 +133,7 @@ export class ConnectionManager implements PeerNetwork {
   #frameLimiter: RateLimiter | undefined
   #state: State = 'new'
   #handshakeFailures = 0
+  #handshakeBufferedBytes = 0
   /** Bounded by the handful of error codes a handshake can end with. */
   readonly #handshakeFailuresByCode = new Map<string, number>()
   #dialAttempts = 0
@@ -343,6 +346,7 @@ export class ConnectionManager implements PeerNetwork {
       queueDepth,
       queueBytes,
       bufferedBytes,
+      handshakeBufferedBytes: this.#handshakeBufferedBytes,
       slowPeersCut: c.slowPeersCut,
       perPeer,
     }
@@ -516,7 +520,7 @@ export class ConnectionManager implements PeerNetwork {
       return this.#screen(peerId, isReservedDial)
     }
     try {
-      return await handshakeOver(connection, this.#options, { expectedPeerId, signal, isTransient, screen })
+      return await handshakeOver(connection, this.#options, { expectedPeerId, signal, isTransient, screen, onBuffered: this.#onHandshakeBuffered })
     } catch (error) {
       this.#handshakeFailures++
       const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'OTHER'
@@ -525,6 +529,10 @@ export class ConnectionManager implements PeerNetwork {
     } finally {
       this.#handshakes.delete(connection)
     }
+  }
+
+  readonly #onHandshakeBuffered = (deltaBytes: number): void => {
+    this.#handshakeBufferedBytes += deltaBytes
   }
 
   // Turns a peer away as soon as its hello names it, before anything is signed for it.

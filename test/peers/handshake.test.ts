@@ -666,9 +666,9 @@ describe('handshakeOver: the handshake on a connection', () => {
   const subscribe = (topic: string): DecodedMessage => ({ type: 'subscribe', topics: [topic] })
 
   /** Runs alice's handshakeOver against bob played by hand, up to bob's auth delivered; `after` is sent right behind it. */
-  async function upToRemoteAuth(after: DecodedMessage[][], remoteOptions: Partial<HandshakeOptions> = {}) {
+  async function upToRemoteAuth(after: DecodedMessage[][], remoteOptions: Partial<HandshakeOptions> = {}, onBuffered?: (deltaBytes: number) => void) {
     const fake = fakeConnection()
-    const run = handshakeOver(fake.connection as unknown as Connection, options(alice), { screen: () => undefined })
+    const run = handshakeOver(fake.connection as unknown as Connection, options(alice), { screen: () => undefined, onBuffered })
     run.catch(() => {})
     const remote = handshake(bob, remoteOptions)
     fake.deliver([remote.start()])
@@ -705,6 +705,21 @@ describe('handshakeOver: the handshake on a connection', () => {
       expect(sent.at(-1)).toEqual([{ type: 'goodbye', reason: GoodbyeReason.PROTOCOL_ERROR }])
       expect(connection.isOpen).toBe(false)
     }
+  })
+
+  it('reports the bytes early frames hold as they arrive, and releases them all when the handshake ends, either way', async () => {
+    const frames = Array.from({ length: 3 }, (_, i) => [subscribe(`t${i}`)])
+    const sizes = frames.map((frame) => encodeFrame(frame).length)
+    const total = sizes.reduce((sum, size) => sum + size, 0)
+    const kept: number[] = []
+    const ok = await upToRemoteAuth(frames, {}, (delta) => kept.push(delta))
+    await ok.run
+    expect(kept).toEqual([...sizes, -total])
+    const refused: number[] = []
+    const over = await upToRemoteAuth([...frames, ...Array.from({ length: 62 }, (_, i) => [subscribe(`u${i}`)])], {}, (delta) => refused.push(delta))
+    await failure(over.run)
+    expect(refused.reduce((sum, delta) => sum + delta, 0)).toBe(0)
+    expect(refused.at(-1)).toBeLessThan(0)
   })
 
   it('a session frame before the remote auth (before any hello, or after the hello) is refused at once: nothing is buffered for a peer that has not signed', async () => {
