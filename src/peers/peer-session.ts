@@ -7,7 +7,7 @@ import type { Connection, CloseInfo } from '../transport/transport.js'
 import type { TimerHandle } from '../util/clock.js'
 import { FrameCoalescer, prepareMessage, type EncodedMessage } from '../wire/coalescer.js'
 import { WireError } from '../wire/errors.js'
-import { decodeFrame } from '../wire/frame.js'
+import { claimedMessageCount, decodeFrame } from '../wire/frame.js'
 import { DEFAULT_COALESCE_FRAME_BYTES, FRAME_HEADER_BYTES, MAX_MESSAGES_PER_FRAME } from '../wire/limits.js'
 import { GoodbyeReason, type DecodedMessage, type PeerInfo } from '../wire/messages.js'
 import { TRANSIENT_CAPABILITY } from './connection-handshake.js'
@@ -279,7 +279,7 @@ export class ManagedSession implements PeerSession {
     // flood of tiny messages imposes, so a peer cannot make this node decode more than its
     // own and relay budgets together, however it packs its frames. Not a penalty: the own
     // limit below charges what the peer itself sent.
-    const claimed = frame.length >= FRAME_HEADER_BYTES ? (frame[6] << 8) | frame[7] : 0
+    const claimed = claimedMessageCount(frame)
     // A count the wire refuses (0, or more than a frame may hold) is left to the decoder, which penalizes it.
     if (claimed > 0 && claimed <= MAX_MESSAGES_PER_FRAME && !this.#host.frameLimiter.tryTake(this.handle, now, claimed)) {
       counters.dropped['over-budget']++

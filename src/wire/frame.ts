@@ -38,6 +38,11 @@ export interface FrameHeader {
  * Checks the 8-byte header at the start of `bytes` against `limits`: magic, version,
  * declared size, message count, and that the count fits in the declared size.
  */
+/** The message count a frame's header claims, unchecked (0 when the bytes are too short for a header): what a receiver can charge before decoding. */
+export function claimedMessageCount(bytes: Uint8Array): number {
+  return bytes.length < FRAME_HEADER_BYTES ? 0 : (bytes[6] << 8) + bytes[7]
+}
+
 export function readFrameHeader(bytes: Uint8Array, limits: WireLimits): FrameHeader {
   if (bytes.length < FRAME_HEADER_BYTES) throw new WireError('WIRE_TRUNCATED', `a frame header needs ${FRAME_HEADER_BYTES} bytes, got ${bytes.length}`)
   if (bytes[0] !== WIRE_MAGIC) throw new WireError('WIRE_BAD_MAGIC', `a frame starts with 0x${WIRE_MAGIC.toString(16)}, got 0x${bytes[0].toString(16)}`)
@@ -46,7 +51,7 @@ export function readFrameHeader(bytes: Uint8Array, limits: WireLimits): FrameHea
   if (payloadBytes > limits.maxFrameBytes - FRAME_HEADER_BYTES) {
     throw new WireError('WIRE_TOO_LARGE', `a frame declares ${FRAME_HEADER_BYTES + payloadBytes} bytes, at most ${limits.maxFrameBytes} allowed`)
   }
-  const messageCount = (bytes[6] << 8) + bytes[7]
+  const messageCount = claimedMessageCount(bytes)
   if (messageCount === 0) throw new WireError('WIRE_BAD_FIELD', 'a frame declares 0 messages, at least 1 is needed')
   if (messageCount > limits.maxMessagesPerFrame) {
     throw new WireError('WIRE_COUNT_EXCEEDED', `a frame declares ${messageCount} messages, at most ${limits.maxMessagesPerFrame} allowed`)
