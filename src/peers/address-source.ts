@@ -1,10 +1,16 @@
-// Where a connection comes from, as a key that several connections of one attacker share:
-// the host of its remote address, widened to the network an attacker cheaply holds many
-// addresses in (an IPv4 address alone, an IPv6 /64). Used to cap what one source may hold
-// before it has proven anything (pending handshakes).
+// Where a connection comes from, as keys that several connections of one attacker share:
+//   - its source: the host of its remote address, widened to the network an attacker cheaply
+//     holds many addresses in (an IPv4 address alone, an IPv6 /64). Used to cap what one
+//     source may hold before it has proven anything (pending handshakes);
+//   - its prefix: the wider network one operator (a hosting provider, a data centre) holds
+//     many hosts in, an IPv4 /16 or an IPv6 /32 (Bitcoin Core's netgroups). Used to keep a
+//     node's sessions diverse (inbound-eviction.ts, the per-prefix share of inbound sessions).
+// A name that is no IP address (DNS, a MemoryNetwork name, a WebRTC signalling id) is its own
+// source and its own prefix; a MemoryNetwork name written as an IPv4 address
+// ('memory://45.1.0.7') is grouped as one, so tests can place simulated peers in prefixes.
 //
-// The limit of this defence: an attacker with many hosts or many IPv4 addresses is many
-// sources. The overall caps (connection-manager.ts) bound it anyway.
+// The limit of this defence: an attacker with many hosts or many prefixes is many sources.
+// The overall caps (connection-manager.ts) bound it anyway.
 
 /** The source key of `address` ('ws://203.0.113.9:4312' -> '203.0.113.9'); the address itself when it has no host part. */
 export function sourceOf(address: string): string {
@@ -22,6 +28,32 @@ export function sourceOf(address: string): string {
 export function isLoopbackSource(source: string): boolean {
   return source === 'localhost' || source.startsWith('127.') || source === '::1'
 }
+
+/**
+ * The prefix key of `address` ('ws://203.0.113.9:4312' -> '203.0', 'ws://[2001:db8::1]:80' ->
+ * '2001:db8'); the host itself when it is no IP address; undefined for loopback and private
+ * ranges (127/8, 10/8, 172.16/12, 192.168/16, 169.254/16, ::1, fc00::/7, fe80::/10), which
+ * are exempt: every such session counts as a prefix of its own (see isLoopbackSource: a LAN
+ * or this machine is one network, and per-prefix shares would only throttle a local mesh).
+ */
+export function prefixOf(address: string): string | undefined {
+  const host = hostOf(address)?.toLowerCase()
+  if (host === undefined) return address
+  if (host === 'localhost') return undefined
+  if (host.includes(':')) {
+    const groups = ipv6Prefix64(host).split(':')
+    const first = Number.parseInt(groups[0] ?? '', 16)
+    if (host.split('%')[0] === '::1' || (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80) return undefined
+    return groups.slice(0, 2).join(':')
+  }
+  const octets = IPV4.test(host) ? host.split('.').map(Number) : undefined
+  if (octets === undefined) return host
+  const [a, b] = octets as [number, number]
+  if (a === 127 || a === 10 || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168) || (a === 169 && b === 254)) return undefined
+  return `${a}.${b}`
+}
+
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/
 
 function hostOf(address: string): string | undefined {
   const scheme = address.indexOf('://')

@@ -5,17 +5,19 @@
 //     whose auth does not follow its hello within another `helloTimeoutMs` too, long before
 //     the handshake's own timeout (an honest one needs a round trip or two);
 //   - per source (address-source.ts): at most `maxPerSource` from one host or IPv6 /64;
-//   - overall: at most `maxPending`. A newcomer past it pushes one out: from the source
-//     holding the most slots, the oldest among equals; it is refused only when its own
-//     source would then hold the most.
-// An honest newcomer, alone from its source and the youngest, is pushed out last: idle
-// connections are old by the time they matter. The limit: an attacker with `maxPending`
-// sources that opens more than `maxPending` connections within one honest handshake (a
-// round trip or two) can still push one out; the honest side then retries (connect's backoff).
+//   - overall: at most `maxPending`. A newcomer past it pushes one out: from the address
+//     prefix (an IPv4 /16, an IPv6 /32; its source where the prefix is exempt) holding the
+//     most slots, the oldest among equals; it is refused only when its own prefix would then
+//     hold the most.
+// An honest newcomer, alone from its prefix, is pushed out last: an attacker's connections
+// from a few networks push out only each other, and among equals idle connections are old by
+// the time they matter. The limit: an attacker with `maxPending` prefixes that opens more than
+// `maxPending` connections between an honest connection's opening and its hello (one trip)
+// can still push it out; the honest side then retries (connect's backoff).
 
 import type { Connection } from '../transport/transport.js'
 import type { Clock, TimerHandle } from '../util/clock.js'
-import { isLoopbackSource, sourceOf } from './address-source.js'
+import { isLoopbackSource, prefixOf, sourceOf } from './address-source.js'
 
 export interface PendingHandshakeLimits {
   readonly maxPending: number
@@ -25,6 +27,8 @@ export interface PendingHandshakeLimits {
 
 interface Pending {
   readonly source: string
+  /** Its address prefix, or its source where the prefix is exempt: what push-outs are ranked by. */
+  readonly group: string
   hasSpoken: boolean
   timer: TimerHandle | undefined
 }
@@ -35,6 +39,7 @@ export class PendingHandshakes {
   /** In arrival order (a Map keeps insertion order), so the oldest silent one is found first. */
   readonly #pending = new Map<Connection, Pending>()
   readonly #perSource = new Map<string, number>()
+  readonly #perGroup = new Map<string, number>()
   #evicted = 0
   #silentTimeouts = 0
   #refused = 0
@@ -73,8 +78,10 @@ export class PendingHandshakes {
       this.#refused++
       return { ok: false, why: `${fromSource} handshakes from ${source} are under way already` }
     }
+    const group = prefixOf(connection.remoteAddress) ?? source
+    const fromGroup = this.#perGroup.get(group) ?? 0
     if (this.#pending.size >= this.limits.maxPending) {
-      const victim = this.#firstToGo(fromSource + 1)
+      const victim = this.#firstToGo(fromGroup + 1)
       if (victim === undefined) {
         this.#refused++
         return { ok: false, why: `${this.#pending.size} handshakes are under way already` }
@@ -83,10 +90,11 @@ export class PendingHandshakes {
       this.release(victim)
       this.drop(victim, 'pushed out by a newer connection')
     }
-    const entry: Pending = { source, hasSpoken: false, timer: undefined }
+    const entry: Pending = { source, group, hasSpoken: false, timer: undefined }
     this.#pending.set(connection, entry)
     this.#arm(connection, entry, 'no hello')
-    this.#perSource.set(source, fromSource + 1)
+    this.#perSource.set(source, (this.#perSource.get(source) ?? 0) + 1)
+    this.#perGroup.set(group, (this.#perGroup.get(group) ?? 0) + 1)
     return { ok: true }
   }
 
@@ -105,9 +113,8 @@ export class PendingHandshakes {
     if (entry === undefined) return
     this.#pending.delete(connection)
     if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer)
-    const left = (this.#perSource.get(entry.source) ?? 1) - 1
-    if (left > 0) this.#perSource.set(entry.source, left)
-    else this.#perSource.delete(entry.source)
+    decrement(this.#perSource, entry.source)
+    decrement(this.#perGroup, entry.group)
   }
 
   /** Every pending connection, for stop(); releases them all. */
@@ -118,8 +125,8 @@ export class PendingHandshakes {
   }
 
   /** Entries of each map, for the bounded-state tests. */
-  sizes(): { pending: number; sources: number } {
-    return { pending: this.#pending.size, sources: this.#perSource.size }
+  sizes(): { pending: number; sources: number; groups: number } {
+    return { pending: this.#pending.size, sources: this.#perSource.size, groups: this.#perGroup.size }
   }
 
   #arm(connection: Connection, entry: Pending, missing: string): void {
@@ -132,15 +139,15 @@ export class PendingHandshakes {
   }
 
   /**
-   * Whom a newcomer from a source that would then hold `newcomerSourceCount` pushes out: one
-   * from the fullest source, the oldest among equals (Map order). Undefined when every
-   * pending connection's source holds fewer: the newcomer's own source is the fullest.
+   * Whom a newcomer from a prefix group that would then hold `newcomerGroupCount` pushes out:
+   * one from the fullest group, the oldest among equals (Map order). Undefined when every pending connection's group holds
+   * fewer: the newcomer's own group is the fullest.
    */
-  #firstToGo(newcomerSourceCount: number): Connection | undefined {
+  #firstToGo(newcomerGroupCount: number): Connection | undefined {
     let chosen: Connection | undefined
-    let chosenCount = newcomerSourceCount - 1
+    let chosenCount = newcomerGroupCount - 1
     for (const [connection, entry] of this.#pending) {
-      const count = this.#perSource.get(entry.source) ?? 0
+      const count = this.#perGroup.get(entry.group) ?? 0
       if (count > chosenCount) {
         chosen = connection
         chosenCount = count
@@ -148,4 +155,10 @@ export class PendingHandshakes {
     }
     return chosen
   }
+}
+
+function decrement(counts: Map<string, number>, key: string): void {
+  const left = (counts.get(key) ?? 1) - 1
+  if (left > 0) counts.set(key, left)
+  else counts.delete(key)
 }
