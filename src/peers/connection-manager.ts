@@ -18,6 +18,8 @@ import { backoffDelayMs } from './backoff.js'
 import { DuplicateConnection, handshakeOver, refuseConnection, type HandshakeRun, type Refusal } from './connection-handshake.js'
 import { HandshakeError, PeerError } from './errors.js'
 import { bytesEqual, PEER_ID_BYTES, type Identity } from './identity.js'
+import { prefixOf } from './address-source.js'
+import { inboundToEvict } from './inbound-eviction.js'
 import { PendingHandshakes } from './pending-handshakes.js'
 import { pruneOrder, redirectSample, type RetentionAdvisor } from './prune-policy.js'
 import { MAX_BANS, resolveOptions, type ConnectionManagerOptions, type ResolvedOptions } from './options.js'
@@ -81,6 +83,10 @@ export interface ConnectionManagerStats {
   readonly bans: number
   /** Sessions closed to get back under the low watermark. */
   readonly pruned: number
+  /** Inbound sessions closed at maxPeers for a newcomer from a less crowded address prefix (inbound-eviction.ts). */
+  readonly inboundEvictions: number
+  /** Inbound newcomers refused because their address prefix held maxInboundPerPrefix inbound sessions already. */
+  readonly prefixShareRefusals: number
   /** Redirects sent (to newcomers refused as full, and to pruned peers) and received. */
   readonly redirectsSent: number
   readonly redirectsReceived: number
@@ -138,6 +144,10 @@ export class ConnectionManager implements PeerNetwork {
   readonly #handshakeFailuresByCode = new Map<string, number>()
   #dialAttempts = 0
   #pruned = 0
+  #inboundEvictions = 0
+  #prefixShareRefusals = 0
+  /** Keys the choice of prefixes inbound eviction protects; drawn at the first eviction. */
+  #prefixKey: number | undefined
   #redirectsSent = 0
   #redirectsReceived = 0
   /** Where to find more peers when this node needs them (MeshNode's upkeep dials from it). */
@@ -340,6 +350,8 @@ export class ConnectionManager implements PeerNetwork {
       dialAttempts: this.#dialAttempts,
       bans: this.#bans.size,
       pruned: this.#pruned,
+      inboundEvictions: this.#inboundEvictions,
+      prefixShareRefusals: this.#prefixShareRefusals,
       redirectsSent: this.#redirectsSent,
       redirectsReceived: this.#redirectsReceived,
       knownPeers: this.addressBook.size,
@@ -517,7 +529,7 @@ export class ConnectionManager implements PeerNetwork {
     const isReservedDial = connection.direction === 'outbound' && !isTransient && this.#outboundSessions() < this.#options.targetPeers
     const screen = (peerId: Uint8Array) => {
       onHello?.()
-      return this.#screen(peerId, isReservedDial)
+      return this.#screen(peerId, isReservedDial, connection)
     }
     try {
       return await handshakeOver(connection, this.#options, { expectedPeerId, signal, isTransient, screen, onBuffered: this.#onHandshakeBuffered })
@@ -536,13 +548,16 @@ export class ConnectionManager implements PeerNetwork {
   }
 
   // Turns a peer away as soon as its hello names it, before anything is signed for it.
-  #screen(peerId: Uint8Array, isReservedDial: boolean): Refusal | undefined {
+  #screen(peerId: Uint8Array, isReservedDial: boolean, connection: Connection): Refusal | undefined {
     const key = toHex(peerId)
     if (this.#isBanned(key)) {
       return { goodbye: GoodbyeReason.PROTOCOL_ERROR, error: new PeerError('PEER_BANNED', `peer ${key.slice(0, 16)}… is banned for misbehaving`) }
     }
-    // Full, and nothing prunable to make room: the newcomer gets a redirect instead.
-    if (!isReservedDial && this.#sessions.size >= this.#options.maxPeers && !this.#sessions.has(key) && this.#pruneOrder({ isMakingRoom: true }).length === 0) {
+    const isInbound = connection.direction === 'inbound'
+    const prefix = isInbound ? prefixOf(connection.remoteAddress) : undefined
+    if (isInbound && !this.#sessions.has(key) && this.#isPrefixFull(prefix)) return this.#prefixShareRefusal(peerId, key, prefix!)
+    // Full, and nothing prunable or evictable to make room: the newcomer gets a redirect instead.
+    if (!isReservedDial && this.#sessions.size >= this.#options.maxPeers && !this.#sessions.has(key) && !this.#canMakeRoomFor(isInbound, prefix)) {
       const redirect = this.#redirectSample(peerId, key)
       if (redirect.length > 0) this.#redirectsSent++
       return { goodbye: GoodbyeReason.TOO_MANY_PEERS, error: new PeerError('PEER_TOO_MANY_PEERS', `this node already has ${this.#options.maxPeers} peers (maxPeers)`), redirect }
@@ -591,9 +606,18 @@ export class ConnectionManager implements PeerNetwork {
         refuseConnection(connection, GoodbyeReason.TOO_MANY_PEERS, 'too many peers')
         throw new PeerError('PEER_TOO_MANY_PEERS', `this node has ${this.#sessions.size} peers; its own dials stop at highWatermark (${this.#options.highWatermark}) and none could be pruned`)
       }
+    } else if (connection.direction === 'inbound' && this.#isPrefixFull(prefixOf(connection.remoteAddress))) {
+      // Checked again: others from its prefix may have got in while its auth was verified.
+      const refusal = this.#prefixShareRefusal(result.peerId, key, prefixOf(connection.remoteAddress)!)
+      refuseConnection(connection, refusal.goodbye, refusal.error.message, refusal.redirect)
+      throw refusal.error
     } else if (this.#sessions.size >= this.#options.maxPeers) {
-      // A full node makes room for an authenticated newcomer (never for a mere hello).
-      this.#makeRoom(this.#options.maxPeers)
+      // A full node makes room for an authenticated newcomer (never for a mere hello): an
+      // inbound one from a prefix crowded by colocated identities goes first, then pruning.
+      const prefix = prefixOf(connection.remoteAddress)
+      const evicted = connection.direction === 'inbound' ? this.#inboundToEvict(prefix) : undefined
+      if (evicted !== undefined) this.#evict(evicted)
+      else if (connection.direction === 'outbound' || !this.#isColocated(prefix)) this.#makeRoom(this.#options.maxPeers)
       if (this.#sessions.size >= this.#options.maxPeers) {
         refuseConnection(connection, GoodbyeReason.TOO_MANY_PEERS, 'too many peers', this.#redirectSample(result.peerId, key))
         throw new PeerError('PEER_TOO_MANY_PEERS', `this node already has ${this.#options.maxPeers} peers (maxPeers)`)
@@ -634,6 +658,52 @@ export class ConnectionManager implements PeerNetwork {
   #pruneOrder(mode: { isMakingRoom?: boolean; isReservedDial?: boolean } = {}): ManagedSession[] {
     const { pruneGraceMs, targetPeers } = this.#options
     return pruneOrder(this.#sessions.values(), { localId: this.identity.peerId, nowMs: this.clock.now(), pruneGraceMs, targetPeers, advisors: this.#retentionAdvisors, ...mode })
+  }
+
+  /** Inbound sessions from `prefix` (0 for an exempt one: each is a prefix of its own). */
+  #inboundFrom(prefix: string | undefined): number {
+    if (prefix === undefined) return 0
+    let count = 0
+    for (const session of this.#sessions.values()) if (session.direction === 'inbound' && session.prefix === prefix) count++
+    return count
+  }
+
+  /** True when inbound sessions from `prefix` number maxInboundPerPrefix already (exempt prefixes never are). */
+  #isPrefixFull(prefix: string | undefined): boolean {
+    return this.#inboundFrom(prefix) >= this.#options.maxInboundPerPrefix
+  }
+
+  /** True when a newcomer from `prefix` would share it with an inbound session: at maxPeers, only eviction makes room for it, never pruning. */
+  #isColocated(prefix: string | undefined): boolean {
+    return this.#inboundFrom(prefix) > 0
+  }
+
+  /** Whether a full node can make room for a newcomer: by evicting (inbound, inbound-eviction.ts) or by pruning (prune-policy.ts). */
+  #canMakeRoomFor(isInbound: boolean, prefix: string | undefined): boolean {
+    if (isInbound && this.#inboundToEvict(prefix) !== undefined) return true
+    return (!isInbound || !this.#isColocated(prefix)) && this.#pruneOrder({ isMakingRoom: true }).length > 0
+  }
+
+  #prefixShareRefusal(peerId: Uint8Array, key: string, prefix: string): Refusal & { error: PeerError } {
+    this.#prefixShareRefusals++
+    const redirect = this.#redirectSample(peerId, key)
+    if (redirect.length > 0) this.#redirectsSent++
+    const { maxInboundPerPrefix } = this.#options
+    return { goodbye: GoodbyeReason.TOO_MANY_PEERS, error: new PeerError('PEER_TOO_MANY_PEERS', `${maxInboundPerPrefix} inbound peers from ${prefix} are connected already (maxInboundPerPrefix)`), redirect }
+  }
+
+  /** The inbound session a newcomer from `prefix` may push out (inbound-eviction.ts), if any. */
+  #inboundToEvict(prefix: string | undefined): ManagedSession | undefined {
+    if (this.#sessions.size === 0) return undefined
+    this.#prefixKey ??= Math.floor(this.random.nextFloat() * 2 ** 32)
+    return inboundToEvict(this.#sessions.values(), { localId: this.identity.peerId, prefixKey: this.#prefixKey, newcomerPrefix: prefix })
+  }
+
+  #evict(session: ManagedSession): void {
+    const redirect = session.isRemoteTransient ? [] : this.#redirectSample(session.peerId, session.peerKey)
+    if (redirect.length > 0) this.#redirectsSent++
+    this.#inboundEvictions++
+    session.closeWith(GoodbyeReason.PRUNED, `evicted: ${this.#sessions.size} sessions (maxPeers), and a newcomer from a less crowded address prefix`, redirect)
   }
 
   /** Prunes towards the low watermark, then, if still `limit` or more sessions, one busy one-off session. */

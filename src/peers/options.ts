@@ -77,6 +77,13 @@ export const DEFAULT_PRUNE_GRACE_MS = 30_000
 export const DEFAULT_MAX_PENDING_HANDSHAKES = 32
 /** Of those, from one source (a host, an IPv6 /64; loopback is exempt: see address-source.ts). */
 export const DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE = 4
+/**
+ * Inbound sessions one address prefix (an IPv4 /16, an IPv6 /32; loopback and private ranges
+ * exempt: address-source.ts) may hold, as a share of maxPeers (at least 2): identities cost
+ * nothing to make, hosts in one network little more, so a few networks cannot fill a node.
+ * Default 10% (10 of 100).
+ */
+export const DEFAULT_INBOUND_SHARE_PER_PREFIX = 0.1
 /** An inbound connection that sends no hello this long after it opened is closed. */
 export const DEFAULT_HELLO_TIMEOUT_MS = 2_000
 /** Bans remembered at once; the oldest is forgotten first. */
@@ -116,6 +123,8 @@ export interface ConnectionManagerOptions {
   maxPendingHandshakesPerSource?: number
   /** An inbound connection that sends no hello within this is closed, 1 ms to 1 day. Default 2,000 ms. */
   helloTimeoutMs?: number
+  /** Inbound sessions from one address prefix (IPv4 /16, IPv6 /32; loopback and private ranges exempt), 1 to maxPeers; more from it are refused at their hello. Default 10% of maxPeers, at least 2 (10 of 100). */
+  maxInboundPerPrefix?: number
   /** Re-dials after a failed dial, 0 to 16. Default 3. */
   maxRetries?: number
   /** Delay before the first re-dial, doubling after each. Default 5,000 ms. */
@@ -167,6 +176,7 @@ export interface ResolvedOptions {
   readonly maxPendingHandshakes: number
   readonly maxPendingHandshakesPerSource: number
   readonly helloTimeoutMs: number
+  readonly maxInboundPerPrefix: number
   readonly maxRetries: number
   readonly retryBaseMs: number
   readonly retryJitter: number
@@ -237,6 +247,9 @@ export function resolveOptions(options: ConnectionManagerOptions): ResolvedOptio
     maxPendingHandshakes,
     maxPendingHandshakesPerSource,
     helloTimeoutMs: checkInteger('helloTimeoutMs', options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS, 1, DAY_MS, invalid),
+    maxInboundPerPrefix: checkInteger(
+      'maxInboundPerPrefix', options.maxInboundPerPrefix ?? Math.min(maxPeers, Math.max(2, Math.round(maxPeers * DEFAULT_INBOUND_SHARE_PER_PREFIX))), 1, maxPeers, invalid,
+    ),
     maxRetries: checkInteger('maxRetries', options.maxRetries ?? DEFAULT_MAX_RETRIES, 0, 16, invalid),
     retryBaseMs: checkInteger('retryBaseMs', options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS, 0, DAY_MS, invalid),
     retryJitter: checkNumber('retryJitter', options.retryJitter ?? DEFAULT_RETRY_JITTER, 0, 1, invalid),

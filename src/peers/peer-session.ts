@@ -10,6 +10,7 @@ import { WireError } from '../wire/errors.js'
 import { claimedMessageCount, decodeFrame } from '../wire/frame.js'
 import { DEFAULT_COALESCE_FRAME_BYTES, FRAME_HEADER_BYTES, MAX_MESSAGES_PER_FRAME } from '../wire/limits.js'
 import { GoodbyeReason, type DecodedMessage, type PeerInfo } from '../wire/messages.js'
+import { prefixOf } from './address-source.js'
 import { TRANSIENT_CAPABILITY } from './connection-handshake.js'
 import { PeerError } from './errors.js'
 import type { HandshakeResult } from './handshake.js'
@@ -98,6 +99,8 @@ export class ManagedSession implements PeerSession {
   readonly direction: 'inbound' | 'outbound'
   readonly connectionId: string
   readonly connectedAt: number
+  /** The address prefix it connected from (address-source.ts prefixOf); undefined when exempt (loopback, private ranges). */
+  readonly prefix: string | undefined
   readonly #host: SessionHost
   readonly #options: ResolvedOptions
   readonly #connection: Connection
@@ -118,6 +121,8 @@ export class ManagedSession implements PeerSession {
   #lastFrameAt: number
   /** Last message either way other than keepalive and goodbye: what idle trimming looks at. */
   #lastUseAt: number
+  /** Last message from the peer that an upper layer took (what inbound eviction counts as useful). */
+  #lastDeliveredAt: number
   #pingSentAt = 0
   #isAwaitingPong = false
   #nextPingId = 1
@@ -143,8 +148,10 @@ export class ManagedSession implements PeerSession {
     this.direction = connection.direction
     this.connectionId = connection.id
     this.connectedAt = options.clock.now()
+    this.prefix = prefixOf(connection.remoteAddress)
     this.#lastFrameAt = this.connectedAt
     this.#lastUseAt = this.connectedAt
+    this.#lastDeliveredAt = this.connectedAt
     this.#score = new PeerScore(this.connectedAt)
     this.#coalescer = new FrameCoalescer({
       onFrame: this.#sendFrame,
@@ -172,6 +179,11 @@ export class ManagedSession implements PeerSession {
   /** When the last message other than keepalive went either way. */
   get lastUseAt(): number {
     return this.#lastUseAt
+  }
+
+  /** When the peer last sent a message an upper layer took (not pings, pongs or goodbyes); connectedAt until then. */
+  get lastDeliveredAt(): number {
+    return this.#lastDeliveredAt
   }
 
   /** The session is wanted for itself now (someone connected without isTransient): idle trimming rules apply, not the transient timeout. */
@@ -335,6 +347,7 @@ export class ManagedSession implements PeerSession {
           break
         default:
           this.#lastUseAt = now
+          this.#lastDeliveredAt = now
           this.#host.deliver(this, message)
       }
     }

@@ -6,6 +6,7 @@ import { sample, type RandomSource } from '../util/random.js'
 import { commonPrefixBits, compareDistance } from '../util/xor-distance.js'
 import { MAX_ADDRESSES_PER_PEER } from '../wire/limits.js'
 import type { PeerInfo } from '../wire/messages.js'
+import { inboundPerPrefix } from './inbound-eviction.js'
 import type { ManagedSession } from './peer-session.js'
 import type { PeerSession } from './session.js'
 
@@ -22,6 +23,12 @@ export const REDIRECT_RANDOM_PEERS = 10
 export const TRANSIENT_PRUNE_IDLE_MS = 1_000
 /** Per bucket of XOR distance, this many of the oldest sessions are never pruned (DHT coverage). */
 export const PRUNE_PROTECTED_PER_BUCKET = 1
+/**
+ * An inbound session loses this much value times the square of how many other inbound sessions
+ * its address prefix holds (gossipsub v1.1's IP colocation factor, with a threshold of 1): many
+ * identities from one network are pruned before peers alone in theirs.
+ */
+export const PRUNE_COLOCATION_WEIGHT = 1
 /** Age adds to a session's value up to 1, reached at this age. */
 const FULL_AGE_MS = 600_000
 
@@ -62,11 +69,14 @@ export function redirectSample(sessions: Iterable<ManagedSession>, forId: Uint8A
 
 /**
  * The sessions pruning may close, the first to go first. Never pruned: sessions younger than
- * pruneGraceMs, this node's own oldest dials up to targetPeers, and the oldest
+ * pruneGraceMs (unless inbound and sharing their address prefix with another inbound session),
+ * this node's own oldest dials up to targetPeers, and the oldest
  * PRUNE_PROTECTED_PER_BUCKET sessions of each XOR-distance bucket (the DHT's coverage of the
  * id space). Inbound sessions whose dialler marked them transient go first once idle, grace
  * or not. The rest go lowest value first: what the retention advisors say, plus score / 100,
- * plus age up to 1 at 10 minutes (long-lived peers are the likeliest to stay: Kademlia, 2.2).
+ * plus age up to 1 at 10 minutes (long-lived peers are the likeliest to stay: Kademlia, 2.2),
+ * minus, for an inbound session, PRUNE_COLOCATION_WEIGHT x (the other inbound sessions of its
+ * address prefix)^2.
  */
 export function pruneOrder(all: Iterable<ManagedSession>, context: PruneContext): ManagedSession[] {
   const { nowMs, pruneGraceMs, targetPeers } = context
@@ -85,17 +95,22 @@ export function pruneOrder(all: Iterable<ManagedSession>, context: PruneContext)
     if (inBucket < PRUNE_PROTECTED_PER_BUCKET) kept.add(session)
     perBucket.set(bucket, inBucket + 1)
   }
+  const perPrefix = inboundPerPrefix(sessions)
   const candidates: { session: ManagedSession; value: number }[] = []
   for (const session of sessions) {
     if (kept.has(session)) continue
     const idleMs = nowMs - session.lastUseAt
     const isOneOffPrunable = session.isRemoteTransient && (idleMs >= TRANSIENT_PRUNE_IDLE_MS || context.isMakingRoom === true)
-    const isGraceWaived = context.isReservedDial === true && session.direction === 'inbound'
+    // Colocated identities get no grace: a flood of fresh ones from a few networks must not
+    // shield itself while older peers are pruned in its place.
+    const isColocated = session.direction === 'inbound' && session.prefix !== undefined && (perPrefix.get(session.prefix) ?? 0) > 1
+    const isGraceWaived = (context.isReservedDial === true && session.direction === 'inbound') || isColocated
     if (!isOneOffPrunable && !isGraceWaived && nowMs - session.connectedAt < pruneGraceMs) continue
     // One-off sessions first, the most idle of them first.
     const oneOff = session.isRemoteTransient ? 2 + Math.min(1, idleMs / 10_000) : 0
     let value = session.score() / 100 + Math.min(1, (nowMs - session.connectedAt) / FULL_AGE_MS) - oneOff
     for (const advisor of context.advisors) value += advisor(session)
+    if (session.direction === 'inbound' && session.prefix !== undefined) value -= PRUNE_COLOCATION_WEIGHT * ((perPrefix.get(session.prefix) ?? 1) - 1) ** 2
     candidates.push({ session, value })
   }
   candidates.sort((a, b) => a.value - b.value || b.session.connectedAt - a.session.connectedAt)

@@ -63,7 +63,7 @@ function floatFrom(source: RandomSource): number {
 // the same sequence.
 
 /** Chris Wellons' lowbias32: a 32-bit bijective mixer with low avalanche bias. */
-function mix32(x: number): number {
+export function mix32(x: number): number {
   x ^= x >>> 16
   x = Math.imul(x, 0x7feb352d)
   x ^= x >>> 15

@@ -4,7 +4,7 @@ import { ConnectionManager, type ConnectionManagerStats } from '../../src/peers/
 import { HandshakeError, PeerError } from '../../src/peers/errors.js'
 import { Handshake, type HandshakeMessage } from '../../src/peers/handshake.js'
 import { Identity } from '../../src/peers/identity.js'
-import type { ConnectionManagerOptions } from '../../src/peers/options.js'
+import { resolveOptions, type ConnectionManagerOptions } from '../../src/peers/options.js'
 import { toHex } from '../../src/peers/peer-session.js'
 import { PRIORITY_BULK, PRIORITY_DHT, PRIORITY_PUBLISH, type PeerSession } from '../../src/peers/session.js'
 import { MemoryNetwork, TransportError, type MemoryNetworkOptions, type CloseInfo, type Connection, type DialOptions, type Transport } from '../../src/transport/index.js'
@@ -271,6 +271,25 @@ describe('ConnectionManager: sessions', () => {
     expect(full.manager.peers().map((peer) => peer.peerKey)).toEqual([a.key])
   })
 
+  it('inbound sessions from one address prefix stop at maxInboundPerPrefix: the next is refused at its hello, another prefix still gets in', async () => {
+    const { node, resolved, settle } = setup()
+    const victim = await node('victim', { maxPeers: 10, maxInboundPerPrefix: 2 })
+    // MemoryNetwork names written as IPv4 addresses are grouped by their /16.
+    const [a, b, c] = await Promise.all(['45.1.0.1', '45.1.7.1', '45.1.9.1'].map((name) => node(name)))
+    await resolved(a.manager.connect(victim.address))
+    await resolved(b.manager.connect(victim.address))
+    const refused = await settle(c.manager.connect(victim.address))
+    expect(codeOf(refused)).toBe('PEER_TOO_MANY_PEERS')
+    const other = await node('81.0.0.1')
+    await resolved(other.manager.connect(victim.address))
+    expect(victim.manager.stats().peers).toBe(3)
+    expect(victim.manager.stats().prefixShareRefusals).toBe(1)
+    // A session of the prefix that closes frees its share.
+    await a.manager.stop()
+    await resolved(c.manager.connect(victim.address))
+    expect(victim.manager.peers().map((peer) => peer.peerKey).sort()).toEqual([b.key, c.key, other.key].sort())
+  })
+
   it('a wrong expectedPeerId fails the handshake with HANDSHAKE_ID_MISMATCH, without retries', async () => {
     const { node, settle } = setup()
     const a = await node('a')
@@ -312,6 +331,10 @@ describe('ConnectionManager: sessions', () => {
     expect(optionError({ rateLimitPerPeer: 0 })).toMatch(/rateLimitPerPeer/)
     expect(optionError({ maxPeers: 10, targetPeers: 11 })).toBe('targetPeers must be an integer from 0 to 10, got 11')
     expect(optionError({ idleTimeoutMs: -1 })).toMatch(/idleTimeoutMs/)
+    expect(optionError({ maxPeers: 10, maxInboundPerPrefix: 11 })).toBe('maxInboundPerPrefix must be an integer from 1 to 10, got 11')
+    expect(optionError({ maxInboundPerPrefix: 0 })).toMatch(/maxInboundPerPrefix/)
+    // Each prefix's share defaults to 10% of maxPeers, at least 2.
+    for (const [maxPeers, share] of [[100, 10], [30, 3], [20, 2], [5, 2], [1, 1]]) expect(resolveOptions({ ...base, maxPeers }).maxInboundPerPrefix).toBe(share)
     expect(optionError({ maxPeers: 10 })).toBeUndefined() // targetPeers follows maxPeers down
     expect(optionError({})).toBeUndefined()
   })
