@@ -221,6 +221,7 @@ interface Arrival {
 interface Signed {
   readonly origin: Identity
   readonly seq: bigint
+  readonly timestampMs: number
   readonly data: Uint8Array
   readonly signature: Uint8Array
 }
@@ -235,24 +236,25 @@ class Publishers {
   private readonly origins = Array.from({ length: ORIGINS }, () => Identity.generate(this.random))
   private readonly nextSeq = this.origins.map(() => 1_000n)
 
-  constructor(private readonly neighbours: readonly Identity[]) {}
+  /** `now`: the hub's clock, which the messages are stamped with (the relay refuses old ones). */
+  constructor(private readonly neighbours: readonly Identity[], private readonly now: () => number = () => 0) {}
 
   async batch(): Promise<Signed[]> {
     const unsigned = Array.from({ length: MESSAGES }, (_, i) => {
       const o = i % ORIGINS
       const data = new Uint8Array(DATA_BYTES)
       this.random.fill(data)
-      return { origin: this.origins[o], seq: this.nextSeq[o]++, data }
+      return { origin: this.origins[o], seq: this.nextSeq[o]++, timestampMs: this.now(), data }
     })
-    return Promise.all(unsigned.map(async (m) => ({ ...m, signature: await m.origin.sign(signedBytes(TOPIC, m.origin.peerId, m.seq, m.data)) })))
+    return Promise.all(unsigned.map(async (m) => ({ ...m, signature: await m.origin.sign(signedBytes(TOPIC, m.origin.peerId, m.seq, m.timestampMs, m.data)) })))
   }
 
   /** Message i arriving from neighbour i mod NEIGHBOURS, or for copy k > 0, from the k-th one after it. */
   arrivals(messages: readonly Signed[], copy = 0): Arrival[] {
-    return messages.map(({ origin, seq, data, signature }, i) => {
+    return messages.map(({ origin, seq, timestampMs, data, signature }, i) => {
       const from = (i + copy) % NEIGHBOURS
       const message: PublishMessage = {
-        type: 'publish', topic: TOPIC, origin: origin.peerId, originKey: origin.publicKey, seq, ttl: DEFAULT_TTL - 1,
+        type: 'publish', topic: TOPIC, origin: origin.peerId, originKey: origin.publicKey, seq, timestampMs, ttl: DEFAULT_TTL - 1,
         path: [origin.peerId, this.neighbours[from].peerId], data, signature,
       }
       return { frame: encodeFrame([message]), from }
@@ -374,7 +376,7 @@ type RelayTask = AsyncTaskSpec & { readonly beforeEach: () => void | Promise<voi
 async function freshTask(name: string, mode: 'fresh' | 'congested', core: Core, neighbours: readonly Identity[], hubs: Hub[]): Promise<RelayTask> {
   const hub = new Hub(core, neighbours, hubs.length + 1, mode === 'congested')
   hubs.push(hub)
-  const publishers = new Publishers(neighbours)
+  const publishers = new Publishers(neighbours, () => hub.clock.now())
   let arrivals = publishers.arrivals(await publishers.batch())
   let before = snapshot(hub)
   const iteration = async (isChecked = false) => {
@@ -408,7 +410,7 @@ async function freshTask(name: string, mode: 'fresh' | 'congested', core: Core, 
 async function duplicatesTask(name: string, core: Core, neighbours: readonly Identity[], hubs: Hub[]): Promise<RelayTask> {
   const hub = new Hub(core, neighbours, hubs.length + 1, false, SEEDED_DEDUP_TTL_MS)
   hubs.push(hub)
-  const publishers = new Publishers(neighbours)
+  const publishers = new Publishers(neighbours, () => hub.clock.now())
   const messages = await publishers.batch()
   const copies = Array.from({ length: COPIES }, (_, k) => publishers.arrivals(messages, k + 1)).flat()
   let before = snapshot(hub)
@@ -433,7 +435,7 @@ async function duplicatesTask(name: string, core: Core, neighbours: readonly Ide
 /** The crypto alone: MESSAGES production verifySignature calls in flight, awaited together. */
 async function verifyOnlyTask(neighbours: readonly Identity[]): Promise<RelayTask> {
   const messages = await new Publishers(neighbours).batch()
-  const checks = messages.map((m) => ({ key: m.origin.publicKey, bytes: signedBytes(TOPIC, m.origin.peerId, m.seq, m.data), signature: m.signature }))
+  const checks = messages.map((m) => ({ key: m.origin.publicKey, bytes: signedBytes(TOPIC, m.origin.peerId, m.seq, m.timestampMs, m.data), signature: m.signature }))
   let valid = 0
   return {
     name: 'verifySignature alone (context)',

@@ -20,8 +20,11 @@ import type { LookupPeer, LookupReply, LookupResult } from './lookup.js'
 import { resolveDhtOptions } from './options.js'
 import type { DhtOptions, ResolvedDhtOptions } from './options.js'
 import { LOCAL_STORER, RecordStore } from './record-store.js'
-import { buildImmutableRecord, buildMutableRecord, checkRecord, immutableKeyOf, MAX_MUTABLE_VALUE_BYTES, mutableKeyOf, mutableValueOf, recordCostBytes, rejectReasonName } from './records.js'
-import type { VerifyFn } from './records.js'
+import {
+  buildImmutableRecord, buildMutableRecord, checkRecord, immutableKeyOf, MAX_MUTABLE_VALUE_BYTES, mutableKeyOf, mutableValueOf, recordCostBytes,
+  rejectReasonName, signMutableRecord,
+} from './records.js'
+import type { RecordClock, VerifyFn } from './records.js'
 import { isSessionLoss, Rpc } from './rpc.js'
 import { checkId, checkTtl, checkUserKey, checkValue } from './arguments.js'
 
@@ -95,6 +98,8 @@ export interface DhtStats {
   readonly evicted: number
   readonly probesKept: number
   readonly invalidRecordsSeen: number
+  /** Mutable records peers returned during lookups past their signed lifetime, or signed too far ahead of this node's clock: ignored, nobody penalized. */
+  readonly expiredRecordsSeen: number
   /** Newer mutable records pushed to peers that returned an older version during get(). */
   readonly readRepairs: number
 }
@@ -125,6 +130,7 @@ export class Dht {
   private storesAccepted = 0
   private readonly storesRefused: Record<string, number> = {}
   private invalidRecordsSeen = 0
+  private expiredRecordsSeen = 0
   private readRepairs = 0
 
   constructor(options: DhtOptions) {
@@ -251,7 +257,7 @@ export class Dht {
       if (record.kind === 'mutable' && bytesEqual(record.publicKey, own) && record.seq > highest) highest = record.seq
       return false
     }, options.signal)
-    const record = await buildMutableRecord(this.network.identity, userKey, value, highest + 1n, ttlMs)
+    const record = await buildMutableRecord(this.network.identity, userKey, value, highest + 1n, ttlMs, Math.floor(this.clock.now()))
     this.running()
     if (options.signal?.aborted === true) throw abortReason(options.signal)
     return this.publish(record, found, options.republish ?? true)
@@ -287,7 +293,10 @@ export class Dht {
 
   /**
    * The verified record under `key`, or undefined. A mutable record is returned as on the wire:
-   * its value opens with the 32-byte user key hash (mutableValueOf strips it).
+   * its value opens with the 32-byte user key hash (mutableValueOf strips it). For a mutable
+   * key the lookup never stops at the first holder: it asks every one of the k closest that
+   * answers, takes the highest seq among their live, validly signed records (this node's own
+   * copy included), and pushes it to the holders that answered with an older one.
    */
   async getRecord(key: Uint8Array | string, options: GetOptions = {}): Promise<DhtRecord | undefined> {
     const isMutable = options.mutable ?? true
@@ -366,6 +375,7 @@ export class Dht {
       evicted: contactCounters?.evicted ?? 0,
       probesKept: contactCounters?.probesKept ?? 0,
       invalidRecordsSeen: this.invalidRecordsSeen,
+      expiredRecordsSeen: this.expiredRecordsSeen,
       readRepairs: this.readRepairs,
     }
   }
@@ -407,7 +417,13 @@ export class Dht {
       seeds,
       query: (peer) => this.query(peer, target, mode),
       onRecord: onRecord === undefined ? undefined : async (record, from) => {
-        if ((await checkRecord(record, this.verify, target)) !== StoreRejectReason.NONE) {
+        const reason = await checkRecord(record, this.verify, target, this.recordClock())
+        if (reason === StoreRejectReason.EXPIRED || reason === StoreRejectReason.FUTURE_TIMESTAMP) {
+          // Its holder's clock may differ from ours: ignored, not held against it.
+          this.expiredRecordsSeen++
+          return false
+        }
+        if (reason !== StoreRejectReason.NONE) {
           this.invalidRecordsSeen++
           this.network.peer(from.id)?.penalize('bad-signature')
           return false
@@ -488,7 +504,7 @@ export class Dht {
     }
     // Kept for republish (and as this node's own copy for get()) only once someone holds it.
     this.forgetPublished(keyHex)
-    this.published.set(keyHex, { record, republish, expiresAtMs: this.clock.now() + Math.min(record.ttlMs, this.options.maxRecordTtlMs), costBytes })
+    this.published.set(keyHex, { record, republish, expiresAtMs: this.store.expiryOf(record, this.clock.now()), costBytes })
     this.publishedBytes += costBytes
     return { key: record.key, storedAt, refused, seq: record.kind === 'mutable' ? record.seq : undefined, hops: found.hops }
   }
@@ -526,7 +542,7 @@ export class Dht {
   }
 
   private async handleStore(session: PeerSession, message: StoreMessage): Promise<void> {
-    let reason = await checkRecord(message.record, this.verify)
+    let reason = await checkRecord(message.record, this.verify, undefined, this.recordClock())
     if (!this.isRunning) return
     if (reason === StoreRejectReason.BAD_SIGNATURE) session.penalize('bad-signature')
     if (reason === StoreRejectReason.NONE) {
@@ -595,13 +611,24 @@ export class Dht {
     }
   }
 
+  /**
+   * Re-stores every record this node put with republish on. A mutable one is signed afresh
+   * first (same seq and value, signed now), since its lifetime counts from its signed time.
+   */
   private republishAll(): void {
     for (const { record, republish } of [...this.published.values()]) {
       if (!republish) continue
-      this.runLookup(record.key, 'node')
-        .then((found) => this.publish(record, found, true))
+      const fresh = record.kind === 'mutable'
+        ? signMutableRecord(this.network.identity, record.key, record.value, record.seq, record.ttlMs, Math.floor(this.clock.now()))
+        : Promise.resolve(record)
+      fresh
+        .then(async (current) => this.publish(current, await this.runLookup(current.key, 'node'), true))
         .catch(ignoreBackgroundFailure)
     }
+  }
+
+  private recordClock(): RecordClock {
+    return { nowMs: this.clock.now(), maxClockSkewMs: this.options.maxClockSkewMs }
   }
 
   /** Runs `task` every `periodMs` until stop(). */

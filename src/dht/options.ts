@@ -3,6 +3,7 @@
 import type { Core } from '../core/contracts.js'
 import type { PeerNetwork } from '../peers/session.js'
 import { checkInteger } from '../util/validate.js'
+import { DEFAULT_MAX_CLOCK_SKEW_MS, MAX_TIMESTAMP_WINDOW_MS } from '../util/timestamp-window.js'
 import { MAX_PEERS_PER_REPLY } from '../wire/limits.js'
 import { DhtError } from './errors.js'
 import type { VerifyFn } from './records.js'
@@ -37,6 +38,12 @@ export interface DhtOptions {
   refreshMs?: number
   /** How often expired records are swept. Default 60 s. */
   sweepMs?: number
+  /**
+   * How far ahead of this node's clock a mutable record's signed time may be, stored or read
+   * (a record expires at its signed time plus its ttl, by its owner's word); 0 to 86,400,000 ms.
+   * Default 30,000.
+   */
+  maxClockSkewMs?: number
   /** Signature check for mutable records. Default verifySignature (WebCrypto, else noble). */
   verify?: VerifyFn
 }
@@ -53,6 +60,7 @@ export interface ResolvedDhtOptions {
   readonly republishMs: number
   readonly refreshMs: number
   readonly sweepMs: number
+  readonly maxClockSkewMs: number
 }
 
 export const DHT_DEFAULTS = Object.freeze({
@@ -66,6 +74,7 @@ export const DHT_DEFAULTS = Object.freeze({
   republishMs: 3_600_000,
   refreshMs: 15 * 60_000,
   sweepMs: 60_000,
+  maxClockSkewMs: DEFAULT_MAX_CLOCK_SKEW_MS,
 })
 
 const MAX_TIMER_MS = 2 ** 31 - 1
@@ -98,5 +107,6 @@ export function resolveDhtOptions(options: DhtOptions): ResolvedDhtOptions {
     republishMs: int('republishMs', 1, MAX_TIMER_MS),
     refreshMs: int('refreshMs', 1, MAX_TIMER_MS),
     sweepMs: int('sweepMs', 1, MAX_TIMER_MS),
+    maxClockSkewMs: int('maxClockSkewMs', 0, MAX_TIMESTAMP_WINDOW_MS),
   }
 }

@@ -1,12 +1,13 @@
 // The records one node holds for others: bounded by a byte quota for the whole store and by a
-// share per storing peer, so no single peer can fill a node; each record expires ttlMs after
-// it was (re)stored. Pure bookkeeping with time passed in: the Dht owns the sweep timer and
+// share per storing peer, so no single peer can fill a node. An immutable record expires ttlMs
+// after it was (re)stored; a mutable one at signedAtMs + ttlMs, the time its owner signed,
+// however late it arrives here. Pure bookkeeping with time passed in: the Dht owns the sweep timer and
 // checks signatures before a record gets here.
 
 import { bytesEqual } from '../peers/identity.js'
 import type { DhtRecord } from '../wire/messages.js'
 import { StoreRejectReason } from '../wire/messages.js'
-import { recordCostBytes } from './records.js'
+import { mutableExpiresAtMs, recordCostBytes } from './records.js'
 import { toHex } from './ids.js'
 
 /** The storer name of records this node put itself: charged to the quota, exempt from the per-peer share. */
@@ -32,7 +33,7 @@ export interface StoredRecord {
 /** What put() did; a refusal carries the wire reason and which limit it hit. */
 export type StoreOutcome =
   | { readonly ok: true; readonly change: 'added' | 'replaced' | 'refreshed' }
-  | { readonly ok: false; readonly reason: number; readonly detail: 'quota' | 'peer-share' | 'stale-seq' | 'owner-mismatch' | 'kind-mismatch' }
+  | { readonly ok: false; readonly reason: number; readonly detail: 'quota' | 'peer-share' | 'stale-seq' | 'owner-mismatch' | 'kind-mismatch' | 'expired' }
 
 export class RecordStore {
   private readonly records = new Map<string, StoredRecord>()
@@ -63,12 +64,15 @@ export class RecordStore {
   /**
    * Stores a record whose key and signature were checked already. An immutable record
    * already held is refreshed; a mutable one replaces the held one only with a higher seq
-   * (an equal seq with the same value refreshes), and only from the same owner. Since a
-   * mutable key is derived from its owner's public key (checkRecord refuses any other), two
-   * owners never meet under one key; the owner check is kept as defense in depth.
+   * (an equal seq with the same value refreshes when it lives longer: its owner re-signed it),
+   * and only from the same owner. Since a mutable key is derived from its owner's public key
+   * (checkRecord refuses any other), two owners never meet under one key; the owner check is
+   * kept as defense in depth. A mutable record past its signed lifetime is refused.
    */
   put(record: DhtRecord, storedBy: string, nowMs: number): StoreOutcome {
     const keyHex = toHex(record.key)
+    let expiresAtMs = this.expiryOf(record, nowMs)
+    if (expiresAtMs <= nowMs) return { ok: false, reason: StoreRejectReason.EXPIRED, detail: 'expired' }
     const held = this.liveEntry(keyHex, nowMs)
     let change: 'added' | 'replaced' | 'refreshed' = 'added'
     if (held !== undefined) {
@@ -80,6 +84,11 @@ export class RecordStore {
           return { ok: false, reason: StoreRejectReason.STALE_SEQ, detail: 'stale-seq' }
         }
         change = record.seq === old.seq ? 'refreshed' : 'replaced'
+        // The same record signed earlier (a copy replayed, an older republish) cuts no life short.
+        if (change === 'refreshed' && held.expiresAtMs > expiresAtMs) {
+          record = old
+          expiresAtMs = held.expiresAtMs
+        }
       } else {
         change = 'refreshed'
       }
@@ -95,10 +104,18 @@ export class RecordStore {
       return { ok: false, reason: StoreRejectReason.QUOTA_EXCEEDED, detail: 'peer-share' }
     }
     if (held !== undefined) this.drop(keyHex, held)
-    const ttlMs = Math.min(record.ttlMs, this.options.maxTtlMs)
-    this.records.set(keyHex, { record, storedBy, costBytes: cost, storedAtMs: nowMs, expiresAtMs: nowMs + ttlMs })
+    this.records.set(keyHex, { record, storedBy, costBytes: cost, storedAtMs: nowMs, expiresAtMs })
     this.charge(storedBy, cost)
     return { ok: true, change }
+  }
+
+  /**
+   * When `record` would expire here: a mutable one at its signed time plus its ttl, an
+   * immutable one ttl after now; either way no later than maxTtlMs past that start.
+   */
+  expiryOf(record: DhtRecord, nowMs: number): number {
+    const ttlMs = Math.min(record.ttlMs, this.options.maxTtlMs)
+    return record.kind === 'mutable' ? Math.min(mutableExpiresAtMs(record), record.signedAtMs + ttlMs) : nowMs + ttlMs
   }
 
   /** The live record under `key`, or undefined (an expired one is dropped on the way). */

@@ -5,6 +5,7 @@ import { DEFAULT_MAX_RATE_LIMITED_ORIGINS, DEFAULT_ORIGIN_RATE_LIMIT } from '../
 import type { PeerNetwork } from '../peers/session.js'
 import { MAX_DATA_BYTES, MAX_MESSAGE_REFS, MAX_PATH_ENTRIES } from '../wire/limits.js'
 import { checkInteger } from '../util/validate.js'
+import { DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_MAX_MESSAGE_AGE_MS, MAX_TIMESTAMP_WINDOW_MS } from '../util/timestamp-window.js'
 import { RelayError } from './errors.js'
 
 import type { SignatureVerifier } from '../util/signature-verifier.js'
@@ -37,11 +38,26 @@ export interface RelayOptions {
   maxPendingVerifications?: number
   /**
    * Origins whose replay window (replay-window.ts) is kept, the least recently heard from
-   * forgotten first; 1 to 1,000,000. DEFAULT 10,000: ~200 bytes each (a 1,024-seq bitmap and a map entry), ~2 MB when full.
-   * A message is refused as a replay while its origin is among these or while it is still
-   * in the dedup set; past both, an old message of a forgotten origin is accepted again.
+   * forgotten first; 1 to 1,000,000. DEFAULT 10,000: ~210 bytes each (a 1,024-seq bitmap, the
+   * newest timestamp and a map entry), ~2 MB when full. An origin is forgotten safely once
+   * its newest message is older than maxMessageAgeMs. One pushed out sooner (more than this
+   * many origins heard within maxMessageAgeMs) raises a floor: publishes of origins not in the
+   * table signed at or before it are refused ('forgotten-origin'), so a replay never gets
+   * through, and honest origins pay for the flood instead (docs/SECURITY.md, attack 6).
    */
   maxReplayOrigins?: number
+  /**
+   * A publish whose signed timestamp is more than this before this node's clock is refused
+   * ('stale'), whatever this node remembers: a captured message can be replayed only this
+   * long. It must cover the time a message takes to arrive plus how far an origin's clock may
+   * run behind this node's. 1,000 to 86,400,000 ms. DEFAULT 120,000 (2 minutes).
+   */
+  maxMessageAgeMs?: number
+  /**
+   * A publish whose signed timestamp is more than this after this node's clock is refused
+   * ('future'): how far ahead an origin's clock may run. 0 to 86,400,000 ms. DEFAULT 30,000.
+   */
+  maxClockSkewMs?: number
   /**
    * Publishes a second one origin may have relayed through this node, 1 to 1,000,000; the
    * burst is the same. Charged to the origin once its signature verifies, never to the
@@ -139,6 +155,8 @@ export interface ResolvedRelayOptions {
   readonly maxSubscriptions: number
   readonly maxPendingVerifications: number
   readonly maxReplayOrigins: number
+  readonly maxMessageAgeMs: number
+  readonly maxClockSkewMs: number
   readonly originRateLimit: number
   readonly maxRateLimitedOrigins: number
   readonly verify: SignatureVerifier | undefined
@@ -181,6 +199,8 @@ export function resolveRelayOptions(options: RelayOptions): ResolvedRelayOptions
     maxSubscriptions: pick('maxSubscriptions', DEFAULT_MAX_SUBSCRIPTIONS, 1, 65_536),
     maxPendingVerifications: pick('maxPendingVerifications', DEFAULT_MAX_PENDING_VERIFICATIONS, 1, 65_536),
     maxReplayOrigins: pick('maxReplayOrigins', DEFAULT_MAX_REPLAY_ORIGINS, 1, 1_000_000),
+    maxMessageAgeMs: pick('maxMessageAgeMs', DEFAULT_MAX_MESSAGE_AGE_MS, 1_000, MAX_TIMESTAMP_WINDOW_MS),
+    maxClockSkewMs: pick('maxClockSkewMs', DEFAULT_MAX_CLOCK_SKEW_MS, 0, MAX_TIMESTAMP_WINDOW_MS),
     originRateLimit: pick('originRateLimit', DEFAULT_ORIGIN_RATE_LIMIT, 1, 1_000_000),
     maxRateLimitedOrigins: pick('maxRateLimitedOrigins', DEFAULT_MAX_RATE_LIMITED_ORIGINS, 1, 1_000_000),
     gossip,

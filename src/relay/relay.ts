@@ -12,15 +12,18 @@
 // subscribed neighbours.
 //
 // Checks, cheapest first, so junk costs little: size, shape, subscribed topic, loop (own id
-// on the path), dedup, the origin's replay window, then the Ed25519 signature, then the
-// topic's validator. A message enters the dedup set and marks its sequence number in the
+// on the path), age (the origin's signed timestamp against this node's clock), dedup, the
+// origin's replay window, then the Ed25519 signature, then the topic's validator. A message enters the dedup set and marks its sequence number in the
 // replay window only once its signature verifies, so a forged copy arriving first cannot
 // shadow the genuine one. Every drop is counted by reason (stats().dropped).
 //
-// Replay: the dedup set forgets (TTL, capacity), so each origin also has a sliding window of
-// sequence numbers (replay-window.ts) that keeps refusing a message re-sent later, as long as
-// the origin is among the maxReplayOrigins most recently heard from. For that, an origin's
-// sequence numbers must grow across its restarts too: see SEQ_COUNTER_BITS.
+// Replay: a publish older than maxMessageAgeMs by its signed timestamp is refused outright.
+// Inside that age, the dedup set forgets (TTL, capacity), so each origin also has a sliding
+// window of sequence numbers (replay-window.ts) that keeps refusing a message re-sent later;
+// an origin pushed out of that table while still inside its age window leaves a floor behind,
+// below which messages of origins not in the table are refused. So a replay is refused
+// whatever was sent before it. An origin's sequence numbers must grow across its restarts
+// too: see SEQ_COUNTER_BITS.
 //
 // Repair (gossipsub's lazy push): forwarding to a random `fanout` subset can miss a
 // subscriber even without loss. So the subscribed neighbours a new message was not pushed to
@@ -39,6 +42,7 @@ import type { DecodedMessage, MessageRef, PublishMessage } from '../wire/message
 import { MAX_MESSAGE_REFS, MAX_SUBSCRIPTIONS_PER_MESSAGE, MAX_TOPIC_BYTES } from '../wire/limits.js'
 import { sample } from '../util/random.js'
 import { describeValue } from '../util/validate.js'
+import { judgeTimestamp } from '../util/timestamp-window.js'
 import { signedBytes } from './envelope.js'
 import { secretKeyedHasher } from '../core/keyed-hasher-options.js'
 import { bytesEqual, keyMatchesPeerId } from '../peers/identity.js'
@@ -74,6 +78,8 @@ export interface RelayMessage {
   /** The origin's peer id (32 bytes). */
   readonly origin: Uint8Array
   readonly seq: bigint
+  /** The origin's clock when it signed the message (whole milliseconds), within this node's age window. */
+  readonly timestampMs: number
   /** Sends from the origin to here (1 for a message straight from its origin). */
   readonly hops: number
 }
@@ -119,10 +125,14 @@ export type RelayDropReason =
   | 'overload' //           too many signature checks in flight
   | 'replayed' //           its seq is below its origin's replay window or marked in it, and the dedup set forgot it
   | 'origin-rate-limit' //  its origin went over originRateLimit (the neighbour that relayed it is not charged)
+  | 'stale' //              its signed timestamp is more than maxMessageAgeMs before this node's clock
+  | 'future' //             its signed timestamp is more than maxClockSkewMs after this node's clock
+  | 'forgotten-origin' //   its origin is not in the full replay table, and it was signed at or before the newest timestamp pushed out young
 
 export const RELAY_DROP_REASONS: readonly RelayDropReason[] = Object.freeze([
   'too-large', 'invalid-message', 'ttl-expired', 'not-subscribed', 'loop', 'duplicate',
   'bad-signature', 'verify-error', 'validator-reject', 'validator-ignore', 'overload', 'replayed', 'origin-rate-limit',
+  'stale', 'future', 'forgotten-origin',
 ])
 
 export interface RelayStats {
@@ -150,6 +160,11 @@ export interface RelayStats {
   dedupSize: number
   /** Origins whose replay window is kept (at most maxReplayOrigins). */
   replayOrigins: number
+  /**
+   * Origins pushed out of the replay table while still inside maxMessageAgeMs (more origins
+   * than maxReplayOrigins heard within it): each raised the floor behind 'forgotten-origin'.
+   */
+  replayOriginsEvictedYoung: number
   /** ihave messages sent (one per neighbour per gossip interval at most). */
   ihaveSent: number
   /** Message ids not offered because the neighbour's ihave batch was full (MAX_MESSAGE_REFS). */
@@ -231,7 +246,7 @@ export class Relay {
     const core: Core = this.options.core ?? loadCoreSync()
     this.dedup = core.createDedupSet({ capacity: this.options.dedupCapacity, ttlMs: this.options.dedupTtlMs })
     this.hasher = secretKeyedHasher(core, this.network.random)
-    this.replay = new ReplayWindows(this.options.maxReplayOrigins)
+    this.replay = new ReplayWindows(this.options.maxReplayOrigins, this.options.maxMessageAgeMs)
     this.originLimits = new OriginRateLimits(core, { ratePerSec: this.options.originRateLimit, maxOrigins: this.options.maxRateLimitedOrigins })
     this.verify = this.options.verify ?? verifySignature
     this.peerTopics = new PeerTopics(this.options.maxTopicsPerPeer)
@@ -326,18 +341,19 @@ export class Relay {
     }
     const seq = this.nextSeq
     this.nextSeq = (this.nextSeq + 1n) & U64_MASK
+    const timestampMs = Math.floor(this.network.clock.now())
     const validator = this.validators.get(topic)
     if (validator !== undefined) {
-      const verdict = runValidator(validator, { topic, data, origin: this.selfId, seq, hops: 0 })
+      const verdict = runValidator(validator, { topic, data, origin: this.selfId, seq, timestampMs, hops: 0 })
       if (verdict !== 'accept') throw new RelayError('RELAY_VALIDATION_FAILED', `the validator of topic ${JSON.stringify(topic)} answered '${verdict}' to this message`)
     }
     const key = this.hasher.keyOf(PUBLISH_KEY_KIND, this.selfId, seq)
     // Remembered before it leaves, so its echoes are dropped as duplicates.
     this.dedup.add(key, this.network.clock.now())
-    const signature = await this.network.identity.sign(signedBytes(topic, this.selfId, seq, data))
+    const signature = await this.network.identity.sign(signedBytes(topic, this.selfId, seq, timestampMs, data))
     if (this.isStopped) return { seq, peers: 0, subscribers: 0, isSent: false, notSentReason: 'stopped' }
     const message: PublishMessage = {
-      type: 'publish', topic, origin: this.selfId, seq, ttl: this.options.defaultTtl, path: [this.selfId], data, signature,
+      type: 'publish', topic, origin: this.selfId, seq, timestampMs, ttl: this.options.defaultTtl, path: [this.selfId], data, signature,
       originKey: this.network.identity.publicKey,
     }
     this.counters.published++
@@ -360,6 +376,7 @@ export class Relay {
       pendingVerifications: this.pending.size,
       dedupSize: this.isStopped ? 0 : this.dedup.size,
       replayOrigins: this.replay.size,
+      replayOriginsEvictedYoung: this.replay.floor.evictedYoung,
       cachedMessages: this.cache.size,
     }
   }
@@ -441,8 +458,12 @@ export class Relay {
     if (!this.handlers.has(message.topic)) return this.drop('not-subscribed')
     for (const id of path) if (bytesEqual(id, this.selfId)) return this.drop('loop')
     if (bytesEqual(message.origin, this.selfId)) return this.drop('loop')
+    const now = this.network.clock.now()
+    // Not a penalty either way: an honest relay passes on what its own clock finds in time.
+    const age = judgeTimestamp(message.timestampMs, now, this.options.maxMessageAgeMs, this.options.maxClockSkewMs)
+    if (age !== 'fresh') return this.drop(age)
     const key = this.hasher.keyOf(PUBLISH_KEY_KIND, message.origin, message.seq)
-    if (this.dedup.has(key, this.network.clock.now())) return this.drop('duplicate')
+    if (this.dedup.has(key, now)) return this.drop('duplicate')
     const waiting = this.pending.get(key)
     if (waiting !== undefined) {
       // One waiting copy per neighbour (so at most maxPeers): a second from the same one adds nothing.
@@ -453,7 +474,8 @@ export class Relay {
     // Refused before the signature is checked, so a replay costs no verification. Not a
     // penalty: an honest neighbour may forward a copy that arrives after both forgot it.
     const replayKey = this.hasher.keyOf(ORIGIN_KEY_KIND, message.origin, 0n)
-    if (this.replay.check(replayKey, message.seq) === 'replayed') return this.drop('replayed')
+    const verdict = this.replay.check(replayKey, message.seq, message.timestampMs)
+    if (verdict !== 'new') return this.drop(verdict === 'replayed' ? 'replayed' : 'forgotten-origin')
     this.check(key, replayKey, peer, message)
   }
 
@@ -465,7 +487,7 @@ export class Relay {
     const publicKey = message.originKey
     let verdict: boolean | Promise<boolean>
     try {
-      verdict = this.verify(publicKey, signedBytes(message.topic, message.origin, message.seq, message.data), message.signature)
+      verdict = this.verify(publicKey, signedBytes(message.topic, message.origin, message.seq, message.timestampMs, message.data), message.signature)
     } catch {
       return this.drop('verify-error')
     }
@@ -501,8 +523,9 @@ export class Relay {
     // senders have the message, so it is not forwarded back to them.
     for (let i = 0; i < waiters.length; i++) this.drop('duplicate')
     // Marked only now that the signature verified; checked again, as the check was before it.
-    if (this.replay.accept(replayKey, message.seq) === 'replayed') return this.drop('replayed')
     const now = this.network.clock.now()
+    const replay = this.replay.accept(replayKey, message.seq, message.timestampMs, now)
+    if (replay !== 'new') return this.drop(replay === 'replayed' ? 'replayed' : 'forgotten-origin')
     if (!this.dedup.add(key, now)) return this.drop('duplicate')
     // Charged to whoever signed it, now that the signature proved who that is; over its rate
     // it goes no further, and later copies are duplicates (so cost no second check).
@@ -511,7 +534,7 @@ export class Relay {
     const want = this.wants.get(key)
     if (want !== undefined) this.wants.delete(key)
     const relayMessage: RelayMessage = {
-      topic: message.topic, data: message.data, origin: message.origin, seq: message.seq, hops: this.hopsOf(message),
+      topic: message.topic, data: message.data, origin: message.origin, seq: message.seq, timestampMs: message.timestampMs, hops: this.hopsOf(message),
     }
     const validator = this.validators.get(message.topic)
     if (validator !== undefined) {
@@ -662,7 +685,8 @@ export class Relay {
         }
         this.wants.delete(key) // unanswered: ask this peer now
       }
-      if (this.replay.check(this.hasher.keyOf(ORIGIN_KEY_KIND, ref.origin, 0n), ref.seq) === 'replayed') continue
+      // An ihave names no timestamp: the age and the floor are checked when the message comes.
+      if (this.replay.check(this.hasher.keyOf(ORIGIN_KEY_KIND, ref.origin, 0n), ref.seq, Infinity) === 'replayed') continue
       if (this.wants.size >= this.options.maxPendingWants) {
         this.counters.wantsRefused++
         continue

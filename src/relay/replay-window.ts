@@ -3,17 +3,25 @@
 // section 3.4.3, RFC 6347 section 4.1.2.6), kept as a ring of 32-bit words that is cleared a
 // word at a time as the window moves (RFC 6479), so sliding costs no shifting.
 //
-// The dedup set (src/core) forgets a message after its TTL or when it is full; this table
-// keeps refusing it. It is bounded too: at most `maxOrigins` origins, the least recently
-// accepted forgotten first. What that means for replay: a message is refused as long as it
-// is still in the dedup set, or its origin is among the `maxOrigins` origins most recently
-// heard from. A publish carries no timestamp (the signature covers topic, origin, seq and
-// data only), so an origin forgotten here starts afresh at whatever it sends next, and an
-// old message of it replayed after both forgot it is accepted once more.
+// Tied to time: every publish carries its origin's signed timestamp, and the relay refuses one
+// older than maxAgeMs before it gets here. So an origin's window only has to be kept until
+// the newest timestamp accepted from it is maxAgeMs old: after that, everything it protects
+// is refused by age anyway, and the slot can be reused at no risk.
+//
+// The table is bounded (`maxOrigins`, the least recently accepted origin forgotten first) and
+// origins cost nothing to make, so an attacker can push out origins still inside their age
+// window. Forgetting one of those would let its messages be replayed; instead the table keeps
+// a floor: the newest timestamp of every origin pushed out young. A message of an origin the
+// table does not hold is refused ('forgotten') unless its timestamp is above the floor. So a
+// replay is refused whatever came before it; what a flood of fresh origins can cost is that
+// messages of origins it pushed out (or never held), signed at or before the floor, are not
+// delivered. The floor matters only while it is younger than maxAgeMs.
 //
 // All state sits in typed arrays indexed by slot, grown by doubling up to the bound: a relay
 // that hears few origins holds little, and a 100,000-node simulation does not allocate
 // maxOrigins slots per node.
+
+import { ReplayFloor } from '../util/replay-floor.js'
 
 /** Sequence numbers below the highest accepted one that are still told apart (older: refused). */
 export const REPLAY_WINDOW_SEQS = 1_024
@@ -25,8 +33,12 @@ const RING_WORDS_BIG = BigInt(RING_WORDS)
 const WINDOW_BIG = BigInt(REPLAY_WINDOW_SEQS)
 const INITIAL_SLOTS = 16
 
-/** What the window says about a sequence number of one origin. */
-export type ReplayVerdict = 'new' | 'replayed'
+/**
+ * What the table says about a message of one origin: 'new'; 'replayed' (its seq is marked, or
+ * below the origin's window); 'forgotten' (the origin is not held and the message is not
+ * newer than the floor: it may be a replay of an origin pushed out while still young).
+ */
+export type ReplayVerdict = 'new' | 'replayed' | 'forgotten'
 
 export class ReplayWindows {
   /** Origin (a keyed 64-bit hash of its id) to its slot; insertion order is recency order. */
@@ -35,9 +47,16 @@ export class ReplayWindows {
   private highest = new BigUint64Array(INITIAL_SLOTS)
   /** u32 bits[slot * RING_WORDS + (seq / 32) % RING_WORDS], bit seq % 32: seq was accepted. */
   private bits = new Uint32Array(INITIAL_SLOTS * RING_WORDS)
+  /** f64 newestMs[slot]: the newest timestamp accepted from the slot's origin. */
+  private newestMs = new Float64Array(INITIAL_SLOTS)
   private slotCount = 0
+  /** Left by origins forgotten inside their age window (see above): its floorMs and evictedYoung. */
+  readonly floor: ReplayFloor
 
-  constructor(private readonly maxOrigins: number) {}
+  /** `maxAgeMs`: the age past which the relay refuses a message by its timestamp. */
+  constructor(private readonly maxOrigins: number, maxAgeMs: number) {
+    this.floor = new ReplayFloor(maxAgeMs)
+  }
 
   /** Origins remembered. */
   get size(): number {
@@ -46,33 +65,40 @@ export class ReplayWindows {
 
   /** Bytes of the typed arrays behind the windows (they grow by doubling, up to maxOrigins slots). */
   get byteLength(): number {
-    return this.highest.byteLength + this.bits.byteLength
+    return this.highest.byteLength + this.bits.byteLength + this.newestMs.byteLength
   }
 
-  /** Whether `seq` of `origin` would be accepted now. Changes nothing (a forged copy must not). */
-  check(origin: bigint, seq: bigint): ReplayVerdict {
+  /**
+   * Whether `seq` of `origin`, signed at `timestampMs`, would be accepted now. Changes nothing
+   * (a forged copy must not).
+   */
+  check(origin: bigint, seq: bigint, timestampMs: number): ReplayVerdict {
     const slot = this.slots.get(origin)
-    if (slot === undefined) return 'new'
+    if (slot === undefined) return this.floor.admits(timestampMs) ? 'new' : 'forgotten'
     return this.isFresh(slot, seq) ? 'new' : 'replayed'
   }
 
   /**
-   * Accepts `seq` of `origin` and marks it, when it is fresh; call only once its signature has
-   * verified. Refreshes the origin's recency, evicting the least recent origin when full.
+   * Accepts `seq` of `origin`, signed at `timestampMs`, and marks it, when it is new; call only
+   * once its signature has verified (and its timestamp is inside the age window at `nowMs`).
+   * Refreshes the origin's recency, forgetting the least recent origin when full.
    */
-  accept(origin: bigint, seq: bigint): ReplayVerdict {
+  accept(origin: bigint, seq: bigint, timestampMs: number, nowMs: number): ReplayVerdict {
     let slot = this.slots.get(origin)
     if (slot === undefined) {
-      slot = this.allocate()
+      if (!this.floor.admits(timestampMs)) return 'forgotten'
+      slot = this.allocate(nowMs)
       this.highest[slot] = seq
       this.bits.fill(0, slot * RING_WORDS, (slot + 1) * RING_WORDS)
       this.mark(slot, seq)
+      this.newestMs[slot] = timestampMs
       this.slots.set(origin, slot)
       return 'new'
     }
     if (!this.isFresh(slot, seq)) return 'replayed'
     this.slide(slot, seq)
     this.mark(slot, seq)
+    if (timestampMs > this.newestMs[slot]) this.newestMs[slot] = timestampMs
     this.slots.delete(origin)
     this.slots.set(origin, slot)
     return 'new'
@@ -83,6 +109,8 @@ export class ReplayWindows {
     this.slotCount = 0
     this.highest = new BigUint64Array(INITIAL_SLOTS)
     this.bits = new Uint32Array(INITIAL_SLOTS * RING_WORDS)
+    this.newestMs = new Float64Array(INITIAL_SLOTS)
+    this.floor.clear()
   }
 
   private isFresh(slot: number, seq: bigint): boolean {
@@ -111,12 +139,17 @@ export class ReplayWindows {
     this.bits[wordOf(slot, seq)] |= bitOf(seq)
   }
 
-  /** A free slot: a new one while under the bound, else the least recent origin's. */
-  private allocate(): number {
+  /**
+   * A free slot: a new one while under the bound, else the least recent origin's. That origin
+   * is forgotten; when its newest message is not yet older than the age limit, its timestamp
+   * raises the floor, so none of its messages can come back as new.
+   */
+  private allocate(nowMs: number): number {
     if (this.slots.size >= this.maxOrigins) {
-      const oldest = this.slots.entries().next().value as [bigint, number]
-      this.slots.delete(oldest[0])
-      return oldest[1]
+      const [origin, slot] = this.slots.entries().next().value as [bigint, number]
+      this.slots.delete(origin)
+      this.floor.forget(this.newestMs[slot], nowMs)
+      return slot
     }
     const slot = this.slotCount++
     if (slot === this.highest.length) {
@@ -127,6 +160,9 @@ export class ReplayWindows {
       const bits = new Uint32Array(capacity * RING_WORDS)
       bits.set(this.bits)
       this.bits = bits
+      const newestMs = new Float64Array(capacity)
+      newestMs.set(this.newestMs)
+      this.newestMs = newestMs
     }
     return slot
   }

@@ -2,8 +2,9 @@
 // closeness, and the kinds of the router's keyed dedup keys (core KeyedHasher). Pure
 // functions; the router (router.ts) calls them.
 //
-// The signature covers (domain tag, messageId, origin, target, data) and not `ttl`, which
-// relays lower on every hop. The messageId carries the routing mode and the origin's TTL
+// The signature covers (domain tag, messageId, origin, target, timestamp, data) and not `ttl`,
+// which relays lower on every hop. The timestamp (the origin's clock when it signed the
+// attempt) lets every hop refuse a replay by age. The messageId carries the routing mode and the origin's TTL
 // budget (message-id.ts), so those are covered too.
 //
 // The ack's signature covers (its own domain tag, ack messageId, origin, target): the ack id
@@ -13,11 +14,14 @@
 // attempt of that send (the origin never signs two messages with one messageId).
 
 /** Domain tag of direct-message signatures, so no other wasmesh signature passes for one. */
-export const DIRECT_TAG = new TextEncoder().encode('wasmesh/routing/direct/v1\0')
+export const DIRECT_TAG = new TextEncoder().encode('wasmesh/routing/direct/v2\0')
 
-/** The bytes an origin signs: tag ‖ messageId (u64 big-endian) ‖ origin (32) ‖ target (32) ‖ data. */
-export function directSignedBytes(messageId: bigint, origin: Uint8Array, target: Uint8Array, data: Uint8Array): Uint8Array {
-  return transcript(DIRECT_TAG, messageId, origin, target, data)
+/** The bytes an origin signs: tag ‖ messageId (u64 big-endian) ‖ origin (32) ‖ target (32) ‖ timestampMs (u64 big-endian) ‖ data. */
+export function directSignedBytes(messageId: bigint, origin: Uint8Array, target: Uint8Array, timestampMs: number, data: Uint8Array): Uint8Array {
+  const stamped = new Uint8Array(8 + data.length)
+  new DataView(stamped.buffer).setBigUint64(0, BigInt(timestampMs))
+  stamped.set(data, 8)
+  return transcript(DIRECT_TAG, messageId, origin, target, stamped)
 }
 
 /** Domain tag of direct-ack signatures: a target's ack is never a valid signature of anything else. */
@@ -55,7 +59,7 @@ export const DEDUP_KIND = Object.freeze({
   direct: 0,
   /** (origin, messageId) of an ack: forwarded once. */
   ack: 1,
-  /** (origin, send id): delivered to the application once per send, whatever the attempt. */
+  /** (origin, send id): delivered to the application once per send, whatever the attempt (delivered-sends.ts). */
   delivery: 2,
   /** (origin, messageId without its low byte): the reverse-path entry its ack follows. */
   reverse: 3,

@@ -5,6 +5,7 @@ import { DEFAULT_MAX_RATE_LIMITED_ORIGINS, DEFAULT_ORIGIN_RATE_LIMIT } from '../
 import type { PeerNetwork } from '../peers/session.js'
 import { MAX_DATA_BYTES } from '../wire/limits.js'
 import { checkInteger } from '../util/validate.js'
+import { DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_MAX_MESSAGE_AGE_MS, MAX_TIMESTAMP_WINDOW_MS } from '../util/timestamp-window.js'
 import { RoutingError } from './errors.js'
 import { MAX_ATTEMPTS } from './message-id.js'
 
@@ -65,11 +66,27 @@ export interface RouterOptions {
   /** Message ids remembered for dedup, 1 to 16,777,215. DEFAULT 65,536. */
   dedupCapacity?: number
   /**
-   * How long an id is remembered, 1 to 2**31 - 1 ms. DEFAULT 120,000. Keep it above the
-   * senders' sendBoundMs (27,000 ms with the defaults): a retry reaching the target after
-   * its send was forgotten would be delivered a second time.
+   * How long an id is remembered for forwarding, 1 to 2**31 - 1 ms. DEFAULT 120,000. (Which
+   * sends were delivered is remembered apart, for maxMessageAgeMs: maxDeliveredSends.)
    */
   dedupTtlMs?: number
+  /**
+   * A direct message whose signed timestamp is more than this before this node's clock is
+   * refused at every hop ('stale'): a captured message can be replayed only this long. It must
+   * cover the time one attempt takes to arrive plus how far an origin's clock may run behind
+   * this node's (each attempt is signed afresh). 1,000 to 86,400,000 ms. DEFAULT 120,000.
+   */
+  maxMessageAgeMs?: number
+  /** One whose timestamp is more than this after this node's clock is refused ('future'). 0 to 86,400,000 ms. DEFAULT 30,000. */
+  maxClockSkewMs?: number
+  /**
+   * Sends delivered to this node that it remembers until their newest attempt is older than
+   * maxMessageAgeMs, so none is delivered twice; 1 to 1,000,000. DEFAULT 16,384 (~100 bytes
+   * each): more than 100 sends a second delivered here for 2 minutes. Past it, the oldest is
+   * pushed out and raises a floor: a send not remembered and signed at or before it is
+   * refused unacked ('forgotten-send'), and its origin's next attempt (signed later) gets in.
+   */
+  maxDeliveredSends?: number
 }
 
 export const DEFAULT_CANDIDATES = 20
@@ -83,6 +100,7 @@ export const DEFAULT_MAX_PENDING_SENDS = 1_024
 export const DEFAULT_MAX_PENDING_VERIFICATIONS = 1_024
 export const DEFAULT_DEDUP_CAPACITY = 65_536
 export const DEFAULT_DEDUP_TTL_MS = 120_000
+export const DEFAULT_MAX_DELIVERED_SENDS = 16_384
 
 export interface ResolvedRouterOptions {
   readonly network: PeerNetwork
@@ -103,6 +121,9 @@ export interface ResolvedRouterOptions {
   readonly maxRateLimitedOrigins: number
   readonly dedupCapacity: number
   readonly dedupTtlMs: number
+  readonly maxMessageAgeMs: number
+  readonly maxClockSkewMs: number
+  readonly maxDeliveredSends: number
 }
 
 const invalidOption = (message: string) => new RoutingError('ROUTING_INVALID_OPTION', message)
@@ -141,6 +162,9 @@ export function resolveRouterOptions(options: RouterOptions): ResolvedRouterOpti
     maxRateLimitedOrigins: pick('maxRateLimitedOrigins', DEFAULT_MAX_RATE_LIMITED_ORIGINS, 1, 1_000_000),
     dedupCapacity: pick('dedupCapacity', DEFAULT_DEDUP_CAPACITY, 1, 16_777_215),
     dedupTtlMs: pick('dedupTtlMs', DEFAULT_DEDUP_TTL_MS, 1, 2 ** 31 - 1),
+    maxMessageAgeMs: pick('maxMessageAgeMs', DEFAULT_MAX_MESSAGE_AGE_MS, 1_000, MAX_TIMESTAMP_WINDOW_MS),
+    maxClockSkewMs: pick('maxClockSkewMs', DEFAULT_MAX_CLOCK_SKEW_MS, 0, MAX_TIMESTAMP_WINDOW_MS),
+    maxDeliveredSends: pick('maxDeliveredSends', DEFAULT_MAX_DELIVERED_SENDS, 1, 1_000_000),
   }
 }
 

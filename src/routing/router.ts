@@ -44,6 +44,8 @@ import { OriginRateLimits } from '../peers/origin-limits.js'
 import { PRIORITY_CONTROL, PRIORITY_DHT, type PeerNetwork, type PeerSession } from '../peers/session.js'
 import type { TimerHandle } from '../util/clock.js'
 import { describeValue } from '../util/validate.js'
+import { judgeTimestamp } from '../util/timestamp-window.js'
+import { DeliveredSends } from './delivered-sends.js'
 import type { DecodedMessage, DirectAckMessage, DirectMessage } from '../wire/messages.js'
 import { SIGNATURE_BYTES } from '../wire/limits.js'
 import { DEDUP_KIND, ackSignedBytes, directSignedBytes, isCloser } from './envelope.js'
@@ -93,10 +95,14 @@ export type RoutingDropReason =
   | 'unmatched-ack' //    an ack for no pending send of this node
   | 'forged-ack' //       an ack for a pending send whose key is not the target's or whose signature does not verify
   | 'origin-rate-limit' // its origin went over originRateLimit (the neighbour that relayed it is not charged)
+  | 'stale' //            its signed timestamp is more than maxMessageAgeMs before this node's clock
+  | 'future' //           its signed timestamp is more than maxClockSkewMs after this node's clock
+  | 'forgotten-send' //   for this node, its send is not remembered, and it was signed at or before the newest timestamp pushed out young
 
 export const ROUTING_DROP_REASONS: readonly RoutingDropReason[] = Object.freeze([
   'too-large', 'invalid-message', 'ttl-expired', 'ttl-exhausted', 'loop', 'duplicate',
   'bad-signature', 'verify-error', 'overload', 'no-route', 'unmatched-ack', 'forged-ack', 'origin-rate-limit',
+  'stale', 'future', 'forgotten-send',
 ])
 
 export interface RouterStats {
@@ -131,6 +137,10 @@ export interface RouterStats {
   pendingVerifications: number
   /** Reverse-path entries held for acks still to come back. */
   reversePaths: number
+  /** Sends delivered here and remembered, so a replay of them is not delivered again (at most maxDeliveredSends). */
+  deliveredSends: number
+  /** Sends pushed out of that memory while still inside maxMessageAgeMs: each raised the floor behind 'forgotten-send'. */
+  deliveredSendsEvictedYoung: number
 }
 
 interface PendingSend {
@@ -167,6 +177,7 @@ export class Router {
   private readonly network: PeerNetwork
   private readonly selfId: Uint8Array
   private readonly dedup: DedupSet
+  private readonly delivered: DeliveredSends
   private readonly hasher: KeyedHasher
   private readonly verify: SignatureVerifier
   private readonly originLimits: OriginRateLimits<bigint>
@@ -191,6 +202,7 @@ export class Router {
     this.selfId = this.network.identity.peerId
     const core: Core = this.options.core ?? loadCoreSync()
     this.dedup = core.createDedupSet({ capacity: this.options.dedupCapacity, ttlMs: this.options.dedupTtlMs })
+    this.delivered = new DeliveredSends(this.options.maxDeliveredSends, this.options.maxMessageAgeMs)
     this.hasher = secretKeyedHasher(core, this.network.random)
     this.verify = this.options.verify ?? verifySignature
     this.originLimits = new OriginRateLimits(core, { ratePerSec: this.options.originRateLimit, maxOrigins: this.options.maxRateLimitedOrigins })
@@ -254,6 +266,8 @@ export class Router {
       pendingSends: this.pendingSends.size,
       pendingVerifications: this.verifying.size,
       reversePaths: this.breadcrumbs.size,
+      deliveredSends: this.delivered.size,
+      deliveredSendsEvictedYoung: this.delivered.floor.evictedYoung,
     }
   }
 
@@ -269,6 +283,7 @@ export class Router {
     this.verifying.clear()
     this.breadcrumbs.clear()
     this.dedup.free()
+    this.delivered.clear()
     this.originLimits.free()
   }
 
@@ -311,9 +326,11 @@ export class Router {
     pending.paths.push(path)
     if (attempt > 0) this.counters.retries++
     if (isFlood) this.counters.floodAttempts++
+    // Each attempt is stamped afresh: a retry is never older than the age limit at its target.
+    const timestampMs = Math.floor(this.network.clock.now())
     let signature: Uint8Array
     try {
-      signature = await this.network.identity.sign(directSignedBytes(messageId, this.selfId, target, pending.data))
+      signature = await this.network.identity.sign(directSignedBytes(messageId, this.selfId, target, timestampMs, pending.data))
     } catch (error) {
       this.finish(pending, error instanceof Error ? error : new Error(String(error)))
       return
@@ -323,7 +340,7 @@ export class Router {
     // Remembered before it leaves, so flooded echoes of it are dropped.
     this.dedup.add(this.hasher.keyOf(DEDUP_KIND.direct, this.selfId, messageId), this.network.clock.now())
     const message: DirectMessage = {
-      type: 'direct', messageId, origin: this.selfId, target, originKey: this.network.identity.publicKey, ttl, data: pending.data, signature,
+      type: 'direct', messageId, origin: this.selfId, target, originKey: this.network.identity.publicKey, timestampMs, ttl, data: pending.data, signature,
     }
     const via = this.route(message, target, undefined, [], isFlood, PRIORITY_DHT)
     pending.hop = via === FLOODED ? undefined : via
@@ -402,8 +419,11 @@ export class Router {
     if (message.data.length > this.options.maxMessageBytes) return this.drop('too-large')
     if (message.ttl === 0) return this.drop('ttl-expired')
     if (bytesEqual(message.origin, this.selfId)) return this.drop('loop')
-    const key = this.hasher.keyOf(DEDUP_KIND.direct, message.origin, message.messageId)
     const now = this.network.clock.now()
+    // At every hop, before anything is looked up or verified; never the neighbour's fault.
+    const age = judgeTimestamp(message.timestampMs, now, this.options.maxMessageAgeMs, this.options.maxClockSkewMs)
+    if (age !== 'fresh') return this.drop(age)
+    const key = this.hasher.keyOf(DEDUP_KIND.direct, message.origin, message.messageId)
     const isForMe = bytesEqual(message.target, this.selfId)
     // The dedup key is taken only once the signature verifies, so a forged copy arriving
     // first cannot shadow the genuine one.
@@ -415,7 +435,7 @@ export class Router {
     if (this.verifying.size >= this.options.maxPendingVerifications) return this.drop('overload')
     let verdict: boolean | Promise<boolean>
     try {
-      verdict = this.verify(message.originKey, directSignedBytes(message.messageId, message.origin, message.target, message.data), message.signature)
+      verdict = this.verify(message.originKey, directSignedBytes(message.messageId, message.origin, message.target, message.timestampMs, message.data), message.signature)
     } catch {
       return this.drop('verify-error')
     }
@@ -451,7 +471,10 @@ export class Router {
     const initialTtl = fields.low
     const hops = Math.min(255, Math.max(1, initialTtl - message.ttl + 1))
     const deliveryKey = this.hasher.keyOf(DEDUP_KIND.delivery, message.origin, BigInt(fields.sendId))
-    if (this.dedup.add(deliveryKey, now)) this.deliver({ from: message.origin, data: message.data, hops })
+    const delivery = this.delivered.record(deliveryKey, message.timestampMs, now)
+    // Not acked: a replay gets nothing, and an honest origin's next attempt is signed later.
+    if (delivery === 'forgotten') return this.drop('forgotten-send')
+    if (delivery === 'new') this.deliver({ from: message.origin, data: message.data, hops })
     else this.counters.redelivered++
     // Every verified attempt is acked, so a retry whose first ack was lost gets one.
     const limit = fields.isFlood ? this.options.floodTtl : this.options.maxTtl
@@ -659,6 +682,7 @@ export class Router {
       verifying: this.verifying.size,
       breadcrumbs: this.breadcrumbs.size,
       dedup: this.isStopped ? 0 : this.dedup.size,
+      deliveredSends: this.delivered.size,
     }
   }
 }

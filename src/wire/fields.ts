@@ -8,8 +8,10 @@
 //   msg refs    u16 count (capped) + (origin 32, seq u64)*
 //   payload     u32 length (capped) + bytes
 //   peer info   id 32 + addresses (u8 count <= 8 + text*); list: u8 count <= 20 + peer info*
-//   record      key 32, kind u8 (0 immutable, 1 mutable), ttlMs u32, value payload,
-//               then for mutable only: publicKey 32, seq u64, signature 64
+//   timestamp   u64 milliseconds (Unix epoch on the real clock), at most 2**53 - 1
+//   record      key 32, kind u8 (0 immutable, 2 mutable), ttlMs u32, value payload,
+//               then for mutable only: publicKey 32, seq u64, signedAtMs timestamp, signature 64
+//               (kind 1 was the mutable record of the first layout, without signedAtMs: retired)
 
 import { WireError } from './errors.js'
 import {
@@ -45,6 +47,23 @@ export function checkUint(field: string, value: number, max: number): void {
 
 export function checkU64(field: string, value: bigint): void {
   if (typeof value !== 'bigint' || value < 0n || value > U64_MAX) throw badField(field, 'a bigint from 0n to 2n ** 64n - 1n', value)
+}
+
+/** The largest timestamp: milliseconds stay exact numbers (2**53 ms is the year 287,396). */
+export const MAX_TIMESTAMP_MS = Number.MAX_SAFE_INTEGER
+
+export function checkTimestamp(field: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw badField(field, `an integer number of milliseconds from 0 to ${MAX_TIMESTAMP_MS}`, value)
+}
+
+export function writeTimestamp(writer: WireWriter, value: number): void {
+  writer.u64(BigInt(value))
+}
+
+export function readTimestamp(reader: WireReader, field: string): number {
+  const value = reader.u64(field)
+  if (value > BigInt(MAX_TIMESTAMP_MS)) throw new WireError('WIRE_BAD_FIELD', `${field} must be at most ${MAX_TIMESTAMP_MS} ms, got ${value}`)
+  return Number(value)
 }
 
 export function checkFixed(field: string, value: Uint8Array, length: number): void {
@@ -249,7 +268,8 @@ export function peerEntries(peers: readonly PeerInfo[]): number {
 
 // DHT records
 
-const RECORD_KIND = { immutable: 0, mutable: 1 } as const
+/** Record kinds on the wire; 1 (the mutable record without signedAtMs) is retired, never to be reused. */
+const RECORD_KIND = { immutable: 0, mutable: 2 } as const
 
 export function measureRecord(field: string, record: DhtRecord): number {
   if (typeof record !== 'object' || record === null) throw badField(field, 'a DHT record', record)
@@ -259,8 +279,9 @@ export function measureRecord(field: string, record: DhtRecord): number {
   if (record.kind === 'mutable') {
     checkFixed(`${field}.publicKey`, record.publicKey, PUBLIC_KEY_BYTES)
     checkU64(`${field}.seq`, record.seq)
+    checkTimestamp(`${field}.signedAtMs`, record.signedAtMs)
     checkFixed(`${field}.signature`, record.signature, SIGNATURE_BYTES)
-    size += PUBLIC_KEY_BYTES + 8 + SIGNATURE_BYTES
+    size += PUBLIC_KEY_BYTES + 8 + 8 + SIGNATURE_BYTES
   } else if (record.kind !== 'immutable') {
     throw badField(`${field}.kind`, "'immutable' or 'mutable'", (record as { kind: unknown }).kind)
   }
@@ -275,6 +296,7 @@ export function writeRecord(writer: WireWriter, record: DhtRecord): void {
   if (record.kind === 'mutable') {
     writer.bytesRaw(record.publicKey)
     writer.u64(record.seq)
+    writeTimestamp(writer, record.signedAtMs)
     writer.bytesRaw(record.signature)
   }
 }
@@ -282,12 +304,15 @@ export function writeRecord(writer: WireWriter, record: DhtRecord): void {
 export function readRecord(reader: WireReader, field: string): DhtRecord {
   const key = reader.bytesCopy(ID_BYTES, `${field}.key`)
   const kind = reader.u8(`${field}.kind`)
-  if (kind > 1) throw new WireError('WIRE_BAD_FIELD', `${field}.kind must be 0 (immutable) or 1 (mutable), got ${kind}`)
+  if (kind !== RECORD_KIND.immutable && kind !== RECORD_KIND.mutable) {
+    throw new WireError('WIRE_BAD_FIELD', `${field}.kind must be 0 (immutable) or 2 (mutable; 1 is retired), got ${kind}`)
+  }
   const ttlMs = reader.u32(`${field}.ttlMs`)
   const value = readPayload(reader, MAX_RECORD_VALUE_BYTES, `${field}.value`)
   if (kind === RECORD_KIND.immutable) return { kind: 'immutable', key, value, ttlMs }
   const publicKey = reader.bytesCopy(PUBLIC_KEY_BYTES, `${field}.publicKey`)
   const seq = reader.u64(`${field}.seq`)
+  const signedAtMs = readTimestamp(reader, `${field}.signedAtMs`)
   const signature = reader.bytesCopy(SIGNATURE_BYTES, `${field}.signature`)
-  return { kind: 'mutable', key, value, ttlMs, publicKey, seq, signature }
+  return { kind: 'mutable', key, value, ttlMs, publicKey, seq, signedAtMs, signature }
 }

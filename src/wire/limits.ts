@@ -58,7 +58,7 @@ export const NONCE_BYTES = 32
 /**
  * Largest application payload of a publish or direct message: the message limit less 1 KiB,
  * which covers the largest envelope (a publish with a 256-byte topic and an 8-entry path is
- * 661 bytes), so any payload up to this size always encodes.
+ * 669 bytes), so any payload up to this size always encodes.
  */
 export const MAX_DATA_BYTES = MAX_MESSAGE_BYTES - 1_024
 /**

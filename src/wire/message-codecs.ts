@@ -10,10 +10,11 @@
 //   ping, pong   requestId u32
 //   subscribe,   topics (u16 count <= 256 + text <= 256)
 //   unsubscribe
-//   publish      topic text <= 256, origin 32, seq u64, ttl u8, path (u8 count <= 8 + 32*),
-//                data payload, signature 64
+//   publish      topic text <= 256, origin 32, originKey 32, seq u64, timestampMs u64, ttl u8,
+//                path (u8 count <= 8 + 32*), data payload, signature 64
 //   ihave, iwant refs (u16 count <= 256 + (origin 32, seq u64)*)
-//   direct       messageId u64, origin 32, target 32, ttl u8, data payload, signature 64
+//   direct       messageId u64, origin 32, target 32, originKey 32, timestampMs u64, ttl u8,
+//                data payload, signature 64
 //   directAck    messageId u64, origin 32, target 32, targetKey 32, ttl u8, signature 64
 //   findNode     requestId u32, target 32
 //   nodes        requestId u32, peers
@@ -25,6 +26,7 @@
 import {
   checkBool,
   checkFixed,
+  checkTimestamp,
   checkU64,
   checkUint,
   measureCapabilities,
@@ -44,6 +46,7 @@ import {
   readRecord,
   readText,
   readTextList,
+  readTimestamp,
   writeCapabilities,
   writeIdList,
   writeMessageRefs,
@@ -52,6 +55,7 @@ import {
   writeRecord,
   writeText,
   writeTextList,
+  writeTimestamp,
 } from './fields.js'
 import {
   ID_BYTES,
@@ -177,9 +181,10 @@ export const BODY_CODECS: { readonly [T in WireMessageType]: BodyCodec<MessageOf
       checkFixed('origin', m.origin, ID_BYTES)
       checkFixed('originKey', m.originKey, PUBLIC_KEY_BYTES)
       checkU64('seq', m.seq)
+      checkTimestamp('timestampMs', m.timestampMs)
       checkUint('ttl', m.ttl, 0xff)
       checkFixed('signature', m.signature, SIGNATURE_BYTES)
-      return measureText('topic', m.topic, MAX_TOPIC_BYTES) + ID_BYTES + PUBLIC_KEY_BYTES + 8 + 1 + measureIdList('path', m.path, MAX_PATH_ENTRIES) +
+      return measureText('topic', m.topic, MAX_TOPIC_BYTES) + ID_BYTES + PUBLIC_KEY_BYTES + 8 + 8 + 1 + measureIdList('path', m.path, MAX_PATH_ENTRIES) +
         measurePayload('data', m.data, MAX_DATA_BYTES) + SIGNATURE_BYTES
     },
     write(w, m) {
@@ -187,6 +192,7 @@ export const BODY_CODECS: { readonly [T in WireMessageType]: BodyCodec<MessageOf
       w.bytesRaw(m.origin)
       w.bytesRaw(m.originKey)
       w.u64(m.seq)
+      writeTimestamp(w, m.timestampMs)
       w.u8(m.ttl)
       writeIdList(w, m.path)
       writePayload(w, m.data)
@@ -198,6 +204,7 @@ export const BODY_CODECS: { readonly [T in WireMessageType]: BodyCodec<MessageOf
       origin: r.bytesCopy(ID_BYTES, 'origin'),
       originKey: r.bytesCopy(PUBLIC_KEY_BYTES, 'originKey'),
       seq: r.u64('seq'),
+      timestampMs: readTimestamp(r, 'timestampMs'),
       ttl: r.u8('ttl'),
       path: readIdList(r, MAX_PATH_ENTRIES, 'path'),
       data: readPayload(r, MAX_DATA_BYTES, 'data'),
@@ -215,15 +222,17 @@ export const BODY_CODECS: { readonly [T in WireMessageType]: BodyCodec<MessageOf
       checkFixed('origin', m.origin, ID_BYTES)
       checkFixed('target', m.target, ID_BYTES)
       checkFixed('originKey', m.originKey, PUBLIC_KEY_BYTES)
+      checkTimestamp('timestampMs', m.timestampMs)
       checkUint('ttl', m.ttl, 0xff)
       checkFixed('signature', m.signature, SIGNATURE_BYTES)
-      return 8 + 2 * ID_BYTES + PUBLIC_KEY_BYTES + 1 + measurePayload('data', m.data, MAX_DATA_BYTES) + SIGNATURE_BYTES
+      return 8 + 2 * ID_BYTES + PUBLIC_KEY_BYTES + 8 + 1 + measurePayload('data', m.data, MAX_DATA_BYTES) + SIGNATURE_BYTES
     },
     write(w, m) {
       w.u64(m.messageId)
       w.bytesRaw(m.origin)
       w.bytesRaw(m.target)
       w.bytesRaw(m.originKey)
+      writeTimestamp(w, m.timestampMs)
       w.u8(m.ttl)
       writePayload(w, m.data)
       w.bytesRaw(m.signature)
@@ -234,6 +243,7 @@ export const BODY_CODECS: { readonly [T in WireMessageType]: BodyCodec<MessageOf
       origin: r.bytesCopy(ID_BYTES, 'origin'),
       target: r.bytesCopy(ID_BYTES, 'target'),
       originKey: r.bytesCopy(PUBLIC_KEY_BYTES, 'originKey'),
+      timestampMs: readTimestamp(r, 'timestampMs'),
       ttl: r.u8('ttl'),
       data: readPayload(r, MAX_DATA_BYTES, 'data'),
       signature: r.bytesCopy(SIGNATURE_BYTES, 'signature'),

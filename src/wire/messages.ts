@@ -72,8 +72,9 @@ export interface UnsubscribeMessage {
 }
 
 /**
- * A flooded pub/sub message, signed by its origin over (topic, origin, seq, data). It carries
- * the origin's public key (origin = SHA-256 of it), so a relay many hops away can verify it.
+ * A flooded pub/sub message, signed by its origin over (topic, origin, seq, timestampMs, data).
+ * It carries the origin's public key (origin = SHA-256 of it), so a relay many hops away can
+ * verify it, and the origin's clock when it was signed, so a replay is refused by age.
  */
 export interface PublishMessage {
   readonly type: 'publish'
@@ -81,6 +82,8 @@ export interface PublishMessage {
   readonly origin: Uint8Array
   readonly originKey: Uint8Array
   readonly seq: bigint
+  /** The origin's clock when it signed the message, whole milliseconds (Unix epoch on the real clock). */
+  readonly timestampMs: number
   readonly ttl: number
   /** Ids of the last relays it passed through (at most 8), for loop detection. */
   readonly path: readonly Uint8Array[]
@@ -117,6 +120,8 @@ export interface DirectMessage {
   readonly target: Uint8Array
   /** The origin's public key (origin = SHA-256 of it), so the target can verify the signature. */
   readonly originKey: Uint8Array
+  /** The origin's clock when it signed this attempt, whole milliseconds; each attempt is signed afresh. */
+  readonly timestampMs: number
   readonly ttl: number
   readonly data: Uint8Array
   readonly signature: Uint8Array
@@ -194,7 +199,10 @@ export interface ImmutableRecord {
   readonly ttlMs: number
 }
 
-/** A record signed by its owner; a higher seq replaces a lower one (BEP 44). */
+/**
+ * A record signed by its owner; a higher seq replaces a lower one (BEP 44). It expires
+ * `ttlMs` after `signedAtMs`, both signed, wherever and whenever it is stored.
+ */
 export interface MutableRecord {
   readonly kind: 'mutable'
   readonly key: Uint8Array
@@ -202,6 +210,8 @@ export interface MutableRecord {
   readonly ttlMs: number
   readonly publicKey: Uint8Array
   readonly seq: bigint
+  /** The owner's clock when it signed the record, whole milliseconds (Unix epoch on the real clock). */
+  readonly signedAtMs: number
   readonly signature: Uint8Array
 }
 
@@ -257,12 +267,14 @@ export const MESSAGE_TYPE_CODES: { readonly [T in WireMessageType]: number } = O
   redirect: 0x06,
   subscribe: 0x10,
   unsubscribe: 0x11,
-  publish: 0x12,
+  // 0x12 was the publish of the first layout, without timestampMs: retired, never to be reused.
+  publish: 0x15,
   // Added after the first release: a peer that does not know them decodes them as unknown
   // (peers/ decodes with unknownTypes: 'return') and ignores them, so no capability is needed.
   ihave: 0x13,
   iwant: 0x14,
-  direct: 0x20,
+  // 0x20 was the direct message of the first layout, without timestampMs: retired, never to be reused.
+  direct: 0x23,
   // 0x21 was the unsigned directAck of the first layout: retired, never to be reused.
   directAck: 0x22,
   findNode: 0x30,
@@ -294,4 +306,8 @@ export const StoreRejectReason = Object.freeze({
   STALE_SEQ: 3,
   KEY_MISMATCH: 4,
   TOO_LARGE: 5,
+  /** A mutable record whose signed lifetime (signedAtMs + ttlMs) is over by the storer's clock. */
+  EXPIRED: 6,
+  /** A mutable record signed further ahead of the storer's clock than its clock-skew allowance. */
+  FUTURE_TIMESTAMP: 7,
 })

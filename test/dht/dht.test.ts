@@ -84,7 +84,7 @@ describe(`Dht over a ${NODES}-node fake network (k = 20, alpha = 3)`, () => {
     // The squatter computes the victim's key for a user key it has not used yet (both are public)
     // and offers its own, validly signed record under it to the k closest, before the victim.
     const victimKey = mutableKeyOf(victim.identity.publicKey, 'claimed')
-    const squat = await signMutableRecord(squatter.identity, victimKey, wireValue('claimed', text('squatted')), 1_000n, 60_000)
+    const squat = await signMutableRecord(squatter.identity, victimKey, wireValue('claimed', text('squatted')), 1_000n, 60_000, Math.floor(mesh.clock.now()))
     const holders = await mesh.run(dhts[41].closestPeers(victimKey))
     const replies = collect(squatter)
     for (const [i, id] of holders.entries()) {
@@ -111,7 +111,7 @@ describe(`Dht over a ${NODES}-node fake network (k = 20, alpha = 3)`, () => {
     const v1 = (await mesh.run(dhts[12].getRecord('repair'))) as MutableRecord
     const holders = await mesh.run(dhts[12].closestPeers(v1.key))
     // v2 reaches every holder but the first, as if that one had been away.
-    const v2 = await buildMutableRecord(owner.identity, 'repair', text('v2'), v1.seq + 1n, 60_000)
+    const v2 = await buildMutableRecord(owner.identity, 'repair', text('v2'), v1.seq + 1n, 60_000, Math.floor(mesh.clock.now()))
     expect(v2.key).toEqual(v1.key)
     const stale = net.nodes.find((node) => toHex(node.id) === toHex(holders[0]))!
     for (const id of holders.slice(1)) {
@@ -184,7 +184,7 @@ describe(`Dht over a ${NODES}-node fake network (k = 20, alpha = 3)`, () => {
 
   it('a forged mutable record is refused by a storing node, and the sender penalized', async () => {
     const { mesh, nodes } = net
-    const genuine = await buildMutableRecord(nodes[1].identity, 'forged', text('real'), 1n, 60_000)
+    const genuine = await buildMutableRecord(nodes[1].identity, 'forged', text('real'), 1n, 60_000, Math.floor(mesh.clock.now()))
     // Key binding intact (same owner, same user key hash), signature not.
     const forged: MutableRecord = { ...genuine, value: wireValue('forged', text('fake')), seq: 2n }
     const session = nodes[1].link(nodes[2])
@@ -290,6 +290,45 @@ describe('record lifetime', () => {
     const held = dhts.reduce((n, dht) => n + dht.stats().records, 0)
     expect(held).toBeGreaterThan(0) // only 'kept' copies remain
     expect(held).toBeLessThanOrEqual(21)
+    expect(await stopTestnet(net)).toBe(0)
+  }, 120_000)
+})
+
+describe('old mutable records (issue 10, attack 6b)', () => {
+  it('an old version offered after the newer one expired is refused everywhere as expired, and offered while live it loses to the highest seq', async () => {
+    const net = await createTestnet(40, { seed: 6, dht: { sweepMs: 5_000, refreshMs: 3_600_000 } })
+    const { mesh, dhts, nodes } = net
+    const owner = nodes[3].identity.publicKey
+    const keyOf = () => mutableKeyOf(owner, 'old')
+    await mesh.run(dhts[3].put('old', text('v1'), { ttlMs: 30_000, republish: false }))
+    const v1 = (await mesh.run(dhts[3].getRecord('old'))) as MutableRecord
+    await mesh.advance(10_000)
+    await mesh.run(dhts[3].put('old', text('v2'), { ttlMs: 30_000, republish: false }))
+    const holders = await mesh.run(dhts[30].closestPeers(keyOf()))
+    const attacker = nodes[30]
+    const replies = collect(attacker)
+    const offer = (base: number) => {
+      for (const [i, id] of holders.entries()) {
+        const holder = nodes.find((node) => toHex(node.id) === toHex(id))!
+        attacker.link(holder).send({ type: 'store', requestId: base + i, record: v1 }, 1)
+      }
+    }
+    // While v1 still lives by its signature: holders of v2 refuse it as stale, and a reader takes v2 whoever holds v1.
+    offer(900)
+    await mesh.advance(100)
+    const early = replies.filter((m) => m.type === 'storeResult' && m.requestId >= 900 && m.requestId < 950)
+    expect(early.length).toBe(holders.length)
+    for (const result of early) expect(result).toMatchObject({ ok: false, reason: StoreRejectReason.STALE_SEQ })
+    expect(str(await mesh.run(dhts[25].get('old', { owner })))).toBe('v2')
+    // 31 s after v2 was signed, both are past their signed lifetime: v1 offered again is refused by every holder.
+    await mesh.advance(31_000)
+    expect(await mesh.run(dhts[25].get('old', { owner }))).toBeUndefined()
+    offer(950)
+    await mesh.advance(100)
+    const late = replies.filter((m) => m.type === 'storeResult' && m.requestId >= 950)
+    expect(late.length).toBe(holders.length)
+    for (const result of late) expect(result).toMatchObject({ ok: false, reason: StoreRejectReason.EXPIRED })
+    for (const dht of dhts) expect(await mesh.run(dht.get('old', { owner }))).toBeUndefined()
     expect(await stopTestnet(net)).toBe(0)
   }, 120_000)
 })

@@ -22,8 +22,8 @@ const identity = Identity.generate(new SeededRandom(7))
 const other = Identity.generate(new SeededRandom(8))
 /** An immutable record that costs exactly `cost` bytes of quota (its value, plus 64). */
 const immutableOfCost = (cost: number, fill: number) => buildImmutableRecord(bytes(cost - 64, fill), 60_000)
-/** A mutable record of `identity` under 'name' that costs exactly `cost` bytes (its value, the 32-byte user key hash, plus 168). */
-const mutableOfCost = (cost: number, seq: bigint) => buildMutableRecord(identity, 'name', bytes(cost - 200, Number(seq)), seq, 60_000)
+/** A mutable record of `identity` under 'name' that costs exactly `cost` bytes (its value, the 32-byte user key hash, plus 176). */
+const mutableOfCost = (cost: number, seq: bigint) => buildMutableRecord(identity, 'name', bytes(cost - 208, Number(seq)), seq, 60_000, 0)
 const refused = (detail: 'quota' | 'peer-share') => ({ ok: false, reason: StoreRejectReason.QUOTA_EXCEEDED, detail })
 
 describe('RecordStore', () => {
@@ -120,14 +120,54 @@ describe('RecordStore', () => {
     expect(store.bytesOf('p')).toBe(0)
   })
 
+  it('a mutable record expires at its signed time plus its ttl, however late it is stored: an old one never lives again', async () => {
+    const store = new RecordStore({ quotaBytes: 100_000, perPeerShareBytes: 100_000, maxTtlMs: 60_000 })
+    const record = await buildMutableRecord(identity, 'name', bytes(4), 1n, 10_000, 1_000) // lives until 11,000
+    expect(store.expiryOf(record, 9_000)).toBe(11_000)
+    expect(store.put(record, 'p', 9_000)).toEqual({ ok: true, change: 'added' })
+    expect(store.get(record.key, 10_999)?.record).toBe(record)
+    expect(store.get(record.key, 11_000)).toBeUndefined()
+    // Offered again once its life is over: refused, not stored for another ttl.
+    expect(store.put(record, 'p', 11_000)).toEqual({ ok: false, reason: StoreRejectReason.EXPIRED, detail: 'expired' })
+    expect(store.size).toBe(0)
+    // maxTtlMs caps the life from the signed time too.
+    const long = await buildMutableRecord(identity, 'long', bytes(4), 1n, 600_000, 1_000)
+    expect(store.expiryOf(long, 50_000)).toBe(61_000)
+  })
+
+  it('the same record re-signed later lives longer; a copy signed earlier, stored after it, cuts no life short', async () => {
+    const store = new RecordStore({ quotaBytes: 100_000, perPeerShareBytes: 100_000, maxTtlMs: 60_000 })
+    const first = await buildMutableRecord(identity, 'name', bytes(4), 1n, 10_000, 0)
+    const republished = await buildMutableRecord(identity, 'name', bytes(4), 1n, 10_000, 5_000)
+    expect(store.put(first, 'p', 0).ok).toBe(true)
+    expect(store.put(republished, 'p', 5_000)).toEqual({ ok: true, change: 'refreshed' })
+    expect(store.get(first.key, 5_000)?.expiresAtMs).toBe(15_000)
+    expect(store.put(first, 'q', 6_000)).toEqual({ ok: true, change: 'refreshed' })
+    expect(store.get(first.key, 6_000)?.expiresAtMs).toBe(15_000)
+    expect(store.get(first.key, 6_000)?.record).toBe(republished)
+  })
+
+  it('checkRecord with a clock: expired from signedAtMs + ttlMs on, and refused when signed more than maxClockSkewMs ahead', async () => {
+    const record = await buildMutableRecord(identity, 'profile', bytes(8, 5), 3n, 1_000, 50_000) // lives until 51,000
+    const at = (nowMs: number) => checkRecord(record, undefined, undefined, { nowMs, maxClockSkewMs: 30_000 })
+    expect(await at(50_999)).toBe(StoreRejectReason.NONE)
+    expect(await at(51_000)).toBe(StoreRejectReason.EXPIRED)
+    expect(await at(20_000)).toBe(StoreRejectReason.NONE) // signed exactly 30 s ahead of this clock
+    expect(await at(19_999)).toBe(StoreRejectReason.FUTURE_TIMESTAMP)
+    expect(await checkRecord(record)).toBe(StoreRejectReason.NONE) // without a clock, shape and signature only
+    // The time checks come before the signature, and name what was wrong even for a forged copy.
+    expect(await checkRecord({ ...record, seq: 4n }, undefined, undefined, { nowMs: 60_000, maxClockSkewMs: 0 })).toBe(StoreRejectReason.EXPIRED)
+    expect(await checkRecord({ ...record, signedAtMs: -1 })).toBe(StoreRejectReason.BAD_SIGNATURE)
+  })
+
   it('a mutable record is replaced by a higher seq only, and only by its owner', async () => {
     const store = new RecordStore({ quotaBytes: 100_000, perPeerShareBytes: 100_000, maxTtlMs: 60_000 })
     const key = mutableKeyOf(identity.publicKey, 'name')
-    const v1 = await buildMutableRecord(identity, 'name', bytes(4, 1), 1n, 60_000)
-    const v2 = await buildMutableRecord(identity, 'name', bytes(4, 2), 2n, 60_000)
-    const forkedV2 = await buildMutableRecord(identity, 'name', bytes(4, 3), 2n, 60_000)
+    const v1 = await buildMutableRecord(identity, 'name', bytes(4, 1), 1n, 60_000, 0)
+    const v2 = await buildMutableRecord(identity, 'name', bytes(4, 2), 2n, 60_000, 0)
+    const forkedV2 = await buildMutableRecord(identity, 'name', bytes(4, 3), 2n, 60_000, 0)
     // checkRecord refuses such a record (its key is not derived from its public key); the store's owner check is the second line.
-    const intruder = await signMutableRecord(other, key, v1.value, 99n, 60_000)
+    const intruder = await signMutableRecord(other, key, v1.value, 99n, 60_000, 0)
     expect(store.put(v1, 'p', 0)).toEqual({ ok: true, change: 'added' })
     expect(store.put(v2, 'p', 0)).toEqual({ ok: true, change: 'replaced' })
     expect(store.put(v1, 'p', 0)).toMatchObject({ ok: false, reason: StoreRejectReason.STALE_SEQ })
@@ -234,14 +274,14 @@ describe('records', () => {
   })
 
   it('a mutable record carries SHA-256(user key) before its value, under its owner\'s derived key', async () => {
-    const record = await buildMutableRecord(identity, 'profile', bytes(8, 5), 3n, 1_000)
+    const record = await buildMutableRecord(identity, 'profile', bytes(8, 5), 3n, 1_000, 0)
     expect(record.key).toEqual(mutableKeyOf(identity.publicKey, 'profile'))
     expect(record.value.subarray(0, 32)).toEqual(userKeyHashOf('profile'))
     expect(mutableValueOf(record)).toEqual(bytes(8, 5))
   })
 
-  it('a mutable record verifies, and any change to value, seq or ttl breaks its signature', async () => {
-    const record = await buildMutableRecord(identity, 'profile', bytes(8, 5), 3n, 1_000)
+  it('a mutable record verifies, and any change to value, seq, ttl or signed time breaks its signature', async () => {
+    const record = await buildMutableRecord(identity, 'profile', bytes(8, 5), 3n, 1_000, 0)
     expect(await checkRecord(record)).toBe(StoreRejectReason.NONE)
     const changedValue = record.value.slice()
     changedValue[35] ^= 1 // an application byte, after the user key hash
@@ -249,13 +289,14 @@ describe('records', () => {
       { ...record, value: changedValue },
       { ...record, seq: 4n },
       { ...record, ttlMs: 2_000 },
+      { ...record, signedAtMs: 1 },
     ]
     for (const forged of tampered) expect(await checkRecord(forged)).toBe(StoreRejectReason.BAD_SIGNATURE)
     expect(await checkRecord(record, undefined, mutableKeyOf(identity.publicKey, 'other'))).toBe(StoreRejectReason.KEY_MISMATCH)
   })
 
   it('a mutable record whose key is not derived from its public key and user key hash is refused with KEY_MISMATCH', async () => {
-    const record = await buildMutableRecord(identity, 'profile', bytes(8, 5), 3n, 1_000)
+    const record = await buildMutableRecord(identity, 'profile', bytes(8, 5), 3n, 1_000, 0)
     const otherHash = new Uint8Array([...userKeyHashOf('other'), ...bytes(8, 5)])
     const mismatched: DhtRecord[] = [
       { ...record, key: mutableKeyOf(identity.publicKey, 'other') },
@@ -265,10 +306,10 @@ describe('records', () => {
     ]
     for (const forged of mismatched) expect(await checkRecord(forged)).toBe(StoreRejectReason.KEY_MISMATCH)
     // Squatting: a validly signed record of `other` under the key of `identity`.
-    const squat = await signMutableRecord(other, record.key, record.value, 1n, 1_000)
+    const squat = await signMutableRecord(other, record.key, record.value, 1n, 1_000, 0)
     expect(await checkRecord(squat)).toBe(StoreRejectReason.KEY_MISMATCH)
     // Re-signing with its own key under a key it chose freely does not help either.
-    const chosen = await signMutableRecord(other, sha256(bytes(4, 9)), record.value, 1n, 1_000)
+    const chosen = await signMutableRecord(other, sha256(bytes(4, 9)), record.value, 1n, 1_000, 0)
     expect(await checkRecord(chosen)).toBe(StoreRejectReason.KEY_MISMATCH)
   })
 

@@ -126,10 +126,12 @@ export class Attacker {
   readonly transport: MemoryTransport
   readonly links: AttackerLink[] = []
   readonly #random: RandomSource
+  readonly #net: MemoryNetwork
   #nextSeq = 1n
 
   /** An attacker at memory://<name> with an identity derived from `seed`. */
   constructor(net: MemoryNetwork, name: string, seed: number) {
+    this.#net = net
     this.#random = seededRandom(seed)
     this.identity = Identity.generate(this.#random)
     this.transport = net.createTransport(name)
@@ -155,11 +157,11 @@ export class Attacker {
     await this.transport.listen((connection) => this.links.push(new Link(connection, this.identity, this.#random, options)))
   }
 
-  /** A publish genuinely signed by this attacker, as its first hop sends it. */
-  async publish(topic: string, data: Uint8Array): Promise<PublishMessage> {
+  /** A publish genuinely signed by this attacker, as its first hop sends it; stamped with the network's clock unless told otherwise. */
+  async publish(topic: string, data: Uint8Array, timestampMs = Math.floor(this.#net.clock.now())): Promise<PublishMessage> {
     const seq = this.#nextSeq++
-    const signature = await this.identity.sign(signedBytes(topic, this.id, seq, data))
-    return { type: 'publish', topic, origin: this.id, originKey: this.identity.publicKey, seq, ttl: 8, path: [this.id], data, signature }
+    const signature = await this.identity.sign(signedBytes(topic, this.id, seq, timestampMs, data))
+    return { type: 'publish', topic, origin: this.id, originKey: this.identity.publicKey, seq, timestampMs, ttl: 8, path: [this.id], data, signature }
   }
 
   /** `message` as the attacker forwards it: one hop more, itself at the end of the path. */

@@ -137,7 +137,7 @@ describe('bad input: forged and altered publishes', () => {
     const accomplice = new Attacker(mesh.net, 'trudy', 667)
     const accompliceLink = await attach(ctx, accomplice)
     const accompliceScore = scoreOf(victim, accomplice.id)!
-    accompliceLink.send([{ type: 'direct', messageId: 0x1234_5678_0000_0108n, origin: alice.id, target: victim.id, originKey: alice.publicKey, ttl: 8, data: bytes('forged: direct'), signature: random }])
+    accompliceLink.send([{ type: 'direct', messageId: 0x1234_5678_0000_0108n, origin: alice.id, target: victim.id, originKey: alice.publicKey, timestampMs: Math.floor(mesh.clock.now()), ttl: 8, data: bytes('forged: direct'), signature: random }])
     await mesh.runUntil(() => victim.stats().layers.routing.dropped['bad-signature'] === before.layers.routing.dropped['bad-signature'] + 1)
     expect(victim.stats().layers.peers.penalties).toEqual({ ...before.layers.peers.penalties, 'bad-signature': before.layers.peers.penalties['bad-signature'] + 1 })
     expect(scoreOf(victim, accomplice.id)).toBeLessThanOrEqual(accompliceScore - PENALTIES['bad-signature'] + 1)

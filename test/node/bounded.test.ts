@@ -78,6 +78,7 @@ const BOUNDS: Readonly<Record<string, number>> = {
   'router.verifying': 1_024, //       maxPendingVerifications
   'router.breadcrumbs': 8_192, //     MAX_BREADCRUMBS
   'router.dedup': 65_536, //          dedupCapacity
+  'router.deliveredSends': 16_384, // maxDeliveredSends
   'dht.published': 100, //            one republished key a node, plus puts younger than their TTL
   'dht.records': 400, //              records younger than their TTL
   'dht.storers': 100, //              peers with records stored here

@@ -11,12 +11,13 @@ describe('relay envelope', () => {
   it('signed bytes open with the publish domain tag and separate topic from origin', () => {
     const origin = new Uint8Array(32).fill(1)
     const data = Uint8Array.of(9)
-    const bytes = signedBytes('ab', origin, 5n, data)
+    const bytes = signedBytes('ab', origin, 5n, 1_000, data)
     expect(bytes.subarray(0, PUBLISH_TAG.length)).toEqual(PUBLISH_TAG)
     // Moving a byte between topic and origin changes the signed bytes (the topic is length-prefixed).
     const shifted = new Uint8Array(32).fill(1)
-    expect(signedBytes('a', shifted, 5n, data)).not.toEqual(bytes)
-    expect(signedBytes('ab', origin, 6n, data)).not.toEqual(bytes)
+    expect(signedBytes('a', shifted, 5n, 1_000, data)).not.toEqual(bytes)
+    expect(signedBytes('ab', origin, 6n, 1_000, data)).not.toEqual(bytes)
+    expect(signedBytes('ab', origin, 5n, 1_001, data)).not.toEqual(bytes) // the timestamp is signed
   })
 
   it('the origin key must hash to the origin id', () => {

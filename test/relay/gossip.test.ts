@@ -272,7 +272,7 @@ describe('malformed and oversized gossip', () => {
 
 describe('the message cache', () => {
   const message = (size: number): PublishMessage => ({
-    type: 'publish', topic: 't', origin: new Uint8Array(32), originKey: new Uint8Array(32), seq: 0n, ttl: 1, path: [], data: new Uint8Array(size), signature: new Uint8Array(64),
+    type: 'publish', topic: 't', origin: new Uint8Array(32), originKey: new Uint8Array(32), seq: 0n, timestampMs: 0, ttl: 1, path: [], data: new Uint8Array(size), signature: new Uint8Array(64),
   })
 
   it('evicts by age, count and bytes, oldest first', () => {

@@ -1,8 +1,10 @@
 // Replay protection: a signed message re-sent after the dedup set forgot it is still refused,
-// by its origin's sequence window (src/relay/replay-window.ts).
+// by its origin's sequence window (src/relay/replay-window.ts), by the window's floor when its
+// origin was pushed out, and by its signed timestamp once it is older than maxMessageAgeMs.
 
 import { describe, expect, it } from 'vitest'
 import { Relay } from '../../src/relay/index.js'
+import { signedBytes } from '../../src/relay/envelope.js'
 import { firstSeq, SEQ_COUNTER_BITS } from '../../src/relay/relay.js'
 import type { PublishMessage } from '../../src/wire/messages.js'
 import { inject, line, memoVerifier, publishAndRun, publishesSent, signedByNode0, stopAll, testnet } from './harness.js'
@@ -75,21 +77,66 @@ describe('Relay replay protection', () => {
     stopAll(net)
   })
 
-  it('keeps at most maxReplayOrigins origins; a forgotten origin is protected by the dedup set alone', async () => {
+  it('keeps at most maxReplayOrigins origins; a replay of one pushed out young is refused by the floor, and by age once it is old', async () => {
     // A star: node 0 in the middle, nodes 1 to 4 publish through it to each other.
-    const net = testnet({ seed: 9, nodes: 5, dials: 0, relay: { maxReplayOrigins: 2, dedupTtlMs: 1_000 } })
+    const net = testnet({ seed: 9, nodes: 5, dials: 0, relay: { maxReplayOrigins: 2, dedupTtlMs: 1_000, maxMessageAgeMs: 10_000 } })
     for (let i = 1; i < 5; i++) net.mesh.link(0, i)
     net.mesh.run()
-    for (let i = 1; i < 5; i++) await publishAndRun(net, i, 'news', bytes(i))
+    for (let i = 1; i < 5; i++) {
+      await publishAndRun(net, i, 'news', bytes(i))
+      net.mesh.clock.advance(1)
+    }
     expect(net.received[0].map((m) => m.data[0])).toEqual([1, 2, 3, 4])
     for (const relay of net.relays) expect(relay.stats().replayOrigins).toBeLessThanOrEqual(2)
     expect(net.relays[0].stats().replayOrigins).toBe(2)
-    net.mesh.clock.advance(5_000)
-    // Origin 4 is remembered: its replay is refused. Origin 1 was forgotten: the stated bound.
+    expect(net.relays[0].stats().replayOriginsEvictedYoung).toBe(2) // origins 1 and 2, well inside 10 s
+    net.mesh.clock.advance(5_000) // past the dedup TTL
+    // Origin 4 is remembered: its window refuses the replay. Origin 1 was pushed out young: the floor does.
     inject(net, 0, 4, publishesSent(net, 4, 0)[0])
     expect(net.relays[0].stats().dropped.replayed).toBe(1)
     inject(net, 0, 1, publishesSent(net, 1, 0)[0])
-    expect(net.received[0].map((m) => m.data[0])).toEqual([1, 2, 3, 4, 1])
+    expect(net.relays[0].stats().dropped['forgotten-origin']).toBe(1)
+    net.mesh.clock.advance(10_000) // past the age limit: refused before anything is looked up
+    inject(net, 0, 1, publishesSent(net, 1, 0)[0])
+    expect(net.relays[0].stats().dropped.stale).toBe(1)
+    expect(net.received[0].map((m) => m.data[0])).toEqual([1, 2, 3, 4])
+    // A fresh message of the pushed-out origin is newer than the floor: delivered.
+    await publishAndRun(net, 1, 'news', bytes(5))
+    expect(net.received[0].map((m) => m.data[0])).toEqual([1, 2, 3, 4, 5])
+    stopAll(net)
+  })
+
+  it('refuses a publish by its signed age: exactly maxMessageAgeMs old is taken, a millisecond older is stale; maxClockSkewMs ahead is taken, a millisecond more is future', async () => {
+    const net = line(2, { relay: { maxMessageAgeMs: 60_000, maxClockSkewMs: 5_000 } })
+    net.mesh.clock.advance(100_000)
+    const now = net.mesh.clock.now()
+    const origin = net.mesh.nodes[0].identity
+    let seq = 1n
+    const at = async (timestampMs: number): Promise<PublishMessage> => {
+      const data = bytes(Number(seq))
+      const signature = await origin.sign(signedBytes('news', origin.peerId, seq, timestampMs, data))
+      return { type: 'publish', topic: 'news', origin: origin.peerId, originKey: origin.publicKey, seq: seq++, timestampMs, ttl: 8, path: [origin.peerId], data, signature }
+    }
+    for (const timestampMs of [now - 60_000, now - 60_001, now + 5_000, now + 5_001, now]) inject(net, 1, 0, await at(timestampMs))
+    expect(net.received[1].map((m) => m.timestampMs)).toEqual([now - 60_000, now + 5_000, now])
+    const { dropped } = net.relays[1].stats()
+    expect(dropped.stale).toBe(1)
+    expect(dropped.future).toBe(1)
+    // Judged by the timestamp alone, not blamed on the neighbour: its clock may differ from ours.
+    expect(net.mesh.nodes[1].session(0).penalties).toEqual([])
+    // A timestamp the origin did not sign is a bad signature.
+    const genuine = await at(now)
+    inject(net, 1, 0, { ...genuine, timestampMs: now - 1 })
+    expect(net.relays[1].stats().dropped['bad-signature']).toBe(1)
+    stopAll(net)
+  })
+
+  it('stamps its own publishes with its clock, in whole milliseconds', async () => {
+    const net = line(2)
+    net.mesh.clock.advance(12_345.75 - net.mesh.clock.now())
+    await publishAndRun(net, 0, 'news', bytes(1))
+    expect(publishesSent(net, 0, 1)[0].timestampMs).toBe(12_345)
+    expect(net.received[1][0].timestampMs).toBe(12_345)
     stopAll(net)
   })
 

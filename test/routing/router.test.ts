@@ -141,10 +141,11 @@ describe('Router', () => {
     const [a, b] = net.nodes
     const session = a.link(b)
     const messageId = composeMessageId({ sendId: 1, isFlood: false, attempt: 0, low: 16 })
-    const good = await a.identity.sign(directSignedBytes(messageId, a.id, b.id, data))
-    const base: DirectMessage = { type: 'direct', messageId, origin: a.id, target: b.id, originKey: a.identity.publicKey, ttl: 16, data, signature: good }
+    const timestampMs = Math.floor(net.mesh.clock.now())
+    const good = await a.identity.sign(directSignedBytes(messageId, a.id, b.id, timestampMs, data))
+    const base: DirectMessage = { type: 'direct', messageId, origin: a.id, target: b.id, originKey: a.identity.publicKey, timestampMs, ttl: 16, data, signature: good }
     const mallory = Identity.generate(new SeededRandom(5))
-    const forged = await mallory.sign(directSignedBytes(messageId, a.id, b.id, data))
+    const forged = await mallory.sign(directSignedBytes(messageId, a.id, b.id, timestampMs, data))
     session.send({ ...base, signature: forged }, 1)
     session.send({ ...base, messageId: messageId + 256n, data: new TextEncoder().encode('altered') }, 1)
     session.send({ ...base, messageId: messageId + 512n, originKey: mallory.publicKey }, 1)

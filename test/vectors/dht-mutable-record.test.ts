@@ -20,11 +20,11 @@ describe.each(cases)('mutable DHT record vector: $name', (vector) => {
   })
 
   itPinsTheSignature(vector, 'mutableSignedPayload()', () => mutableRecordLayout(vector.key, vector.wireValue, input), () =>
-    mutableSignedPayload(fromHex(vector.key), BigInt(input.seq), input.ttlMs, fromHex(vector.wireValue)),
+    mutableSignedPayload(fromHex(vector.key), BigInt(input.seq), input.signedAtMs, input.ttlMs, fromHex(vector.wireValue)),
   )
 
   it("buildMutableRecord(), which dht.put uses, makes the vector's record, and a storing node accepts it", async () => {
-    const record = await buildMutableRecord(identityOf(signer.seed), userKey, fromHex(input.value), BigInt(input.seq), input.ttlMs)
+    const record = await buildMutableRecord(identityOf(signer.seed), userKey, fromHex(input.value), BigInt(input.seq), input.ttlMs, input.signedAtMs)
     expect(record).toEqual(mutableRecordOf(vector))
     expect(await checkRecord(mutableRecordOf(vector), undefined, fromHex(vector.key))).toBe(StoreRejectReason.NONE)
   })
@@ -32,7 +32,7 @@ describe.each(cases)('mutable DHT record vector: $name', (vector) => {
   itEncodesTo(vector, () => storeMessageOf(input.requestId, mutableRecordOf(vector)))
 
   it('in a store message only the request id can change without the record being refused', async () => {
-    // type u8, body length u32, requestId u32, then the record: key, kind, ttlMs, value, publicKey, seq, signature.
+    // type u8, body length u32, requestId u32, then the record: key, kind, ttlMs, value, publicKey, seq, signedAtMs, signature.
     expect(await acceptedFlips(vector.message, isStorableRecord)).toEqual(span(5, 4))
   })
 })

@@ -1,6 +1,6 @@
 // Known answers for a mutable DHT record (src/dht/records.ts): the user key hash, the DHT key
 // derived from owner and user key, the wire value, the bytes the owner signs, the signature,
-// and the store message (wire type 0x34) carrying the record.
+// and the store message (wire type 0x34) carrying the record (kind 2).
 
 import { buildMutableRecord, checkRecord, mutableSignedPayload } from '../../src/dht/records.js'
 import { decodeMessage } from '../../src/wire/codec.js'
@@ -16,6 +16,8 @@ export interface MutableRecordInput {
   readonly value: string
   /** u64, decimal. */
   readonly seq: string
+  /** The owner's clock when it signed, whole milliseconds; the record lives until signedAtMs + ttlMs. */
+  readonly signedAtMs: number
   readonly ttlMs: number
   /** The store message's request id; not part of the record. */
   readonly requestId: number
@@ -48,9 +50,10 @@ export function keyLayout(signer: SignerVector, userKeyHash: string): Part[] {
 /** The signed bytes as docs/protocol.md lays them out. */
 export function mutableRecordLayout(key: string, wireValue: string, input: MutableRecordInput): Part[] {
   return [
-    ['tag', tagHex('wasmesh/dht-mutable-record/1')],
+    ['tag', tagHex('wasmesh/dht-mutable-record/2')],
     ['key', key],
     ['seq u64', uintHex(BigInt(input.seq), 8)],
+    ['signedAtMs u64', uintHex(input.signedAtMs, 8)],
     ['ttlMs u32', uintHex(input.ttlMs, 4)],
     ['value (user key hash ‖ application value)', wireValue],
   ]
@@ -60,7 +63,7 @@ export function mutableRecordOf(vector: MutableRecordCase): MutableRecord {
   const { signer, input } = vector
   return {
     kind: 'mutable', key: fromHex(vector.key), value: fromHex(vector.wireValue), ttlMs: input.ttlMs,
-    publicKey: fromHex(signer.publicKey), seq: BigInt(input.seq), signature: fromHex(vector.signature),
+    publicKey: fromHex(signer.publicKey), seq: BigInt(input.seq), signedAtMs: input.signedAtMs, signature: fromHex(vector.signature),
   }
 }
 
@@ -71,11 +74,11 @@ export function storeMessageOf(requestId: number, record: MutableRecord): StoreM
 /** The whole case, computed by the library (buildMutableRecord, as dht.put does) from the owner's seed and the inputs. */
 export async function mutableRecordCase(name: string, seed: string, input: MutableRecordInput): Promise<MutableRecordCase> {
   const signer = signerVector(seed)
-  const record = await buildMutableRecord(identityOf(seed), userKeyOf(input.userKey), fromHex(input.value), BigInt(input.seq), input.ttlMs)
+  const record = await buildMutableRecord(identityOf(seed), userKeyOf(input.userKey), fromHex(input.value), BigInt(input.seq), input.ttlMs, input.signedAtMs)
   const key = toHex(record.key)
   const wireValue = toHex(record.value)
   const userKeyHash = wireValue.slice(0, 64)
-  const signed = await signAndEncode(seed, mutableSignedPayload(record.key, record.seq, record.ttlMs, record.value), () => storeMessageOf(input.requestId, record))
+  const signed = await signAndEncode(seed, mutableSignedPayload(record.key, record.seq, record.signedAtMs, record.ttlMs, record.value), () => storeMessageOf(input.requestId, record))
   if (signed.signature !== toHex(record.signature)) throw new Error(`${name}: buildMutableRecord signed other bytes than mutableSignedPayload gives`)
   return {
     name, signer, input, userKeyHash, keyParts: keyLayout(signer, userKeyHash), key, wireValue,

@@ -15,12 +15,12 @@ describe.each(cases)('direct vector: $name', (vector) => {
   })
 
   itPinsTheSignature(vector, 'directSignedBytes()', () => directLayout(vector.signer, vector.messageId, input), () =>
-    directSignedBytes(BigInt(vector.messageId), fromHex(vector.signer.peerId), fromHex(input.target), fromHex(input.data)),
+    directSignedBytes(BigInt(vector.messageId), fromHex(vector.signer.peerId), fromHex(input.target), input.timestampMs, fromHex(input.data)),
   )
   itEncodesTo(vector, () => directMessage(vector.signer, vector.messageId, input, vector.signature))
 
   it('on the wire only the ttl can change without breaking the signature: relays lower it', async () => {
-    // type u8, body length u32, messageId 8, origin 32, target 32, originKey 32, ttl.
-    expect(await acceptedFlips(vector.message, isAuthenticDirect)).toEqual([5 + 8 + 32 + 32 + 32])
+    // type u8, body length u32, messageId 8, origin 32, target 32, originKey 32, timestampMs 8, ttl.
+    expect(await acceptedFlips(vector.message, isAuthenticDirect)).toEqual([5 + 8 + 32 + 32 + 32 + 8])
   })
 })

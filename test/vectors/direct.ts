@@ -1,4 +1,4 @@
-// Known answers for a routed direct message (wire type 0x20): its 64-bit message id
+// Known answers for a routed direct message (wire type 0x23): its 64-bit message id
 // (src/routing/message-id.ts), the bytes its origin signs (src/routing/envelope.ts
 // directSignedBytes), the signature, and the message and frame carrying it.
 
@@ -14,6 +14,8 @@ export interface DirectInput {
   readonly messageIdFields: MessageIdFields
   /** The target's peer id, hex. */
   readonly target: string
+  /** The origin's clock when it signed this attempt, whole milliseconds. */
+  readonly timestampMs: number
   /** Not signed: relays lower it. */
   readonly ttl: number
   readonly data: string
@@ -28,10 +30,11 @@ export interface DirectCase extends SignedWireCase<DirectInput> {
 /** The signed bytes as docs/protocol.md lays them out. */
 export function directLayout(signer: SignerVector, messageId: string, input: DirectInput): Part[] {
   return [
-    ['tag', tagHex('wasmesh/routing/direct/v1')],
+    ['tag', tagHex('wasmesh/routing/direct/v2')],
     ['message id u64', uintHex(BigInt(messageId), 8)],
     ['origin id', signer.peerId],
     ['target id', input.target],
+    ['timestampMs u64', uintHex(input.timestampMs, 8)],
     ['data', input.data],
   ]
 }
@@ -43,6 +46,7 @@ export function directMessage(signer: SignerVector, messageId: string, input: Di
     origin: fromHex(signer.peerId),
     target: fromHex(input.target),
     originKey: fromHex(signer.publicKey),
+    timestampMs: input.timestampMs,
     ttl: input.ttl,
     data: fromHex(input.data),
     signature: fromHex(signature),
@@ -53,7 +57,7 @@ export function directMessage(signer: SignerVector, messageId: string, input: Di
 export async function directCase(name: string, seed: string, input: DirectInput): Promise<DirectCase> {
   const signer = signerVector(seed)
   const messageId = u64Hex(composeMessageId(input.messageIdFields))
-  const bytes = directSignedBytes(BigInt(messageId), fromHex(signer.peerId), fromHex(input.target), fromHex(input.data))
+  const bytes = directSignedBytes(BigInt(messageId), fromHex(signer.peerId), fromHex(input.target), input.timestampMs, fromHex(input.data))
   const signed = await signAndEncode(seed, bytes, (signature) => directMessage(signer, messageId, input, signature))
   return { name, signer, input, messageId, signedParts: directLayout(signer, messageId, input), ...signed }
 }
@@ -62,5 +66,5 @@ export async function directCase(name: string, seed: string, input: DirectInput)
 export async function isAuthenticDirect(encoded: Uint8Array): Promise<boolean> {
   const message = decodeMessage(encoded)
   if (message.type !== 'direct' || !keyMatchesPeerId(message.originKey, message.origin)) return false
-  return verifySignature(message.originKey, directSignedBytes(message.messageId, message.origin, message.target, message.data), message.signature)
+  return verifySignature(message.originKey, directSignedBytes(message.messageId, message.origin, message.target, message.timestampMs, message.data), message.signature)
 }

@@ -53,14 +53,14 @@ if (identities[0].signature !== RFC_TEST_1_SIGNATURE || identities[1].signature 
 }
 write('identity.json', 'Identities: the Ed25519 keys of RFC 8032 section 7.1 that every vector signs with, their peer ids (SHA-256 of the public key) and exported form (docs/protocol.md, "Signed bytes"). Bytes lowercase hex.', identities)
 
-write('publish.json', 'Relay publish, wire type 0x12: what its origin signs (docs/protocol.md, "Signed bytes"). u64 values are decimal strings, bytes lowercase hex.', [
+write('publish.json', 'Relay publish, wire type 0x15: what its origin signs (docs/protocol.md, "Signed bytes"). u64 values are decimal strings, bytes lowercase hex.', [
   // 10 UTF-8 bytes in 9 characters: the length prefix counts bytes. The seq is what a node
-  // starting at 1,700,000,000,000 ms gives its first publish (milliseconds << 16).
+  // starting at 1,700,000,000,000 ms gives its first publish (milliseconds << 16), signed 2.5 s later.
   await publishCase('a UTF-8 topic, a first seq, a path of two', ALICE_SEED, {
-    topic: 'chat/café', seq: '111411200000000000', ttl: 7, path: [alice.peerId, bob.peerId], data: utf8Hex('hello, mesh'),
+    topic: 'chat/café', seq: '111411200000000000', timestampMs: 1_700_000_002_500, ttl: 7, path: [alice.peerId, bob.peerId], data: utf8Hex('hello, mesh'),
   }),
-  await publishCase('empty data, the largest seq, an empty path', BOB_SEED, {
-    topic: 'a', seq: '18446744073709551615', ttl: 1, path: [], data: '',
+  await publishCase('empty data, the largest seq and timestamp, an empty path', BOB_SEED, {
+    topic: 'a', seq: '18446744073709551615', timestampMs: Number.MAX_SAFE_INTEGER, ttl: 1, path: [], data: '',
   }),
 ])
 
@@ -68,13 +68,13 @@ write('publish.json', 'Relay publish, wire type 0x12: what its origin signs (doc
 // the default floodTtl (3) that has just left its origin.
 const directs = [
   await directCase('alice to bob, greedy, first attempt, two hops in', ALICE_SEED, {
-    messageIdFields: { sendId: 0x0123_4567_89ab, isFlood: false, attempt: 0, low: 16 }, target: bob.peerId, ttl: 14, data: utf8Hex('ping'),
+    messageIdFields: { sendId: 0x0123_4567_89ab, isFlood: false, attempt: 0, low: 16 }, target: bob.peerId, timestampMs: 1_700_000_000_000, ttl: 14, data: utf8Hex('ping'),
   }),
-  await directCase('bob to alice, flooded retry, empty data', BOB_SEED, {
-    messageIdFields: { sendId: 2 ** 48 - 1, isFlood: true, attempt: 1, low: 3 }, target: alice.peerId, ttl: 3, data: '',
+  await directCase('bob to alice, flooded retry, empty data, at time 0', BOB_SEED, {
+    messageIdFields: { sendId: 2 ** 48 - 1, isFlood: true, attempt: 1, low: 3 }, target: alice.peerId, timestampMs: 0, ttl: 3, data: '',
   }),
 ]
-write('direct.json', 'Routed direct message, wire type 0x20: its message id and what its origin signs (docs/protocol.md, "Signed bytes"). u64 ids are 0x-prefixed hex, bytes lowercase hex.', directs)
+write('direct.json', 'Routed direct message, wire type 0x23: its message id and what its origin signs (docs/protocol.md, "Signed bytes"). u64 ids are 0x-prefixed hex, bytes lowercase hex.', directs)
 
 write('direct-ack.json', 'Acknowledgement of a direct message, wire type 0x22: what the target signs (docs/protocol.md, "Signed bytes"). u64 ids are 0x-prefixed hex, bytes lowercase hex.', [
   // Bob acknowledges the first direct vector, which reached him in 3 hops.
@@ -83,13 +83,13 @@ write('direct-ack.json', 'Acknowledgement of a direct message, wire type 0x22: w
   }),
 ])
 
-write('dht-mutable-record.json', 'Mutable DHT record, carried by store (0x34) and value (0x33): its key derivation and what its owner signs (docs/protocol.md, "Signed bytes"). u64 values are decimal strings, bytes lowercase hex.', [
+write('dht-mutable-record.json', 'Mutable DHT record (kind 2), carried by store (0x34) and value (0x33): its key derivation and what its owner signs; it lives until signedAtMs + ttlMs (docs/protocol.md, "Signed bytes"). u64 values are decimal strings, bytes lowercase hex.', [
   await mutableRecordCase('a UTF-8 user key, seq 1, an hour', ALICE_SEED, {
-    userKey: { text: 'profile/zoë' }, value: utf8Hex('{"name":"alice"}'), seq: '1', ttlMs: 3_600_000, requestId: 7,
+    userKey: { text: 'profile/zoë' }, value: utf8Hex('{"name":"alice"}'), seq: '1', signedAtMs: 1_700_000_000_000, ttlMs: 3_600_000, requestId: 7,
   }),
-  // The top bit of seq set (an unsigned u64) and the largest ttlMs a u32 holds.
-  await mutableRecordCase('a binary user key, an empty value, seq 2^63, the largest ttl', BOB_SEED, {
-    userKey: { hex: '00ff00ff' }, value: '', seq: '9223372036854775808', ttlMs: 0xffff_ffff, requestId: 0xfedc_ba98,
+  // The top bit of seq set (an unsigned u64), the largest ttlMs a u32 holds and the largest signedAtMs.
+  await mutableRecordCase('a binary user key, an empty value, seq 2^63, the largest ttl and signed time', BOB_SEED, {
+    userKey: { hex: '00ff00ff' }, value: '', seq: '9223372036854775808', signedAtMs: Number.MAX_SAFE_INTEGER, ttlMs: 0xffff_ffff, requestId: 0xfedc_ba98,
   }),
 ])
 

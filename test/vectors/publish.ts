@@ -1,4 +1,4 @@
-// Known answers for a relay publish (wire type 0x12): the bytes its origin signs
+// Known answers for a relay publish (wire type 0x15): the bytes its origin signs
 // (src/relay/envelope.ts signedBytes), the signature, and the message and frame carrying it.
 
 import { keyMatchesPeerId, verifySignature } from '../../src/peers/identity.js'
@@ -11,6 +11,8 @@ export interface PublishInput {
   readonly topic: string
   /** u64, decimal. */
   readonly seq: string
+  /** The origin's clock when it signed, whole milliseconds. */
+  readonly timestampMs: number
   /** Not signed: relays lower it. */
   readonly ttl: number
   /** Ids of the recent relays, hex. Not signed: relays append to it. */
@@ -25,17 +27,18 @@ export type PublishCase = SignedWireCase<PublishInput>
 export function publishLayout(signer: SignerVector, input: PublishInput): Part[] {
   const topic = utf8Hex(input.topic)
   return [
-    ['tag', tagHex('wasmesh/relay/publish/v1')],
+    ['tag', tagHex('wasmesh/relay/publish/v2')],
     ['topic length u16 (UTF-8 bytes)', uintHex(topic.length / 2, 2)],
     ['topic UTF-8', topic],
     ['origin id', signer.peerId],
     ['seq u64', uintHex(BigInt(input.seq), 8)],
+    ['timestampMs u64', uintHex(input.timestampMs, 8)],
     ['data', input.data],
   ]
 }
 
 export function publishSignedBytes(signer: SignerVector, input: PublishInput): Uint8Array {
-  return signedBytes(input.topic, fromHex(signer.peerId), BigInt(input.seq), fromHex(input.data))
+  return signedBytes(input.topic, fromHex(signer.peerId), BigInt(input.seq), input.timestampMs, fromHex(input.data))
 }
 
 export function publishMessage(signer: SignerVector, input: PublishInput, signature: string): PublishMessage {
@@ -45,6 +48,7 @@ export function publishMessage(signer: SignerVector, input: PublishInput, signat
     origin: fromHex(signer.peerId),
     originKey: fromHex(signer.publicKey),
     seq: BigInt(input.seq),
+    timestampMs: input.timestampMs,
     ttl: input.ttl,
     path: input.path.map(fromHex),
     data: fromHex(input.data),
@@ -63,5 +67,5 @@ export async function publishCase(name: string, seed: string, input: PublishInpu
 export async function isAuthenticPublish(encoded: Uint8Array): Promise<boolean> {
   const message = decodeMessage(encoded)
   if (message.type !== 'publish' || !keyMatchesPeerId(message.originKey, message.origin)) return false
-  return verifySignature(message.originKey, signedBytes(message.topic, message.origin, message.seq, message.data), message.signature)
+  return verifySignature(message.originKey, signedBytes(message.topic, message.origin, message.seq, message.timestampMs, message.data), message.signature)
 }

@@ -85,6 +85,7 @@ export function heaviestAcceptedFrames(): AmplificationFrame[] {
     origin: id,
     originKey: id,
     seq: 1n,
+    timestampMs: 0,
     ttl: 8,
     path: [id, id, id, id],
     data: new Uint8Array(MAX_FRAME_BYTES / MAX_MESSAGES_PER_FRAME - 300),

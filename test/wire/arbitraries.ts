@@ -27,6 +27,8 @@ export const u32 = fc.oneof(
   fc.tuple(u16, u16).map(([high, low]) => high * 0x1_0000 + low),
 )
 export const u64 = fc.oneof(fc.constantFrom(0n, 2n ** 63n, 2n ** 64n - 1n), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }))
+/** Millisecond timestamps: 0 to 2**53 - 1, the edges included. */
+export const timestamp = fc.oneof(fc.constantFrom(0, 1_700_000_000_000, Number.MAX_SAFE_INTEGER), fc.maxSafeNat())
 export const payload = (maxLength: number) => fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength }))
 
 /** 1 to maxBytes bytes of UTF-8: ASCII, any code point (BOM and 4-byte ones included), or exactly maxBytes. */
@@ -65,6 +67,7 @@ export const record: fc.Arbitrary<DhtRecord> = fc.oneof(
     ttlMs: u32,
     publicKey: id,
     seq: u64,
+    signedAtMs: timestamp,
     signature,
   }),
 )
@@ -92,6 +95,7 @@ export const messageArbitraries: { [T in WireMessageType]: fc.Arbitrary<MessageO
     origin: id,
     originKey: id,
     seq: u64,
+    timestampMs: timestamp,
     ttl: u8,
     path: fc.array(id, { maxLength: MAX_PATH_ENTRIES }),
     data: payload(4_096),
@@ -99,7 +103,7 @@ export const messageArbitraries: { [T in WireMessageType]: fc.Arbitrary<MessageO
   }),
   ihave: fc.record({ type: fc.constant('ihave'), refs: messageRefs }),
   iwant: fc.record({ type: fc.constant('iwant'), refs: messageRefs }),
-  direct: fc.record({ type: fc.constant('direct'), messageId: u64, origin: id, target: id, originKey: id, ttl: u8, data: payload(4_096), signature }),
+  direct: fc.record({ type: fc.constant('direct'), messageId: u64, origin: id, target: id, originKey: id, timestampMs: timestamp, ttl: u8, data: payload(4_096), signature }),
   directAck: fc.record({ type: fc.constant('directAck'), messageId: u64, origin: id, target: id, targetKey: id, ttl: u8, signature }),
   findNode: fc.record({ type: fc.constant('findNode'), requestId: u32, target: id }),
   nodes: fc.record({ type: fc.constant('nodes'), requestId: u32, peers }),
@@ -130,6 +134,7 @@ export const smallMessage: fc.Arbitrary<WireMessage> = fc.oneof(
     origin: id,
     originKey: id,
     seq: u64,
+    timestampMs: timestamp,
     ttl: u8,
     path: fc.array(id, { maxLength: 2 }),
     data: fc.uint8Array({ maxLength: 16 }),

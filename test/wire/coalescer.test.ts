@@ -46,7 +46,7 @@ function setup(options: { maxFrameBytes?: number; flushDelayMs?: number } = {}) 
 
 const ping = (requestId: number): WireMessage => ({ type: 'ping', requestId })
 const publish = (dataBytes: number): WireMessage => ({
-  type: 'publish', topic: 't', origin: new Uint8Array(32), originKey: new Uint8Array(32), seq: 1n, ttl: 1, path: [], data: new Uint8Array(dataBytes), signature: new Uint8Array(64),
+  type: 'publish', topic: 't', origin: new Uint8Array(32), originKey: new Uint8Array(32), seq: 1n, timestampMs: 0, ttl: 1, path: [], data: new Uint8Array(dataBytes), signature: new Uint8Array(64),
 })
 
 describe('FrameCoalescer', () => {

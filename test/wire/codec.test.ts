@@ -64,13 +64,14 @@ describe('encodeMessage / decodeMessage', () => {
       origin: id(1),
       originKey: id(2),
       seq: 2n ** 64n - 1n,
+      timestampMs: Number.MAX_SAFE_INTEGER,
       ttl: 255,
       path: Array.from({ length: 8 }, (_, i) => id(i)),
       data: new Uint8Array(MAX_DATA_BYTES),
       signature: sig,
     }
     const encoded = encodeMessage(message)
-    expect(encoded.length).toBe(MAX_DATA_BYTES + 661)
+    expect(encoded.length).toBe(MAX_DATA_BYTES + 669)
     const decoded = decodeMessage(encoded)
     if (decoded.type !== 'publish') throw new Error('expected a publish message')
     // Compared apart: vitest's deep equality walks a megabyte element by element.
@@ -83,7 +84,7 @@ describe('encodeMessage / decodeMessage', () => {
     const message: WireMessage = {
       type: 'value',
       requestId: 1,
-      record: { kind: 'mutable', key: id(1), value: new Uint8Array(MAX_RECORD_VALUE_BYTES), ttlMs: 1, publicKey: id(2), seq: 1n, signature: sig },
+      record: { kind: 'mutable', key: id(1), value: new Uint8Array(MAX_RECORD_VALUE_BYTES), ttlMs: 1, publicKey: id(2), seq: 1n, signedAtMs: 1, signature: sig },
       peers: Array.from({ length: 20 }, (_, i) => ({ id: id(i), addresses: Array.from({ length: 8 }, () => address) })),
     }
     const encoded = encodeMessage(message)
@@ -105,10 +106,31 @@ describe('the byte layout (golden vectors)', () => {
     expect(hex(encodeMessage({ type: 'subscribe', topics: ['a', 'é'] }))).toBe('10' + '00000009' + '0002' + '0001' + '61' + '0002' + 'c3a9')
   })
 
-  it('publish: topic, origin, originKey, seq u64, ttl, path, data u32-prefixed, signature', () => {
-    const encoded = encodeMessage({ type: 'publish', topic: 'x', origin: id(0xaa), originKey: id(0xcc), seq: 258n, ttl: 5, path: [id(0xbb)], data: Uint8Array.of(1, 2), signature: sig })
-    const body = '0001' + '78' + 'aa'.repeat(32) + 'cc'.repeat(32) + '0000000000000102' + '05' + '01' + 'bb'.repeat(32) + '00000002' + '0102' + '09'.repeat(64)
-    expect(hex(encoded)).toBe('12' + (body.length / 2).toString(16).padStart(8, '0') + body)
+  it('publish: type 0x15, topic, origin, originKey, seq u64, timestampMs u64, ttl, path, data u32-prefixed, signature', () => {
+    const encoded = encodeMessage({
+      type: 'publish', topic: 'x', origin: id(0xaa), originKey: id(0xcc), seq: 258n, timestampMs: 0x0102_0304_0506, ttl: 5, path: [id(0xbb)], data: Uint8Array.of(1, 2), signature: sig,
+    })
+    const body = '0001' + '78' + 'aa'.repeat(32) + 'cc'.repeat(32) + '0000000000000102' + '0000010203040506' + '05' + '01' + 'bb'.repeat(32) + '00000002' + '0102' + '09'.repeat(64)
+    expect(hex(encoded)).toBe('15' + (body.length / 2).toString(16).padStart(8, '0') + body)
+  })
+
+  it('direct: type 0x23, messageId u64, origin, target, originKey, timestampMs u64, ttl, data u32-prefixed, signature', () => {
+    const encoded = encodeMessage({
+      type: 'direct', messageId: 0x0102n, origin: id(0xaa), target: id(0xbb), originKey: id(0xcc), timestampMs: 7, ttl: 3, data: Uint8Array.of(1), signature: sig,
+    })
+    const body = '0000000000000102' + 'aa'.repeat(32) + 'bb'.repeat(32) + 'cc'.repeat(32) + '0000000000000007' + '03' + '00000001' + '01' + '09'.repeat(64)
+    expect(hex(encoded)).toBe('23' + (body.length / 2).toString(16).padStart(8, '0') + body)
+  })
+
+  it('a timestamp past 2**53 - 1 ms is refused (it would not stay exact as a number)', () => {
+    const encoded = encodeMessage({
+      type: 'direct', messageId: 1n, origin: id(0xaa), target: id(0xbb), originKey: id(0xcc), timestampMs: Number.MAX_SAFE_INTEGER, ttl: 3, data: new Uint8Array(0), signature: sig,
+    })
+    expect(decodeMessage(encoded).type).toBe('direct')
+    const over = encoded.slice()
+    over.set([0, 0x20, 0, 0, 0, 0, 0, 0], 5 + 8 + 96) // 2**53
+    expect(codeOf(() => decodeMessage(over))).toBe('WIRE_BAD_FIELD')
+    expect(codeOf(() => encodeMessage({ type: 'direct', messageId: 1n, origin: id(0xaa), target: id(0xbb), originKey: id(0xcc), timestampMs: 1.5, ttl: 3, data: new Uint8Array(0), signature: sig }))).toBe('WIRE_BAD_FIELD')
   })
 
   it('directAck: type 0x22, messageId u64, origin, target, targetKey, ttl, signature (169 bytes)', () => {
@@ -131,22 +153,33 @@ describe('the byte layout (golden vectors)', () => {
     expect(codeOf(() => decodeMessage(old))).toBe('WIRE_UNKNOWN_TYPE')
   })
 
-  it('record: key, kind, ttlMs, value, then publicKey, seq, signature only when mutable', () => {
+  it('0x12 and 0x20, the publish and direct message without a timestamp, are unknown types', () => {
+    for (const code of [0x12, 0x20]) {
+      const old = Uint8Array.of(code, 0, 0, 0, 4, 1, 2, 3, 4)
+      expect(codeOf(() => decodeMessage(old))).toBe('WIRE_UNKNOWN_TYPE')
+      expect(decodeMessage(old, { unknownTypes: 'return' })).toEqual({ type: 'unknown', typeCode: code, body: Uint8Array.of(1, 2, 3, 4) })
+    }
+  })
+
+  it('record: key, kind, ttlMs, value, then publicKey, seq, signedAtMs, signature only when mutable (kind 2; kind 1 is retired)', () => {
     const immutable = encodeMessage({ type: 'store', requestId: 1, record: { kind: 'immutable', key: id(1), value: Uint8Array.of(7), ttlMs: 1000 } })
     expect(hex(immutable.subarray(9))).toBe('01'.repeat(32) + '00' + '000003e8' + '00000001' + '07')
     const mutable = encodeMessage({
       type: 'store',
       requestId: 1,
-      record: { kind: 'mutable', key: id(1), value: Uint8Array.of(7), ttlMs: 1000, publicKey: id(2), seq: 3n, signature: sig },
+      record: { kind: 'mutable', key: id(1), value: Uint8Array.of(7), ttlMs: 1000, publicKey: id(2), seq: 3n, signedAtMs: 0x0a0b, signature: sig },
     })
-    expect(hex(mutable.subarray(9))).toBe('01'.repeat(32) + '01' + '000003e8' + '00000001' + '07' + '02'.repeat(32) + '0000000000000003' + '09'.repeat(64))
+    expect(hex(mutable.subarray(9))).toBe('01'.repeat(32) + '02' + '000003e8' + '00000001' + '07' + '02'.repeat(32) + '0000000000000003' + '0000000000000a0b' + '09'.repeat(64))
+    const retired = mutable.slice()
+    retired[9 + 32] = 1
+    expect(codeOf(() => decodeMessage(retired))).toBe('WIRE_BAD_FIELD')
   })
 })
 
 describe('encoding refuses what would not decode', () => {
-  const publish = { type: 'publish', topic: 't', origin: id(1), originKey: id(2), seq: 1n, ttl: 1, path: [], data: new Uint8Array(0), signature: sig } as const
+  const publish = { type: 'publish', topic: 't', origin: id(1), originKey: id(2), seq: 1n, timestampMs: 1, ttl: 1, path: [], data: new Uint8Array(0), signature: sig } as const
   const hello = { type: 'hello', protocolVersion: 1, minVersion: 1, capabilities: [], publicKey: id(1), nonce: id(2), listenAddresses: [] } as const
-  const record = { kind: 'mutable', key: id(1), value: new Uint8Array(0), ttlMs: 1, publicKey: id(2), seq: 1n, signature: sig } as const
+  const record = { kind: 'mutable', key: id(1), value: new Uint8Array(0), ttlMs: 1, publicKey: id(2), seq: 1n, signedAtMs: 1, signature: sig } as const
   const directAck = { type: 'directAck', messageId: 1n, origin: id(1), target: id(2), targetKey: id(3), ttl: 1, signature: sig } as const
   const cases: [string, unknown, string][] = [
     ['17 capabilities', { ...hello, capabilities: Array.from({ length: 17 }, (_, i) => `c${i}`) }, 'WIRE_COUNT_EXCEEDED'],
@@ -165,6 +198,10 @@ describe('encoding refuses what would not decode', () => {
     ['seq 2n ** 64n', { ...publish, seq: 2n ** 64n }, 'WIRE_BAD_FIELD'],
     ['seq as a number', { ...publish, seq: 1 }, 'WIRE_BAD_FIELD'],
     ['ttl 256', { ...publish, ttl: 256 }, 'WIRE_BAD_FIELD'],
+    ['a negative timestamp', { ...publish, timestampMs: -1 }, 'WIRE_BAD_FIELD'],
+    ['a timestamp of 2 ** 53 ms', { ...publish, timestampMs: 2 ** 53 }, 'WIRE_BAD_FIELD'],
+    ['a timestamp as a bigint', { ...publish, timestampMs: 1n }, 'WIRE_BAD_FIELD'],
+    ['a record without signedAtMs', { type: 'store', requestId: 1, record: { ...record, signedAtMs: undefined } }, 'WIRE_BAD_FIELD'],
     ['9 path entries', { ...publish, path: Array.from({ length: 9 }, () => id(0)) }, 'WIRE_COUNT_EXCEEDED'],
     ['a 33-byte path entry', { ...publish, path: [new Uint8Array(33)] }, 'WIRE_BAD_FIELD'],
     ['data over the payload limit', { ...publish, data: new Uint8Array(MAX_DATA_BYTES + 1) }, 'WIRE_TOO_LARGE'],
@@ -215,10 +252,12 @@ describe('decoding refuses malformed bodies with a precise code', () => {
     expect(codeOf(() => decodeMessage(withBody(0x35, [0, 0, 0, 1, 2, 0])))).toBe('WIRE_BAD_FIELD')
   })
 
-  it('a record kind other than 0 or 1: WIRE_BAD_FIELD', () => {
+  it('a record kind other than 0 or 2 (1 is retired): WIRE_BAD_FIELD', () => {
     const store = encodeMessage({ type: 'store', requestId: 1, record: { kind: 'immutable', key: id(1), value: new Uint8Array(0), ttlMs: 1 } })
-    store[9 + 32] = 2
-    expect(codeOf(() => decodeMessage(store))).toBe('WIRE_BAD_FIELD')
+    for (const kind of [1, 3, 0xff]) {
+      store[9 + 32] = kind
+      expect(codeOf(() => decodeMessage(store)), `kind ${kind}`).toBe('WIRE_BAD_FIELD')
+    }
   })
 
   it('an empty topic: WIRE_BAD_FIELD', () => {
@@ -252,12 +291,12 @@ describe('decoding refuses malformed bodies with a precise code', () => {
   })
 
   it('a message declaring more than 1 MiB: WIRE_TOO_LARGE from the header alone', () => {
-    expect(codeOf(() => decodeMessage(Uint8Array.of(0x12, 0x00, 0x10, 0x00, 0x00)))).toBe('WIRE_TOO_LARGE')
-    expect(codeOf(() => decodeMessage(Uint8Array.of(0x12, 0xff, 0xff, 0xff, 0xff)))).toBe('WIRE_TOO_LARGE')
+    expect(codeOf(() => decodeMessage(Uint8Array.of(0x15, 0x00, 0x10, 0x00, 0x00)))).toBe('WIRE_TOO_LARGE')
+    expect(codeOf(() => decodeMessage(Uint8Array.of(0x15, 0xff, 0xff, 0xff, 0xff)))).toBe('WIRE_TOO_LARGE')
   })
 
   it('a lowered maxMessageBytes is enforced', () => {
-    const publish = encodeMessage({ type: 'publish', topic: 't', origin: id(1), originKey: id(2), seq: 1n, ttl: 1, path: [], data: new Uint8Array(500), signature: sig })
+    const publish = encodeMessage({ type: 'publish', topic: 't', origin: id(1), originKey: id(2), seq: 1n, timestampMs: 1, ttl: 1, path: [], data: new Uint8Array(500), signature: sig })
     expect(codeOf(() => decodeMessage(publish, { limits: { maxMessageBytes: 512 } }))).toBe('WIRE_TOO_LARGE')
     expect(decodeMessage(publish, { limits: { maxMessageBytes: publish.length } }).type).toBe('publish')
   })

@@ -44,7 +44,7 @@ describe('encodeFrame / decodeFrame', () => {
 
   it('refuses to encode an empty frame, a frame over 1 MiB, or one over the entry budget', () => {
     expect(codeOf(() => encodeFrame([]))).toBe('WIRE_BAD_FIELD')
-    const big = (n: number): WireMessage => ({ type: 'direct', messageId: 1n, origin: new Uint8Array(32), target: new Uint8Array(32), originKey: new Uint8Array(32), ttl: 1, data: new Uint8Array(n), signature: new Uint8Array(64) })
+    const big = (n: number): WireMessage => ({ type: 'direct', messageId: 1n, origin: new Uint8Array(32), target: new Uint8Array(32), originKey: new Uint8Array(32), timestampMs: 0, ttl: 1, data: new Uint8Array(n), signature: new Uint8Array(64) })
     expect(codeOf(() => encodeFrame([big(600_000), big(600_000)]))).toBe('WIRE_TOO_LARGE')
     const subscribe: WireMessage = { type: 'subscribe', topics: Array.from({ length: 256 }, (_, i) => `t${i}`) }
     expect(decodeFrame(encodeFrame(Array.from({ length: MAX_ENTRIES_PER_FRAME / 256 }, () => subscribe)))).toHaveLength(16)
