@@ -11,11 +11,14 @@ type Op =
   | { kind: 'batch'; ids: number[]; now: number | undefined }
   | { kind: 'remove'; id: number }
   | { kind: 'get'; id: number }
-  | { kind: 'closest'; target: number; n: number }
+  | { kind: 'closest'; target: number; n: number; outLength: number | undefined }
   | { kind: 'bucket'; index: number }
   | { kind: 'touch'; index: number; now: number }
   | { kind: 'stale'; now: number; olderThan: number }
   | { kind: 'clear' }
+
+/** What a caller's out array holds where closest() must not write: no handle in these tests. */
+const UNTOUCHED = 0xffffffff
 
 const toBig = (id: Uint8Array) => id.reduce((acc, byte) => (acc << 8n) | BigInt(byte), 0n)
 
@@ -91,7 +94,13 @@ function run(table: RoutingTable, op: Op, ids: Uint8Array[]): unknown {
     }
     case 'remove': return table.remove(ids[op.id]!)
     case 'get': return table.get(ids[op.id]!)
-    case 'closest': return Array.from(table.closest(ids[op.target]!, op.n))
+    case 'closest': {
+      if (op.outLength === undefined) return Array.from(table.closest(ids[op.target]!, op.n))
+      // A caller's out array: the answer is its head, and the rest of it is left as it was.
+      const out = new Uint32Array(op.outLength).fill(UNTOUCHED)
+      const result = table.closest(ids[op.target]!, op.n, out)
+      return { inOut: result.buffer === out.buffer && result.byteOffset === 0, peers: Array.from(result), rest: Array.from(out.subarray(result.length)) }
+    }
     case 'bucket': return Array.from(table.bucketPeers(op.index))
     case 'touch': return table.touch(op.index, op.now)
     case 'stale': return table.staleBuckets(op.now, op.olderThan)
@@ -111,7 +120,11 @@ function runReference(table: ReferenceTable, op: Op, ids: bigint[]): unknown {
     }
     case 'remove': return table.remove(ids[op.id]!)
     case 'get': return table.get(ids[op.id]!)
-    case 'closest': return table.closest(ids[op.target]!, op.n)
+    case 'closest': {
+      if (op.outLength === undefined) return table.closest(ids[op.target]!, op.n)
+      const peers = table.closest(ids[op.target]!, Math.min(op.n, op.outLength))
+      return { inOut: true, peers, rest: new Array<number>(op.outLength - peers.length).fill(UNTOUCHED) }
+    }
     case 'bucket': return table.bucketPeers(op.index)
     case 'touch': return table.touch(op.index, op.now)
     case 'stale': return table.stale(op.now, op.olderThan)
@@ -177,7 +190,7 @@ function ops(poolSize: number, bits: number): fc.Arbitrary<Op[]> {
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('batch' as const), ids: fc.array(id, { maxLength: 12 }), now: fc.option(now, { nil: undefined }) }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('remove' as const), id }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('get' as const), id }) },
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('closest' as const), target: id, n: fc.oneof(fc.nat(25), fc.constant(Infinity)) }) },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('closest' as const), target: id, n: fc.oneof(fc.nat(25), fc.constant(Infinity)), outLength: fc.option(fc.nat(poolSize + 4), { nil: undefined }) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('bucket' as const), index }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('touch' as const), index, now }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('stale' as const), now, olderThan: fc.nat(50) }) },
@@ -187,7 +200,10 @@ function ops(poolSize: number, bits: number): fc.Arbitrary<Op[]> {
 
 type Pool = { local: Uint8Array; ids: Uint8Array[] }
 
-/** Runs the sequence on a wasm table, a twin table and the reference; every answer must agree. */
+/**
+ * Runs the sequence on a wasm table, a twin table and the reference; every answer must agree,
+ * and the two backends must report the same byteLength after every step.
+ */
 async function agree(pool: Pool, k: number, sequence: Op[]): Promise<void> {
   const bytes = pool.local.length
   const a = (await loadCore()).createRoutingTable({ localId: pool.local, k })
@@ -201,6 +217,7 @@ async function agree(pool: Pool, k: number, sequence: Op[]): Promise<void> {
       expect(run(b, op, pool.ids)).toEqual(expected)
       expect(a.size).toBe(reference.size)
       expect(b.size).toBe(reference.size)
+      expect(b.byteLength).toBe(a.byteLength)
     }
   } finally {
     a.free()

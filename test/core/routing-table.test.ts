@@ -104,7 +104,14 @@ describe.each(['wasm', 'js'] as const)('RoutingTable (%s backend)', (backend) =>
     expect(codeOf(() => table.addBatch(new Uint8Array(33), new Uint32Array(2)))).toBe('CORE_ID_LENGTH')
     expect(codeOf(() => table.addBatch(packed, new Uint32Array(2)))).toBe('CORE_INVALID_ARGUMENT')
     expect(codeOf(() => table.addBatch(packed, new Uint32Array(6), 0, new Uint8Array(1)))).toBe('CORE_INVALID_ARGUMENT')
+    expect(codeOf(() => table.addBatch(packed, new Uint32Array(6), -1))).toBe('CORE_INVALID_ARGUMENT')
+    // Without an out array the batch is added all the same.
+    const quiet = await create(local, 2)
+    expect(quiet.addBatch(packed, Uint32Array.of(1, 2, 3, 4, 5, 6), 10)).toBe(3)
+    expect(Array.from(quiet.bucketPeers(4))).toEqual([2, 5])
+    expect(quiet.staleBuckets(10, 0)).toEqual([4, 9])
     table.free()
+    quiet.free()
   })
 
   it('adds batches larger than the scratch region, on ids of any width', async () => {
@@ -209,6 +216,17 @@ describe.each(['wasm', 'js'] as const)('RoutingTable (%s backend)', (backend) =>
       }
     }
     expect(added).toBe(67 * 256)
+    // byteLength counts a buffer for answers over 16,384 handles, of the largest answer so far.
+    const grownBy = (n: number): number => {
+      const before = table.byteLength
+      expect(table.closest(localId, n).length).toBe(n)
+      return table.byteLength - before
+    }
+    grownBy(16_384) // the candidate buffer grows here; no result buffer yet
+    expect(grownBy(16_384)).toBe(0)
+    expect(grownBy(16_385)).toBe(16_385 * 4)
+    expect(grownBy(16_400)).toBe(15 * 4)
+    expect(grownBy(16_385)).toBe(0)
     const all = table.closest(localId, Infinity)
     expect(all.length).toBe(added)
     expect(new Set(all).size).toBe(added)
@@ -302,6 +320,53 @@ describe.each(['wasm', 'js'] as const)('RoutingTable (%s backend)', (backend) =>
     expect(table.size).toBe(0)
     expect(table.remove(local)).toBe(-1)
     expect(table.has(local)).toBe(false)
+    table.free()
+  })
+
+  it('names the refused argument in its error message', async () => {
+    const table = await create(local)
+    const short = new Uint8Array(20)
+    const id = idNear(local, 1)
+    const refusals: [() => unknown, RegExp][] = [
+      [() => table.add(short, 1), /^id must be 32 bytes/],
+      [() => table.remove(short), /^id must be 32 bytes/],
+      [() => table.get(short), /^id must be 32 bytes/],
+      [() => table.has(short), /^id must be 32 bytes/],
+      [() => table.bucketOf(short), /^id must be 32 bytes/],
+      [() => table.closest(short, 1), /^target must be 32 bytes/],
+      [() => table.add(id, 1, -1), /^nowMs must be/],
+      [() => table.addBatch(id, Uint32Array.of(1), -1), /^nowMs must be/],
+      [() => table.touch(1, -1), /^nowMs must be/],
+      [() => table.staleBuckets(-1, 0), /^nowMs must be/],
+      [() => table.staleBuckets(0, -1), /^olderThanMs must be/],
+    ]
+    for (const [refused, message] of refusals) expect(refused).toThrow(message)
+    expect(table.size).toBe(0)
+    table.free()
+  })
+
+  it('counts closest()\'s candidate buffer in byteLength: 64 slots of 16 bytes, doubled until a band fits', async () => {
+    const table = await create(local, 64)
+    const near = idNear(local, 0, 1)
+    table.add(near, 0)
+    // 65 contacts deeper than near's bucket: bucket 5 full, one in bucket 6.
+    for (let tail = 1; tail <= 64; tail++) table.add(idNear(local, 5, tail), tail)
+    table.add(idNear(local, 6, 1), 65)
+    const grownBy = (n: number): number => {
+      const before = table.byteLength
+      table.closest(near, n)
+      return table.byteLength - before
+    }
+    expect(grownBy(0)).toBe(0) // nothing asked, nothing gathered
+    // near's own bucket answers n = 1, so the deeper band is never gathered: a band of k = 64.
+    expect(grownBy(1)).toBe(64 * 16)
+    // n = 2 gathers the 65 deeper contacts as one band.
+    expect(grownBy(2)).toBe((128 - 64) * 16)
+    expect(grownBy(66)).toBe(0)
+    for (let tail = 1; tail <= 64; tail++) table.add(idNear(local, 7, tail), 100 + tail)
+    const before = table.byteLength
+    expect(table.closest(near, Infinity).length).toBe(130)
+    expect(table.byteLength - before).toBe((256 - 128) * 16)
     table.free()
   })
 
