@@ -479,6 +479,9 @@ describe('lifecycle', () => {
     expect(() => new Dht({ ...net, k: 0 })).toThrow(/k must be an integer from 1 to 20, got 0/)
     expect(() => new Dht({ ...net, alpha: 1.5 })).toThrow(DhtError)
     expect(() => new Dht({ ...net, quotaBytes: 10_000, perPeerShareBytes: 20_000 })).toThrow(/perPeerShareBytes/)
+    expect(() => new Dht({ ...net, maxClockSkewMs: -1 })).toThrow(/maxClockSkewMs must be an integer from 0 to 86400000, got -1/)
+    expect(() => new Dht({ ...net, maxClockSkewMs: 86_400_001 })).toThrow(expect.objectContaining({ code: 'DHT_INVALID_OPTION' }))
+    expect(new Dht({ ...net, maxClockSkewMs: 0 }).options.maxClockSkewMs).toBe(0)
   })
 })
 

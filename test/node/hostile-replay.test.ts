@@ -14,7 +14,8 @@
 
 import { describe, expect, it } from 'vitest'
 import { mutableKeyOf } from '../../src/dht/records.js'
-import type { MeshNode } from '../../src/node.js'
+import { createMeshNode, type MeshNode } from '../../src/node.js'
+import type { Clock } from '../../src/util/clock.js'
 import { bytesEqual, Identity } from '../../src/peers/identity.js'
 import { useDeterministicEd25519 } from '../../src/peers/identity-crypto.js'
 import { signedBytes } from '../../src/relay/envelope.js'
@@ -205,6 +206,39 @@ describe('hostile peers: replays', () => {
     expect(holders[0].stats().layers.dht.storesRefused.expired).toBe(1)
 
     await attacker.close()
+    await mesh.stopAll()
+    expect(mesh.clock.pending).toBe(0)
+  }, 120_000)
+
+  it('nodes whose clocks differ: publishes from an origin up to maxMessageAgeMs behind or maxClockSkewMs ahead of V are delivered, further off refused and counted', async () => {
+    const mesh = createMesh({ latencyMs: 10, jitterMs: 2 })
+    mesh.clock.advance(1_000_000) // every skewed clock below stays positive
+    const v = await mesh.node()
+    await mesh.settle(v.start())
+    const atV: string[] = []
+    v.subscribe('news', (message) => atV.push(text(message.data)!))
+    // Each origin's clock is V's plus a fixed offset; timers run on the shared virtual clock.
+    const offsets = [-110_000, -130_000, 25_000, 35_000]
+    const origins: MeshNode[] = []
+    for (const [i, offsetMs] of offsets.entries()) {
+      const clock: Clock = {
+        now: () => mesh.clock.now() + offsetMs,
+        setTimeout: (fn, ms) => mesh.clock.setTimeout(fn, ms),
+        clearTimeout: (handle) => mesh.clock.clearTimeout(handle),
+      }
+      const node = await createMeshNode({ seed: 700 + i, network: mesh.net, clock, bootstrap: v.addresses })
+      mesh.nodes.push(node)
+      await mesh.settle(node.start())
+      origins.push(node)
+    }
+    await mesh.runUntil(() => origins.every((node) => node.stats().layers.relay.peersWithTopics === 1))
+    for (const [i, node] of origins.entries()) await mesh.settle(node.publish('news', bytes(`offset ${offsets[i]}`)))
+    await mesh.runFor(500)
+    expect(atV.sort()).toEqual(['offset -110000', 'offset 25000'])
+    const { dropped } = v.stats().layers.relay
+    expect(dropped.stale).toBe(1) // 130 s behind: older than 120 s by V's clock
+    expect(dropped.future).toBe(1) // 35 s ahead: past the 30 s allowance
+    expect(v.stats().layers.peers.bans).toBe(0)
     await mesh.stopAll()
     expect(mesh.clock.pending).toBe(0)
   }, 120_000)

@@ -341,6 +341,10 @@ describe('Relay options and lifecycle', () => {
     [{ maxMessageBytes: -1 }, 'maxMessageBytes must be an integer'],
     [{ dedupTtlMs: 1.5 }, 'dedupTtlMs must be an integer'],
     [{ maxReplayOrigins: 0 }, 'maxReplayOrigins must be an integer from 1 to 1000000, got 0'],
+    [{ maxMessageAgeMs: 999 }, 'maxMessageAgeMs must be an integer from 1000 to 86400000, got 999'],
+    [{ maxMessageAgeMs: 86_400_001 }, 'maxMessageAgeMs must be an integer from 1000 to 86400000, got 86400001'],
+    [{ maxClockSkewMs: -1 }, 'maxClockSkewMs must be an integer from 0 to 86400000, got -1'],
+    [{ maxClockSkewMs: 0.5 }, 'maxClockSkewMs must be an integer'],
   ])('refuses %o', (options, message) => {
     expect(() => new Relay({ network, ...options })).toThrow(message)
     try {

@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest'
 import { useDeterministicEd25519 } from '../../src/peers/identity-crypto.js'
+import { Router, RoutingError } from '../../src/routing/index.js'
 import { DeliveredSends } from '../../src/routing/delivered-sends.js'
 import { directSignedBytes } from '../../src/routing/envelope.js'
 import { composeMessageId } from '../../src/routing/message-id.js'
@@ -71,6 +72,20 @@ describe('direct message replay', () => {
     expect(dropped.future).toBe(1)
     expect([...a.penalties, ...b.penalties]).toEqual([]) // a clock apart is nobody's offence
     expect(await stopNet(net)).toBe(0)
+  })
+})
+
+describe('the replay options', () => {
+  it.each([
+    [{ maxMessageAgeMs: 999 }, 'maxMessageAgeMs must be an integer from 1000 to 86400000, got 999'],
+    [{ maxClockSkewMs: 86_400_001 }, 'maxClockSkewMs must be an integer from 0 to 86400000, got 86400001'],
+    [{ maxDeliveredSends: 0 }, 'maxDeliveredSends must be an integer from 1 to 1000000, got 0'],
+  ])('refuses %o with ROUTING_INVALID_OPTION', (options, message) => {
+    const net = createRoutedNet(1)
+    expect(() => new Router({ network: net.nodes[0], ...options })).toThrow(message)
+    expect(() => new Router({ network: net.nodes[0], ...options })).toThrow(RoutingError)
+    expect(() => new Router({ network: net.nodes[0], ...options })).toThrow(expect.objectContaining({ code: 'ROUTING_INVALID_OPTION' }))
+    net.routers[0].stop()
   })
 })
 
