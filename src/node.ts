@@ -14,6 +14,7 @@ import { DEFAULT_MAX_PEERS, DEFAULT_MAX_RETRIES, DEFAULT_RATE_LIMIT_PER_PEER, DE
 import type { PeerSession } from './peers/session.js'
 import { Relay, type PublishResult, type RelayHandler, type RelayValidator } from './relay/index.js'
 import { Router, type RoutedMessageHandler, type SendResult } from './routing/index.js'
+import { addressesOf } from './transport/addresses.js'
 import type { Transport } from './transport/transport.js'
 import type { Clock } from './util/clock.js'
 import { WasmeshError } from './util/wasmesh-error.js'
@@ -25,13 +26,14 @@ import { describeValue } from './util/validate.js'
 import { constructLayer, hex, resolveMeshNodeOptions, type MeshNodeOptions, type ResolvedMeshNodeOptions } from './node/options.js'
 import { registerSizes } from './node/sizes.js'
 import { PeerUpkeep } from './node/upkeep.js'
+import { summarizeTransport } from './node/transport-summary.js'
 import { nonZero, SESSION_BOOKKEEPING_BYTES, Timings, type DhtOperation, type MemoryEstimate, type MeshNodeStats } from './node/stats.js'
 
 export { BootstrapError, MeshNodeError, type MeshNodeErrorCode } from './node/errors.js'
 export type { WaitForSubscribersOptions } from './node/subscriber-waits.js'
 export type { BootstrapOutcome, MeshNodeEvent, MeshNodeEventDetails, MeshNodeEventName, MeshNodeListener, MeshPeer } from './node/events.js'
 export type { MeshDhtOptions, MeshNodeOptions, MeshPeersOptions, MeshRelayOptions } from './node/options.js'
-export type { DhtOperation, MemoryEstimate, MeshNodeStats, OperationTimings } from './node/stats.js'
+export type { DhtOperation, MemoryEstimate, MeshNodeStats, OperationTimings, TransportSummary } from './node/stats.js'
 export type { UpkeepStats } from './node/upkeep.js'
 
 /** The DHT as the node offers it: records stored on the k closest nodes of the mesh. */
@@ -219,7 +221,7 @@ export class MeshNode extends MeshEventTarget {
 
   /** Where others reach this node. */
   get addresses(): string[] {
-    return [this.#transport.localAddress]
+    return [...addressesOf(this.#transport)]
   }
 
   /** True from the end of start()'s listening step until stop(). */
@@ -425,6 +427,7 @@ export class MeshNode extends MeshEventTarget {
       bootstrap: { ...this.#bootstrap, attempted: this.#bootstrapTargets().length },
       join: { ...this.#upkeep.stats(), knownPeers: peers.knownPeers, redirectsSent: peers.redirectsSent, redirectsReceived: peers.redirectsReceived, pruned: peers.pruned },
       memory: this.#memoryEstimate(peers.peers, peers.queueBytes, peers.bufferedBytes + peers.handshakeBufferedBytes, dht.storedBytes),
+      transport: summarizeTransport(this.#transport),
       layers: { peers, relay, dht, routing },
     }
   }
@@ -493,8 +496,8 @@ export class MeshNode extends MeshEventTarget {
   }
 
   #bootstrapTargets(): readonly string[] {
-    const own = this.#transport.localAddress
-    return this.#options.bootstrap.filter((address) => address !== own)
+    const own = addressesOf(this.#transport)
+    return this.#options.bootstrap.filter((address) => !own.includes(address))
   }
 
   async #stop(): Promise<void> {
@@ -578,6 +581,7 @@ function toMeshPeer(session: PeerSession): MeshPeer {
     peerKey: session.peerKey,
     publicKey: session.publicKey,
     addresses: session.listenAddresses,
+    remoteAddress: session.remoteAddress,
     direction: session.direction,
     version: session.version,
     capabilities: session.capabilities,

@@ -194,7 +194,7 @@ export class Rpc {
     const open = this.network.peer(target.id)
     if (open !== undefined && open.isOpen) return open
     let lastError: unknown
-    for (const address of target.addresses) {
+    for (const address of this.network.dialOrder?.(target.addresses) ?? target.addresses) {
       try {
         // Transient: a lookup step asks whoever it finds, and the session closes once idle.
         const session = await this.dial(address, target.id, true)

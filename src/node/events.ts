@@ -13,6 +13,11 @@ export interface MeshPeer {
   readonly publicKey: Uint8Array
   /** Where it says it can be reached. */
   readonly addresses: readonly string[]
+  /**
+   * The far end of the connection this session runs over ('webrtc://…', 'ws://host:port'):
+   * the address dialled, or where an inbound connection came from.
+   */
+  readonly remoteAddress: string
   readonly direction: 'inbound' | 'outbound'
   /** Negotiated protocol version and the capabilities both sides share. */
   readonly version: number

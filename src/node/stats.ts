@@ -99,8 +99,24 @@ export interface MeshNodeStats {
     readonly pruned: number
   }
   readonly memory: MemoryEstimate
+  readonly transport: TransportSummary
   /** The layers' own snapshots, for what the summary above leaves out. */
   readonly layers: { readonly peers: ConnectionManagerStats; readonly relay: RelayStats; readonly dht: DhtStats; readonly routing: RouterStats }
+}
+
+/** What the node's transport reports. */
+export interface TransportSummary {
+  /** 'memory', 'webrtc', 'websocket', 'manager'… */
+  readonly kind: string
+  /** Where others dial this node, best first. */
+  readonly addresses: readonly string[]
+  /**
+   * RTCPeerConnections made by the node's WebRTC transports over their lifetime, failed
+   * attempts included: the figure Chrome caps at about 500 a tab. 0 without WebRTC.
+   */
+  readonly peerConnectionsCreated: number
+  /** The transport's own stats(), when it has them (a TransportManager's list each of its transports'). */
+  readonly details: unknown
 }
 
 /** Running count, mean and max of durations. */

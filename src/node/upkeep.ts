@@ -27,6 +27,11 @@ export interface UpkeepStats {
   readonly rounds: number
   readonly dials: number
   readonly dialFailures: number
+  /**
+   * Dials to a peer that got in through one of its later addresses after an earlier one
+   * failed (a WebSocket address after a WebRTC one that could not connect, say).
+   */
+  readonly dialFallbacks: number
   /** Times the node had no peers left and got some again. */
   readonly rejoins: number
   /** Milliseconds until the next round, when one is scheduled. */
@@ -67,6 +72,7 @@ export class PeerUpkeep {
   #rounds = 0
   #dials = 0
   #dialFailures = 0
+  #dialFallbacks = 0
   #rejoins = 0
   readonly #unsubscribers: (() => void)[] = []
 
@@ -104,6 +110,7 @@ export class PeerUpkeep {
       rounds: this.#rounds,
       dials: this.#dials,
       dialFailures: this.#dialFailures,
+      dialFallbacks: this.#dialFallbacks,
       rejoins: this.#rejoins,
       nextRoundInMs: this.#timer === undefined ? undefined : Math.max(0, this.#timerAtMs - this.#clock.now()),
     }
@@ -298,10 +305,12 @@ export class PeerUpkeep {
         this.#bootstrapRetry.delete(candidate.address)
         return
       }
-      let lastError: unknown
-      for (const address of candidate.info.addresses) {
+      const addresses = this.#manager.dialOrder(candidate.info.addresses)
+      let lastError: unknown = new Error('no address of this peer is one our transport dials')
+      for (const [i, address] of addresses.entries()) {
         try {
           await this.#manager.connect(address, { expectedPeerId: candidate.info.id, maxRetries: 0 })
+          if (i > 0) this.#dialFallbacks++
           return
         } catch (error) {
           lastError = error

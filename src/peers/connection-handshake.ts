@@ -2,13 +2,14 @@
 // wire frames of their own. A goodbye from the remote is its refusal; frames of the session
 // that arrive before our side has verified the remote auth are kept for the session.
 
+import { addressesOf } from '../transport/addresses.js'
 import type { Connection } from '../transport/transport.js'
 import { WireError } from '../wire/errors.js'
 import { decodeFrame, encodeFrame } from '../wire/frame.js'
 import { GoodbyeReason, type DecodedMessage, type PeerInfo } from '../wire/messages.js'
 import { HandshakeError, PeerError } from './errors.js'
 import { Handshake, type HandshakeMessage, type HandshakeResult } from './handshake.js'
-import { MAX_CAPABILITIES } from './handshake-transcript.js'
+import { MAX_CAPABILITIES, MAX_LISTEN_ADDRESSES } from './handshake-transcript.js'
 import { peerIdOf } from './identity.js'
 import type { ResolvedOptions } from './options.js'
 
@@ -122,7 +123,7 @@ export async function handshakeOver(connection: Connection, options: ResolvedOpt
     minVersion: options.minVersion,
     // The marker takes the place of the last capability only if all 16 are in use.
     capabilities: run.isTransient === true ? [...options.capabilities.slice(0, MAX_CAPABILITIES - 1), TRANSIENT_CAPABILITY] : options.capabilities,
-    listenAddresses: [options.transport.localAddress],
+    listenAddresses: addressesOf(options.transport).slice(0, MAX_LISTEN_ADDRESSES),
     expectedPeerId: run.expectedPeerId,
     clock: options.clock,
     random: options.random,

@@ -6,6 +6,7 @@
 
 import type { Core, PriorityQueue, RateLimiter } from '../core/contracts.js'
 import { loadCoreSync } from '../core/load-core.js'
+import { addressesOf, dialOrderOf } from '../transport/addresses.js'
 import { TransportError } from '../transport/errors.js'
 import type { Connection } from '../transport/transport.js'
 import type { Clock, TimerHandle } from '../util/clock.js'
@@ -243,6 +244,11 @@ export class ConnectionManager implements PeerNetwork {
     return this.#sessions.has(peerKey)
   }
 
+  /** Of one peer's addresses, those the transport dials, in the order to try them (each later one a fallback). */
+  dialOrder(addresses: readonly string[]): string[] {
+    return dialOrderOf(this.#options.transport, addresses)
+  }
+
   /** Dialled sessions kept however idle; MeshNode dials more while it has fewer sessions. */
   get targetPeers(): number {
     return this.#options.targetPeers
@@ -293,7 +299,7 @@ export class ConnectionManager implements PeerNetwork {
       }
       const dialled = this.#dialled.get(address)
       if (dialled?.isOpen && (expectedPeerId === undefined || bytesEqual(dialled.peerId, expectedPeerId))) return Promise.resolve(claimed(dialled, isTransient))
-      if (address === this.#options.transport.localAddress) throw new PeerError('PEER_SELF', `${address} is this node’s own address`)
+      if (addressesOf(this.#options.transport).includes(address)) throw new PeerError('PEER_SELF', `${address} is this node’s own address`)
       // Concurrent connects to one address share one dial, so a pair never races itself.
       const dialKey = `${address}\n${expectedPeerId === undefined ? '' : toHex(expectedPeerId)}\n${maxRetries}\n${isTransient}`
       const shared = signal === undefined ? this.#dialing.get(dialKey) : undefined

@@ -96,6 +96,7 @@ export class ManagedSession implements PeerSession {
   /** Everything the remote offered in its hello, shared or not. */
   readonly remoteCapabilities: readonly string[]
   readonly listenAddresses: readonly string[]
+  readonly remoteAddress: string
   readonly direction: 'inbound' | 'outbound'
   readonly connectionId: string
   readonly connectedAt: number
@@ -145,6 +146,7 @@ export class ManagedSession implements PeerSession {
     this.capabilities = frozenCopy(result.capabilities)
     this.remoteCapabilities = frozenCopy(result.remoteCapabilities)
     this.listenAddresses = frozenCopy(result.listenAddresses)
+    this.remoteAddress = connection.remoteAddress
     this.direction = connection.direction
     this.connectionId = connection.id
     this.connectedAt = options.clock.now()

@@ -38,6 +38,8 @@ export interface PeerSession {
   readonly capabilities: readonly string[]
   /** Where the peer says it can be reached. */
   readonly listenAddresses: readonly string[]
+  /** The far end of the connection the session runs over: the address dialled, or where an inbound one came from. */
+  readonly remoteAddress: string
   readonly direction: 'inbound' | 'outbound'
   readonly isOpen: boolean
   /** Queues a message; false when the peer's outgoing queue is full (nothing queued, counted). */
@@ -68,5 +70,7 @@ export interface PeerNetwork {
    * soon after it falls idle unless a connect without it claims the session too.
    */
   connect(address: string, options?: { expectedPeerId?: Uint8Array; signal?: AbortSignal; isTransient?: boolean }): Promise<PeerSession>
+  /** Of one peer's addresses, those the transport dials, in the order to try them; absent: all, as given. */
+  dialOrder?(addresses: readonly string[]): string[]
   on<E extends keyof PeerNetworkEvents>(event: E, handler: PeerNetworkEvents[E]): () => void
 }

@@ -1,5 +1,5 @@
 // The transport layer's public pieces: the contracts, their errors, the in-memory network, the
-// WebSocket transport and the WebRTC transport.
+// WebSocket transport, the WebRTC transport, and the manager that puts several together.
 
 export type { CloseHandler, CloseInfo, Connection, DialOptions, DrainHandler, MessageHandler, Transport } from './transport.js'
 export { TransportAbortError, TransportError } from './errors.js'
@@ -14,3 +14,5 @@ export type {
   PeerConnectionConstructor, PeerConnectionLike, PeerDataChannel, SignalMessage, Signaling, WebRtcChannelOptions, WebRtcCounters,
   WebRtcTransportOptions, WebRtcTransportStats,
 } from './webrtc/index.js'
+export { TransportManager, MAX_MANAGED_TRANSPORTS } from './manager/index.js'
+export type { ManagedTransportStats, TransportManagerOptions, TransportManagerStats } from './manager/index.js'

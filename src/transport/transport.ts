@@ -25,6 +25,22 @@ export interface Transport {
   /** Where others dial this transport ('memory://alice', 'ws://host:port'). */
   readonly localAddress: string
   /**
+   * Every address others can dial this transport at, best first, when it has more than one
+   * (a TransportManager over several transports). Absent means `[localAddress]`.
+   */
+  readonly localAddresses?: readonly string[]
+  /**
+   * False where this transport cannot accept connections at all (a WebSocket transport in a
+   * browser): a TransportManager then only dials with it. Absent means it can.
+   */
+  readonly canListen?: boolean
+  /**
+   * Of `addresses` (one peer's), those this transport can dial, best first; the rest are left
+   * out. A node tries a peer's addresses in this order, so a later one is the fallback of an
+   * earlier one. Absent: every address, in the order given.
+   */
+  dialOrder?(addresses: readonly string[]): string[]
+  /**
    * Accepts inbound connections from now on, handing each to `onConnection`. Dials to a
    * transport that is not listening are refused. Rejects with TRANSPORT_INVALID_STATE when
    * already listening and TRANSPORT_CLOSED after close().

@@ -215,6 +215,7 @@ export class FakeSession implements PeerSession {
   readonly version = 1
   readonly capabilities: readonly string[] = ['dht/1']
   readonly listenAddresses: readonly string[]
+  readonly remoteAddress: string
   isOpen = true
   counterpart: FakeSession | undefined
 
@@ -223,6 +224,7 @@ export class FakeSession implements PeerSession {
     this.peerKey = remote.key
     this.publicKey = remote.identity.publicKey
     this.listenAddresses = [remote.address]
+    this.remoteAddress = remote.address
   }
 
   send(message: DecodedMessage, _priority: SendPriority): boolean {

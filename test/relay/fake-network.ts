@@ -33,6 +33,7 @@ export class FakeSession implements PeerSession {
   readonly version = 1
   readonly capabilities: readonly string[] = []
   readonly listenAddresses: readonly string[] = []
+  readonly remoteAddress = 'memory://fake'
   isOpen = true
   /** Every penalty given to this peer, in order. */
   readonly penalties: Misbehaviour[] = []

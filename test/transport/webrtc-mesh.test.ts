@@ -7,17 +7,8 @@
 import { describe, expect, it } from 'vitest'
 import { createMeshNode, type MeshNode } from '../../src/node.js'
 import { MemorySignaling, WebRtcTransport } from '../../src/transport/webrtc/index.js'
+import { bytes, text, waitFor } from './real-time.js'
 
-async function waitFor(isDone: () => boolean, what: string, timeoutMs = 40_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!isDone()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
-
-const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
-const bytes = (value: string) => new TextEncoder().encode(value)
 
 /** Two nodes first, then the rest in groups of six that join at once, each through the first two. */
 async function meshOf(size: number, hub: MemorySignaling, transports: WebRtcTransport[]) {

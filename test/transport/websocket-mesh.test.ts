@@ -5,14 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { createMeshNode, type MeshNode } from '../../src/node.js'
 import { WebSocketTransport } from '../../src/transport/index.js'
-
-async function waitFor(isDone: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!isDone()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
+import { waitFor } from './real-time.js'
 
 describe('MeshNode over WebSocketTransport', () => {
   it('six nodes on 127.0.0.1 join and a publish is delivered to every other node exactly once', async () => {

@@ -1,8 +1,10 @@
 // A transport on the in-memory network: one address, dialling out and (once listening)
 // accepting in. Created by MemoryNetwork.createTransport().
 
+import { addressesParsedBy } from '../addresses.js'
 import { TransportError } from '../errors.js'
 import type { Connection, DialOptions, Transport } from '../transport.js'
+import { parseDialAddress } from './address.js'
 import type { MemoryConnection } from './connection.js'
 import type { PendingDial } from './dial.js'
 import type { Fabric } from './fabric.js'
@@ -47,6 +49,11 @@ export class MemoryTransport implements Transport {
     }
     this.connectionHandler = onConnection
     return Promise.resolve()
+  }
+
+  /** The 'memory://' addresses among `addresses`, in their order. */
+  dialOrder(addresses: readonly string[]): string[] {
+    return addressesParsedBy(addresses, parseDialAddress)
   }
 
   dial(address: string, options?: DialOptions): Promise<MemoryConnection> {

@@ -5,6 +5,7 @@
 
 import { checkTime } from '../../util/validate.js'
 import { newChannelTraffic, type ChannelConnection, type ChannelTraffic } from '../channel/index.js'
+import { addressesParsedBy } from '../addresses.js'
 import { TransportAbortError, TransportError } from '../errors.js'
 import type { Connection, DialOptions, Transport } from '../transport.js'
 import { formatWebRtcAddress, isSignalingId, parseWebRtcAddress } from './address.js'
@@ -72,6 +73,11 @@ export class WebRtcTransport implements Transport {
 
   get isListening(): boolean {
     return this.#onConnection !== undefined
+  }
+
+  /** The 'webrtc://' addresses among `addresses` other than this transport's own, in their order. */
+  dialOrder(addresses: readonly string[]): string[] {
+    return addressesParsedBy(addresses, parseWebRtcAddress).filter((address) => address !== this.localAddress)
   }
 
   listen(onConnection: (connection: Connection) => void): Promise<void> {

@@ -2,6 +2,7 @@
 // Each connection is one WebSocket carrying binary frames; see connection.ts.
 
 import { checkTime } from '../../util/validate.js'
+import { addressesParsedBy } from '../addresses.js'
 import { TransportAbortError, TransportError } from '../errors.js'
 import type { Connection, DialOptions, Transport } from '../transport.js'
 import { formatWebSocketAddress, parseWebSocketAddress } from './address.js'
@@ -72,6 +73,16 @@ export class WebSocketTransport implements Transport {
 
   get isListening(): boolean {
     return this.#server !== undefined
+  }
+
+  /** False in a browser: a page can dial WebSockets but not accept them. */
+  get canListen(): boolean {
+    return runtime.listen !== undefined
+  }
+
+  /** The 'ws://' and 'wss://' addresses among `addresses`, in their order. */
+  dialOrder(addresses: readonly string[]): string[] {
+    return addressesParsedBy(addresses, (address) => parseWebSocketAddress(address))
   }
 
   listen(onConnection: (connection: Connection) => void): Promise<void> {
