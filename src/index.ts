@@ -63,7 +63,7 @@ export type {
   WebRtcTransportStats,
 } from './transport/index.js'
 // The types the WebRTC transport's options, stats and signaling name (test/public-types.test.ts).
-export type { ByeSignal, CandidateSignal, DescriptionSignal } from './transport/webrtc/signaling.js'
+export type { ByeSignal, CandidateSignal, DescriptionSignal, KnockSignal } from './transport/webrtc/signaling.js'
 export type { MemorySignalingOptions, MemorySignalingStats } from './transport/webrtc/memory-signaling.js'
 export type { WebRtcChannelOptions } from './transport/webrtc/options.js'
 export type { IceCandidateLike, PeerConnectionConfiguration, PeerConnectionListener, PeerDataChannel, SessionDescriptionLike } from './transport/webrtc/peer-connection.js'

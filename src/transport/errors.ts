@@ -23,6 +23,8 @@ export type TransportErrorCode =
   | 'TRANSPORT_INVALID_OPTION'
   /** An operation that the transport's state does not allow (listening twice). */
   | 'TRANSPORT_INVALID_STATE'
+  /** A WebRTC dial refused before it made a peer connection: the transport's budget of them is spent, or rationed for now. */
+  | 'TRANSPORT_OVER_BUDGET'
 
 /** Thrown (or rejected) by transports and connections; `code` says which failure. */
 export class TransportError extends WasmeshError {

@@ -10,7 +10,7 @@ export { WebSocketTransport, REFUSED_BACKLOG, REFUSED_MALFORMED, REFUSED_TEXT, R
 export type { SocketListener, WebSocketConstructor, WebSocketLike, WebSocketTraffic, WebSocketTransportOptions, WebSocketTransportStats } from './websocket/index.js'
 export { MemorySignaling, WebRtcTransport, ICE_GAVE_UP, UNREACHABLE_REASON } from './webrtc/index.js'
 export type {
-  ByeSignal, CandidateSignal, DescriptionSignal, IceServer, MemorySignalingOptions, MemorySignalingStats, PeerConnectionConfiguration,
+  ByeSignal, CandidateSignal, DescriptionSignal, KnockSignal, IceServer, MemorySignalingOptions, MemorySignalingStats, PeerConnectionConfiguration,
   PeerConnectionConstructor, PeerConnectionLike, PeerDataChannel, SignalMessage, Signaling, WebRtcChannelOptions, WebRtcCounters,
   WebRtcTransportOptions, WebRtcTransportStats,
 } from './webrtc/index.js'

@@ -65,7 +65,8 @@ describe('MeshNode over a TransportManager (WebRTC first, WebSocket fallback)', 
       // Node 3 was dialled at its WebRTC address first (those dials failed), and got in through its WebSocket one.
       const webrtcDialsFailed = transports.map((transport) => (transport instanceof TransportManager ? transport.stats().transports[0].dialsFailed : 0))
       expect(webrtcDialsFailed.reduce((sum, failed) => sum + failed, 0)).toBeGreaterThanOrEqual(1)
-      expect(nodes[3].stats().transport.peerConnectionsCreated).toBeGreaterThanOrEqual(1)
+      // Its knocks were never answered and nobody heard its own, so it spent no peer connection on all those failed attempts.
+      expect(nodes[3].stats().transport.peerConnectionsCreated).toBe(0)
       expect(nodes[4].stats().transport.peerConnectionsCreated).toBe(0)
 
       await waitFor(() => nodes.every((node) => node.stats().layers.relay.peersWithTopics === node.peers().length), 'subscriptions to reach every neighbour')

@@ -90,7 +90,7 @@ describe('parseSignal', () => {
         expect(['malformed', 'oversized']).toContain(parsed)
         return
       }
-      const keys = { offer: ['type', 'connectionId', 'sdp'], answer: ['type', 'connectionId', 'sdp'], bye: ['type', 'connectionId', 'reason'],
+      const keys = { knock: ['type', 'connectionId'], ready: ['type', 'connectionId'], offer: ['type', 'connectionId', 'sdp'], answer: ['type', 'connectionId', 'sdp'], bye: ['type', 'connectionId', 'reason'],
         candidate: ['type', 'connectionId', 'candidate', 'sdpMid', 'sdpMLineIndex'] }[parsed.type]
       expect(Object.keys(parsed).sort()).toEqual([...keys].sort())
     }), { numRuns: 2_000 })
@@ -101,6 +101,7 @@ describe('parseSignal', () => {
       fc.record({ type: fc.constantFrom('offer', 'answer'), connectionId: fc.stringMatching(/^[A-Za-z0-9_-]{8,64}$/), sdp: fc.string({ minLength: 1, maxLength: 1_000 }) }),
       fc.record({ type: fc.constant('candidate'), connectionId: fc.stringMatching(/^[A-Za-z0-9_-]{8,64}$/), candidate: fc.string({ maxLength: 1_024 }), sdpMid: fc.string({ maxLength: 32 }), sdpMLineIndex: fc.option(fc.integer({ min: 0, max: 255 })) }),
       fc.record({ type: fc.constant('bye'), connectionId: fc.stringMatching(/^[A-Za-z0-9_-]{8,64}$/), reason: fc.string({ maxLength: 256 }) }),
+      fc.record({ type: fc.constantFrom('knock', 'ready'), connectionId: fc.stringMatching(/^[A-Za-z0-9_-]{8,64}$/) }),
     )
     fc.assert(fc.property(messages, (message) => {
       expect(parseSignal({ ...message, junk: 1 }, limits)).toEqual(message)

@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { TransportError, type Connection } from '../../src/transport/index.js'
 import { MemorySignaling, WebRtcTransport, type WebRtcTransportOptions } from '../../src/transport/webrtc/index.js'
 import { describeTransportContract } from './contract.js'
+import { RATION_BASE_MS, RATION_MAX_MS } from '../../src/transport/webrtc/budget.js'
+import { ManualClock } from '../../src/util/clock.js'
 
 const contractChannel = { highWaterMarkBytes: 262_144, lowWaterMarkBytes: 65_536, maxBufferedBytes: 4 * 1_048_576 }
 
@@ -163,26 +165,38 @@ describe('WebRtcTransport', () => {
     const unknown = [{ type: 'answer', connectionId: id, sdp: 'v=0' }, { type: 'candidate', connectionId: id, candidate: 'candidate:1 1 UDP 1 127.0.0.1 9 typ host', sdpMid: '0', sdpMLineIndex: 0 },
       { type: 'bye', connectionId: id, reason: 'bye' }]
     for (const message of [...malformed, ...oversized, ...unknown]) send(message)
-    send({ type: 'offer', connectionId: 'garbage-sdp-0001', sdp: 'this is not an SDP' }) // well-formed, refused by the peer connection
-    const total = malformed.length + oversized.length + unknown.length + 1
+    // An offer no knock announced is refused before any peer connection is made for it.
+    send({ type: 'offer', connectionId: 'unannounced-0001', sdp: 'v=0' })
+    await waitFor(() => heard.length === 1, "the unannounced offer's bye")
+    expect(heard).toEqual([{ type: 'bye', connectionId: 'unannounced-0001', reason: 'no knock announced this offer' }])
+    expect(server.stats().peerConnectionsCreated).toBe(0)
+    // Announced, then well-formed but refused by the peer connection.
+    send({ type: 'knock', connectionId: 'garbage-sdp-0001' })
+    await waitFor(() => heard.length === 2, 'the ready')
+    send({ type: 'offer', connectionId: 'garbage-sdp-0001', sdp: 'this is not an SDP' })
+    const total = malformed.length + oversized.length + unknown.length + 3
     await waitFor(() => server.stats().signalsReceived === total, 'every signal to arrive')
-    await waitFor(() => heard.length === 1, "the refused offer's bye")
+    await waitFor(() => heard.length === 3, "the refused offer's bye")
     const stats = server.stats()
     expect([stats.signalsMalformed, stats.signalsOversized, stats.signalsUnknown]).toEqual([malformed.length, oversized.length, unknown.length])
     expect(stats.signalsRejected).toBeGreaterThanOrEqual(1)
-    expect(heard).toEqual([{ type: 'bye', connectionId: 'garbage-sdp-0001', reason: expect.any(String) }])
-    expect(stats.negotiating).toBe(0)
+    expect(heard.slice(1)).toEqual([{ type: 'ready', connectionId: 'garbage-sdp-0001' }, { type: 'bye', connectionId: 'garbage-sdp-0001', reason: expect.any(String) }])
+    expect([stats.offersRefused, stats.peerConnectionsCreated, stats.negotiating, stats.peerConnectionsUsed]).toEqual([1, 1, 0, 1])
     const client = create()
     const connection = await client.dial(server.localAddress, { timeoutMs: 20_000 })
     expect(connection.isOpen).toBe(true)
   })
 
-  it('an offer to a transport that is not listening is refused with a bye, so the dial is unreachable', async () => {
+  it('a knock to a transport that is not listening is refused with a bye: the dial is unreachable and no peer connection is made on either side', async () => {
     const server = create()
     const client = create()
     expect(await codeOf(client.dial(server.localAddress, { timeoutMs: 20_000 }))).toBe('TRANSPORT_UNREACHABLE')
-    expect(server.stats().offersRefused).toBe(1)
+    expect([server.stats().knocksRefused, client.stats().knocksSent]).toEqual([1, 1])
+    expect([server.stats().peerConnectionsCreated, client.stats().peerConnectionsCreated]).toEqual([0, 0])
     expect(client.stats().negotiating).toBe(0)
+    // Nobody at all on the signaling: the same, and still no peer connection.
+    expect(await codeOf(client.dial('webrtc://nobody-here', { timeoutMs: 20_000 }))).toBe('TRANSPORT_UNREACHABLE')
+    expect(client.stats().peerConnectionsCreated).toBe(0)
   })
 
   it('offers past maxPendingAccepts are refused with a bye while the others negotiate', async () => {
@@ -197,15 +211,64 @@ describe('WebRtcTransport', () => {
     const heard: { type: string; connectionId: string; reason: string }[] = []
     stranger.onMessage((_from, message) => heard.push(message as never))
     const to = server.localAddress.slice('webrtc://'.length)
-    // Real offers whose sender never sends a candidate: each stays negotiating until connectTimeoutMs.
-    for (const id of ['offer-000000001', 'offer-000000002', 'offer-000000003']) stranger.send(to, { type: 'offer', connectionId: id, sdp: offer.sdp as string })
-    await waitFor(() => server.stats().signalsReceived === 3 && heard.some((message) => message.type === 'bye'), 'the refusal')
-    expect(heard.filter((message) => message.type === 'bye')).toEqual([{ type: 'bye', connectionId: 'offer-000000003', reason: 'too many connections negotiating' }])
-    expect([server.stats().offersRefused, server.stats().negotiating, server.stats().peerConnectionsCreated]).toEqual([1, 2, 2])
+    // Knocks past the limit are refused; real offers whose sender never sends a candidate each stay negotiating until connectTimeoutMs.
+    const ids = ['offer-000000001', 'offer-000000002', 'offer-000000003']
+    for (const id of ids) stranger.send(to, { type: 'knock', connectionId: id })
+    await waitFor(() => heard.length === 3, 'the answers to the knocks')
+    expect(heard).toEqual([
+      { type: 'ready', connectionId: ids[0] }, { type: 'ready', connectionId: ids[1] }, { type: 'bye', connectionId: ids[2], reason: 'too many connections negotiating' },
+    ])
+    for (const id of ids.slice(0, 2)) stranger.send(to, { type: 'offer', connectionId: id, sdp: offer.sdp as string })
+    await waitFor(() => server.stats().peerConnectionsCreated === 2, 'the two announced offers to be taken')
+    expect([server.stats().knocksRefused, server.stats().negotiating, server.stats().peerConnectionsCreated]).toEqual([1, 2, 2])
+  })
+
+  it('rations the last quarter and refuses dials past maxPeerConnections with TRANSPORT_OVER_BUDGET, making none for them', async () => {
+    const clock = new ManualClock()
+    const server = create()
+    await server.listen(() => {})
+    const client = create({ maxPeerConnections: 4, clock })
+    for (let i = 0; i < 3; i++) expect((await client.dial(server.localAddress, { timeoutMs: 20_000 })).isOpen).toBe(true)
+    // The 3rd was the first of the last quarter: the 4th waits out the spacing.
+    expect(await codeOf(client.dial(server.localAddress, { timeoutMs: 20_000 }))).toBe('TRANSPORT_OVER_BUDGET')
+    expect(client.stats().peerConnectionsCreated).toBe(3)
+    clock.advance(RATION_BASE_MS)
+    expect((await client.dial(server.localAddress, { timeoutMs: 20_000 })).isOpen).toBe(true)
+    clock.advance(RATION_MAX_MS)
+    expect(await codeOf(client.dial(server.localAddress, { timeoutMs: 20_000 }))).toBe('TRANSPORT_OVER_BUDGET')
+    expect(client.stats()).toMatchObject({ peerConnectionsCreated: 4, peerConnectionBudget: 4, peerConnectionsUsed: 4, overBudget: 2, knocksSent: 4 })
+    expect(server.stats().peerConnectionsCreated).toBe(4)
+  })
+
+  it('a listener past its budget refuses the knock: the dial is unreachable, and neither side makes a peer connection for it', async () => {
+    const server = create({ maxPeerConnections: 1 })
+    const accepted: unknown[] = []
+    await server.listen((connection) => accepted.push(connection))
+    const client = create()
+    expect((await client.dial(server.localAddress, { timeoutMs: 20_000 })).isOpen).toBe(true)
+    const refused = client.dial(server.localAddress, { timeoutMs: 20_000 })
+    expect(await codeOf(refused)).toBe('TRANSPORT_UNREACHABLE')
+    await expect(refused).rejects.toThrow(/over budget: its budget of 1 RTCPeerConnections is spent/)
+    expect([client.stats().peerConnectionsCreated, server.stats().peerConnectionsCreated]).toEqual([1, 1])
+    expect([server.stats().knocksRefused, server.stats().overBudget]).toEqual([1, 1])
+  })
+
+  it('a knock that gets no answer times out and makes no peer connection', async () => {
+    hub.connect('silent-one') // known to the hub, never answers
+    const client = create()
+    expect(await codeOf(client.dial('webrtc://silent-one', { timeoutMs: 200 }))).toBe('TRANSPORT_TIMEOUT')
+    expect([client.stats().peerConnectionsCreated, client.stats().knocksSent, client.stats().negotiating]).toEqual([0, 1, 0])
+  })
+
+  it('refuses a maxPeerConnections that is not a positive integer or Infinity', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN, '4', Number.NEGATIVE_INFINITY]) {
+      expect(() => create({ maxPeerConnections: bad as never }), String(bad)).toThrow(expect.objectContaining({ code: 'TRANSPORT_INVALID_OPTION' }))
+    }
+    expect(create({ maxPeerConnections: Number.POSITIVE_INFINITY }).stats().peerConnectionBudget).toBe(Number.POSITIVE_INFINITY)
+    expect(create().stats().peerConnectionBudget).toBe(Number.POSITIVE_INFINITY) // no cap in Node
   })
 
   it('a dial that times out tells the listener, which frees its half-open peer connection', async () => {
-    const { ManualClock } = await import('../../src/util/clock.js')
     const clock = new ManualClock()
     const server = create()
     await server.listen(() => {})
@@ -220,7 +283,6 @@ describe('WebRtcTransport', () => {
 
   it('ICE going disconnected on an open connection makes the dialler restart ICE, and a restart that brings it back keeps the connection', async () => {
     const { Flaky, made: pcs } = await flakyClass()
-    const { ManualClock } = await import('../../src/util/clock.js')
     const clock = new ManualClock()
     const server = create({ RTCPeerConnection: Flaky as never, clock })
     const client = create({ RTCPeerConnection: Flaky as never, clock, maxIceRestarts: 2, iceRestartTimeoutMs: 1_000 })
@@ -244,7 +306,6 @@ describe('WebRtcTransport', () => {
 
   it('when ICE stays down through maxIceRestarts restarts, the connection closes with initiator network', async () => {
     const { Flaky, made: pcs } = await flakyClass()
-    const { ManualClock } = await import('../../src/util/clock.js')
     const clock = new ManualClock()
     const server = create({ RTCPeerConnection: Flaky as never })
     const client = create({ RTCPeerConnection: Flaky as never, clock, maxIceRestarts: 2, iceRestartTimeoutMs: 1_000 })

@@ -6,6 +6,7 @@ import { checkInteger, checkTime, describeValue } from '../../util/validate.js'
 import { checkChannelOptions, type ChannelConnectionOptions } from '../channel/index.js'
 import { TransportError } from '../errors.js'
 import { isSignalingId } from './address.js'
+import { runtime } from './node-runtime.js'
 import type { IceServer, PeerConnectionConstructor } from './peer-connection.js'
 import type { Signaling } from './signaling.js'
 
@@ -31,6 +32,13 @@ export interface WebRtcTransportOptions {
   iceRestartTimeoutMs?: number
   /** Inbound connections negotiating at once, 1 to 10,000; offers past it are refused. Default 64. */
   maxPendingAccepts?: number
+  /**
+   * RTCPeerConnections this transport may make over its lifetime, dials and inbound together,
+   * failed attempts included; past 3/4 of it new ones are rationed (budget.ts), and past it
+   * dials reject with TRANSPORT_OVER_BUDGET and knocks are refused. An integer from 1, or
+   * Infinity. Default 400 in browsers (Chrome allows a tab about 500), Infinity in Node.
+   */
+  maxPeerConnections?: number
   /** The longest SDP accepted from signaling, 256 to 1,048,576 characters. Default 16,384 (a data-channel offer is about 600). */
   maxSdpLength?: number
   /**
@@ -60,6 +68,7 @@ export interface WebRtcSettings {
   readonly maxIceRestarts: number
   readonly iceRestartTimeoutMs: number
   readonly maxPendingAccepts: number
+  readonly maxPeerConnections: number
   readonly maxSdpLength: number
   readonly closeTimeoutMs: number
   readonly channel: WebRtcChannelOptions
@@ -97,6 +106,11 @@ function checkIceServers(value: unknown): IceServer[] {
   })
 }
 
+function checkBudget(value: unknown): number {
+  if (value === Number.POSITIVE_INFINITY) return value
+  return checkInteger('maxPeerConnections', value, 1, Number.MAX_SAFE_INTEGER, invalid)
+}
+
 export function checkWebRtcOptions(options: WebRtcTransportOptions): WebRtcSettings {
   if (typeof options !== 'object' || options === null) throw invalid(`WebRtcTransport options must be an object, got ${describeValue(options)}`)
   const signaling = options.signaling
@@ -123,6 +137,7 @@ export function checkWebRtcOptions(options: WebRtcTransportOptions): WebRtcSetti
     maxIceRestarts: checkInteger('maxIceRestarts', options.maxIceRestarts ?? 3, 0, 10, invalid),
     iceRestartTimeoutMs: checkTime('iceRestartTimeoutMs', options.iceRestartTimeoutMs ?? 5_000, invalid),
     maxPendingAccepts: checkInteger('maxPendingAccepts', options.maxPendingAccepts ?? 64, 1, 10_000, invalid),
+    maxPeerConnections: checkBudget(options.maxPeerConnections ?? runtime.defaultPeerConnectionBudget ?? Number.POSITIVE_INFINITY),
     maxSdpLength: checkInteger('maxSdpLength', options.maxSdpLength ?? 16_384, 256, 1_048_576, invalid),
     closeTimeoutMs: checkTime('closeTimeoutMs', options.closeTimeoutMs ?? 2_000, invalid),
     channel: { ...channel },

@@ -33,8 +33,13 @@ export interface WebRtcCounters {
   signalsUnknown: number
   /** Signals the peer connection refused (an SDP or candidate it could not apply). */
   signalsRejected: number
-  /** Offers refused: not listening, or maxPendingAccepts negotiating already. */
+  /** Offers refused: not listening, or maxPendingAccepts negotiating already, or not announced by a knock. */
   offersRefused: number
+  /** Knocks this transport sent (one per dial), and those it refused (not listening, full, over budget). */
+  knocksSent: number
+  knocksRefused: number
+  /** Dials and knocks refused for the budget of peer connections (maxPeerConnections). */
+  overBudget: number
   iceRestarts: number
   /** Connections closed because ICE did not come back within the restarts allowed. */
   iceGaveUp: number
@@ -43,7 +48,7 @@ export interface WebRtcCounters {
 export function newWebRtcCounters(): WebRtcCounters {
   return {
     peerConnectionsCreated: 0, signalsSent: 0, signalsReceived: 0, signalsMalformed: 0, signalsOversized: 0,
-    signalsUnknown: 0, signalsRejected: 0, offersRefused: 0, iceRestarts: 0, iceGaveUp: 0,
+    signalsUnknown: 0, signalsRejected: 0, offersRefused: 0, knocksSent: 0, knocksRefused: 0, overBudget: 0, iceRestarts: 0, iceGaveUp: 0,
   }
 }
 
@@ -137,6 +142,10 @@ export class WebRtcPeer {
   handle(message: SignalMessage): void {
     const counters = this.owner.counters
     switch (message.type) {
+      case 'knock':
+      case 'ready':
+        counters.signalsUnknown++ // a connection under way has knocked already
+        return
       case 'candidate':
         if (this.isReleased) return
         this.addRemoteCandidate({ candidate: message.candidate, sdpMid: message.sdpMid, sdpMLineIndex: message.sdpMLineIndex })

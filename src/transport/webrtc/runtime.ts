@@ -9,4 +9,6 @@ import type { PeerConnectionConstructor } from './peer-connection.js'
 export interface WebRtcRuntime {
   /** The platform's RTCPeerConnection where there is no global one; absent in browsers. */
   readonly loadPeerConnection?: () => Promise<PeerConnectionConstructor>
+  /** The default of maxPeerConnections where the platform caps peer connections (a browser tab); absent: no cap. */
+  readonly defaultPeerConnectionBudget?: number
 }

@@ -24,6 +24,17 @@ export interface Signaling {
   close(): void
 }
 
+/**
+ * Before any peer connection is made: the dialler's 'knock' asks whether the listener will
+ * take a connection, and the listener's 'ready' promises it will (it holds a slot and a peer
+ * connection of its budget for it); a 'bye' says it will not. Only on 'ready' does the dialler
+ * make its RTCPeerConnection, so a dial to somebody absent, full or not listening spends none.
+ */
+export interface KnockSignal {
+  readonly type: 'knock' | 'ready'
+  readonly connectionId: string
+}
+
 /** A session description: the dialler's offer (also each ICE restart's) and the listener's answer. */
 export interface DescriptionSignal {
   readonly type: 'offer' | 'answer'
@@ -48,7 +59,7 @@ export interface ByeSignal {
   readonly reason: string
 }
 
-export type SignalMessage = DescriptionSignal | CandidateSignal | ByeSignal
+export type SignalMessage = KnockSignal | DescriptionSignal | CandidateSignal | ByeSignal
 
 /** The reason of the 'bye' a signaling sends back for a peer it does not know. */
 export const UNREACHABLE_REASON = 'unreachable'
@@ -70,6 +81,9 @@ export function parseSignal(message: unknown, limits: SignalLimits): SignalMessa
   const { type, connectionId } = message as Record<string, unknown>
   if (typeof connectionId !== 'string' || !CONNECTION_ID.test(connectionId)) return 'malformed'
   switch (type) {
+    case 'knock':
+    case 'ready':
+      return { type, connectionId }
     case 'offer':
     case 'answer': {
       const sdp = (message as Record<string, unknown>).sdp

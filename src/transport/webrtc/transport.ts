@@ -12,8 +12,10 @@ import { formatWebRtcAddress, isSignalingId, parseWebRtcAddress } from './addres
 import { runtime } from './node-runtime.js'
 import { checkWebRtcOptions, type WebRtcSettings, type WebRtcTransportOptions } from './options.js'
 import type { PeerConnectionConstructor, PeerConnectionLike } from './peer-connection.js'
+import type { TimerHandle } from '../../util/clock.js'
+import { PeerConnectionBudget } from './budget.js'
 import { newWebRtcCounters, WebRtcPeer, type PeerOwner, type WebRtcCounters } from './peer.js'
-import { parseSignal, type DescriptionSignal } from './signaling.js'
+import { parseSignal, type DescriptionSignal, type SignalMessage } from './signaling.js'
 
 /** What stats() reports: negotiations, signals, the connections' traffic, and what is open now. */
 export type WebRtcTransportStats = Readonly<WebRtcCounters> & {
@@ -22,6 +24,16 @@ export type WebRtcTransportStats = Readonly<WebRtcCounters> & {
   readonly connections: number
   /** Peer connections still negotiating (dials and inbound offers). */
   readonly negotiating: number
+  /** maxPeerConnections (Infinity when there is no cap), and how many of them are made or promised to a knock. */
+  readonly peerConnectionBudget: number
+  readonly peerConnectionsUsed: number
+}
+
+/** A dial waiting for the listener's answer to its knock. */
+interface PendingKnock {
+  ready(): void
+  refused(reason: string): void
+  closed(): void
 }
 
 /**
@@ -29,10 +41,15 @@ export type WebRtcTransportStats = Readonly<WebRtcCounters> & {
  *
  * - Addresses are 'webrtc://<id>', the id being the far side's on the signaling; this
  *   transport's own is 'webrtc://<signaling.localId>'.
- * - dial() makes an RTCPeerConnection with one reliable ordered data channel, sends the offer
- *   and trickles candidates through the signaling; the listener answers. Offers arriving when
- *   not listening, or past maxPendingAccepts, are refused with a 'bye' (the dial rejects with
- *   TRANSPORT_UNREACHABLE).
+ * - dial() first knocks: it asks the listener through the signaling whether it will take the
+ *   connection, and only on its 'ready' makes an RTCPeerConnection with one reliable ordered
+ *   data channel, sends the offer and trickles candidates. Knocks arriving when not listening,
+ *   past maxPendingAccepts or past the budget of peer connections are refused with a 'bye'
+ *   (the dial rejects with TRANSPORT_UNREACHABLE), and so is an offer no knock announced: a
+ *   dial to somebody absent, full or unwilling makes no peer connection on either side.
+ * - Peer connections are counted against maxPeerConnections (Chrome allows a tab about 500
+ *   over its lifetime, failed ones included): the last quarter is rationed, and past it dials
+ *   reject with TRANSPORT_OVER_BUDGET (a TransportManager then tries the peer's next address).
  * - Signals are checked (parseSignal): malformed, oversized or unknown ones are dropped and
  *   counted in stats(), never thrown.
  * - On an open connection, ICE going 'disconnected' or 'failed' starts ICE restarts (options
@@ -55,9 +72,15 @@ export class WebRtcTransport implements Transport {
   /** The class once loaded, so offers after the first are taken in the turn they arrive. */
   #loadedClass: PeerConnectionConstructor | undefined
   #negotiating = 0
+  readonly #budget: PeerConnectionBudget
+  /** Our dials waiting for 'ready', by peerKey(remote id, connection id). */
+  readonly #knocks = new Map<string, PendingKnock>()
+  /** Knocks we said 'ready' to, until their offer comes (or the connect timeout passes): each holds a slot and a peer connection of the budget. */
+  readonly #promised = new Map<string, TimerHandle>()
 
   constructor(options: WebRtcTransportOptions) {
     this.#settings = checkWebRtcOptions(options)
+    this.#budget = new PeerConnectionBudget(this.#settings.maxPeerConnections, this.#settings.clock)
     this.localAddress = formatWebRtcAddress(this.#settings.signaling.localId)
     this.#owner = {
       settings: this.#settings,
@@ -101,13 +124,23 @@ export class WebRtcTransport implements Transport {
     const signal = options?.signal
     const aborted = () => new TransportAbortError(`dial from ${this.localAddress} to ${address} was aborted`, { cause: signal?.reason })
     if (signal?.aborted) throw aborted()
+    this.#checkBudget(address)
+    const clock = this.#settings.clock
+    const deadline = clock.now() + timeoutMs
     const Class = await this.#loadPeerConnection()
     if (this.#isClosed) throw new TransportError('TRANSPORT_CLOSED', `transport ${this.localAddress} closed while dialling`)
     if (signal?.aborted) throw aborted()
     const connectionId = this.#newConnectionId()
-    const peer = new WebRtcPeer(this.#owner, this.#createPeerConnection(Class), remoteId, connectionId, 'outbound', formatWebRtcAddress(remoteId))
+    await this.#knock(remoteId, connectionId, address, Math.max(1, deadline - clock.now()), signal, aborted)
+    try {
+      this.#checkBudget(address) // other dials may have spent it while this one waited
+    } catch (error) {
+      this.#signal(remoteId, { type: 'bye', connectionId, reason: 'the dialler is over its budget of peer connections' })
+      throw error
+    }
+    const peer = new WebRtcPeer(this.#owner, this.#createPeerConnection(Class, false), remoteId, connectionId, 'outbound', formatWebRtcAddress(remoteId))
     this.#adopt(peer)
-    return new Promise<Connection>((resolve, reject) => peer.dial(timeoutMs, signal, resolve, reject))
+    return new Promise<Connection>((resolve, reject) => peer.dial(Math.max(1, deadline - clock.now()), signal, resolve, reject))
   }
 
   /** Idempotent; resolves once every peer connection, timer and listener of this transport is gone. */
@@ -117,12 +150,26 @@ export class WebRtcTransport implements Transport {
   }
 
   stats(): WebRtcTransportStats {
-    return { ...this.#counters, traffic: { ...this.#traffic }, connections: this.#peers.size - this.#negotiating, negotiating: this.#negotiating }
+    return {
+      ...this.#counters,
+      traffic: { ...this.#traffic },
+      connections: this.#peers.size - this.#negotiating,
+      negotiating: this.#negotiating,
+      peerConnectionBudget: this.#budget.max,
+      peerConnectionsUsed: this.#budget.used,
+    }
   }
 
   async #shutdown(): Promise<void> {
     this.#isClosed = true
     this.#onConnection = undefined
+    for (const knock of [...this.#knocks.values()]) knock.closed()
+    for (const [key, timer] of this.#promised) {
+      this.#settings.clock.clearTimeout(timer)
+      const [remoteId, connectionId] = key.split(' ')
+      this.#signal(remoteId, { type: 'bye', connectionId, reason: 'transport closed' })
+    }
+    this.#promised.clear()
     const peers = [...this.#peers.values()]
     const gone = peers.map((peer) => peer.shutdown('transport closed'))
     for (const peer of peers) peer.lingerAfterClose()
@@ -148,32 +195,130 @@ export class WebRtcTransport implements Transport {
       counters.signalsOversized++
       return
     }
-    const peer = this.#peers.get(peerKey(fromId, message.connectionId))
+    const key = peerKey(fromId, message.connectionId)
+    const knock = this.#knocks.get(key)
+    if (knock !== undefined) {
+      if (message.type === 'ready') knock.ready()
+      else if (message.type === 'bye') knock.refused(message.reason)
+      else counters.signalsUnknown++
+      return
+    }
+    const peer = this.#peers.get(key)
     if (peer !== undefined) {
       peer.handle(message)
       return
     }
-    if (message.type !== 'offer') {
-      counters.signalsUnknown++ // includes the byes and late candidates of connections already gone
-      return
+    switch (message.type) {
+      case 'knock':
+        return this.#answerKnock(fromId, message.connectionId)
+      case 'offer':
+        return this.#accept(fromId, message)
+      case 'bye':
+        // The dialler gave up (timed out, aborted, over its own budget) before its offer: what we held for it is free.
+        if (this.#unpromise(key)) return
     }
-    this.#accept(fromId, message)
+    counters.signalsUnknown++ // includes the byes and late candidates of connections already gone
+  }
+
+  /** A dialler asks whether we will take a connection: 'ready' holds a slot and a peer connection of the budget for it. */
+  #answerKnock(fromId: string, connectionId: string): void {
+    const key = peerKey(fromId, connectionId)
+    if (this.#promised.has(key)) return void this.#counters.signalsUnknown++
+    const refuse = (reason: string) => {
+      this.#counters.knocksRefused++
+      this.#signal(fromId, { type: 'bye', connectionId, reason })
+    }
+    if (this.#onConnection === undefined) return refuse('not listening')
+    if (this.#pendingAccepts() + this.#promised.size >= this.#settings.maxPendingAccepts) return refuse('too many connections negotiating')
+    const overBudget = this.#budget.refusal()
+    if (overBudget !== undefined) {
+      this.#counters.overBudget++
+      return refuse(`over budget: ${overBudget}`)
+    }
+    this.#budget.reserve()
+    this.#promised.set(key, this.#settings.clock.setTimeout(() => this.#unpromise(key), this.#settings.connectTimeoutMs))
+    this.#signal(fromId, { type: 'ready', connectionId })
+  }
+
+  /** Frees what a 'ready' held, if it is still held; true if it was. */
+  #unpromise(key: string): boolean {
+    const timer = this.#promised.get(key)
+    if (timer === undefined) return false
+    this.#settings.clock.clearTimeout(timer)
+    this.#promised.delete(key)
+    this.#budget.release()
+    return true
+  }
+
+  /** Sends our knock and waits for 'ready'; rejects on a bye, the timeout, the abort or close(), telling the listener when it may be holding a slot for us. */
+  #knock(remoteId: string, connectionId: string, address: string, timeoutMs: number, signal: AbortSignal | undefined, aborted: () => Error): Promise<void> {
+    const key = peerKey(remoteId, connectionId)
+    const clock = this.#settings.clock
+    return new Promise<void>((resolve, reject) => {
+      const settle = (error: Error | undefined, byeReason?: string) => {
+        if (this.#knocks.get(key) !== pending) return
+        this.#knocks.delete(key)
+        clock.clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+        if (byeReason !== undefined) this.#signal(remoteId, { type: 'bye', connectionId, reason: byeReason })
+        if (error === undefined) resolve()
+        else reject(error)
+      }
+      const pending: PendingKnock = {
+        ready: () => settle(undefined),
+        refused: (reason) => settle(new TransportError('TRANSPORT_UNREACHABLE', `${address} refused the connection from ${this.localAddress}: ${reason}`)),
+        closed: () => settle(new TransportError('TRANSPORT_CLOSED', `transport ${this.localAddress} closed while dialling`), 'transport closed'),
+      }
+      const onAbort = () => settle(aborted(), 'aborted')
+      const timer = clock.setTimeout(
+        () => settle(new TransportError('TRANSPORT_TIMEOUT', `dial from ${this.localAddress} to ${address} had no answer to its knock in ${timeoutMs} ms`), 'timed out'),
+        timeoutMs,
+      )
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.#knocks.set(key, pending)
+      this.#counters.knocksSent++
+      this.#signal(remoteId, { type: 'knock', connectionId })
+    })
+  }
+
+  #checkBudget(address: string): void {
+    const refusal = this.#budget.refusal()
+    if (refusal === undefined) return
+    this.#counters.overBudget++
+    throw new TransportError('TRANSPORT_OVER_BUDGET', `dial from ${this.localAddress} to ${address} refused: ${refusal}`)
+  }
+
+  #signal(toId: string, message: SignalMessage): void {
+    this.#counters.signalsSent++
+    this.#settings.signaling.send(toId, message)
   }
 
   #accept(fromId: string, offer: DescriptionSignal): void {
+    const key = peerKey(fromId, offer.connectionId)
     const refuse = (reason: string) => {
       this.#counters.offersRefused++
-      this.#counters.signalsSent++
-      this.#settings.signaling.send(fromId, { type: 'bye', connectionId: offer.connectionId, reason })
+      this.#signal(fromId, { type: 'bye', connectionId: offer.connectionId, reason })
     }
-    if (this.#onConnection === undefined) return refuse('not listening')
-    if (this.#pendingAccepts() >= this.#settings.maxPendingAccepts) return refuse('too many connections negotiating')
+    // Only an offer we said 'ready' to: anything else would spend a peer connection nobody announced.
+    const timer = this.#promised.get(key)
+    if (timer === undefined) return refuse('no knock announced this offer')
+    this.#settings.clock.clearTimeout(timer)
+    if (this.#onConnection === undefined) {
+      this.#unpromise(key)
+      return refuse('not listening')
+    }
     const start = (Class: PeerConnectionConstructor) => {
-      if (this.#isClosed || this.#onConnection === undefined || this.#peers.has(peerKey(fromId, offer.connectionId))) return
+      if (!this.#promised.has(key)) return // closed, or given up, while the class loaded
+      this.#promised.delete(key)
+      if (this.#isClosed || this.#onConnection === undefined || this.#peers.has(key)) {
+        this.#budget.release()
+        return
+      }
       let pc: PeerConnectionLike
       try {
-        pc = this.#createPeerConnection(Class)
+        pc = this.#createPeerConnection(Class, true)
       } catch {
+        this.#budget.release()
         return refuse('could not make a peer connection')
       }
       const peer = new WebRtcPeer(this.#owner, pc, fromId, offer.connectionId, 'inbound', formatWebRtcAddress(fromId))
@@ -182,7 +327,10 @@ export class WebRtcTransport implements Transport {
     }
     // Only the first offer waits for the class to load; the dialler's candidates follow our answer anyway (peer.ts).
     if (this.#loadedClass !== undefined) start(this.#loadedClass)
-    else void this.#loadPeerConnection().then(start, () => refuse('no RTCPeerConnection here'))
+    else void this.#loadPeerConnection().then(start, () => {
+      this.#unpromise(key)
+      refuse('no RTCPeerConnection here')
+    })
   }
 
   #pendingAccepts(): number {
@@ -198,6 +346,7 @@ export class WebRtcTransport implements Transport {
 
   #opened(peer: WebRtcPeer, connection: ChannelConnection): void {
     this.#negotiating--
+    this.#budget.settled(true)
     if (peer.direction === 'outbound') return
     const onConnection = this.#onConnection
     if (onConnection === undefined) connection.close('not listening')
@@ -208,7 +357,9 @@ export class WebRtcTransport implements Transport {
     const key = peerKey(peer.remoteId, peer.connectionId)
     if (this.#peers.get(key) !== peer) return
     this.#peers.delete(key)
-    if (peer.connection === undefined) this.#negotiating--
+    if (peer.connection !== undefined) return
+    this.#negotiating--
+    this.#budget.settled(false)
   }
 
   #loadPeerConnection(): Promise<PeerConnectionConstructor> {
@@ -226,9 +377,11 @@ export class WebRtcTransport implements Transport {
     return this.#peerConnectionClass
   }
 
-  #createPeerConnection(Class: PeerConnectionConstructor): PeerConnectionLike {
+  /** `reserved`: for an offer whose knock we promised a peer connection to. */
+  #createPeerConnection(Class: PeerConnectionConstructor, reserved: boolean): PeerConnectionLike {
     const { iceServers, iceTransportPolicy } = this.#settings
     const pc = new Class({ iceServers: iceServers.map((server) => ({ ...server, urls: [...server.urls] })), iceTransportPolicy })
+    this.#budget.made(reserved)
     this.#counters.peerConnectionsCreated++
     return pc
   }
