@@ -3,7 +3,8 @@
 //   npm run bench                 full run, writes bench/RESULTS.md
 //   npm start                     quick run (--quick): figures only, no verdicts (met, missed)
 //   ... --only=dedup,routing      a subset: dedup, routing, queue, limiter, keyed-hash, relay, memory, session-memory, wasm-size, package-size,
-//                                 wire-amplification, clock, identity, webrtc-link, webrtc-connect
+//                                 wire-amplification, clock, identity, webrtc-link, webrtc-connect,
+//                                 node-throughput
 
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -27,6 +28,7 @@ import { runClock } from './clock.js'
 import { runIdentity } from './identity.js'
 import { runWebRtcLink } from './webrtc-link.js'
 import { runWebRtcConnect } from './webrtc-connect.js'
+import { runNodeThroughput } from './node-throughput.js'
 
 interface Entry {
   readonly id: string
@@ -50,6 +52,7 @@ const ENTRIES: readonly Entry[] = [
   { id: 'identity', title: 'Identity generation budget', run: runIdentity },
   { id: 'webrtc-link', title: 'WebRTC link', run: runWebRtcLink },
   { id: 'webrtc-connect', title: 'WebRTC connect time and memory', run: runWebRtcConnect },
+  { id: 'node-throughput', title: 'Whole-node throughput over WebRTC', run: runNodeThroughput },
 ]
 
 function parseArgs(argv: readonly string[]): { quick: boolean; write: boolean; only: readonly Entry[] } {

@@ -32,7 +32,7 @@ import { nonZero, SESSION_BOOKKEEPING_BYTES, Timings, type DhtOperation, type Me
 export { BootstrapError, MeshNodeError, type MeshNodeErrorCode } from './node/errors.js'
 export type { WaitForSubscribersOptions } from './node/subscriber-waits.js'
 export type { BootstrapOutcome, MeshNodeEvent, MeshNodeEventDetails, MeshNodeEventName, MeshNodeListener, MeshPeer } from './node/events.js'
-export type { MeshDhtOptions, MeshNodeOptions, MeshPeersOptions, MeshRelayOptions } from './node/options.js'
+export type { MeshDhtOptions, MeshNodeOptions, MeshPeersOptions, MeshRelayOptions, MeshRoutingOptions } from './node/options.js'
 export type { DhtOperation, MemoryEstimate, MeshNodeStats, OperationTimings, TransportSummary } from './node/stats.js'
 export type { UpkeepStats } from './node/upkeep.js'
 
@@ -181,6 +181,7 @@ export class MeshNode extends MeshEventTarget {
     // Direct messages: greedy towards the target through the DHT's closest contacts and the neighbours.
     const dhtForRouting = this.#dht
     this.#router = constructLayer('router', () => new Router({
+      ...options.routing,
       // The DHT's closest contacts, and every open session: the contacts are mostly nodes this one
       // has no session with (lookup sessions are transient), while any neighbour nearer the
       // target is a greedy hop.

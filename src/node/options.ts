@@ -7,6 +7,7 @@ import type { DhtOptions } from '../dht/options.js'
 import type { ConnectionManagerOptions } from '../peers/options.js'
 import { Identity, type ExportedIdentity } from '../peers/identity.js'
 import type { RelayOptions, SignatureVerifier } from '../relay/options.js'
+import type { RouterOptions } from '../routing/options.js'
 import { MemoryNetwork } from '../transport/memory/network.js'
 import type { Transport } from '../transport/transport.js'
 import { systemClock, type Clock } from '../util/clock.js'
@@ -19,6 +20,8 @@ import { toHex as hex } from '../util/hex.js'
 /** Connection manager options the node passes through (identity, transport, clock, random and core are the node's). */
 export type MeshPeersOptions = Omit<ConnectionManagerOptions, 'identity' | 'transport' | 'clock' | 'random' | 'core' | 'maxPeers' | 'capabilities'>
 export type MeshRelayOptions = Omit<RelayOptions, 'network' | 'core' | 'verify'>
+/** Router options the node passes through (network, core, verify and closestPeers are the node's). */
+export type MeshRoutingOptions = Omit<RouterOptions, 'network' | 'core' | 'verify' | 'closestPeers'>
 export type MeshDhtOptions = Omit<DhtOptions, 'network' | 'core' | 'verify'>
 
 export interface MeshNodeOptions {
@@ -53,6 +56,8 @@ export interface MeshNodeOptions {
   peers?: MeshPeersOptions
   /** The relay's options (RelayOptions): fanout, TTL, dedup, message cache, subscriptions. DEFAULT all defaults. */
   relay?: MeshRelayOptions
+  /** The router's options (RouterOptions) for `send()`: ack timeout, retries, TTLs, the per-origin limit. DEFAULT all defaults. */
+  routing?: MeshRoutingOptions
   /** The DHT's options (DhtOptions): k, alpha, timeouts, record TTL, quotas, republish. DEFAULT all defaults. */
   dht?: MeshDhtOptions
 }
@@ -69,6 +74,7 @@ export interface ResolvedMeshNodeOptions {
   readonly capabilities: string[] | undefined
   readonly peers: MeshPeersOptions
   readonly relay: MeshRelayOptions
+  readonly routing: MeshRoutingOptions
   readonly dht: MeshDhtOptions
 }
 
@@ -78,7 +84,7 @@ export const MAX_BOOTSTRAP_ADDRESSES = 64
 const invalid = (message: string, cause?: unknown) => new MeshNodeError('NODE_INVALID_OPTION', message, cause === undefined ? undefined : { cause })
 
 const OPTION_NAMES: ReadonlySet<string> = new Set<keyof MeshNodeOptions>([
-  'network', 'address', 'transport', 'identity', 'bootstrap', 'clock', 'random', 'seed', 'maxPeers', 'capabilities', 'verify', 'core', 'peers', 'relay', 'dht',
+  'network', 'address', 'transport', 'identity', 'bootstrap', 'clock', 'random', 'seed', 'maxPeers', 'capabilities', 'verify', 'core', 'peers', 'relay', 'routing', 'dht',
 ])
 
 export function resolveMeshNodeOptions(options: MeshNodeOptions): ResolvedMeshNodeOptions {
@@ -114,6 +120,7 @@ export function resolveMeshNodeOptions(options: MeshNodeOptions): ResolvedMeshNo
     capabilities: options.capabilities,
     peers: checkSection('peers', options.peers),
     relay: checkSection('relay', options.relay),
+    routing: checkSection('routing', options.routing),
     dht: checkSection('dht', options.dht),
   }
 }
@@ -183,7 +190,7 @@ function checkFunction<F>(name: string, value: F | undefined): F | undefined {
 function checkSection<T extends object>(name: string, value: T | undefined): T {
   if (value === undefined) return {} as T
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(`${name} must be an object of ${name} options, got ${describeValue(value)}`)
-  for (const reserved of ['network', 'core', 'verify', 'identity', 'transport', 'clock', 'random']) {
+  for (const reserved of ['network', 'core', 'verify', 'identity', 'transport', 'clock', 'random', 'closestPeers']) {
     if (reserved in value) throw invalid(`${name}.${reserved} is set by the node; give it at the top level${reserved === 'network' ? ' (network is the MemoryNetwork there)' : ''}`)
   }
   return value

@@ -130,6 +130,8 @@ describe('MeshNode: options and state', () => {
     expect(await codeOf(() => createMeshNode({ network: net, clock, maxPeers: -3 }))).toMatch(/^NODE_INVALID_OPTION: peers: maxPeers must be an integer from 1 to 10000, got -3/)
     expect(await codeOf(() => createMeshNode({ network: net, clock, relay: { fanout: 0 } }))).toMatch(/^NODE_INVALID_OPTION: relay: fanout/)
     expect(await codeOf(() => createMeshNode({ network: net, clock, dht: { k: 99 } }))).toMatch(/^NODE_INVALID_OPTION: dht: k/)
+    expect(await codeOf(() => createMeshNode({ network: net, clock, routing: { originRateLimit: 0 } }))).toMatch(/^NODE_INVALID_OPTION: router: originRateLimit/)
+    expect(await codeOf(() => createMeshNode({ network: net, clock, routing: { closestPeers: () => [] } as never }))).toMatch(/routing\.closestPeers is set by the node/)
     expect(await codeOf(() => createMeshNode({ network: net, clock, identity: { version: 2 } as never }))).toMatch(/identity must be/)
     expect(await codeOf(() => createMeshNode({ network: net, clock, colour: 'red' } as never))).toMatch(/unknown option "colour"/)
     // A failed creation frees the memory address for a corrected retry.
