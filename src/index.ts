@@ -49,6 +49,7 @@ export type {
   WebSocketConstructor,
   WebSocketLike,
   WebSocketTraffic,
+  WebSocketTlsOptions,
   WebSocketTransportOptions,
   WebSocketTransportStats,
 } from './transport/index.js'

@@ -19,8 +19,8 @@ const ADDRESS = /^(wss?):\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253}):(\d{1,5})
 export function parseWebSocketAddress(address: string, isListen = false): WebSocketAddress {
   const match = typeof address === 'string' ? ADDRESS.exec(address) : null
   const port = match === null ? -1 : Number(match[3])
-  if (match === null || port > 65_535 || (port === 0 && !isListen) || (isListen && match[1] !== 'ws')) {
-    const expected = isListen ? "'ws://host:port' (port 0 for any free one)" : "'ws://host:port' or 'wss://host:port' (port 1 to 65535)"
+  if (match === null || port > 65_535 || (port === 0 && !isListen)) {
+    const expected = isListen ? "'ws://host:port' or 'wss://host:port' (port 0 for any free one)" : "'ws://host:port' or 'wss://host:port' (port 1 to 65535)"
     throw new TransportError('TRANSPORT_BAD_ADDRESS', `a WebSocket address must be ${expected}, got ${typeof address === 'string' ? JSON.stringify(address) : String(address)}`)
   }
   const host = match[2].startsWith('[') ? match[2].slice(1, -1) : match[2]

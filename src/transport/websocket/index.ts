@@ -2,7 +2,7 @@
 
 export { WebSocketTransport } from './transport.js'
 export type { WebSocketTransportStats } from './transport.js'
-export type { WebSocketTransportOptions } from './options.js'
+export type { WebSocketTlsOptions, WebSocketTransportOptions } from './options.js'
 export type { WebSocketTraffic } from './connection.js'
 export type { SocketListener, WebSocketConstructor, WebSocketLike } from './socket.js'
 export { REFUSED_BACKLOG, REFUSED_MALFORMED, REFUSED_TEXT, REFUSED_TOO_LARGE } from './connection.js'

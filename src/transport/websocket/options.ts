@@ -5,9 +5,20 @@ import { TransportError } from '../errors.js'
 import { parseWebSocketAddress, type WebSocketAddress } from './address.js'
 import type { WebSocketConstructor } from './socket.js'
 
+/** A TLS key and certificate chain, PEM-encoded, for listening at wss:// (Node only). */
+export interface WebSocketTlsOptions {
+  readonly key: string | Uint8Array
+  readonly cert: string | Uint8Array
+}
+
 export interface WebSocketTransportOptions {
-  /** Where listen() listens: 'ws://host:port', port 0 for any free one. Default 'ws://127.0.0.1:0'. */
+  /**
+   * Where listen() listens: 'ws://host:port', or 'wss://host:port' with `tls`; port 0 for any
+   * free one. Default 'ws://127.0.0.1:0' ('wss://127.0.0.1:0' with `tls`).
+   */
   listenAddress?: string
+  /** Listen at wss:// with this key and certificate (Node only). Dials to wss:// need nothing: the platform checks the server's certificate. */
+  tls?: WebSocketTlsOptions
   /** The largest frame sent or received, 1 to 2**30; a larger one arriving closes the connection. Default 262,144. */
   maxMessageBytes?: number
   /** send() returns false once bufferedAmount is above this. Default 1 MiB. */
@@ -32,6 +43,7 @@ export interface WebSocketTransportOptions {
 
 export interface WebSocketSettings {
   readonly listenAt: WebSocketAddress
+  readonly tls: WebSocketTlsOptions | undefined
   readonly maxMessageBytes: number
   readonly highWaterMarkBytes: number
   readonly lowWaterMarkBytes: number
@@ -43,17 +55,31 @@ export interface WebSocketSettings {
 }
 
 export const DEFAULT_LISTEN_ADDRESS = 'ws://127.0.0.1:0'
+export const DEFAULT_TLS_LISTEN_ADDRESS = 'wss://127.0.0.1:0'
 
 const invalid = (message: string) => new TransportError('TRANSPORT_INVALID_OPTION', message)
 
+function checkTls(tls: unknown): WebSocketTlsOptions | undefined {
+  if (tls === undefined) return undefined
+  const isPem = (value: unknown) => (typeof value === 'string' && value.length > 0) || (value instanceof Uint8Array && value.length > 0)
+  if (typeof tls !== 'object' || tls === null || !isPem((tls as WebSocketTlsOptions).key) || !isPem((tls as WebSocketTlsOptions).cert)) {
+    throw invalid(`tls must be { key, cert }, each PEM as a string or bytes, got ${describeValue(tls)}`)
+  }
+  const { key, cert } = tls as WebSocketTlsOptions
+  return { key, cert }
+}
+
 export function checkWebSocketOptions(options: WebSocketTransportOptions): WebSocketSettings {
   if (typeof options !== 'object' || options === null) throw invalid(`WebSocketTransport options must be an object, got ${describeValue(options)}`)
+  const tls = checkTls(options.tls)
   let listenAt: WebSocketAddress
   try {
-    listenAt = parseWebSocketAddress(options.listenAddress ?? DEFAULT_LISTEN_ADDRESS, true)
+    listenAt = parseWebSocketAddress(options.listenAddress ?? (tls === undefined ? DEFAULT_LISTEN_ADDRESS : DEFAULT_TLS_LISTEN_ADDRESS), true)
   } catch (error) {
     throw invalid(`listenAddress: ${(error as Error).message}`)
   }
+  if (listenAt.scheme === 'wss' && tls === undefined) throw invalid('listenAddress is wss://, which needs tls: { key, cert }')
+  if (listenAt.scheme === 'ws' && tls !== undefined) throw invalid('tls is given, so listenAddress must be wss://host:port')
   const maxMessageBytes = checkInteger('maxMessageBytes', options.maxMessageBytes ?? 262_144, 1, 2 ** 30, invalid)
   const maxBufferedBytes = checkNumber('maxBufferedBytes', options.maxBufferedBytes ?? 16 * 1_048_576, 1, 2 ** 40, invalid)
   const highWaterMarkBytes = checkNumber('highWaterMarkBytes', options.highWaterMarkBytes ?? Math.min(1_048_576, maxBufferedBytes), 0, maxBufferedBytes, invalid)
@@ -66,6 +92,7 @@ export function checkWebSocketOptions(options: WebSocketTransportOptions): WebSo
   }
   return {
     listenAt,
+    tls,
     maxMessageBytes,
     highWaterMarkBytes,
     lowWaterMarkBytes,

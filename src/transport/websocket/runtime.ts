@@ -3,6 +3,7 @@
 // builds swap node-runtime.ts for browser-runtime.ts (build/build.mjs), so ws and Node's
 // built-ins never reach a browser bundle.
 
+import type { WebSocketTlsOptions } from './options.js'
 import type { WebSocketLike } from './socket.js'
 
 export interface WebSocketServerHandle {
@@ -16,7 +17,7 @@ export type InboundSocketHandler = (socket: WebSocketLike, remoteAddress: string
 
 export interface WebSocketRuntime {
   /** Listens at host:port, refusing frames over maxPayload bytes before buffering them; absent where nothing can listen. */
-  readonly listen?: (host: string, port: number, maxPayload: number, onSocket: InboundSocketHandler) => Promise<WebSocketServerHandle>
+  readonly listen?: (host: string, port: number, maxPayload: number, onSocket: InboundSocketHandler, tls?: WebSocketTlsOptions) => Promise<WebSocketServerHandle>
   /** Opens a client socket with the same receive limit; used where there is no global WebSocket. */
   readonly open?: (url: string, maxPayload: number) => WebSocketLike
 }

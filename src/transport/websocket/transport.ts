@@ -104,14 +104,14 @@ export class WebSocketTransport implements Transport {
       }
       onConnection(this.#adopt(socket, remoteAddress, 'inbound'))
     }
-    return listen(host, port, this.#settings.maxMessageBytes, onSocket).then(
+    return listen(host, port, this.#settings.maxMessageBytes, onSocket, this.#settings.tls).then(
       async (server) => {
         if (this.#isClosed) {
           await server.close()
           throw new TransportError('TRANSPORT_CLOSED', `transport ${this.#localAddress} closed while it started listening`)
         }
         this.#server = server
-        this.#localAddress = formatWebSocketAddress({ scheme: 'ws', host, port: server.port })
+        this.#localAddress = formatWebSocketAddress({ scheme: this.#settings.listenAt.scheme, host, port: server.port })
       },
       (error: unknown) => {
         this.#isListening = false
