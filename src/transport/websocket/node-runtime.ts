@@ -1,15 +1,18 @@
 // Node's side of the WebSocket transport, through the ws package: its server (which answers
 // plain HTTP requests with 426) and its client for Node versions without a global WebSocket.
 // Never part of a browser bundle (see runtime.ts). It imports nothing but ws: a browser
-// bundle that does reach it resolves ws to ws's own stub, never to Node's built-ins.
+// bundle that does reach it resolves ws to ws's own stub, never to Node's built-ins (node:https,
+// for wss://, is imported by a name held in a variable, which bundlers leave alone).
 
 import type { Server } from 'node:http'
-import { createServer as createHttpsServer } from 'node:https'
 import { WebSocket, WebSocketServer } from 'ws'
 import { TransportError } from '../errors.js'
 import type { WebSocketTlsOptions } from './options.js'
 import type { WebSocketRuntime, WebSocketServerHandle, InboundSocketHandler } from './runtime.js'
 import type { WebSocketLike } from './socket.js'
+
+/** Held in a variable so that no bundler tries to resolve it. */
+const HTTPS: string = 'node:https'
 
 const pem = (value: string | Uint8Array): string | Buffer => (typeof value === 'string' ? value : Buffer.from(value))
 
@@ -20,7 +23,10 @@ async function listen(host: string, port: number, maxPayload: number, onSocket: 
   // With TLS the HTTPS server is ours to make (ws makes a plain one otherwise) and to listen with.
   let https: Server | undefined
   try {
-    https = tls === undefined ? undefined : (createHttpsServer({ key: pem(tls.key), cert: pem(tls.cert) }) as unknown as Server)
+    if (tls !== undefined) {
+      const { createServer } = (await import(HTTPS)) as typeof import('node:https')
+      https = createServer({ key: pem(tls.key), cert: pem(tls.cert) }) as unknown as Server
+    }
   } catch (error) {
     throw new TransportError('TRANSPORT_INVALID_OPTION', `tls: the key or certificate cannot be used: ${(error as Error).message}`, { cause: error })
   }
