@@ -405,7 +405,7 @@ export class MeshNode extends MeshEventTarget {
         peers: nonZero(peers.dropped),
         // A send the peers layer refused is counted there by why (queue-full, too-large-for-link, closed).
         relay: nonZero({ ...relay.dropped, 'send-refused': relay.sendFailures }),
-        dht: nonZero({ ...dht.storesRefused, 'request-timeout': dht.requestTimeouts, 'connect-failure': dht.connectFailures, 'invalid-record': dht.invalidRecordsSeen }),
+        dht: nonZero({ ...dht.storesRefused, 'request-timeout': dht.requestTimeouts, 'connect-failure': dht.connectFailures, 'invalid-record': dht.invalidRecordsSeen, 'expired-record': dht.expiredRecordsSeen }),
         routing: nonZero({ ...routing.dropped, 'send-refused': routing.sendFailures }),
       },
       queues: {
