@@ -9,24 +9,13 @@ import { execFileSync } from 'node:child_process'
 import { rm } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
+import { browserRuntime } from './browser-runtime-plugin.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const entryPoints = { index: 'src/index.ts', kbucket: 'src/kbucket/index.ts' }
 
 await rm(join(root, 'dist'), { recursive: true, force: true })
 execFileSync(process.execPath, [join(root, 'build/embed-wasm.mjs'), '--write'], { cwd: root, stdio: 'inherit' })
-
-// The WebSocket and WebRTC transports' Node sides (ws, node-datachannel) are swapped for their
-// browser sides in browser builds, so neither package nor Node's built-ins reach dist/browser
-// or dist/wasmesh.min.js.
-const swapped = ['websocket', 'webrtc'].map((name) => join('src', 'transport', name, 'transport.ts'))
-const browserRuntime = {
-  name: 'browser-runtime',
-  setup(plugin) {
-    plugin.onResolve({ filter: /^\.\/node-runtime\.js$/ }, (args) =>
-      swapped.some((importer) => args.importer.endsWith(importer)) ? { path: join(dirname(args.importer), 'browser-runtime.ts') } : undefined)
-  },
-}
 
 const common = { absWorkingDir: root, bundle: true, format: 'esm', target: 'es2022', sourcemap: true, logLevel: 'warning' }
 await build({ ...common, entryPoints, outdir: 'dist/node', platform: 'node', packages: 'external' })

@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net'
 import { basename } from 'node:path'
 import { build } from 'esbuild'
 import { chromium, type Browser } from 'playwright-core'
+// @ts-expect-error: a build script in plain JavaScript, without declarations
+import { browserRuntime } from '../../build/browser-runtime-plugin.mjs'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
@@ -23,7 +25,8 @@ export interface BrowserBench {
 /** Bundles `entry` for the browser into `outfile` (served as /<its file name>) and launches Chromium. */
 export async function openChromium(entry: string, outfile: string): Promise<BrowserBench> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`)
-  await build({ entryPoints: [entry], outfile, bundle: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'warning' })
+  // With the browser builds' own plugin: the page runs what dist/browser ships.
+  await build({ entryPoints: [entry], outfile, bundle: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'warning', plugins: [browserRuntime] })
   const bundle = await readFile(outfile)
   const bundlePath = `/${basename(outfile)}`
   const requested: string[] = []

@@ -35,7 +35,7 @@ const scenario = `async (wasmesh) => {
   const info = await closed
   await Promise.all([client.close(), server.close()])
   hub.close()
-  return { kind: server.kind, directions: [outbound.direction, inbound.direction], sizes, echo, info, created: client.stats().peerConnectionsCreated, left: [client.stats().connections, server.stats().connections] }
+  return { kind: server.kind, directions: [outbound.direction, inbound.direction], sizes, echo, info, created: client.stats().peerConnectionsCreated, budget: client.stats().peerConnectionBudget, left: [client.stats().connections, server.stats().connections] }
 }`
 
 describe('WebRtcTransport in Chromium', () => {
@@ -58,6 +58,7 @@ describe('WebRtcTransport in Chromium', () => {
         echo: [42],
         info: { initiator: 'remote', reason: 'bye' },
         created: 1,
+        budget: 400, // the browser's default: Chrome allows a tab about 500
         left: [0, 0],
       })
     } finally {
@@ -109,6 +110,9 @@ describe('WebRtcTransport in Chromium', () => {
       const inbound: Connection[] = []
       await node.listen((connection) => inbound.push(connection))
       await page.evaluate("window.transport.dial('webrtc://node', { timeoutMs: 20000 }).then(window.keep)")
+      // The page's dial resolves when its end of the channel opens; Node's end may open a moment later.
+      const deadline = Date.now() + 20_000
+      while (inbound.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
       expect(inbound.length).toBe(1)
       expect(inbound[0].direction).toBe('inbound')
       expect(await echoes(inbound[0])).toEqual([5, 70_000, 1])

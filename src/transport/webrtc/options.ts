@@ -6,7 +6,6 @@ import { checkInteger, checkTime, describeValue } from '../../util/validate.js'
 import { checkChannelOptions, type ChannelConnectionOptions } from '../channel/index.js'
 import { TransportError } from '../errors.js'
 import { isSignalingId } from './address.js'
-import { runtime } from './node-runtime.js'
 import type { IceServer, PeerConnectionConstructor } from './peer-connection.js'
 import type { Signaling } from './signaling.js'
 
@@ -111,7 +110,8 @@ function checkBudget(value: unknown): number {
   return checkInteger('maxPeerConnections', value, 1, Number.MAX_SAFE_INTEGER, invalid)
 }
 
-export function checkWebRtcOptions(options: WebRtcTransportOptions): WebRtcSettings {
+/** `defaultBudget`: the platform's maxPeerConnections (runtime.ts; transport.ts passes it, being the file the browser build swaps the runtime for). */
+export function checkWebRtcOptions(options: WebRtcTransportOptions, defaultBudget = Number.POSITIVE_INFINITY): WebRtcSettings {
   if (typeof options !== 'object' || options === null) throw invalid(`WebRtcTransport options must be an object, got ${describeValue(options)}`)
   const signaling = options.signaling
   if (typeof signaling !== 'object' || signaling === null || typeof signaling.send !== 'function' || typeof signaling.onMessage !== 'function' || typeof signaling.close !== 'function') {
@@ -137,7 +137,7 @@ export function checkWebRtcOptions(options: WebRtcTransportOptions): WebRtcSetti
     maxIceRestarts: checkInteger('maxIceRestarts', options.maxIceRestarts ?? 3, 0, 10, invalid),
     iceRestartTimeoutMs: checkTime('iceRestartTimeoutMs', options.iceRestartTimeoutMs ?? 5_000, invalid),
     maxPendingAccepts: checkInteger('maxPendingAccepts', options.maxPendingAccepts ?? 64, 1, 10_000, invalid),
-    maxPeerConnections: checkBudget(options.maxPeerConnections ?? runtime.defaultPeerConnectionBudget ?? Number.POSITIVE_INFINITY),
+    maxPeerConnections: checkBudget(options.maxPeerConnections ?? defaultBudget),
     maxSdpLength: checkInteger('maxSdpLength', options.maxSdpLength ?? 16_384, 256, 1_048_576, invalid),
     closeTimeoutMs: checkTime('closeTimeoutMs', options.closeTimeoutMs ?? 2_000, invalid),
     channel: { ...channel },

@@ -79,7 +79,7 @@ export class WebRtcTransport implements Transport {
   readonly #promised = new Map<string, TimerHandle>()
 
   constructor(options: WebRtcTransportOptions) {
-    this.#settings = checkWebRtcOptions(options)
+    this.#settings = checkWebRtcOptions(options, runtime.defaultPeerConnectionBudget)
     this.#budget = new PeerConnectionBudget(this.#settings.maxPeerConnections, this.#settings.clock)
     this.localAddress = formatWebRtcAddress(this.#settings.signaling.localId)
     this.#owner = {

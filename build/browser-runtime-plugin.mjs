@@ -1,0 +1,16 @@
+// The esbuild plugin of every browser build (build/build.mjs, and the browser tests' bundles):
+// the WebSocket and WebRTC transports' Node sides (ws, node-datachannel) are swapped for their
+// browser sides, so neither package nor Node's built-ins reach a browser bundle, and the
+// browser's defaults (the WebRTC budget of peer connections) are the ones in force.
+
+import { dirname, join } from 'node:path'
+
+const swapped = ['websocket', 'webrtc'].map((name) => join('src', 'transport', name, 'transport.ts'))
+
+export const browserRuntime = {
+  name: 'browser-runtime',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^\.\/node-runtime\.js$/ }, (args) =>
+      swapped.some((importer) => args.importer.endsWith(importer)) ? { path: join(dirname(args.importer), 'browser-runtime.ts') } : undefined)
+  },
+}
