@@ -50,6 +50,9 @@ export type {
   WebSocketLike,
   WebSocketTraffic,
   WebSocketTlsOptions,
+  HttpRequestHandler,
+  HttpRequestLike,
+  HttpResponseLike,
   WebSocketTransportOptions,
   WebSocketTransportStats,
 } from './transport/index.js'

@@ -7,6 +7,7 @@ export type { TransportErrorCode } from './errors.js'
 export { MemoryConnection, MemoryNetwork, MemoryTransport, MEMORY_SCHEME, toMemoryAddress } from './memory/index.js'
 export type { LinkOptions, MemoryEndpoint, MemoryNetworkOptions, MemoryNetworkStats, MemoryTransportStats } from './memory/index.js'
 export { WebSocketTransport, REFUSED_BACKLOG, REFUSED_MALFORMED, REFUSED_TEXT, REFUSED_TOO_LARGE } from './websocket/index.js'
+export type { HttpRequestHandler, HttpRequestLike, HttpResponseLike } from './websocket/index.js'
 export type { SocketListener, WebSocketConstructor, WebSocketLike, WebSocketTlsOptions, WebSocketTraffic, WebSocketTransportOptions, WebSocketTransportStats } from './websocket/index.js'
 export { MemorySignaling, WebRtcTransport, ICE_GAVE_UP, UNREACHABLE_REASON } from './webrtc/index.js'
 export type {

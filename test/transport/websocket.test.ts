@@ -121,6 +121,26 @@ describe('WebSocketTransport', () => {
     expect(connection.remoteAddress).toBe(transport.localAddress)
   })
 
+  it('answers plain HTTP requests with 426, or with onHttpRequest when given, and still upgrades WebSockets on the same port', async () => {
+    const { transport: plain } = await listening()
+    const refused = await fetch(plain.localAddress.replace('ws://', 'http://') + '/anything')
+    expect([refused.status, await refused.text()]).toEqual([426, 'Upgrade Required'])
+    const seen: string[] = []
+    const { transport: served, accepted } = await listening({
+      onHttpRequest: (request, response) => {
+        seen.push(`${request.method} ${request.url}`)
+        response.writeHead(200, { 'content-type': 'text/plain' })
+        response.end('hello')
+      },
+    })
+    const answered = await fetch(served.localAddress.replace('ws://', 'http://') + '/health')
+    expect([answered.status, await answered.text(), seen]).toEqual([200, 'hello', ['GET /health']])
+    const connection = await create().dial(served.localAddress)
+    expect(connection.isOpen).toBe(true)
+    await accept(accepted)
+    expect(() => create({ onHttpRequest: 'yes' as never })).toThrow(expect.objectContaining({ code: 'TRANSPORT_INVALID_OPTION' }))
+  })
+
   it('a text frame from the far side closes that connection and is counted, and the transport carries on', async () => {
     const { transport, accepted } = await listening()
     const socket = await rawClient(transport.localAddress)

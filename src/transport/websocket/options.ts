@@ -3,6 +3,7 @@
 import { checkInteger, checkNumber, checkTime, describeValue } from '../../util/validate.js'
 import { TransportError } from '../errors.js'
 import { parseWebSocketAddress, type WebSocketAddress } from './address.js'
+import type { HttpRequestHandler } from './runtime.js'
 import type { WebSocketConstructor } from './socket.js'
 
 /** A TLS key and certificate chain, PEM-encoded, for listening at wss:// (Node only). */
@@ -19,6 +20,8 @@ export interface WebSocketTransportOptions {
   listenAddress?: string
   /** Listen at wss:// with this key and certificate (Node only). Dials to wss:// need nothing: the platform checks the server's certificate. */
   tls?: WebSocketTlsOptions
+  /** Answers plain HTTP requests to the listening port (Node only), as the bootstrap server does; without it they get 426 Upgrade Required. */
+  onHttpRequest?: HttpRequestHandler
   /** The largest frame sent or received, 1 to 2**30; a larger one arriving closes the connection. Default 262,144. */
   maxMessageBytes?: number
   /** send() returns false once bufferedAmount is above this. Default 1 MiB. */
@@ -44,6 +47,7 @@ export interface WebSocketTransportOptions {
 export interface WebSocketSettings {
   readonly listenAt: WebSocketAddress
   readonly tls: WebSocketTlsOptions | undefined
+  readonly onHttpRequest: HttpRequestHandler | undefined
   readonly maxMessageBytes: number
   readonly highWaterMarkBytes: number
   readonly lowWaterMarkBytes: number
@@ -90,9 +94,13 @@ export function checkWebSocketOptions(options: WebSocketTransportOptions): WebSo
   if (options.WebSocket !== undefined && typeof options.WebSocket !== 'function') {
     throw invalid(`WebSocket must be a WebSocket class, got ${describeValue(options.WebSocket)}`)
   }
+  if (options.onHttpRequest !== undefined && typeof options.onHttpRequest !== 'function') {
+    throw invalid(`onHttpRequest must be a function (request, response), got ${describeValue(options.onHttpRequest)}`)
+  }
   return {
     listenAt,
     tls,
+    onHttpRequest: options.onHttpRequest,
     maxMessageBytes,
     highWaterMarkBytes,
     lowWaterMarkBytes,

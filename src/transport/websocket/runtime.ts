@@ -15,9 +15,25 @@ export interface WebSocketServerHandle {
 
 export type InboundSocketHandler = (socket: WebSocketLike, remoteAddress: string) => void
 
+/** What a plain HTTP request to a listening transport offers: node:http's IncomingMessage, which has more. */
+export interface HttpRequestLike {
+  readonly method?: string
+  readonly url?: string
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+}
+
+/** What its response offers: node:http's ServerResponse, which has more. */
+export interface HttpResponseLike {
+  writeHead(status: number, headers?: Record<string, string | number>): unknown
+  end(body?: string | Uint8Array): unknown
+}
+
+/** Answers a plain HTTP request (not a WebSocket upgrade) to a listening transport, in Node. */
+export type HttpRequestHandler = (request: HttpRequestLike, response: HttpResponseLike) => void
+
 export interface WebSocketRuntime {
   /** Listens at host:port, refusing frames over maxPayload bytes before buffering them; absent where nothing can listen. */
-  readonly listen?: (host: string, port: number, maxPayload: number, onSocket: InboundSocketHandler, tls?: WebSocketTlsOptions) => Promise<WebSocketServerHandle>
+  readonly listen?: (host: string, port: number, maxPayload: number, onSocket: InboundSocketHandler, tls?: WebSocketTlsOptions, onHttpRequest?: HttpRequestHandler) => Promise<WebSocketServerHandle>
   /** Opens a client socket with the same receive limit; used where there is no global WebSocket. */
   readonly open?: (url: string, maxPayload: number) => WebSocketLike
 }

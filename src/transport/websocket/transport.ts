@@ -104,7 +104,7 @@ export class WebSocketTransport implements Transport {
       }
       onConnection(this.#adopt(socket, remoteAddress, 'inbound'))
     }
-    return listen(host, port, this.#settings.maxMessageBytes, onSocket, this.#settings.tls).then(
+    return listen(host, port, this.#settings.maxMessageBytes, onSocket, this.#settings.tls, this.#settings.onHttpRequest).then(
       async (server) => {
         if (this.#isClosed) {
           await server.close()
