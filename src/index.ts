@@ -74,6 +74,8 @@ export type { IceCandidateLike, PeerConnectionConfiguration, PeerConnectionListe
 export type { WebRtcCounters } from './transport/webrtc/peer.js'
 export type { ChannelListener, DataChannelLike, DataChannelState } from './transport/channel/data-channel.js'
 export { TransportManager, MAX_MANAGED_TRANSPORTS } from './transport/index.js'
+export { BootstrapServer, WebSocketSignaling, DiscoveryError } from './discovery/index.js'
+export type { BootstrapDropReason, BootstrapServerOptions, BootstrapServerStats, DiscoveryErrorCode, WebSocketSignalingOptions, WebSocketSignalingStats } from './discovery/index.js'
 export type { ManagedTransportStats, TransportManagerOptions, TransportManagerStats } from './transport/index.js'
 export type { ChannelConnectionOptions, ChannelTraffic } from './transport/channel/options.js'
 export { Identity } from './peers/identity.js'

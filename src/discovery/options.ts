@@ -1,0 +1,66 @@
+// The bootstrap server's options, checked at the boundary.
+
+import { systemClock, type Clock } from '../util/clock.js'
+import { cryptoRandom, type RandomSource } from '../util/random.js'
+import { checkInteger, checkNumber, checkTime, describeValue } from '../util/validate.js'
+import type { WebSocketTlsOptions } from '../transport/websocket/options.js'
+import { DiscoveryError } from './errors.js'
+
+export interface BootstrapServerOptions {
+  /** Where it listens: 'ws://host:port' ('wss://' with `tls`), port 0 for any free one. Default 'ws://127.0.0.1:0'. */
+  listenAddress?: string
+  /** Listen at wss:// with this key and certificate. */
+  tls?: WebSocketTlsOptions
+  /** Clients connected at once, 1 to 1,000,000; one past it gets an error frame ('server-full') and is closed. Default 10,000. */
+  maxClients?: number
+  /** Frames a second each client may send, 1 to 100,000 (bursts of twice that); past it they are dropped and counted. Default 50. */
+  messagesPerSecond?: number
+  /** Frames of one client dropped (rate-limited or malformed) before it is disconnected, 1 to 1,000,000. Default 500. */
+  maxDropsBeforeClose?: number
+  /** How long a new connection may take to register, in milliseconds. Default 5,000. */
+  registerTimeoutMs?: number
+  /** The most peers GET /peers returns, 1 to 100. Default 20. */
+  peersSampleSize?: number
+  /** Bytes waiting to be sent to one client before it is disconnected as too slow, 1,024 to 2**30. Default 1 MiB. */
+  maxBufferedBytesPerClient?: number
+  /** Rate limiting, timeouts and uptime. Default the system clock. */
+  clock?: Clock
+  /** The sample GET /peers returns. Default a cryptographic source. */
+  random?: RandomSource
+}
+
+export interface BootstrapServerSettings {
+  readonly listenAddress: string
+  readonly tls: WebSocketTlsOptions | undefined
+  readonly maxClients: number
+  readonly messagesPerSecond: number
+  readonly maxDropsBeforeClose: number
+  readonly registerTimeoutMs: number
+  readonly peersSampleSize: number
+  readonly maxBufferedBytesPerClient: number
+  readonly clock: Clock
+  readonly random: RandomSource
+}
+
+const invalid = (message: string) => new DiscoveryError('DISCOVERY_INVALID_OPTION', message)
+
+export function checkBootstrapServerOptions(options: BootstrapServerOptions): BootstrapServerSettings {
+  if (typeof options !== 'object' || options === null) throw invalid(`BootstrapServer options must be an object, got ${describeValue(options)}`)
+  const clock = options.clock ?? systemClock
+  if (typeof clock?.now !== 'function' || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function') throw invalid('clock must be a Clock (now, setTimeout, clearTimeout)')
+  const random = options.random ?? cryptoRandom()
+  if (typeof random?.fill !== 'function' || typeof random.nextInt !== 'function') throw invalid('random must be a RandomSource')
+  if (options.listenAddress !== undefined && typeof options.listenAddress !== 'string') throw invalid(`listenAddress must be a string, got ${describeValue(options.listenAddress)}`)
+  return {
+    listenAddress: options.listenAddress ?? (options.tls === undefined ? 'ws://127.0.0.1:0' : 'wss://127.0.0.1:0'),
+    tls: options.tls,
+    maxClients: checkInteger('maxClients', options.maxClients ?? 10_000, 1, 1_000_000, invalid),
+    messagesPerSecond: checkNumber('messagesPerSecond', options.messagesPerSecond ?? 50, 1, 100_000, invalid),
+    maxDropsBeforeClose: checkInteger('maxDropsBeforeClose', options.maxDropsBeforeClose ?? 500, 1, 1_000_000, invalid),
+    registerTimeoutMs: checkTime('registerTimeoutMs', options.registerTimeoutMs ?? 5_000, invalid),
+    peersSampleSize: checkInteger('peersSampleSize', options.peersSampleSize ?? 20, 1, 100, invalid),
+    maxBufferedBytesPerClient: checkInteger('maxBufferedBytesPerClient', options.maxBufferedBytesPerClient ?? 1_048_576, 1_024, 2 ** 30, invalid),
+    clock,
+    random,
+  }
+}
