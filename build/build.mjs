@@ -19,6 +19,8 @@ execFileSync(process.execPath, [join(root, 'build/embed-wasm.mjs'), '--write'], 
 
 const common = { absWorkingDir: root, bundle: true, format: 'esm', target: 'es2022', sourcemap: true, logLevel: 'warning' }
 await build({ ...common, entryPoints, outdir: 'dist/node', platform: 'node', packages: 'external' })
+// The command line, Node only: `wasmesh bootstrap` (package.json bin).
+await build({ ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist/node', platform: 'node', packages: 'external' })
 await build({ ...common, entryPoints, outdir: 'dist/browser', platform: 'browser', packages: 'external', plugins: [browserRuntime] })
 await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/wasmesh.min.js', platform: 'browser', minify: true, plugins: [browserRuntime] })
 

@@ -85,5 +85,9 @@ describe('the package', () => {
     ].join('\n'))
     const { stdout } = await exec(process.execPath, ['try.mjs'], { cwd: app, timeout: 60_000 })
     expect(stdout.trim()).toBe('wasm function true 1 1')
+    // The bin that npm would link: the installed command line runs.
+    const bin = join(installed, (manifest as unknown as { bin: { wasmesh: string } }).bin.wasmesh)
+    const { stdout: help } = await exec(process.execPath, [bin, 'bootstrap', '--help'], { cwd: app, timeout: 30_000 })
+    expect(help).toMatch(/^usage: wasmesh bootstrap/)
   }, 120_000)
 })

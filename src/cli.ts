@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// The wasmesh command line.
+//   wasmesh bootstrap [--host 127.0.0.1] [--port 7777] [--tls-key key.pem --tls-cert cert.pem]
+//                     [--max-clients N] [--rate N] [--peers-sample N]
+//   wasmesh --help
+// Prints the server's URL once it listens, and closes cleanly on SIGINT or SIGTERM. Exit codes:
+// 0 done, 1 it could not start, 2 a usage error (an unknown command or flag, a bad value).
+
+import { readFileSync } from 'node:fs'
+import { BootstrapServer } from './discovery/bootstrap-server.js'
+import type { BootstrapServerOptions } from './discovery/options.js'
+
+const USAGE = `usage: wasmesh bootstrap [options]
+
+Runs a bootstrap and signaling server: WebRTC peers register a signaling id over its
+WebSocket and have their offers, answers and candidates relayed; plain HTTP on the same
+port serves GET /peers, GET /health and GET /metrics (Prometheus).
+
+options:
+  --host <address>      interface to listen on (default 127.0.0.1; 0.0.0.0 for all)
+  --port <port>         port, 0 for any free one (default 7777)
+  --tls-key <file>      PEM key: listen at wss:// (with --tls-cert)
+  --tls-cert <file>     PEM certificate chain
+  --max-clients <n>     clients connected at once (default 10000)
+  --rate <n>            frames a second each client may send (default 50)
+  --peers-sample <n>    most peers GET /peers returns (default 20)
+  -h, --help            this text
+`
+
+class UsageError extends Error {}
+
+const FLAGS = ['--host', '--port', '--tls-key', '--tls-cert', '--max-clients', '--rate', '--peers-sample'] as const
+type Flag = (typeof FLAGS)[number]
+
+function parseFlags(args: readonly string[]): Partial<Record<Flag, string>> {
+  const flags: Partial<Record<Flag, string>> = {}
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]
+    const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined]
+    if (!(FLAGS as readonly string[]).includes(name)) throw new UsageError(`unknown option ${JSON.stringify(arg)}`)
+    const value = inline ?? args[++i]
+    if (value === undefined || value === '') throw new UsageError(`${name} needs a value`)
+    if (flags[name as Flag] !== undefined) throw new UsageError(`${name} is given twice`)
+    flags[name as Flag] = value
+  }
+  return flags
+}
+
+function integer(flag: Flag, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`)
+  return n
+}
+
+function readPem(flag: Flag, path: string): string {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new UsageError(`${flag}: cannot read ${path}: ${(error as Error).message}`)
+  }
+}
+
+export function bootstrapOptions(args: readonly string[]): BootstrapServerOptions {
+  const flags = parseFlags(args)
+  const host = flags['--host'] ?? '127.0.0.1'
+  if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})$/.test(host)) throw new UsageError(`--host must be a host name or an address, got ${JSON.stringify(host)}`)
+  const port = integer('--port', flags['--port'], 7777, 0, 65_535)
+  if ((flags['--tls-key'] === undefined) !== (flags['--tls-cert'] === undefined)) throw new UsageError('--tls-key and --tls-cert go together')
+  const tls = flags['--tls-key'] === undefined ? undefined : { key: readPem('--tls-key', flags['--tls-key']), cert: readPem('--tls-cert', flags['--tls-cert']!) }
+  return {
+    listenAddress: `${tls === undefined ? 'ws' : 'wss'}://${host}:${port}`,
+    ...(tls === undefined ? {} : { tls }),
+    maxClients: integer('--max-clients', flags['--max-clients'], 10_000, 1, 1_000_000),
+    messagesPerSecond: integer('--rate', flags['--rate'], 50, 1, 100_000),
+    peersSampleSize: integer('--peers-sample', flags['--peers-sample'], 20, 1, 100),
+  }
+}
+
+async function runBootstrap(args: readonly string[]): Promise<number> {
+  const server = new BootstrapServer(bootstrapOptions(args))
+  try {
+    const url = await server.start()
+    process.stdout.write(`wasmesh bootstrap server listening at ${url} (HTTP: ${url.replace(/^ws/, 'http')}/peers, /health, /metrics)\n`)
+  } catch (error) {
+    await server.close()
+    process.stderr.write(`wasmesh bootstrap: could not start: ${(error as Error).message}\n`)
+    return 1
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  await server.close()
+  process.stdout.write('wasmesh bootstrap server closed\n')
+  return 0
+}
+
+async function main(args: readonly string[]): Promise<number> {
+  const [command, ...rest] = args
+  if (command === undefined || command === '-h' || command === '--help') {
+    process.stdout.write(USAGE)
+    return command === undefined ? 2 : 0
+  }
+  if (command !== 'bootstrap') throw new UsageError(`unknown command ${JSON.stringify(command)}`)
+  if (rest.includes('-h') || rest.includes('--help')) {
+    process.stdout.write(USAGE)
+    return 0
+  }
+  return runBootstrap(rest)
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    if (!(error instanceof UsageError)) throw error
+    process.stderr.write(`wasmesh: ${error.message}\n\n${USAGE}`)
+    process.exitCode = 2
+  },
+)
