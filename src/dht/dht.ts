@@ -46,8 +46,14 @@ export interface PutOptions {
 export interface PutResult {
   /** The 32-byte DHT key the record is stored under (for a mutable record, derived from this node's public key and the user key). */
   readonly key: Uint8Array
-  /** Nodes that accepted the record (this one included when it is among the k closest). */
+  /**
+   * Remote nodes that answered that they stored the record (an ok store reply); this node's
+   * own copy is not counted. 0 when every node asked refused it or could not be reached: the
+   * record then lives only here (see storedLocally) until a republish gets it out.
+   */
   readonly storedAt: number
+  /** This node keeps a copy in its own store too (it is among the k closest to the key). */
+  readonly storedLocally: boolean
   /** Refusals by reason ('quota-exceeded', 'stale-seq', ..., 'unreachable'). */
   readonly refused: Readonly<Record<string, number>>
   /** The sequence number of a mutable record. */
@@ -95,6 +101,8 @@ export interface DhtStats {
   readonly pendingRequests: number
   readonly storesAccepted: number
   readonly storesRefused: Readonly<Record<string, number>>
+  /** Records held for others that were evicted to make room for ones worth more (record-store.ts). */
+  readonly recordsEvicted: number
   readonly evicted: number
   readonly probesKept: number
   readonly invalidRecordsSeen: number
@@ -143,7 +151,11 @@ export class Dht {
     this.store = new RecordStore({
       quotaBytes: this.options.quotaBytes,
       perPeerShareBytes: this.options.perPeerShareBytes,
+      perPrefixShareBytes: this.options.perPrefixShareBytes,
       maxTtlMs: this.options.maxRecordTtlMs,
+      // Republish waits 0.75-1.25 x republishMs (every()); half a period more leaves room for its lookup.
+      maxIdleMs: Math.floor(this.options.republishMs * 1.5),
+      localId: this.localId,
     })
   }
 
@@ -372,6 +384,7 @@ export class Dht {
       pendingRequests: this.rpc?.pendingCount ?? 0,
       storesAccepted: this.storesAccepted,
       storesRefused: { ...this.storesRefused },
+      recordsEvicted: this.store.evicted,
       evicted: contactCounters?.evicted ?? 0,
       probesKept: contactCounters?.probesKept ?? 0,
       invalidRecordsSeen: this.invalidRecordsSeen,
@@ -491,14 +504,9 @@ export class Dht {
         refused[name] = (refused[name] ?? 0) + 1
       }
     }
-    const k = this.options.k
-    const farthest = found.closest[found.closest.length - 1]
-    const isAmongClosest = found.closest.length < k || farthest === undefined || compareToLocal(record.key, this.localId, farthest.id)
-    if (isAmongClosest) {
-      const outcome = this.store.put(record, LOCAL_STORER, this.clock.now())
-      if (outcome.ok) storedAt++
-    }
-    if (storedAt === 0) {
+    const isAmongClosest = isAmongKClosest(record.key, this.localId, found.closest, this.options.k)
+    const storedLocally = isAmongClosest && this.store.put(record, LOCAL_STORER, this.clock.now(), { isResponsible: true }).ok
+    if (storedAt === 0 && !storedLocally) {
       const reasons = Object.entries(refused).map(([name, n]) => `${n} ${name}`).join(', ')
       throw new DhtError('DHT_STORE_FAILED', `no node stored the record (${found.closest.length} asked${reasons === '' ? '' : `: ${reasons}`})`)
     }
@@ -506,7 +514,7 @@ export class Dht {
     this.forgetPublished(keyHex)
     this.published.set(keyHex, { record, republish, expiresAtMs: this.store.expiryOf(record, this.clock.now()), costBytes })
     this.publishedBytes += costBytes
-    return { key: record.key, storedAt, refused, seq: record.kind === 'mutable' ? record.seq : undefined, hops: found.hops }
+    return { key: record.key, storedAt, storedLocally, refused, seq: record.kind === 'mutable' ? record.seq : undefined, hops: found.hops }
   }
 
   // ---------------------------------------------------------------------------------------
@@ -522,6 +530,7 @@ export class Dht {
       case 'findValue': {
         this.contacts?.observeSession(session)
         const record = this.store.get(message.key, this.clock.now())?.record
+        if (record !== undefined) this.store.noteRead(message.key, this.clock.now())
         const peers = this.peerInfos(message.key, session.peerId)
         session.send(record === undefined ? { type: 'value', requestId: message.requestId, peers } : { type: 'value', requestId: message.requestId, record, peers }, PRIORITY_DHT)
         return
@@ -546,7 +555,10 @@ export class Dht {
     if (!this.isRunning) return
     if (reason === StoreRejectReason.BAD_SIGNATURE) session.penalize('bad-signature')
     if (reason === StoreRejectReason.NONE) {
-      const outcome = this.store.put(message.record, session.peerKey, this.clock.now())
+      const outcome = this.store.put(message.record, session.peerKey, this.clock.now(), {
+        prefix: session.prefix,
+        isResponsible: this.isResponsibleFor(message.record.key),
+      })
       reason = outcome.ok ? StoreRejectReason.NONE : outcome.reason
     }
     if (reason === StoreRejectReason.NONE) this.storesAccepted++
@@ -555,6 +567,11 @@ export class Dht {
       this.storesRefused[name] = (this.storesRefused[name] ?? 0) + 1
     }
     session.send({ type: 'storeResult', requestId: message.requestId, ok: reason === StoreRejectReason.NONE, reason }, PRIORITY_DHT)
+  }
+
+  /** True when fewer than k of this node's contacts are nearer to `key` than it is: one of the k closest it knows. */
+  private isResponsibleFor(key: Uint8Array): boolean {
+    return isAmongKClosest(key, this.localId, this.contacts?.closest(key, this.options.k) ?? [], this.options.k)
   }
 
   /** The contacts nearest `target` that others can dial, as a reply names them. */
@@ -673,6 +690,12 @@ function ignoreBackgroundFailure(error: unknown): void {
 function unlessAlone(error: unknown): undefined {
   if (error instanceof DhtError && error.code === 'DHT_NO_PEERS') return undefined
   throw error
+}
+
+/** True when `local` would be among the k closest to `key`, given the closest others known (nearest first). */
+function isAmongKClosest(key: Uint8Array, local: Uint8Array, closest: readonly { id: Uint8Array }[], k: number): boolean {
+  const farthest = closest[closest.length - 1]
+  return closest.length < k || farthest === undefined || compareToLocal(key, local, farthest.id)
 }
 
 /** True when `local` is nearer to `key` than `other`. */

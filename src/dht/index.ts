@@ -8,7 +8,7 @@ export { DhtError } from './errors.js'
 export type { DhtErrorCode } from './errors.js'
 export type { LookupPeer, LookupResult } from './lookup.js'
 export { RecordStore, LOCAL_STORER } from './record-store.js'
-export type { RecordStoreOptions, StoreOutcome, StoredRecord } from './record-store.js'
+export type { RecordStoreOptions, StoreOutcome, StorePlacement, StoredRecord } from './record-store.js'
 export {
   buildImmutableRecord,
   buildMutableRecord,

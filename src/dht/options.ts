@@ -24,6 +24,12 @@ export interface DhtOptions {
   /** Bytes one storing peer may take of the quota; at most quotaBytes. Default quotaBytes / 10. */
   perPeerShareBytes?: number
   /**
+   * Bytes all storing peers of one address prefix (an IPv4 /16, an IPv6 /32; loopback and
+   * private ranges exempt, each peer a prefix of its own) may take of the quota, 1 to
+   * quotaBytes. Default quotaBytes / 5.
+   */
+  perPrefixShareBytes?: number
+  /**
    * Bytes of the records this node put itself that it keeps (to republish them and answer its
    * own gets), 1 KiB to 2**31; a put past it rejects with DHT_QUOTA_EXCEEDED. Default 10 MB.
    */
@@ -32,7 +38,10 @@ export interface DhtOptions {
   recordTtlMs?: number
   /** Longest lifetime granted to a record stored here, whatever it asks. Default 48 h. */
   maxRecordTtlMs?: number
-  /** How often this node re-stores the records it put, 1 ms to 2**31 - 1. Default 1 h. */
+  /**
+   * How often this node re-stores the records it put, 1 ms to 2**31 - 1. Default 1 h. A record
+   * stored here that nobody re-stores within 1.5 x republishMs goes, whatever its ttl.
+   */
   republishMs?: number
   /** A bucket with no lookup in this long is refreshed by looking up a random id in it. Default 15 min. */
   refreshMs?: number
@@ -54,6 +63,7 @@ export interface ResolvedDhtOptions {
   readonly requestTimeoutMs: number
   readonly quotaBytes: number
   readonly perPeerShareBytes: number
+  readonly perPrefixShareBytes: number
   readonly maxPublishedBytes: number
   readonly recordTtlMs: number
   readonly maxRecordTtlMs: number
@@ -94,6 +104,8 @@ export function resolveDhtOptions(options: DhtOptions): ResolvedDhtOptions {
   const quotaBytes = int('quotaBytes', 1_024, 2 ** 31)
   const perPeerShareBytes =
     options.perPeerShareBytes === undefined ? Math.floor(quotaBytes / 10) : checkInteger('perPeerShareBytes', options.perPeerShareBytes, 1, quotaBytes, invalid)
+  const perPrefixShareBytes =
+    options.perPrefixShareBytes === undefined ? Math.floor(quotaBytes / 5) : checkInteger('perPrefixShareBytes', options.perPrefixShareBytes, 1, quotaBytes, invalid)
   if (options.verify !== undefined && typeof options.verify !== 'function') throw invalid('verify must be a function (publicKey, message, signature) => Promise<boolean>')
   return {
     k: int('k', 1, MAX_PEERS_PER_REPLY),
@@ -101,6 +113,7 @@ export function resolveDhtOptions(options: DhtOptions): ResolvedDhtOptions {
     requestTimeoutMs: int('requestTimeoutMs', 1, 600_000),
     quotaBytes,
     perPeerShareBytes,
+    perPrefixShareBytes,
     maxPublishedBytes: int('maxPublishedBytes', 1_024, 2 ** 31),
     recordTtlMs: int('recordTtlMs', 1, MAX_TTL_MS),
     maxRecordTtlMs: int('maxRecordTtlMs', 1, MAX_TTL_MS),

@@ -40,6 +40,12 @@ export interface PeerSession {
   readonly listenAddresses: readonly string[]
   /** The far end of the connection the session runs over: the address dialled, or where an inbound one came from. */
   readonly remoteAddress: string
+  /**
+   * The address prefix the connection came from (an IPv4 /16, an IPv6 /32; see prefixOf), or
+   * undefined when it is exempt (loopback, private ranges): layers above count what Sybils
+   * made in bulk on one network can take by it.
+   */
+  readonly prefix: string | undefined
   readonly direction: 'inbound' | 'outbound'
   readonly isOpen: boolean
   /** Queues a message; false when the peer's outgoing queue is full (nothing queued, counted). */

@@ -353,28 +353,33 @@ describe('quotas over the network', () => {
     const results: boolean[] = []
     for (let i = 0; i < 6; i++) {
       const put = await mesh.run(dhts[0].put(`k${i}`, new Uint8Array(1_000).fill(i)))
-      results.push(put.storedAt === 4) // 3 peers + itself
+      results.push(put.storedAt === 3 && put.storedLocally) // 3 peers, and its own copy
     }
     // Node 0's share on each of the 3 others holds two records of ~1 KB.
     expect(results).toEqual([true, true, false, false, false, false])
     const other = await mesh.run(dhts[1].put('other', new Uint8Array(1_000)))
-    expect(other.storedAt).toBe(4)
+    expect(other).toMatchObject({ storedAt: 3, storedLocally: true })
     expect(await stopTestnet(net)).toBe(0)
   }, 60_000)
 
-  it('a node whose quota is full still takes an update of a record it holds, and nothing new', async () => {
+  it('a node whose quota is full still takes an update of a record it holds, nothing new from the storer holding the most, and a sparser storer\'s record by eviction', async () => {
     // A 3,000-byte quota with a 2,000-byte share: each of the 4 nodes holds every record.
     const net = await createTestnet(4, { seed: 13, dht: { quotaBytes: 3_000, perPeerShareBytes: 2_000 } })
     const { mesh, dhts, nodes } = net
     const owner = nodes[0].identity.publicKey
-    expect((await mesh.run(dhts[0].put('profile', new Uint8Array(1_000).fill(1)))).storedAt).toBe(4) // 1,200 bytes
+    expect((await mesh.run(dhts[0].put('profile', new Uint8Array(1_000).fill(1)))).storedAt).toBe(3) // 1,200 bytes
     await mesh.run(dhts[1].putImmutable(new Uint8Array(1_700).fill(2))) // 1,764 bytes: 2,964 held everywhere
-    const extra = await mesh.run(dhts[2].put('extra', text('no room'))).catch((e: unknown) => e)
+    // Node 1 holds the most bytes everywhere (its own copy on itself): nothing of its own is worth less.
+    const extra = await mesh.run(dhts[1].put('extra', text('no room'))).catch((e: unknown) => e)
     expect((extra as DhtError).code).toBe('DHT_STORE_FAILED')
     expect((extra as DhtError).message).toMatch(/quota-exceeded/)
     const update = await mesh.run(dhts[0].put('profile', new Uint8Array(1_000).fill(3)))
-    expect(update.storedAt).toBe(4)
+    expect(update.storedAt).toBe(3)
     for (const dht of dhts) expect((await mesh.run(dht.get('profile', { owner })))?.[0]).toBe(3)
+    // Node 2 holds nothing anywhere: its record pushes out one of the storer holding the most.
+    const sparse = await mesh.run(dhts[2].put('sparse', text('room by eviction')))
+    expect(sparse).toMatchObject({ storedAt: 3, storedLocally: true })
+    expect(dhts.map((dht) => dht.stats().recordsEvicted)).toEqual([1, 1, 1, 1])
     expect(await stopTestnet(net)).toBe(0)
   }, 60_000)
 })
@@ -479,6 +484,10 @@ describe('lifecycle', () => {
     expect(() => new Dht({ ...net, k: 0 })).toThrow(/k must be an integer from 1 to 20, got 0/)
     expect(() => new Dht({ ...net, alpha: 1.5 })).toThrow(DhtError)
     expect(() => new Dht({ ...net, quotaBytes: 10_000, perPeerShareBytes: 20_000 })).toThrow(/perPeerShareBytes/)
+    expect(() => new Dht({ ...net, quotaBytes: 10_000, perPrefixShareBytes: 10_001 })).toThrow(/perPrefixShareBytes must be an integer from 1 to 10000, got 10001/)
+    expect(() => new Dht({ ...net, perPrefixShareBytes: 0 })).toThrow(expect.objectContaining({ code: 'DHT_INVALID_OPTION' }))
+    expect(new Dht({ ...net, quotaBytes: 10_000 }).options.perPrefixShareBytes).toBe(2_000)
+    expect(new Dht({ ...net, quotaBytes: 10_000, perPrefixShareBytes: 10_000 }).options.perPrefixShareBytes).toBe(10_000)
     expect(() => new Dht({ ...net, maxClockSkewMs: -1 })).toThrow(/maxClockSkewMs must be an integer from 0 to 86400000, got -1/)
     expect(() => new Dht({ ...net, maxClockSkewMs: 86_400_001 })).toThrow(expect.objectContaining({ code: 'DHT_INVALID_OPTION' }))
     expect(new Dht({ ...net, maxClockSkewMs: 0 }).options.maxClockSkewMs).toBe(0)

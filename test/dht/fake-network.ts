@@ -216,6 +216,7 @@ export class FakeSession implements PeerSession {
   readonly capabilities: readonly string[] = ['dht/1']
   readonly listenAddresses: readonly string[]
   readonly remoteAddress: string
+  readonly prefix: string | undefined = undefined
   isOpen = true
   counterpart: FakeSession | undefined
 

@@ -24,7 +24,9 @@ const other = Identity.generate(new SeededRandom(8))
 const immutableOfCost = (cost: number, fill: number) => buildImmutableRecord(bytes(cost - 64, fill), 60_000)
 /** A mutable record of `identity` under 'name' that costs exactly `cost` bytes (its value, the 32-byte user key hash, plus 176). */
 const mutableOfCost = (cost: number, seq: bigint) => buildMutableRecord(identity, 'name', bytes(cost - 208, Number(seq)), seq, 60_000, 0)
-const refused = (detail: 'quota' | 'peer-share') => ({ ok: false, reason: StoreRejectReason.QUOTA_EXCEEDED, detail })
+/** Storers of one address prefix: none of them outranks another when the store is full. */
+const onNet = { prefix: '45.2' }
+const refused = (detail: 'quota' | 'peer-share' | 'prefix-share') => ({ ok: false, reason: StoreRejectReason.QUOTA_EXCEEDED, detail })
 
 describe('RecordStore', () => {
   it('refuses a record that would pass the quota, with QUOTA_EXCEEDED', () => {
@@ -50,14 +52,15 @@ describe('RecordStore', () => {
   })
 
   // The two limits differ in each test below, so the refusal's detail says which one fired.
+  // Both storers share a prefix here, so neither is worth more than the other and nothing is evicted.
   it('stores up to exactly quotaBytes and refuses one byte more, naming the quota', () => {
     const store = new RecordStore({ quotaBytes: 3_000, perPeerShareBytes: 2_000, maxTtlMs: 60_000 })
-    expect(store.put(immutableOfCost(2_000, 1), 'p1', 0).ok).toBe(true)
+    expect(store.put(immutableOfCost(2_000, 1), 'p1', 0, onNet).ok).toBe(true)
     // 1,001 bytes is within p2's share of 2,000 but one byte over the quota.
-    expect(store.put(immutableOfCost(1_001, 2), 'p2', 0)).toEqual(refused('quota'))
-    expect(store.put(immutableOfCost(1_000, 2), 'p2', 0)).toEqual({ ok: true, change: 'added' })
+    expect(store.put(immutableOfCost(1_001, 2), 'p2', 0, onNet)).toEqual(refused('quota'))
+    expect(store.put(immutableOfCost(1_000, 2), 'p2', 0, onNet)).toEqual({ ok: true, change: 'added' })
     expect(store.bytes).toBe(3_000)
-    expect(store.put(immutableOfCost(65, 3), LOCAL_STORER, 0)).toEqual(refused('quota')) // the node's own records too
+    expect(store.evicted).toBe(0)
   })
 
   it('lets one peer fill exactly its share and refuses one byte more, naming the share', () => {
@@ -74,18 +77,18 @@ describe('RecordStore', () => {
   it('a full store takes an update of a record it holds, crediting the old bytes, and a smaller update frees room', async () => {
     const store = new RecordStore({ quotaBytes: 3_000, perPeerShareBytes: 2_000, maxTtlMs: 60_000 })
     const held = immutableOfCost(2_000, 9)
-    expect(store.put(await mutableOfCost(1_000, 1n), 'owner', 0).ok).toBe(true)
-    expect(store.put(held, 'other', 0).ok).toBe(true)
+    expect(store.put(await mutableOfCost(1_000, 1n), 'owner', 0, onNet).ok).toBe(true)
+    expect(store.put(held, 'other', 0, onNet).ok).toBe(true)
     expect(store.bytes).toBe(3_000) // full
-    expect(store.put(await mutableOfCost(1_000, 2n), 'owner', 0)).toEqual({ ok: true, change: 'replaced' })
-    expect(store.put(held, 'other', 0)).toEqual({ ok: true, change: 'refreshed' })
+    expect(store.put(await mutableOfCost(1_000, 2n), 'owner', 0, onNet)).toEqual({ ok: true, change: 'replaced' })
+    expect(store.put(held, 'other', 0, onNet)).toEqual({ ok: true, change: 'refreshed' })
     expect(store.bytes).toBe(3_000)
     // Shrinking to 600 bytes frees 400 of the quota, and exactly that much.
-    expect(store.put(await mutableOfCost(600, 3n), 'owner', 0)).toEqual({ ok: true, change: 'replaced' })
+    expect(store.put(await mutableOfCost(600, 3n), 'owner', 0, onNet)).toEqual({ ok: true, change: 'replaced' })
     expect(store.bytes).toBe(2_600)
     expect(store.bytesOf('owner')).toBe(600)
-    expect(store.put(await mutableOfCost(1_001, 4n), 'owner', 0)).toEqual(refused('quota')) // 2,000 + 1,001
-    expect(store.put(immutableOfCost(400, 5), 'newcomer', 0).ok).toBe(true)
+    expect(store.put(await mutableOfCost(1_001, 4n), 'owner', 0, onNet)).toEqual(refused('quota')) // 2,000 + 1,001
+    expect(store.put(immutableOfCost(400, 5), 'newcomer', 0, onNet).ok).toBe(true)
     expect(store.bytes).toBe(3_000)
   })
 

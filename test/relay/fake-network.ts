@@ -34,6 +34,7 @@ export class FakeSession implements PeerSession {
   readonly capabilities: readonly string[] = []
   readonly listenAddresses: readonly string[] = []
   readonly remoteAddress = 'memory://fake'
+  readonly prefix: string | undefined = undefined
   isOpen = true
   /** Every penalty given to this peer, in order. */
   readonly penalties: Misbehaviour[] = []
