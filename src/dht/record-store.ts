@@ -212,6 +212,8 @@ export class RecordStore {
    */
   private victimsFor(excess: number, newcomer: { group: string; isResponsible: boolean; cost: number; skipKeyHex: string }, nowMs: number): [string, StoredRecord][] | undefined {
     const newcomerGroupBytes = this.bytesOfGroup(newcomer.group) + newcomer.cost
+    // The common refusal (a crowded storer's newcomer at a full store) without sorting anything.
+    if (!newcomer.isResponsible && !this.hasGroupAbove(newcomerGroupBytes)) return undefined
     const victims: [string, StoredRecord][] = []
     let freed = 0
     for (const entry of this.evictionOrder(nowMs)) {
@@ -278,6 +280,12 @@ export class RecordStore {
     this.bytesByStorer.clear()
     this.bytesByGroup.clear()
     this.totalBytes = 0
+  }
+
+  /** True when a storer group other than this node's own holds more than `bytes`. */
+  private hasGroupAbove(bytes: number): boolean {
+    for (const [group, held] of this.bytesByGroup) if (group !== LOCAL_STORER && held > bytes) return true
+    return false
   }
 
   private liveEntry(keyHex: string, nowMs: number): StoredRecord | undefined {
