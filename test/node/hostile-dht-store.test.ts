@@ -63,8 +63,8 @@ function valueNear(id: Uint8Array, bits: number, tag: string, size = 100): Uint8
   }
 }
 
-async function startNode(mesh: Mesh, address: string, victim?: MeshNode): Promise<MeshNode> {
-  const node = await mesh.node({ address })
+async function startNode(mesh: Mesh, address: string, victim?: MeshNode, k?: number): Promise<MeshNode> {
+  const node = await mesh.node({ address, ...(k === undefined ? {} : { dht: { k } }) })
   await mesh.settle(node.start())
   if (victim !== undefined) await mesh.settle(node.connect(victim.addresses[0]!))
   return node
@@ -115,7 +115,9 @@ describe('Sybils filling the DHT store (attack 2)', () => {
     await Promise.all(sybils.map((sybil) => sybil.close()))
 
     // Before, refused (quota-exceeded). Now the 100 bytes near the victim's id evict one Sybil
-    // record; the next 100 bytes, far from it, fit in what that freed.
+    // record, since the honest prefix holds less than theirs (with fewer than k contacts the
+    // victim is responsible for every key: responsibility is tested in record-store-eviction);
+    // the next 100 bytes, far from it, fit in what that freed.
     const honest = await startNode(mesh, '62.0.0.1', victim)
     const near = await putImmutable(mesh, honest, valueNear(victim.id, 8, 'near'))
     const farFromVictim = victim.id.map((b, i) => (i === 0 ? b ^ 0x80 : b)) // the other half of the id space
@@ -131,6 +133,25 @@ describe('Sybils filling the DHT store (attack 2)', () => {
     await mesh.runFor(HOUR / 2 + 80_000)
     expect(victim.stats().layers.dht).toMatchObject({ storedBytes: 2 * 164, records: 2 })
     expect(await mesh.settle(victim.dht.getImmutable(near.key))).toBeDefined()
+    await mesh.stopAll()
+  }, 120_000)
+
+  it('with k 4, a record near the victim\'s id evicts a Sybil record even from the crowdest prefix; one far from it is refused', async () => {
+    const mesh = createMesh()
+    const victim = await startNode(mesh, '198.18.0.1', undefined, 4)
+    const names = Array.from({ length: 11 }, (_, i) => `45.${i}.0.1`)
+    const { sybils } = await sybilStores(mesh, victim, names)
+    // Full to the byte; with more than k contacts, only some of their records are ones the victim is responsible for.
+    expect(victim.stats().layers.dht).toMatchObject({ storedBytes: 10_000_000, recordsEvicted: 61 })
+    await Promise.all(sybils.map((sybil) => sybil.close()))
+    const neighbour = await startNode(mesh, '45.0.200.1', victim, 4)
+    const far = await putImmutable(mesh, neighbour, valueNear(victim.id.map((b, i) => (i === 0 ? b ^ 0x80 : b)), 8, 'far'))
+    const near = await putImmutable(mesh, neighbour, valueNear(victim.id, 8, 'near'))
+    // 45.0 holds as much as any Sybil prefix: a record far from the victim is worth no more than theirs ...
+    expect(far).toMatchObject({ storedAt: 0, storedLocally: true, refused: { 'quota-exceeded': 1 } })
+    // ... one near its id is, and pushes out a record the victim is not responsible for.
+    expect(near).toMatchObject({ storedAt: 1, refused: {} })
+    expect(victim.stats().layers.dht).toMatchObject({ storedBytes: 10_000_000 - SYBIL_COST + 164, recordsEvicted: 62 })
     await mesh.stopAll()
   }, 120_000)
 })
