@@ -9,6 +9,7 @@ import { bytesEqual, verifySignature } from '../peers/identity.js'
 import type { PeerNetwork, PeerSession } from '../peers/session.js'
 import { PRIORITY_DHT } from '../peers/session.js'
 import type { Clock, TimerHandle } from '../util/clock.js'
+import { describeValue } from '../util/validate.js'
 import { MAX_ADDRESSES_PER_PEER } from '../wire/limits.js'
 import type { DecodedMessage, DhtRecord, FindNodeMessage, FindValueMessage, MutableRecord, PeerInfo, StoreMessage } from '../wire/messages.js'
 import { StoreRejectReason } from '../wire/messages.js'
@@ -41,6 +42,12 @@ export interface PutOptions {
   republish?: boolean
   /** Aborts the lookup (the stores already sent still land). */
   signal?: AbortSignal
+  /**
+   * Remote nodes that must have stored the record, 0 to 20: with fewer, the put rejects with
+   * DHT_STORE_FAILED (the record is kept here, and republished unless `republish` is false).
+   * The way for putImmutable(), which resolves with the key alone, to know. Default 0.
+   */
+  minStoredAt?: number
 }
 
 export interface PutResult {
@@ -255,11 +262,13 @@ export class Dht {
       if (!bytesEqual(dhtKey, immutableKeyOf(value))) {
         throw new DhtError('DHT_INVALID_ARGUMENT', 'an immutable record\'s key must be the SHA-256 of its value; use putImmutable(value)')
       }
+      const minStoredAt = checkMinStoredAt(options.minStoredAt)
       const record = buildImmutableRecord(value, ttlMs)
       const found = await this.runLookup(record.key, 'node', undefined, options.signal)
-      return this.publish(record, found, options.republish ?? true)
+      return requireStores(await this.publish(record, found, options.republish ?? true), minStoredAt)
     }
     const userKey = checkUserKey(key)
+    const minStoredAt = checkMinStoredAt(options.minStoredAt)
     const own = this.network.identity.publicKey
     const dhtKey = mutableKeyOf(own, userKey)
     let highest = -1n
@@ -272,7 +281,7 @@ export class Dht {
     const record = await buildMutableRecord(this.network.identity, userKey, value, highest + 1n, ttlMs, Math.floor(this.clock.now()))
     this.running()
     if (options.signal?.aborted === true) throw abortReason(options.signal)
-    return this.publish(record, found, options.republish ?? true)
+    return requireStores(await this.publish(record, found, options.republish ?? true), minStoredAt)
   }
 
   /** Stores an immutable value; resolves with its key, SHA-256(value). */
@@ -706,4 +715,19 @@ function compareToLocal(key: Uint8Array, local: Uint8Array, other: Uint8Array): 
     if (a !== b) return a < b
   }
   return false
+}
+
+function checkMinStoredAt(value: unknown): number {
+  if (value === undefined) return 0
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 20) {
+    throw new DhtError('DHT_INVALID_ARGUMENT', `minStoredAt must be an integer from 0 to 20, got ${describeValue(value)}`)
+  }
+  return value
+}
+
+/** The put's result, or DHT_STORE_FAILED when fewer remote nodes than asked stored it. */
+function requireStores(result: PutResult, minStoredAt: number): PutResult {
+  if (result.storedAt >= minStoredAt) return result
+  const refused = Object.entries(result.refused).map(([reason, count]) => `${reason} ${count}`).join(', ')
+  throw new DhtError('DHT_STORE_FAILED', `stored at ${result.storedAt} remote nodes, fewer than minStoredAt ${minStoredAt}${refused === '' ? '' : ` (refused: ${refused})`}; this node ${result.storedLocally ? 'keeps a copy' : 'keeps none'}`)
 }

@@ -91,6 +91,9 @@ describe('Sybils filling the DHT store (attack 2)', () => {
     const crowded = await putImmutable(mesh, neighbour, valueNear(victim.id, 8, 'crowded'))
     expect(crowded).toMatchObject({ storedAt: 0, storedLocally: true })
     expect(crowded.refused['quota-exceeded']).toBe(1)
+    // putImmutable() resolves with the key alone; minStoredAt makes it say when nobody else kept the value.
+    const refusedImmutable = await mesh.settle(neighbour.dht.putImmutable(valueNear(victim.id, 8, 'crowded again'), { minStoredAt: 1 }).catch((error: unknown) => error))
+    expect(refusedImmutable).toMatchObject({ code: 'DHT_STORE_FAILED', message: expect.stringMatching(/^stored at 0 remote nodes, fewer than minStoredAt 1 \(refused: quota-exceeded 1\)/) })
 
     // An honest node from a prefix of its own stores 100 bytes near the victim's id.
     const honest = await startNode(mesh, '62.0.0.1', victim)
@@ -98,6 +101,10 @@ describe('Sybils filling the DHT store (attack 2)', () => {
     // The victim and the neighbour store it.
     expect(put).toMatchObject({ storedAt: 2, storedLocally: true, refused: {} })
     expect(victim.stats().layers.dht.storedBytes).toBe(250 * SYBIL_COST + 164)
+    // With a share of its own it gets both stores it asks for.
+    const key = await mesh.settle(honest.dht.putImmutable(valueNear(victim.id, 8, 'honest, twice'), { minStoredAt: 2 }))
+    expect(key).toHaveLength(32)
+    await expect(mesh.settle(honest.dht.putImmutable(new Uint8Array(1), { minStoredAt: 21 }))).rejects.toMatchObject({ code: 'DHT_INVALID_ARGUMENT' })
     await Promise.all(sybils.map((sybil) => sybil.close()))
     await mesh.stopAll()
   }, 120_000)
