@@ -4,7 +4,7 @@
 //   npm start                     quick run (--quick): figures only, no verdicts (met, missed)
 //   ... --only=dedup,routing      a subset: dedup, routing, queue, limiter, keyed-hash, relay, memory, session-memory, wasm-size, package-size,
 //                                 wire-amplification, clock, identity, webrtc-link, webrtc-connect,
-//                                 node-throughput
+//                                 node-throughput, flood-latency
 
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -29,6 +29,7 @@ import { runIdentity } from './identity.js'
 import { runWebRtcLink } from './webrtc-link.js'
 import { runWebRtcConnect } from './webrtc-connect.js'
 import { runNodeThroughput } from './node-throughput.js'
+import { runFloodLatency } from './flood-latency.js'
 
 interface Entry {
   readonly id: string
@@ -53,6 +54,7 @@ const ENTRIES: readonly Entry[] = [
   { id: 'webrtc-link', title: 'WebRTC link', run: runWebRtcLink },
   { id: 'webrtc-connect', title: 'WebRTC connect time and memory', run: runWebRtcConnect },
   { id: 'node-throughput', title: 'Whole-node throughput over WebRTC', run: runNodeThroughput },
+  { id: 'flood-latency', title: 'Honest latency under a flood', run: runFloodLatency },
 ]
 
 function parseArgs(argv: readonly string[]): { quick: boolean; write: boolean; only: readonly Entry[] } {

@@ -12,6 +12,7 @@
 
 import { createMeshNode, type MeshNode } from '../src/node.js'
 import { Identity, verifySignature } from '../src/peers/identity.js'
+import { usePlatformEd25519 } from '../src/peers/identity-crypto.js'
 import { MemorySignaling, WebRtcTransport } from '../src/transport/webrtc/index.js'
 import { formatRate, runAsyncTasks, type AsyncTaskSpec, type Context } from './harness.js'
 import { resultTable, type Ratio, type Section } from './report.js'
@@ -52,6 +53,7 @@ function waitUntil(isDone: () => boolean, what: string, timeoutMs = 60_000): Pro
 }
 
 export async function runNodeThroughput(ctx: Context): Promise<Section> {
+  usePlatformEd25519() // WebCrypto where it has Ed25519, as a node uses by default, whatever a section before chose
   const hub = new MemorySignaling()
   const nodes: MeshNode[] = []
   const limits = {

@@ -39,6 +39,11 @@ const TOPIC = 'bench/relay'
 const KEEPALIVE_MS = 86_400_000
 /** The duplicates' hub remembers its seeded messages for the whole run (1 s of virtual time per iteration). */
 const SEEDED_DEDUP_TTL_MS = 2 ** 31 - 1
+/**
+ * The duplicates hub's maxMessageAgeMs, its largest (a day): its clock moves 1 s an iteration, and
+ * with the default 120 s the copies would turn stale (refused before dedup) after 120 iterations.
+ */
+const SEEDED_MAX_AGE_MS = 86_400_000
 
 type Mode = 'fresh' | 'congested' | 'duplicates'
 
@@ -134,7 +139,7 @@ class Hub implements PeerNetwork {
     }
     // Relay options at their defaults (but the duplicates' dedup TTL): the verifier is
     // verifySignature, WebCrypto in Node, else noble.
-    this.relay = new Relay({ network: this, core, dedupTtlMs })
+    this.relay = new Relay({ network: this, core, dedupTtlMs, ...(dedupTtlMs === undefined ? {} : { maxMessageAgeMs: SEEDED_MAX_AGE_MS }) })
     this.relay.subscribe(TOPIC, () => {
       this.delivered++
       if (this.waiter !== undefined && this.delivered >= this.waiter.count) this.waiter.done()

@@ -43,6 +43,11 @@ export function useDeterministicEd25519(): void {
   probe = Promise.resolve(null)
 }
 
+/** Undoes useDeterministicEd25519(): WebCrypto where it verifies Ed25519 (probed again), else noble. */
+export function usePlatformEd25519(): void {
+  probe = undefined
+}
+
 async function runProbe(): Promise<SubtleCrypto | null> {
   const subtle = globalThis.crypto?.subtle
   if (subtle === undefined) return null
