@@ -46,6 +46,7 @@ export class WebSocketSignaling implements Signaling {
   #malformed = 0
   readonly #errors: Record<string, number> = {}
   readonly #closeListeners = new Set<() => void>()
+  #closing: Promise<void> | undefined
 
   readonly #clock: Clock
 
@@ -171,7 +172,6 @@ export class WebSocketSignaling implements Signaling {
     else if (frame.type === 'error') this.#errors[frame.code] = (this.#errors[frame.code] ?? 0) + 1
   }
 
-  #closing: Promise<void> | undefined
   #shutdown(): Promise<void> {
     this.#closing ??= (async () => {
       this.#isClosed = true
