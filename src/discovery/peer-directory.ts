@@ -4,6 +4,7 @@
 // id and up to 8 addresses of at most 256 characters; anything else is left out and counted.
 
 import { systemClock, type Clock } from '../util/clock.js'
+import { delay } from '../util/delay.js'
 import { checkInteger, checkTime, describeValue } from '../util/validate.js'
 import { isSignalingId } from '../transport/webrtc/address.js'
 import { DiscoveryError } from './errors.js'
@@ -106,22 +107,8 @@ export async function fetchPeers(servers: readonly string[], options: FetchPeers
         signal?.removeEventListener('abort', onAbort)
       }
     }
-    if (round < rounds - 1) await wait(clock, backoffMs * 2 ** round, signal, aborted)
+    if (round < rounds - 1) await delay(clock, backoffMs * 2 ** round, signal).catch(() => Promise.reject(aborted()))
   }
   const why = [...failures].map(([server, reason]) => `${server}: ${reason}`).join('; ')
   throw new DiscoveryError('DISCOVERY_UNREACHABLE', `no bootstrap server answered in ${rounds} rounds (${why})`)
-}
-
-function wait(clock: Clock, ms: number, signal: AbortSignal | undefined, aborted: () => Error): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clock.clearTimeout(timer)
-      reject(aborted())
-    }
-    const timer = clock.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
 }

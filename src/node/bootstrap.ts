@@ -12,6 +12,7 @@ import type { PeerSession } from '../peers/session.js'
 import { TransportError } from '../transport/errors.js'
 import type { Clock } from '../util/clock.js'
 import type { RandomSource } from '../util/random.js'
+import { delay } from '../util/delay.js'
 
 export interface BootstrapDialPolicy {
   readonly maxRetries: number
@@ -38,23 +39,4 @@ export async function connectBootstrap(manager: ConnectionManager, address: stri
       if (signal.aborted || retry >= policy.maxRetries || !isSilence(error)) throw error
     }
   }
-}
-
-/** Resolves after `ms` of the clock; rejects with the signal's reason (its timer cleared) when it aborts. */
-function delay(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason)
-      return
-    }
-    const onAbort = () => {
-      clock.clearTimeout(timer)
-      reject(signal.reason)
-    }
-    const timer = clock.setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
 }
