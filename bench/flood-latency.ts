@@ -4,11 +4,18 @@
 // and each publish's latency is the time from publish() to the victim's handler. Measured
 // quiet, then while attackers (each a fresh identity that speaks the real handshake,
 // test/node/attacker.ts) send frames of 1,024 pings as fast as the link takes them, a new one
-// dialling in as soon as the last was banned, so the flood never stops. Time lives here, not
-// in the tests: test/node/hostile-flood.test.ts asserts the counted work (the ban, the budget).
+// dialling in as soon as the last was banned, so the flood never stops. Twice: once with
+// everything in this process over a MemoryNetwork, and once over WebSockets on 127.0.0.1 with
+// the attackers in a process of their own (bench/flood-attacker.ts), so their sending does
+// not run on the victim's event loop. Time lives here, not in the tests:
+// test/node/hostile-flood.test.ts asserts the counted work (the ban, the budget).
 
+import { spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
 import { createMeshNode, type MeshNode } from '../src/node.js'
 import { MemoryNetwork } from '../src/transport/memory/index.js'
+import { WebSocketTransport } from '../src/transport/websocket/index.js'
 import { encodeFrame, MAX_MESSAGES_PER_FRAME, type DecodedMessage } from '../src/wire/index.js'
 import { Attacker, type AttackerLink } from '../test/node/attacker.js'
 import type { Context } from './harness.js'
@@ -18,6 +25,8 @@ const PUBLISHES = 150
 const PUBLISH_EVERY_MS = 20
 /** Frames each attacker sends per turn of the event loop. */
 const FRAMES_PER_TURN = 10
+/** What an attacker keeps in its link's send buffer; past it, the link is full. */
+const MAX_BUFFERED_BYTES = 1 << 20
 
 function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
@@ -47,12 +56,105 @@ async function latencies(from: MeshNode, to: MeshNode, topic: string): Promise<n
   return measured.sort((x, y) => x - y)
 }
 
-export async function runFloodLatency(_ctx: Context): Promise<Section> {
-  const net = new MemoryNetwork({ latencyMs: 1 })
-  const nodes: MeshNode[] = []
+interface FloodRun {
+  readonly quiet: number[]
+  readonly flooded: number[]
+  readonly attackers: number
+  readonly framesSent: number
+  readonly bans: number
+  readonly overBudget: number
+}
+
+/** A flood in progress; stop() ends it and says how many attackers dialled and how many frames they sent. */
+interface Flood {
+  stop(): Promise<{ attackers: number; framesSent: number }>
+}
+
+/** Quiet latencies, then latencies while `startFlood` floods the victim, and what the flood did. */
+async function measure(victim: MeshNode, honest: MeshNode, startFlood: () => Promise<Flood>): Promise<FloodRun> {
+  const quiet = await latencies(honest, victim, 'quiet')
+  const flood = await startFlood()
+  let flooded: number[]
+  try {
+    flooded = await latencies(honest, victim, 'flooded')
+  } catch (error) {
+    await flood.stop().catch(() => undefined)
+    throw error
+  }
+  const sent = await flood.stop()
+  return {
+    quiet, flooded, ...sent,
+    bans: victim.stats().layers.peers.bans,
+    overBudget: victim.stats().layers.peers.dropped['over-budget'] ?? 0,
+  }
+}
+
+/** Attackers on the victim's own MemoryNetwork, in this process. */
+function floodInProcess(net: MemoryNetwork, victim: MeshNode): Flood {
   let flooding = true
   let attackers = 0
   let framesSent = 0
+  const frame = encodeFrame(Array.from({ length: MAX_MESSAGES_PER_FRAME }, (_, i): DecodedMessage => ({ type: 'ping', requestId: i + 1 })))
+  const done = (async () => {
+    while (flooding) {
+      const attacker = new Attacker(net, `flood-${++attackers}`, 9_000 + attackers)
+      let link: AttackerLink
+      try {
+        link = await attacker.dial(victim.addresses[0]!)
+      } catch {
+        await attacker.close()
+        continue
+      }
+      while (flooding && link.closed === undefined) {
+        if (link.isRemoteAuthenticated) {
+          // As fast as the link takes them: a victim that stops reading fills the window.
+          for (let i = 0; i < FRAMES_PER_TURN && link.connection.isOpen && link.connection.bufferedAmount < MAX_BUFFERED_BYTES; i++) {
+            link.sendBytes(frame)
+            framesSent++
+          }
+        }
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      await attacker.close()
+    }
+  })()
+  return {
+    async stop() {
+      flooding = false
+      await done
+      return { attackers, framesSent }
+    },
+  }
+}
+
+/** Attackers in a child process (bench/flood-attacker.ts) over WebSockets; resolves once the victim is dropping their frames. */
+async function floodFromAnotherProcess(victim: MeshNode): Promise<Flood> {
+  const runTs = fileURLToPath(new URL('../build/run-ts.mjs', import.meta.url))
+  const child = spawn(process.execPath, [runTs, 'bench/flood-attacker.ts', victim.addresses[0]!], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const summary = new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve))
+  const stop = async () => {
+    child.stdin.end('stop\n')
+    const line = await Promise.race([summary, exited.then((code) => { throw new Error(`the attacker process exited with ${code} before its summary`) })])
+    await exited
+    return JSON.parse(line) as { attackers: number; framesSent: number }
+  }
+  const deadline = performance.now() + 30_000
+  while ((victim.stats().layers.peers.dropped['over-budget'] ?? 0) === 0) {
+    if (performance.now() > deadline || child.exitCode !== null) {
+      child.kill()
+      throw new Error('the attacker process never got a frame dropped at the victim in 30 s')
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  return { stop }
+}
+
+async function inProcess(): Promise<FloodRun> {
+  const net = new MemoryNetwork({ latencyMs: 1 })
+  const nodes: MeshNode[] = []
   try {
     const victim = await createMeshNode({ network: net, seed: 71 })
     nodes.push(victim)
@@ -60,68 +162,70 @@ export async function runFloodLatency(_ctx: Context): Promise<Section> {
     const honest = await createMeshNode({ network: net, seed: 72, bootstrap: victim.addresses })
     nodes.push(honest)
     await honest.start()
-    const quiet = await latencies(honest, victim, 'quiet')
-
-    const frame = encodeFrame(Array.from({ length: MAX_MESSAGES_PER_FRAME }, (_, i): DecodedMessage => ({ type: 'ping', requestId: i + 1 })))
-    const flood = (async () => {
-      while (flooding) {
-        const attacker = new Attacker(net, `flood-${++attackers}`, 9_000 + attackers)
-        let link: AttackerLink
-        try {
-          link = await attacker.dial(victim.addresses[0]!)
-        } catch {
-          await attacker.close()
-          continue
-        }
-        while (flooding && link.closed === undefined) {
-          if (link.isRemoteAuthenticated) {
-            for (let i = 0; i < FRAMES_PER_TURN; i++) link.sendBytes(frame)
-            framesSent += FRAMES_PER_TURN
-          }
-          await new Promise((resolve) => setImmediate(resolve))
-        }
-        await attacker.close()
-      }
-    })()
-    const flooded = await latencies(honest, victim, 'flooded')
-    flooding = false
-    await flood
-    const bans = victim.stats().layers.peers.bans
-    const overBudget = victim.stats().layers.peers.dropped['over-budget'] ?? 0
-    const row = (name: string, sorted: readonly number[]) => [name, String(sorted.length), quantile(sorted, 0.5).toFixed(2), quantile(sorted, 0.9).toFixed(2), quantile(sorted, 0.99).toFixed(2), sorted[sorted.length - 1].toFixed(2)]
-    const ratios: Ratio[] = [{
-      label: `honest publish latency p50: quiet (${quantile(quiet, 0.5).toFixed(2)} ms) vs under a flood (${quantile(flooded, 0.5).toFixed(2)} ms)`,
-      measures: 'quiet p50 / flooded p50: at least 0.5 means the flood at most doubles an honest neighbour\'s latency (issue 10, attack 8)',
-      value: quantile(quiet, 0.5) / quantile(flooded, 0.5),
-      target: 0.5,
-    }, {
-      label: 'the same at p99',
-      measures: 'quiet p99 / flooded p99 (context: the tail also holds the victim\'s handshakes with each new attacker)',
-      value: quantile(quiet, 0.99) / quantile(flooded, 0.99),
-      noTarget: 'context',
-    }]
-    return {
-      id: 'flood-latency',
-      title: 'An honest neighbour\'s latency while attackers flood tiny messages',
-      notes: [
-        `A victim and an honest node on a MemoryNetwork (1 ms links) on the system clock, real Ed25519. The honest node publishes ${PUBLISHES} messages, one every ${PUBLISH_EVERY_MS} ms; ` +
-          'latency is publish() to the victim\'s handler. First quiet, then under the flood.',
-        `Flood: attackers that speak the real handshake, each sending frames of ${MAX_MESSAGES_PER_FRAME} pings, ${FRAMES_PER_TURN} a turn of the event loop, as fast as the link takes them; ` +
-          `a fresh identity dials in as soon as the last is banned. This run: ${attackers} attackers, ${framesSent.toLocaleString('en-US')} frames sent, ` +
-          `${bans} bans, ${overBudget.toLocaleString('en-US')} frames dropped undecoded (over-budget).`,
-        'Both nodes and the attackers share this process and its event loop, so the flood\'s own sending costs the honest side too: the figure is an upper bound on what a remote attacker would do.',
-      ],
-      tables: [{
-        caption: 'Honest publish latency, ms',
-        headers: ['phase', 'delivered', 'p50', 'p90', 'p99', 'max'],
-        numeric: [1, 2, 3, 4, 5],
-        rows: [row('quiet', quiet), row('under a flood', flooded)],
-      }],
-      ratios,
-    }
+    return await measure(victim, honest, async () => floodInProcess(net, victim))
   } finally {
-    flooding = false
     await Promise.all(nodes.map((node) => node.stop()))
     await net.close()
+  }
+}
+
+async function overWebSockets(): Promise<FloodRun> {
+  const nodes: MeshNode[] = []
+  try {
+    const victim = await createMeshNode({ seed: 73, transport: new WebSocketTransport({ listenAddress: 'ws://127.0.0.1:0' }) })
+    nodes.push(victim)
+    await victim.start()
+    const honest = await createMeshNode({ seed: 74, transport: new WebSocketTransport({ listenAddress: 'ws://127.0.0.1:0' }), bootstrap: victim.addresses })
+    nodes.push(honest)
+    await honest.start()
+    return await measure(victim, honest, () => floodFromAnotherProcess(victim))
+  } finally {
+    await Promise.all(nodes.map((node) => node.stop()))
+  }
+}
+
+export async function runFloodLatency(_ctx: Context): Promise<Section> {
+  const local = await inProcess()
+  const remote = await overWebSockets()
+  const p = (sorted: readonly number[], q: number) => quantile(sorted, q).toFixed(2)
+  const row = (name: string, sorted: readonly number[]) => [name, String(sorted.length), p(sorted, 0.5), p(sorted, 0.9), p(sorted, 0.99), sorted[sorted.length - 1].toFixed(2)]
+  const flood = (run: FloodRun) => `${run.attackers} attackers, ${run.framesSent.toLocaleString('en-US')} frames sent, ${run.bans} bans, ` +
+    `${run.overBudget.toLocaleString('en-US')} frames dropped undecoded (over-budget)`
+  /** quiet / flooded at quantile q: at least 0.5 means the flood at most doubled the latency. */
+  const ratioAt = (run: FloodRun, q: number, label: string, measures: string, target: Pick<Ratio, 'target' | 'noTarget'>): Ratio => ({
+    label: `${label} (${p(run.quiet, q)} ms quiet vs ${p(run.flooded, q)} ms under a flood)`,
+    measures,
+    value: quantile(run.quiet, q) / quantile(run.flooded, q),
+    ...target,
+  })
+  const ratios: Ratio[] = [
+    ratioAt(remote, 0.5, 'attackers in another process, over WebSockets: honest publish latency p50',
+      'quiet p50 / flooded p50: at least 0.5 means the flood at most doubles an honest neighbour\'s latency (issue 10, attack 8)', { target: 0.5 }),
+    ratioAt(remote, 0.99, 'the same at p99', 'quiet p99 / flooded p99: the tail also holds the victim\'s handshake with each new attacker', { target: 0.5 }),
+    ratioAt(local, 0.5, 'attackers in this process, over a MemoryNetwork: p50',
+      'quiet p50 / flooded p50, the attackers\' own sending sharing the victim\'s event loop', { target: 0.5 }),
+    ratioAt(local, 0.99, 'the same at p99', 'quiet p99 / flooded p99, the attackers sharing the event loop (context: their sending runs between the victim\'s turns)', { noTarget: 'context' }),
+  ]
+  return {
+    id: 'flood-latency',
+    title: 'An honest neighbour\'s latency while attackers flood tiny messages',
+    notes: [
+      `A victim and an honest node on the system clock, real Ed25519. The honest node publishes ${PUBLISHES} messages, one every ${PUBLISH_EVERY_MS} ms; ` +
+        'latency is publish() to the victim\'s handler. First quiet, then under the flood.',
+      `Flood: attackers that speak the real handshake, each sending frames of ${MAX_MESSAGES_PER_FRAME} pings, ${FRAMES_PER_TURN} a turn of the event loop, as fast as the link takes them; ` +
+        'a fresh identity dials in as soon as the last is banned.',
+      `Attackers in another process (bench/flood-attacker.ts): both nodes on WebSockets on 127.0.0.1, the attackers dialling from a child process, so their sending runs on another core. This run: ${flood(remote)}.`,
+      `Attackers in this process: both nodes and the attackers on one MemoryNetwork (1 ms links) and one event loop, so the flood\'s own sending costs the honest side too. This run: ${flood(local)}.`,
+    ],
+    tables: [{
+      caption: 'Honest publish latency, ms',
+      headers: ['setup', 'delivered', 'p50', 'p90', 'p99', 'max'],
+      numeric: [1, 2, 3, 4, 5],
+      rows: [
+        row('another process, WebSockets: quiet', remote.quiet), row('another process, WebSockets: under a flood', remote.flooded),
+        row('this process, MemoryNetwork: quiet', local.quiet), row('this process, MemoryNetwork: under a flood', local.flooded),
+      ],
+    }],
+    ratios,
   }
 }

@@ -103,6 +103,8 @@ export interface ConnectionManagerStats {
   readonly handshakeBufferedBytes: number
   /** Sessions closed because the peer kept its link pushed back for slowPeerTimeoutMs (a slow consumer). */
   readonly slowPeersCut: number
+  /** Times a peer's link stopped being read for a while because its frames passed the frame budget (WebSocket and memory links; a data channel cannot stop reading). */
+  readonly readPauses: number
   readonly perPeer: readonly PeerStats[]
 }
 
@@ -366,6 +368,7 @@ export class ConnectionManager implements PeerNetwork {
       bufferedBytes,
       handshakeBufferedBytes: this.#handshakeBufferedBytes,
       slowPeersCut: c.slowPeersCut,
+      readPauses: c.readPauses,
       perPeer,
     }
   }

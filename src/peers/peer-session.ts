@@ -40,6 +40,8 @@ export interface TrafficCounters {
   penalties: Record<Misbehaviour, number>
   /** Sessions closed because the peer kept its link pushed back for slowPeerTimeoutMs. */
   slowPeersCut: number
+  /** Times a peer's link stopped being read because its frames passed the frame budget (links with read flow control). */
+  readPauses: number
 }
 
 export function newTrafficCounters(): TrafficCounters {
@@ -53,6 +55,7 @@ export function newTrafficCounters(): TrafficCounters {
     dropped: { 'invalid-frame': 0, 'over-budget': 0, 'rate-limit': 0, 'relay-rate-limit': 0, 'invalid-message': 0, 'queue-full': 0, closed: 0, 'too-large-for-link': 0 },
     penalties: { 'invalid-frame': 0, 'bad-signature': 0, 'rate-limit': 0, 'invalid-message': 0, unwanted: 0 },
     slowPeersCut: 0,
+    readPauses: 0,
   }
 }
 
@@ -76,6 +79,9 @@ export interface SessionHost {
   /** The peer offered others to dial before its goodbye (it is pruning this session). */
   redirected(session: ManagedSession, peers: readonly PeerInfo[]): void
 }
+
+/** The longest a peer over its frame budget goes unread at a time, so its goodbye or a pong is never held for long. */
+const MAX_READ_PAUSE_MS = 1_000
 
 const invalidArgument = (message: string) => new PeerError('PEER_INVALID_ARGUMENT', message)
 
@@ -118,6 +124,8 @@ export class ManagedSession implements PeerSession {
   #queuedBytes = 0
   /** Armed while the link pushes back: fires the slow-consumer cutoff. */
   #slowTimer: TimerHandle | undefined
+  /** Armed while this side has stopped reading the link (the peer's frames passed its budget). */
+  #readTimer: TimerHandle | undefined
   #keepalive: TimerHandle | undefined
   #lastFrameAt: number
   /** Last message either way other than keepalive and goodbye: what idle trimming looks at. */
@@ -297,6 +305,7 @@ export class ManagedSession implements PeerSession {
     // A count the wire refuses (0, or more than a frame may hold) is left to the decoder, which penalizes it.
     if (claimed > 0 && claimed <= MAX_MESSAGES_PER_FRAME && !this.#host.frameLimiter.tryTake(this.handle, now, claimed)) {
       counters.dropped['over-budget']++
+      this.#pauseReading(now, claimed)
       return
     }
     let messages: DecodedMessage[]
@@ -431,6 +440,25 @@ export class ManagedSession implements PeerSession {
     }, timeoutMs)
   }
 
+  // Dropping a flood undecoded is cheap, but receiving it is not: over a WebSocket the bytes
+  // are still read, unmasked and copied (584 MB of pings in 3 s from another process, enough to
+  // hold an honest neighbour's latency at 47 ms). So where the link can stop reading, a peer
+  // over its budget is not read until the budget has room for the frame it sent, and its
+  // flood waits in its own buffers, held back by TCP.
+  #pauseReading(now: number, claimed: number): void {
+    const connection = this.#connection
+    if (this.#readTimer !== undefined || connection.pauseReading === undefined || connection.resumeReading === undefined) return
+    const { rateLimitPerPeer, relayRateLimitPerPeer } = this.#options
+    const missing = claimed - this.#host.frameLimiter.tokens(this.handle, now)
+    const waitMs = Math.min(MAX_READ_PAUSE_MS, Math.max(1, Math.ceil((missing * 1_000) / (rateLimitPerPeer + relayRateLimitPerPeer))))
+    this.#host.counters.readPauses++
+    connection.pauseReading()
+    this.#readTimer = this.#options.clock.setTimeout(() => {
+      this.#readTimer = undefined
+      if (this.#isOpen && connection.isOpen) connection.resumeReading?.()
+    }, waitMs)
+  }
+
   #clearSlowCutoff(): void {
     if (this.#slowTimer !== undefined) this.#options.clock.clearTimeout(this.#slowTimer)
     this.#slowTimer = undefined
@@ -472,6 +500,8 @@ export class ManagedSession implements PeerSession {
     if (this.#keepalive !== undefined) this.#options.clock.clearTimeout(this.#keepalive)
     this.#keepalive = undefined
     this.#clearSlowCutoff()
+    if (this.#readTimer !== undefined) this.#options.clock.clearTimeout(this.#readTimer)
+    this.#readTimer = undefined
     this.#queue?.free()
     this.#queue = undefined
     this.#host.limiter.forget(this.handle)

@@ -108,6 +108,17 @@ export interface Connection {
   /** Sets the handler called when the buffer falls to the low-water mark after send() returned false. */
   onDrain(handler: DrainHandler): void
   /**
+   * Read-side flow control, where the link has it: stops reading from the network, so the
+   * sender is held back by the link's own flow control (TCP's window under a WebSocket, the
+   * receive window of a MemoryNetwork) rather than this side spending time on frames it
+   * would drop. A few frames already read may still arrive. Optional: a transport that cannot
+   * stop reading (an RTCDataChannel) leaves it out. The node pauses a peer whose frames pass
+   * its budget, until the budget refills.
+   */
+  pauseReading?(): void
+  /** Reads again after pauseReading(). */
+  resumeReading?(): void
+  /**
    * Closes this side: frames already sent are still delivered, then the remote side sees its
    * onClose with initiator 'remote'; frames arriving from now on are dropped. Idempotent.
    */

@@ -1,5 +1,6 @@
-// A misbehaving peer for node-level tests. It joins a MemoryNetwork as any node would and
-// speaks the real handshake (hello, then an Ed25519 auth over the transcript), so a victim
+// A misbehaving peer for node-level tests. It joins a MemoryNetwork as any node would (or
+// dials over any other transport, such as a WebSocket from another process) and speaks the
+// real handshake (hello, then an Ed25519 auth over the transcript), so a victim
 // authenticates it exactly as it authenticates honest peers; after that it sends whatever a
 // test wants: well-formed messages, forged ones, or bytes that are no frame at all.
 //
@@ -9,7 +10,9 @@ import { authTranscript, helloHash } from '../../src/peers/handshake-transcript.
 import type { HelloMessage as HandshakeHello } from '../../src/peers/handshake.js'
 import { Identity, verifySignature } from '../../src/peers/identity.js'
 import { signedBytes } from '../../src/relay/envelope.js'
-import type { CloseInfo, Connection, MemoryNetwork, MemoryTransport } from '../../src/transport/index.js'
+import type { CloseInfo, Connection, Transport } from '../../src/transport/index.js'
+import { MemoryNetwork } from '../../src/transport/memory/index.js'
+import type { Clock } from '../../src/util/clock.js'
 import { seededRandom, type RandomSource } from '../../src/util/random.js'
 import {
   decodeFrame,
@@ -121,20 +124,26 @@ function toHandshakeHello(message: HelloMessage): HandshakeHello {
   return { ...message, capabilities: [...message.capabilities], listenAddresses: [...message.listenAddresses] }
 }
 
+/** A transport of the attacker's own, and the clock its publishes are stamped with. */
+export interface AttackerTransport {
+  readonly transport: Transport
+  readonly clock: Clock
+}
+
 export class Attacker {
   readonly identity: Identity
-  readonly transport: MemoryTransport
+  readonly transport: Transport
   readonly links: AttackerLink[] = []
   readonly #random: RandomSource
-  readonly #net: MemoryNetwork
+  readonly #clock: Clock
   #nextSeq = 1n
 
-  /** An attacker at memory://<name> with an identity derived from `seed`. */
-  constructor(net: MemoryNetwork, name: string, seed: number) {
-    this.#net = net
+  /** An attacker at memory://<name> of `net` (or on `own.transport`) with an identity derived from `seed`. */
+  constructor(net: MemoryNetwork | AttackerTransport, name: string, seed: number) {
     this.#random = seededRandom(seed)
     this.identity = Identity.generate(this.#random)
-    this.transport = net.createTransport(name)
+    this.transport = net instanceof MemoryNetwork ? net.createTransport(name) : net.transport
+    this.#clock = net.clock
   }
 
   get id(): Uint8Array {
@@ -158,7 +167,7 @@ export class Attacker {
   }
 
   /** A publish genuinely signed by this attacker, as its first hop sends it; stamped with the network's clock unless told otherwise. */
-  async publish(topic: string, data: Uint8Array, timestampMs = Math.floor(this.#net.clock.now())): Promise<PublishMessage> {
+  async publish(topic: string, data: Uint8Array, timestampMs = Math.floor(this.#clock.now())): Promise<PublishMessage> {
     const seq = this.#nextSeq++
     const signature = await this.identity.sign(signedBytes(topic, this.id, seq, timestampMs, data))
     return { type: 'publish', topic, origin: this.id, originKey: this.identity.publicKey, seq, timestampMs, ttl: 8, path: [this.id], data, signature }

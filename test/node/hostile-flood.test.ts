@@ -3,7 +3,9 @@
 // 8 s and banned nobody. Now a frame is charged by the message count its header claims before
 // it is decoded (the peer's own and relay budgets together), and going far over the own rate
 // costs more points the further over it goes: the flood costs the attacker its session within
-// two seconds, and the victim decodes a bounded number of its messages meanwhile.
+// two seconds, and the victim decodes a bounded number of its messages meanwhile. And it
+// does not even read the rest: a peer over its budget goes unread until the budget has room
+// (Connection.pauseReading), so the flood waits in the attacker's own send buffer.
 
 import { describe, expect, it } from 'vitest'
 import type { MeshNode } from '../../src/node.js'
@@ -37,11 +39,22 @@ describe('hostile peers: a flood of tiny messages', () => {
     const frame = encodeFrame(pings)
     const inBefore = victim.stats().layers.peers.messagesIn
     const startedAt = mesh.clock.now()
+    const framesInBefore = victim.stats().layers.peers.framesIn
+    const honestFramesBefore = honest.stats().layers.peers.framesOut
     let framesSent = 0
+    let turns = 0
+    let heldBack = 0
     while (link.closed === undefined && mesh.clock.now() - startedAt < 5_000) {
-      for (let i = 0; i < 10; i++) link.sendBytes(frame)
-      framesSent += 10
-      if (framesSent % 500 === 0) void honest.publish('news', new TextEncoder().encode(`honest ${framesSent}`))
+      // As fast as the link takes them: up to 10 frames a millisecond while its buffer has room.
+      for (let i = 0; i < 10 && link.connection.isOpen; i++) {
+        if (link.connection.bufferedAmount > 256 * 1_024) {
+          heldBack++
+          break
+        }
+        link.sendBytes(frame)
+        framesSent++
+      }
+      if (++turns % 50 === 0) void honest.publish('news', new TextEncoder().encode(`honest ${turns}`))
       await mesh.runFor(10)
     }
     const bannedAfter = mesh.clock.now() - startedAt
@@ -54,7 +67,16 @@ describe('hostile peers: a flood of tiny messages', () => {
     const budget = DEFAULT_RATE_LIMIT_PER_PEER + DEFAULT_RELAY_RATE_LIMIT_PER_PEER
     const decoded = peers.messagesIn + peers.dropped['rate-limit'] - inBefore
     expect(decoded).toBeLessThanOrEqual(budget + (budget * bannedAfter) / 1_000 + MAX_MESSAGES_PER_FRAME)
-    expect(peers.dropped['over-budget']).toBeGreaterThan(framesSent / 2)
+    // Not read either: after each frame over the budget the victim stopped reading the link,
+    // so it received about two frames a pause (one it decoded, one over the budget) while
+    // the attacker's own buffer filled and held it back.
+    expect(peers.readPauses).toBeGreaterThan(0)
+    expect(peers.dropped['over-budget']).toBeGreaterThan(0)
+    // (The honest node has one peer, the victim: every frame it sent arrived there.)
+    const attackerFramesIn = peers.framesIn - framesInBefore - (honest.stats().layers.peers.framesOut - honestFramesBefore)
+    expect(attackerFramesIn).toBeLessThanOrEqual(2 * peers.readPauses + 2)
+    expect(framesSent).toBeGreaterThan(4 * attackerFramesIn)
+    expect(heldBack).toBeGreaterThan(0)
     // The honest neighbour was never charged and its publishes arrived.
     await mesh.runFor(500)
     expect(atVictim.length).toBeGreaterThan(0)

@@ -251,6 +251,28 @@ export function describeTransportContract(name: string, makeHarness: () => Trans
       expect(syncCalls).toBe(0)
     })
 
+    it('pauseReading(), where the transport has it, holds arriving frames until resumeReading(); then every one arrives, in order', async () => {
+      const { outbound, inbound } = await pair()
+      // Optional together: a transport has both or neither.
+      expect(typeof inbound.pauseReading).toBe(typeof inbound.resumeReading)
+      if (inbound.pauseReading === undefined || inbound.resumeReading === undefined) return
+      const got = watch(inbound)
+      call(() => inbound.pauseReading!())
+      for (let i = 0; i < 20; i++) call(() => outbound.send(Uint8Array.of(i)))
+      // Nothing sent after the pause may be read while it lasts (a slow machine reads less, never more).
+      await pause(200)
+      expect(got.frames).toEqual([])
+      call(() => inbound.resumeReading!())
+      await got.frameCount(20)
+      expect(got.frames.map((frame) => frame[0])).toEqual(Array.from({ length: 20 }, (_, i) => i))
+      // Both are harmless twice (they do not count), and after the connection closed.
+      call(() => (inbound.pauseReading!(), inbound.pauseReading!(), inbound.resumeReading!(), inbound.resumeReading!()))
+      outbound.close()
+      await got.closed()
+      call(() => (inbound.pauseReading!(), inbound.resumeReading!()))
+      expect(syncCalls).toBe(0)
+    })
+
     it('send() returns false past the high-water mark with bytes buffered, and onDrain follows', async () => {
       const { outbound, inbound } = await pair()
       const got = watch(inbound)

@@ -121,6 +121,29 @@ describe('WebSocketTransport', () => {
     expect(connection.remoteAddress).toBe(transport.localAddress)
   })
 
+  it('pauseReading() stops reading the socket, so TCP holds the sender back; resumeReading() then delivers everything', async () => {
+    const { transport, accepted } = await listening()
+    const outbound = await create({ maxBufferedBytes: 64 * 1_048_576 }).dial(transport.localAddress)
+    const inbound = await accept(accepted)
+    let received = 0
+    inbound.onMessage(() => received++)
+    expect(typeof inbound.pauseReading).toBe('function')
+    inbound.pauseReading!()
+    // Send until the sender's own buffer holds 2 MiB: the kernel's buffers on both sides are
+    // full by then, since nothing is read. Bounded, so a transport that kept reading fails.
+    const frame = new Uint8Array(65_536)
+    let sent = 0
+    while (outbound.bufferedAmount < 2 * 1_048_576 && sent < 800) {
+      for (let i = 0; i < 16; i++, sent++) outbound.send(frame)
+      await new Promise((resolve) => setTimeout(resolve, 2))
+    }
+    expect(outbound.bufferedAmount).toBeGreaterThanOrEqual(2 * 1_048_576)
+    expect(received).toBe(0)
+    inbound.resumeReading!()
+    while (received < sent) await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(received).toBe(sent)
+  }, 30_000)
+
   it('answers plain HTTP requests with 426, or with onHttpRequest when given, and still upgrades WebSockets on the same port', async () => {
     const { transport: plain } = await listening()
     const refused = await fetch(plain.localAddress.replace('ws://', 'http://') + '/anything')

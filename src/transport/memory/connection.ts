@@ -37,8 +37,10 @@ export class MemoryConnection implements Connection {
   private deliverTimer: TimerHandle | undefined
   private readonly deliverBound = () => this.deliver()
   private isDelivering = false
-  /** The queue waits because the other end has no message handler yet. */
+  /** The queue waits because the other end has no message handler yet, or paused its reading. */
   private isPaused = false
+  /** This end stopped reading (pauseReading): what is sent to it waits in the sender's queue. */
+  private isReadingPaused = false
   /** When the outgoing pipe has sent everything accepted so far (bandwidth-limited links). */
   private txFreeAt = 0
   private needsDrain = false
@@ -72,7 +74,7 @@ export class MemoryConnection implements Connection {
 
   /**
    * The bytes a bandwidth-limited link has yet to carry, plus, while the other end is not
-   * reading (it has no message handler), every byte sent to it that waits: the receive
+   * reading (it has no message handler, or paused its reading), every byte sent to it that waits: the receive
    * window of a real link, so a peer that never reads pushes back as it would over a socket.
    */
   get bufferedAmount(): number {
@@ -143,7 +145,18 @@ export class MemoryConnection implements Connection {
 
   onMessage(handler: MessageHandler): void {
     this.messageHandler = handler
-    if (this.peer.isPaused) this.peer.resume()
+    if (this.peer.isPaused && !this.isReadingPaused) this.peer.resume()
+  }
+
+  /** Frames sent to this end wait in the other end's queue (its bufferedAmount, up to maxBufferedBytes) until resumeReading(). */
+  pauseReading(): void {
+    this.isReadingPaused = true
+  }
+
+  resumeReading(): void {
+    if (!this.isReadingPaused) return
+    this.isReadingPaused = false
+    if (this.peer.isPaused && this.messageHandler !== undefined) this.peer.resume()
   }
 
   onClose(handler: CloseHandler): void {
@@ -288,7 +301,7 @@ export class MemoryConnection implements Connection {
           continue
         }
         const handler = peer.messageHandler
-        if (handler === undefined) {
+        if (handler === undefined || peer.isReadingPaused) {
           this.isPaused = true
           break
         }

@@ -62,6 +62,9 @@ export class WebSocketConnection implements Connection {
   private lingerTimer: ReturnType<typeof setTimeout> | undefined
   private isReleased = false
   private resolveGone!: () => void
+  /** Read-side flow control, only where the socket has it (ws in Node; a browser's WebSocket cannot stop reading). */
+  readonly pauseReading?: () => void
+  readonly resumeReading?: () => void
 
   constructor(
     private readonly owner: ConnectionOwner,
@@ -76,6 +79,14 @@ export class WebSocketConnection implements Connection {
     socket.addEventListener('message', this.onSocketMessage)
     socket.addEventListener('close', this.onSocketClose)
     socket.addEventListener('error', this.onSocketError)
+    if (typeof socket.pause === 'function' && typeof socket.resume === 'function') {
+      this.pauseReading = () => {
+        if (!this.isReleased) socket.pause?.()
+      }
+      this.resumeReading = () => {
+        if (!this.isReleased) socket.resume?.()
+      }
+    }
   }
 
   get localAddress(): string {

@@ -9,6 +9,10 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void
   /** ws only: drops the TCP connection at once, without the closing handshake. */
   terminate?(): void
+  /** ws only: stops reading from the TCP socket (its window then holds the sender back). */
+  pause?(): void
+  /** ws only: reads again after pause(). */
+  resume?(): void
   addEventListener(type: string, listener: SocketListener): void
   removeEventListener(type: string, listener: SocketListener): void
 }
