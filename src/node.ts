@@ -26,6 +26,7 @@ import { describeValue } from './util/validate.js'
 import { constructLayer, hex, resolveMeshNodeOptions, type MeshNodeOptions, type ResolvedMeshNodeOptions } from './node/options.js'
 import { registerSizes } from './node/sizes.js'
 import { PeerUpkeep } from './node/upkeep.js'
+import { KnownPeersKeeper } from './node/known-peers.js'
 import { summarizeTransport } from './node/transport-summary.js'
 import { nonZero, SESSION_BOOKKEEPING_BYTES, Timings, type DhtOperation, type MemoryEstimate, type MeshNodeStats } from './node/stats.js'
 
@@ -73,7 +74,7 @@ const BOOTSTRAP_FAILURE_POLICIES: ReadonlySet<string> = new Set<BootstrapFailure
 
 type State = 'new' | 'starting' | 'running' | 'stopped'
 
-const NO_BOOTSTRAP: BootstrapOutcome = Object.freeze({ connected: [], failed: [], isDhtJoined: false })
+const NO_BOOTSTRAP: BootstrapOutcome = Object.freeze({ connected: [], failed: [], isDhtJoined: false, fromKnownPeers: 0 })
 
 /**
  * Creates a node (not started): validates `options` (MeshNodeError 'NODE_INVALID_OPTION'),
@@ -140,6 +141,7 @@ export class MeshNode extends MeshEventTarget {
   readonly #dht: Dht
   readonly #router: Router
   readonly #upkeep: PeerUpkeep
+  readonly #knownPeers: KnownPeersKeeper | undefined
   readonly #subscriberWaits: SubscriberWaits
   /** Aborted by stop(): cancels start()'s bootstrap dials and backoff waits. */
   readonly #lifetime = new AbortController()
@@ -198,6 +200,7 @@ export class MeshNode extends MeshEventTarget {
         this.emit('rejoined', detail)
       },
     })
+    this.#knownPeers = options.knownPeers === undefined ? undefined : new KnownPeersKeeper(options.knownPeers, manager, this.clock, () => addressesOf(this.#transport))
     this.#subscriberWaits = new SubscriberWaits(this.clock, (topic) => relay.subscriberCount(topic), () => manager.peers().length)
     this.#disposers.push(
       relay.onAnnounce((topics) => this.#subscriberWaits.onAnnounce(topics)),
@@ -426,7 +429,7 @@ export class MeshNode extends MeshEventTarget {
         operations,
       },
       bootstrap: { ...this.#bootstrap, attempted: this.#bootstrapTargets().length },
-      join: { ...this.#upkeep.stats(), knownPeers: peers.knownPeers, redirectsSent: peers.redirectsSent, redirectsReceived: peers.redirectsReceived, pruned: peers.pruned },
+      join: { ...this.#upkeep.stats(), knownPeers: peers.knownPeers, knownPeersStore: this.#knownPeers?.stats(), redirectsSent: peers.redirectsSent, redirectsReceived: peers.redirectsReceived, pruned: peers.pruned },
       memory: this.#memoryEstimate(peers.peers, peers.queueBytes, peers.bufferedBytes + peers.handshakeBufferedBytes, dht.storedBytes),
       transport: summarizeTransport(this.#transport),
       layers: { peers, relay, dht, routing },
@@ -441,7 +444,10 @@ export class MeshNode extends MeshEventTarget {
    * to the upkeep, which keeps the node at targetPeers from then on.
    */
   async #join(): Promise<void> {
-    const targets = this.#bootstrapTargets()
+    const fromKnownPeers = await this.#joinKnownPeers()
+    if (this.#isStopped()) return
+    // Peers it knew answered: no need to ask the bootstrap addresses (the upkeep still may, later).
+    const targets = fromKnownPeers > 0 ? [] : this.#bootstrapTargets()
     const policy = this.#bootstrapDialPolicy()
     const outcomes = await Promise.allSettled(targets.map((address) => connectBootstrap(this.#manager, address, policy, this.#lifetime.signal)))
     if (this.#isStopped()) return
@@ -460,10 +466,24 @@ export class MeshNode extends MeshEventTarget {
     if (this.#isStopped()) return
     if (this.#manager.peers().length > 0) await this.#joinDht()
     if (this.#isStopped()) return
-    this.#bootstrap = { connected, failed, isDhtJoined: this.#isDhtJoined }
+    this.#bootstrap = { connected, failed, isDhtJoined: this.#isDhtJoined, fromKnownPeers }
     this.#upkeep.start()
+    if (this.#knownPeers !== undefined) {
+      void this.#knownPeers.save()
+      this.#knownPeers.startSaving()
+    }
     this.emit('bootstrap', this.#bootstrap)
     if (targets.length > 0 && connected.length === 0) this.emit('bootstrap:failed', this.#bootstrap)
+  }
+
+  /** The stored peers join the address book and one round dials them (no bootstrap address); resolves with the sessions it opened. */
+  async #joinKnownPeers(): Promise<number> {
+    const keeper = this.#knownPeers
+    if (keeper === undefined || (await keeper.load()) === 0 || this.#isStopped()) return 0
+    const before = this.#manager.peers().length
+    await this.#upkeep.round({ bootstrap: false })
+    keeper.connectedAtStart = Math.max(0, this.#manager.peers().length - before)
+    return keeper.connectedAtStart
   }
 
   /** The DHT self-lookup through the open sessions; on failure the refresh timer and the upkeep try again. */
@@ -507,10 +527,14 @@ export class MeshNode extends MeshEventTarget {
     this.#lifetime.abort(new MeshNodeError('NODE_STOPPED', 'the node stopped'))
     this.#subscriberWaits.rejectAll(() => new MeshNodeError('NODE_STOPPED', 'the node stopped while waiting for subscribers'))
     this.#upkeep.stop()
+    // Saved while the sessions are still open: they are the peers most worth knowing next time.
+    const saved = wasStarted ? this.#knownPeers?.save() : undefined
+    this.#knownPeers?.stopSaving()
     this.#relay.stop()
     this.#router.stop()
     this.#dht.stop()
     await this.#manager.stop()
+    await saved
     // Kept until the manager is down, so listeners hear the goodbyes as disconnects.
     for (const dispose of this.#disposers.splice(0)) dispose()
     if (wasStarted) this.emit('stopped', undefined)

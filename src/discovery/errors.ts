@@ -15,6 +15,8 @@ export type DiscoveryErrorCode =
   | 'DISCOVERY_CLOSED'
   /** An operation the state does not allow (starting twice). */
   | 'DISCOVERY_INVALID_STATE'
+  /** Not available on this platform (a file store in a browser). */
+  | 'DISCOVERY_UNSUPPORTED'
 
 export class DiscoveryError extends WasmeshError {
   declare readonly code: DiscoveryErrorCode

@@ -36,6 +36,12 @@ export interface BootstrapOutcome {
   readonly failed: readonly { readonly address: string; readonly code: string; readonly message: string }[]
   /** Whether the DHT self-lookup ran (it needs at least one open session). */
   readonly isDhtJoined: boolean
+  /**
+   * Sessions opened at start to peers from the knownPeers store, dialled before any bootstrap
+   * address; when there were any, the bootstrap addresses were not dialled (connected and
+   * failed are then empty). 0 without a store.
+   */
+  readonly fromKnownPeers: number
 }
 
 export interface MeshNodeEventDetails {

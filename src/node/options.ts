@@ -3,6 +3,7 @@
 // the layers check their own subsets and their errors come back as NODE_INVALID_OPTION.
 
 import type { Core } from '../core/contracts.js'
+import { checkKnownPeersStore, type KnownPeersStore } from '../discovery/known-peers.js'
 import type { DhtOptions } from '../dht/options.js'
 import type { ConnectionManagerOptions } from '../peers/options.js'
 import { Identity, type ExportedIdentity } from '../peers/identity.js'
@@ -35,6 +36,13 @@ export interface MeshNodeOptions {
   identity?: Identity | ExportedIdentity
   /** Addresses dialled at start(); the DHT then joins through whoever answered. DEFAULT none (the first node). */
   bootstrap?: readonly string[]
+  /**
+   * Where the node keeps the peers it knew across restarts (FileKnownPeers in Node,
+   * WebStorageKnownPeers in a browser, or any KnownPeersStore). start() dials the stored peers
+   * first and the bootstrap addresses only when none of them answers; the node saves its
+   * peers every minute while they change, and when it stops. DEFAULT none.
+   */
+  knownPeers?: KnownPeersStore
   /** DEFAULT systemClock; a ManualClock for tests and the simulator. */
   clock?: Clock
   /** DEFAULT cryptoRandom(), or a seeded source when `seed` is given. */
@@ -66,6 +74,7 @@ export interface ResolvedMeshNodeOptions {
   readonly transport: Transport
   readonly identity: Identity
   readonly bootstrap: readonly string[]
+  readonly knownPeers: KnownPeersStore | undefined
   readonly clock: Clock
   readonly random: RandomSource
   readonly core: Core | undefined
@@ -84,7 +93,7 @@ export const MAX_BOOTSTRAP_ADDRESSES = 64
 const invalid = (message: string, cause?: unknown) => new MeshNodeError('NODE_INVALID_OPTION', message, cause === undefined ? undefined : { cause })
 
 const OPTION_NAMES: ReadonlySet<string> = new Set<keyof MeshNodeOptions>([
-  'network', 'address', 'transport', 'identity', 'bootstrap', 'clock', 'random', 'seed', 'maxPeers', 'capabilities', 'verify', 'core', 'peers', 'relay', 'routing', 'dht',
+  'network', 'address', 'transport', 'identity', 'bootstrap', 'knownPeers', 'clock', 'random', 'seed', 'maxPeers', 'capabilities', 'verify', 'core', 'peers', 'relay', 'routing', 'dht',
 ])
 
 export function resolveMeshNodeOptions(options: MeshNodeOptions): ResolvedMeshNodeOptions {
@@ -112,6 +121,7 @@ export function resolveMeshNodeOptions(options: MeshNodeOptions): ResolvedMeshNo
     transport: resolveTransport(options, identity),
     identity,
     bootstrap: resolveBootstrap(options.bootstrap),
+    knownPeers: options.knownPeers === undefined ? undefined : constructLayer('knownPeers', () => checkKnownPeersStore(options.knownPeers)),
     clock,
     random,
     core: checkCore(options.core),

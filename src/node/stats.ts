@@ -3,6 +3,7 @@
 // memory estimate per peer.
 
 import type { UpkeepStats } from './upkeep.js'
+import type { KnownPeersStoreStats } from './known-peers.js'
 import type { RouterStats } from '../routing/index.js'
 import type { DhtStats } from '../dht/dht.js'
 import type { ConnectionManagerStats } from '../peers/connection-manager.js'
@@ -94,6 +95,8 @@ export interface MeshNodeStats {
    */
   readonly join: UpkeepStats & {
     readonly knownPeers: number
+    /** What the node did with its knownPeers store (loaded, saved, failed); undefined without one. */
+    readonly knownPeersStore: KnownPeersStoreStats | undefined
     readonly redirectsSent: number
     readonly redirectsReceived: number
     readonly pruned: number

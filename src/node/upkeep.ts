@@ -125,12 +125,13 @@ export class PeerUpkeep {
    * One round: dials up to what is missing to targetPeers (at most MAX_DIALS_PER_ROUND) from
    * the best candidates, and resolves once those dials have settled. start() runs one before
    * the DHT joins, so a node refused by full bootstrap peers joins through their redirects.
+   * With `bootstrap: false` it dials only peers it knows (start() tries stored peers so).
    */
-  async round(): Promise<number> {
+  async round(options: { readonly bootstrap?: boolean } = {}): Promise<number> {
     if (this.#isInRound) return 0
     const missing = this.#targetPeers - this.#manager.peers().length
     if (missing <= 0) return 0
-    const candidates = this.#candidates(Math.min(missing, MAX_DIALS_PER_ROUND))
+    const candidates = this.#candidates(Math.min(missing, MAX_DIALS_PER_ROUND), options.bootstrap ?? true)
     if (candidates.length === 0) return 0
     this.#isInRound = true
     this.#rounds++
@@ -235,13 +236,13 @@ export class PeerUpkeep {
 
   readonly #isConnectedOrDialing = (peerKey: string): boolean => this.#dialingKeys.has(peerKey) || this.#manager.hasSession(peerKey)
 
-  #candidates(count: number): Candidate[] {
+  #candidates(count: number, withBootstrap = true): Candidate[] {
     const now = this.#clock.now()
     const book = this.#manager.addressBook
     let peers = book.dialable(now, count, this.#isConnectedOrDialing)
     if (peers.length < count && this.#learnDhtPeers(count * 2) > 0) peers = this.#preferOlder(peers, book.dialable(now, count, this.#isConnectedOrDialing), count)
     const out: Candidate[] = peers.map((info) => ({ kind: 'peer', info }))
-    for (const address of this.#bootstrap) {
+    for (const address of withBootstrap ? this.#bootstrap : []) {
       if (out.length >= count) break
       if (this.#isBootstrapDialable(address, now)) out.push({ kind: 'bootstrap', address })
     }

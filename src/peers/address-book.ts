@@ -74,6 +74,14 @@ export class AddressBook {
     return out
   }
 
+  /** Up to `count` entries, most recently learned first, in backoff or not. */
+  recent(count: number): PeerInfo[] {
+    const out: PeerInfo[] = []
+    const entries = [...this.#entries.values()]
+    for (let i = entries.length - 1; i >= 0 && out.length < count; i--) out.push(entries[i].info)
+    return out
+  }
+
   /** The earliest time an entry now in backoff is offered again; undefined when none waits. */
   nextRetryAtMs(nowMs: number): number | undefined {
     let next: number | undefined

@@ -12,13 +12,13 @@
 // and verify use WebCrypto when the probe below finds Ed25519 there, noble otherwise.
 
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { toHex } from '../util/hex.js'
+import { fromHex, toHex } from '../util/hex.js'
 
 const ALGORITHM = { name: 'Ed25519' } as const
 
 // RFC 8032, section 7.1, test 1: the empty message signed by a known key.
-const PROBE_PUBLIC_KEY = hexBytes('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a')
-const PROBE_SIGNATURE = hexBytes(
+const PROBE_PUBLIC_KEY = fromHex('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a')
+const PROBE_SIGNATURE = fromHex(
   'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
 )
 
@@ -150,7 +150,7 @@ const SMALL_ORDER_ENCODINGS = [
   'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
   'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
   'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-].map(hexBytes)
+].map((hex) => fromHex(hex))
 
 /** True when `publicKey` encodes a point of small order (in any encoding, either sign). */
 export function hasSmallOrderEncoding(publicKey: Uint8Array): boolean {
@@ -187,8 +187,3 @@ function bufferSource(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : bytes.slice()
 }
 
-function hexBytes(hex: string): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(hex.length / 2)
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16)
-  return bytes
-}

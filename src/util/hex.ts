@@ -15,3 +15,11 @@ export function toHex(bytes: Uint8Array): string {
   }
   return decoder.decode(out)
 }
+
+/** The bytes of lowercase or uppercase hex; throws RangeError for an odd length or a non-hex digit. */
+export function fromHex(hex: string): Uint8Array<ArrayBuffer> {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new RangeError(`not hex: ${hex.slice(0, 80)}`)
+  const out = new Uint8Array(hex.length / 2)
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16)
+  return out
+}

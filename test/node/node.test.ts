@@ -37,7 +37,7 @@ describe('MeshNode: two nodes', () => {
     let bootstrap: unknown
     late.addEventListener('bootstrap', (event) => (bootstrap = event.detail))
     await mesh.settle(late.start())
-    expect(bootstrap).toEqual({ connected: a.addresses, failed: [], isDhtJoined: true })
+    expect(bootstrap).toEqual({ connected: a.addresses, failed: [], isDhtJoined: true, fromKnownPeers: 0 })
     expect(late.peers().map((peer) => peer.peerKey)).toEqual([a.peerKey])
     expect(connects.map((peer) => peer.peerKey)).toEqual([late.peerKey])
     expect(late.id).toBeInstanceOf(Uint8Array)
@@ -103,7 +103,7 @@ describe('MeshNode: two nodes', () => {
     alone.addEventListener('bootstrap:failed', (event) => (failed = event.detail))
     await mesh.settle(alone.start({ onBootstrapFailure: 'keep-trying' }))
     expect(alone.isRunning).toBe(true)
-    expect(failed).toEqual({ connected: [], failed: [{ address: 'memory://nobody-here', code: 'PEER_UNREACHABLE', message: expect.stringContaining('nothing listens at memory://nobody-here') }], isDhtJoined: false })
+    expect(failed).toEqual({ connected: [], failed: [{ address: 'memory://nobody-here', code: 'PEER_UNREACHABLE', message: expect.stringContaining('nothing listens at memory://nobody-here') }], isDhtJoined: false, fromKnownPeers: 0 })
     expect(alone.stats().bootstrap).toMatchObject({ attempted: 1, connected: [] })
     await mesh.stopAll()
     expect(mesh.clock.pending).toBe(0)
