@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket as WsWebSocket } from 'ws'
 import { TransportError, type CloseInfo, type Connection } from '../../src/transport/index.js'
 import { WebSocketTransport, type WebSocketTransportOptions } from '../../src/transport/websocket/index.js'
+import type { WebSocketConnection } from '../../src/transport/websocket/connection.js'
 import { describeTransportContract } from './contract.js'
 
 const LOOPBACK = 'ws://127.0.0.1:0'
@@ -142,6 +143,24 @@ describe('WebSocketTransport', () => {
     inbound.resumeReading!()
     while (received < sent) await new Promise((resolve) => setTimeout(resolve, 5))
     expect(received).toBe(sent)
+  }, 30_000)
+
+  it('closing a connection that paused its reading drops the TCP connection at once rather than read its backlog for the close frame', async () => {
+    const { transport, accepted } = await listening({ closeTimeoutMs: 60_000 })
+    const outbound = await create({ maxBufferedBytes: 64 * 1_048_576 }).dial(transport.localAddress)
+    const inbound = await accept(accepted)
+    let received = 0
+    inbound.onMessage(() => received++)
+    inbound.pauseReading!()
+    for (let i = 0; i < 64; i++) outbound.send(new Uint8Array(65_536))
+    const far = closed(outbound)
+    const here = closed(inbound)
+    inbound.close('banned')
+    // Within closeTimeoutMs (a minute) only because nothing waits for the far side's close frame.
+    expect((await here).initiator).toBe('local')
+    expect(['remote', 'network']).toContain((await far).initiator)
+    await (inbound as WebSocketConnection).gone
+    expect(received).toBe(0)
   }, 30_000)
 
   it('answers plain HTTP requests with 426, or with onHttpRequest when given, and still upgrades WebSockets on the same port', async () => {

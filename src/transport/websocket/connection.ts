@@ -62,6 +62,8 @@ export class WebSocketConnection implements Connection {
   private lingerTimer: ReturnType<typeof setTimeout> | undefined
   private isReleased = false
   private resolveGone!: () => void
+  /** This side stopped reading: the far side's close frame may sit behind whatever it sent meanwhile. */
+  private isReadingPaused = false
   /** Read-side flow control, only where the socket has it (ws in Node; a browser's WebSocket cannot stop reading). */
   readonly pauseReading?: () => void
   readonly resumeReading?: () => void
@@ -81,10 +83,14 @@ export class WebSocketConnection implements Connection {
     socket.addEventListener('error', this.onSocketError)
     if (typeof socket.pause === 'function' && typeof socket.resume === 'function') {
       this.pauseReading = () => {
-        if (!this.isReleased) socket.pause?.()
+        if (this.isReleased) return
+        this.isReadingPaused = true
+        socket.pause?.()
       }
       this.resumeReading = () => {
-        if (!this.isReleased) socket.resume?.()
+        if (this.isReleased) return
+        this.isReadingPaused = false
+        socket.resume?.()
       }
     }
   }
@@ -215,6 +221,13 @@ export class WebSocketConnection implements Connection {
     this.scheduleDelivery()
     if (this.isReleased) return
     this.socket.close(code, closeReason(info.reason))
+    if (this.isReadingPaused && this.socket.terminate !== undefined) {
+      // Its close frame would come behind everything queued while this side did not read (a
+      // flood, typically): waiting for it means reading all that. Drop the TCP connection now.
+      this.socket.terminate()
+      this.release()
+      return
+    }
     if (this.lingerTimer === undefined) {
       this.lingerTimer = setTimeout(() => {
         this.lingerTimer = undefined
