@@ -123,12 +123,14 @@ class Hub implements PeerNetwork {
     const { rateLimitPerPeer, relayRateLimitPerPeer, maxPeers, queueCapacity, queueAgingMs } = this.options
     this.limiter = core.createRateLimiter({ ratePerSec: rateLimitPerPeer, burst: rateLimitPerPeer, peers: maxPeers })
     this.relayLimiter = core.createRateLimiter({ ratePerSec: relayRateLimitPerPeer, burst: relayRateLimitPerPeer, peers: maxPeers })
-    this.frameLimiter = core.createRateLimiter({ ratePerSec: rateLimitPerPeer + relayRateLimitPerPeer, burst: Math.max(rateLimitPerPeer + relayRateLimitPerPeer, 1_024), peers: maxPeers })
+    const frameBudgetPerSec = rateLimitPerPeer + relayRateLimitPerPeer
+    this.frameLimiter = core.createRateLimiter({ ratePerSec: frameBudgetPerSec, burst: Math.max(frameBudgetPerSec, 1_024), peers: maxPeers })
     const host: SessionHost = {
       options: this.options,
       limiter: this.limiter,
       relayLimiter: this.relayLimiter,
       frameLimiter: this.frameLimiter,
+      frameBudgetPerSec,
       counters: this.counters,
       createQueue: () => core.createPriorityQueue({ capacity: queueCapacity, levels: 4, agingMs: queueAgingMs }),
       deliver: (session, message) => this.emit('message', session, message),

@@ -182,6 +182,9 @@ export class ConnectionManager implements PeerNetwork {
       get frameLimiter() {
         return manager.#frameLimiter!
       },
+      get frameBudgetPerSec() {
+        return manager.#frameBudgetPerSec()
+      },
       counters: this.#counters,
       createQueue: (): PriorityQueue => this.#core.createPriorityQueue({ capacity: resolved.queueCapacity, levels: 4, agingMs: resolved.queueAgingMs }),
       deliver: (session, message) => this.#emit('message', session, message),
@@ -199,6 +202,11 @@ export class ConnectionManager implements PeerNetwork {
     return this.#state === 'running'
   }
 
+  /** Messages a second a peer's frames may claim: its own and relay budgets together. */
+  #frameBudgetPerSec(): number {
+    return this.#options.rateLimitPerPeer + this.#options.relayRateLimitPerPeer
+  }
+
   /** Listens on the transport. Throws PEER_INVALID_STATE when started before or stopped. */
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new PeerError('PEER_INVALID_STATE', `start() may be called once, on a new manager; this one is ${this.#state}`)
@@ -207,7 +215,7 @@ export class ConnectionManager implements PeerNetwork {
     this.#limiter = this.#core.createRateLimiter({ ratePerSec: rateLimitPerPeer, burst: rateLimitPerPeer, peers: maxPeers })
     this.#relayLimiter = this.#core.createRateLimiter({ ratePerSec: relayRateLimitPerPeer, burst: relayRateLimitPerPeer, peers: maxPeers })
     // Both budgets together, and a burst that always takes one full frame.
-    const frameBudget = rateLimitPerPeer + relayRateLimitPerPeer
+    const frameBudget = this.#frameBudgetPerSec()
     this.#frameLimiter = this.#core.createRateLimiter({ ratePerSec: frameBudget, burst: Math.max(frameBudget, MAX_MESSAGES_PER_FRAME), peers: maxPeers })
     await this.#options.transport.listen((connection) => this.#onInbound(connection))
   }

@@ -68,6 +68,8 @@ export interface SessionHost {
   readonly relayLimiter: RateLimiter
   /** Messages a peer's frames claim, charged before decoding: both budgets above together. */
   readonly frameLimiter: RateLimiter
+  /** frameLimiter's rate, messages a second. */
+  readonly frameBudgetPerSec: number
   readonly counters: TrafficCounters
   createQueue(): PriorityQueue
   deliver(session: ManagedSession, message: DecodedMessage): void
@@ -448,9 +450,8 @@ export class ManagedSession implements PeerSession {
   #pauseReading(now: number, claimed: number): void {
     const connection = this.#connection
     if (this.#readTimer !== undefined || connection.pauseReading === undefined || connection.resumeReading === undefined) return
-    const { rateLimitPerPeer, relayRateLimitPerPeer } = this.#options
     const missing = claimed - this.#host.frameLimiter.tokens(this.handle, now)
-    const waitMs = Math.min(MAX_READ_PAUSE_MS, Math.max(1, Math.ceil((missing * 1_000) / (rateLimitPerPeer + relayRateLimitPerPeer))))
+    const waitMs = Math.min(MAX_READ_PAUSE_MS, Math.max(1, Math.ceil((missing * 1_000) / this.#host.frameBudgetPerSec)))
     this.#host.counters.readPauses++
     connection.pauseReading()
     this.#readTimer = this.#options.clock.setTimeout(() => {
