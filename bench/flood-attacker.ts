@@ -11,13 +11,8 @@
 import { createInterface } from 'node:readline'
 import { WebSocketTransport } from '../src/transport/websocket/index.js'
 import { systemClock } from '../src/util/clock.js'
-import { encodeFrame, MAX_MESSAGES_PER_FRAME, type DecodedMessage } from '../src/wire/index.js'
-import { Attacker, type AttackerLink } from '../test/node/attacker.js'
-
-/** Frames sent per turn of the event loop while the socket has room. */
-const FRAMES_PER_TURN = 10
-/** The socket's send buffer the attacker keeps filled: more only queues in this process. */
-const MAX_BUFFERED_BYTES = 1 << 20
+import { Attacker } from '../test/node/attacker.js'
+import { flood, type FloodCount } from './flood-loop.js'
 
 const target = process.argv[2]
 if (target === undefined || !target.startsWith('ws://')) {
@@ -26,37 +21,13 @@ if (target === undefined || !target.startsWith('ws://')) {
 }
 
 let flooding = true
-let attackers = 0
-let framesSent = 0
 createInterface({ input: process.stdin }).once('line', () => (flooding = false))
 process.stdin.once('end', () => (flooding = false))
 
-const frame = encodeFrame(Array.from({ length: MAX_MESSAGES_PER_FRAME }, (_, i): DecodedMessage => ({ type: 'ping', requestId: i + 1 })))
-const turn = () => new Promise((resolve) => setImmediate(resolve))
-const pause = () => new Promise((resolve) => setTimeout(resolve, 1))
-
-while (flooding) {
-  const transport = new WebSocketTransport()
-  const attacker = new Attacker({ transport, clock: systemClock }, `remote-flood-${attackers}`, 19_000 + ++attackers)
-  let link: AttackerLink | undefined
-  try {
-    link = await attacker.dial(target)
-  } catch {
-    await attacker.close()
-    await new Promise((resolve) => setTimeout(resolve, 10))
-    continue
-  }
-  while (flooding && link.closed === undefined) {
-    let sent = 0
-    if (link.isRemoteAuthenticated) {
-      for (; sent < FRAMES_PER_TURN && link.connection.isOpen && link.connection.bufferedAmount < MAX_BUFFERED_BYTES; sent++) link.sendBytes(frame)
-      framesSent += sent
-    }
-    // A full socket waits a millisecond rather than spin: spinning would take a core from
-    // the victim on this machine, which a remote attacker cannot do.
-    await (sent > 0 ? turn() : pause())
-  }
-  await attacker.close()
-}
-process.stdout.write(`${JSON.stringify({ attackers, framesSent })}\n`)
+const count: FloodCount = { attackers: 0, framesSent: 0 }
+// A full socket waits a millisecond rather than spin: spinning would take a core from the
+// victim on this machine, which a remote attacker cannot do.
+await flood(target, (n) => new Attacker({ transport: new WebSocketTransport(), clock: systemClock }, `remote-flood-${n}`, 19_000 + n), () => flooding,
+  () => new Promise((resolve) => setTimeout(resolve, 1)), count)
+process.stdout.write(`${JSON.stringify(count)}\n`)
 process.exit(0)

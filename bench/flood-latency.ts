@@ -16,17 +16,14 @@ import { fileURLToPath } from 'node:url'
 import { createMeshNode, type MeshNode } from '../src/node.js'
 import { MemoryNetwork } from '../src/transport/memory/index.js'
 import { WebSocketTransport } from '../src/transport/websocket/index.js'
-import { encodeFrame, MAX_MESSAGES_PER_FRAME, type DecodedMessage } from '../src/wire/index.js'
-import { Attacker, type AttackerLink } from '../test/node/attacker.js'
+import { MAX_MESSAGES_PER_FRAME } from '../src/wire/index.js'
+import { Attacker } from '../test/node/attacker.js'
+import { flood, FRAMES_PER_TURN, type FloodCount } from './flood-loop.js'
 import type { Context } from './harness.js'
 import type { Ratio, Section } from './report.js'
 
 const PUBLISHES = 150
 const PUBLISH_EVERY_MS = 20
-/** Frames each attacker sends per turn of the event loop. */
-const FRAMES_PER_TURN = 10
-/** What an attacker keeps in its link's send buffer; past it, the link is full. */
-const MAX_BUFFERED_BYTES = 1 << 20
 
 function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
@@ -73,15 +70,15 @@ interface Flood {
 /** Quiet latencies, then latencies while `startFlood` floods the victim, and what the flood did. */
 async function measure(victim: MeshNode, honest: MeshNode, startFlood: () => Promise<Flood>): Promise<FloodRun> {
   const quiet = await latencies(honest, victim, 'quiet')
-  const flood = await startFlood()
+  const attack = await startFlood()
   let flooded: number[]
   try {
     flooded = await latencies(honest, victim, 'flooded')
   } catch (error) {
-    await flood.stop().catch(() => undefined)
+    await attack.stop().catch(() => undefined)
     throw error
   }
-  const sent = await flood.stop()
+  const sent = await attack.stop()
   return {
     quiet, flooded, ...sent,
     bans: victim.stats().layers.peers.bans,
@@ -89,40 +86,16 @@ async function measure(victim: MeshNode, honest: MeshNode, startFlood: () => Pro
   }
 }
 
-/** Attackers on the victim's own MemoryNetwork, in this process. */
+/** Attackers on the victim's own MemoryNetwork, in this process: their sending shares the victim's event loop. */
 function floodInProcess(net: MemoryNetwork, victim: MeshNode): Flood {
   let flooding = true
-  let attackers = 0
-  let framesSent = 0
-  const frame = encodeFrame(Array.from({ length: MAX_MESSAGES_PER_FRAME }, (_, i): DecodedMessage => ({ type: 'ping', requestId: i + 1 })))
-  const done = (async () => {
-    while (flooding) {
-      const attacker = new Attacker(net, `flood-${++attackers}`, 9_000 + attackers)
-      let link: AttackerLink
-      try {
-        link = await attacker.dial(victim.addresses[0]!)
-      } catch {
-        await attacker.close()
-        continue
-      }
-      while (flooding && link.closed === undefined) {
-        if (link.isRemoteAuthenticated) {
-          // As fast as the link takes them: a victim that stops reading fills the window.
-          for (let i = 0; i < FRAMES_PER_TURN && link.connection.isOpen && link.connection.bufferedAmount < MAX_BUFFERED_BYTES; i++) {
-            link.sendBytes(frame)
-            framesSent++
-          }
-        }
-        await new Promise((resolve) => setImmediate(resolve))
-      }
-      await attacker.close()
-    }
-  })()
+  const count: FloodCount = { attackers: 0, framesSent: 0 }
+  const done = flood(victim.addresses[0]!, (n) => new Attacker(net, `flood-${n}`, 9_000 + n), () => flooding, () => new Promise((resolve) => setImmediate(resolve)), count)
   return {
     async stop() {
       flooding = false
       await done
-      return { attackers, framesSent }
+      return count
     },
   }
 }
@@ -189,7 +162,7 @@ export async function runFloodLatency(_ctx: Context): Promise<Section> {
   const remote = await overWebSockets()
   const p = (sorted: readonly number[], q: number) => quantile(sorted, q).toFixed(2)
   const row = (name: string, sorted: readonly number[]) => [name, String(sorted.length), p(sorted, 0.5), p(sorted, 0.9), p(sorted, 0.99), sorted[sorted.length - 1].toFixed(2)]
-  const flood = (run: FloodRun) => `${run.attackers} attackers, ${run.framesSent.toLocaleString('en-US')} frames sent, ${run.bans} bans, ` +
+  const describe = (run: FloodRun) => `${run.attackers} attackers, ${run.framesSent.toLocaleString('en-US')} frames sent, ${run.bans} bans, ` +
     `${run.overBudget.toLocaleString('en-US')} frames dropped undecoded (over-budget)`
   /** quiet / flooded at quantile q: at least 0.5 means the flood at most doubled the latency. */
   const ratioAt = (run: FloodRun, q: number, label: string, measures: string, target: Pick<Ratio, 'target' | 'noTarget'>): Ratio => ({
@@ -214,8 +187,8 @@ export async function runFloodLatency(_ctx: Context): Promise<Section> {
         'latency is publish() to the victim\'s handler. First quiet, then under the flood.',
       `Flood: attackers that speak the real handshake, each sending frames of ${MAX_MESSAGES_PER_FRAME} pings, ${FRAMES_PER_TURN} a turn of the event loop, as fast as the link takes them; ` +
         'a fresh identity dials in as soon as the last is banned.',
-      `Attackers in another process (bench/flood-attacker.ts): both nodes on WebSockets on 127.0.0.1, the attackers dialling from a child process, so their sending runs on another core. This run: ${flood(remote)}.`,
-      `Attackers in this process: both nodes and the attackers on one MemoryNetwork (1 ms links) and one event loop, so the flood\'s own sending costs the honest side too. This run: ${flood(local)}.`,
+      `Attackers in another process (bench/flood-attacker.ts): both nodes on WebSockets on 127.0.0.1, the attackers dialling from a child process, so their sending runs on another core. This run: ${describe(remote)}.`,
+      `Attackers in this process: both nodes and the attackers on one MemoryNetwork (1 ms links) and one event loop, so the flood\'s own sending costs the honest side too. This run: ${describe(local)}.`,
     ],
     tables: [{
       caption: 'Honest publish latency, ms',
