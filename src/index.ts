@@ -59,6 +59,7 @@ export type {
 export { WebRtcTransport, MemorySignaling } from './transport/index.js'
 export type {
   IceServer,
+  IceTransportPolicy,
   PeerConnectionConstructor,
   PeerConnectionLike,
   SignalMessage,

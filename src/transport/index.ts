@@ -11,7 +11,7 @@ export type { HttpRequestHandler, HttpRequestLike, HttpResponseLike } from './we
 export type { SocketListener, WebSocketConstructor, WebSocketLike, WebSocketTlsOptions, WebSocketTraffic, WebSocketTransportOptions, WebSocketTransportStats } from './websocket/index.js'
 export { MemorySignaling, WebRtcTransport, ICE_GAVE_UP, UNREACHABLE_REASON } from './webrtc/index.js'
 export type {
-  ByeSignal, CandidateSignal, DescriptionSignal, KnockSignal, IceServer, MemorySignalingOptions, MemorySignalingStats, PeerConnectionConfiguration,
+  ByeSignal, CandidateSignal, DescriptionSignal, KnockSignal, IceServer, IceTransportPolicy, MemorySignalingOptions, MemorySignalingStats, PeerConnectionConfiguration,
   PeerConnectionConstructor, PeerConnectionLike, PeerDataChannel, SignalMessage, Signaling, WebRtcChannelOptions, WebRtcCounters,
   WebRtcTransportOptions, WebRtcTransportStats,
 } from './webrtc/index.js'

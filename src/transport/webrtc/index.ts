@@ -10,4 +10,4 @@ export type { MemorySignalingOptions, MemorySignalingStats } from './memory-sign
 export { parseSignal, UNREACHABLE_REASON } from './signaling.js'
 export type { ByeSignal, CandidateSignal, DescriptionSignal, KnockSignal, SignalLimits, SignalMessage, Signaling } from './signaling.js'
 export { formatWebRtcAddress, parseWebRtcAddress, WEBRTC_SCHEME } from './address.js'
-export type { IceServer, PeerConnectionConfiguration, PeerConnectionConstructor, PeerConnectionLike, PeerDataChannel } from './peer-connection.js'
+export type { IceServer, IceTransportPolicy, PeerConnectionConfiguration, PeerConnectionConstructor, PeerConnectionLike, PeerDataChannel } from './peer-connection.js'

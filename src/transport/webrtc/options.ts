@@ -6,7 +6,7 @@ import { checkInteger, checkTime, describeValue } from '../../util/validate.js'
 import { checkChannelOptions, type ChannelConnectionOptions } from '../channel/index.js'
 import { TransportError } from '../errors.js'
 import { isSignalingId } from './address.js'
-import type { IceServer, PeerConnectionConstructor } from './peer-connection.js'
+import type { IceServer, IceTransportPolicy, PeerConnectionConstructor } from './peer-connection.js'
 import type { Signaling } from './signaling.js'
 
 /** What each connection's ChannelConnection is given; addresses and direction are the transport's. */
@@ -18,7 +18,7 @@ export interface WebRtcTransportOptions {
   /** STUN and TURN servers, at most 32 (TURN ones with username and credential). Default none: host candidates only. */
   iceServers?: readonly IceServer[]
   /** 'relay' uses TURN only (hides this host's addresses from peers). Default 'all'. */
-  iceTransportPolicy?: 'all' | 'relay'
+  iceTransportPolicy?: IceTransportPolicy
   /** Default timeout of a dial, and how long an inbound connection may take to open, in milliseconds. Default 10,000. */
   connectTimeoutMs?: number
   /**
@@ -62,7 +62,7 @@ export interface WebRtcTransportOptions {
 export interface WebRtcSettings {
   readonly signaling: Signaling
   readonly iceServers: IceServer[]
-  readonly iceTransportPolicy: 'all' | 'relay'
+  readonly iceTransportPolicy: IceTransportPolicy
   readonly connectTimeoutMs: number
   readonly maxIceRestarts: number
   readonly iceRestartTimeoutMs: number

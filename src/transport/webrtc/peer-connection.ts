@@ -13,9 +13,12 @@ export interface IceServer {
   readonly credential?: string
 }
 
+/** Which ICE candidates a connection may use: 'all', or 'relay' (TURN only, which hides this host's addresses). */
+export type IceTransportPolicy = 'all' | 'relay'
+
 export interface PeerConnectionConfiguration {
   iceServers: IceServer[]
-  iceTransportPolicy: 'all' | 'relay'
+  iceTransportPolicy: IceTransportPolicy
 }
 
 export interface SessionDescriptionLike {
