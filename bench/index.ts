@@ -1,7 +1,7 @@
 // The wasmesh benchmark suite: each core structure against what users would pick instead,
 // in the same run, with ratios against the targets.
 //   npm run bench                 full run, writes bench/RESULTS.md
-//   npm start                     quick run (--quick): figures only, no verdicts (met, missed)
+//   npm run bench:quick           quick run (--quick): figures only, no verdicts (met, missed)
 //   ... --only=dedup,routing      a subset: dedup, routing, queue, limiter, keyed-hash, relay, memory, session-memory, wasm-size, package-size,
 //                                 wire-amplification, clock, identity, webrtc-link, webrtc-connect,
 //                                 node-throughput, flood-latency

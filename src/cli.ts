@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The wasmesh command line.
+//   wasmesh demo [--nodes 6] [--duration 15] [--rate 20] [--port 0] [--seed 1] [--serve] [--json]
 //   wasmesh bootstrap [--host 127.0.0.1] [--port 7777] [--tls-key key.pem --tls-cert cert.pem]
 //                     [--max-clients N] [--rate N] [--peers-sample N]
 //   wasmesh --help
@@ -9,8 +10,20 @@
 import { readFileSync } from 'node:fs'
 import { BootstrapServer } from './discovery/bootstrap-server.js'
 import type { BootstrapServerOptions } from './discovery/options.js'
+import { runDemo } from './cli/demo.js'
+import { DEMO_USAGE, parseDemoOptions } from './cli/demo-options.js'
+import { UsageError } from './cli/usage-error.js'
 
-const USAGE = `usage: wasmesh bootstrap [options]
+const USAGE = `usage: wasmesh <command> [options]
+
+commands:
+  demo        a bootstrap server and a mesh of nodes over WebRTC on 127.0.0.1, with traffic and a summary
+  bootstrap   a bootstrap and signaling server
+
+wasmesh <command> --help shows a command's options.
+`
+
+const BOOTSTRAP_USAGE = `usage: wasmesh bootstrap [options]
 
 Runs a bootstrap and signaling server: WebRTC peers register a signaling id over its
 WebSocket and have their offers, answers and candidates relayed; plain HTTP on the same
@@ -26,8 +39,6 @@ options:
   --peers-sample <n>    most peers GET /peers returns (default 20)
   -h, --help            this text
 `
-
-class UsageError extends Error {}
 
 const FLAGS = ['--host', '--port', '--tls-key', '--tls-cert', '--max-clients', '--rate', '--peers-sample'] as const
 type Flag = (typeof FLAGS)[number]
@@ -96,25 +107,52 @@ async function runBootstrap(args: readonly string[]): Promise<number> {
   return 0
 }
 
-async function main(args: readonly string[]): Promise<number> {
-  const [command, ...rest] = args
-  if (command === undefined || command === '-h' || command === '--help') {
-    process.stdout.write(USAGE)
-    return command === undefined ? 2 : 0
+async function runDemoCommand(args: readonly string[]): Promise<number> {
+  const options = parseDemoOptions(args)
+  const controller = new AbortController()
+  const stop = () => controller.abort(new Error('interrupted'))
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  try {
+    return await runDemo(options, {
+      out: (text) => void process.stdout.write(text),
+      err: (text) => void process.stderr.write(text),
+      isErrTty: process.stderr.isTTY === true,
+    }, controller.signal)
+  } finally {
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
   }
-  if (command !== 'bootstrap') throw new UsageError(`unknown command ${JSON.stringify(command)}`)
-  if (rest.includes('-h') || rest.includes('--help')) {
+}
+
+const COMMANDS: Record<string, { usage: string; run(args: readonly string[]): Promise<number> }> = {
+  demo: { usage: DEMO_USAGE, run: runDemoCommand },
+  bootstrap: { usage: BOOTSTRAP_USAGE, run: runBootstrap },
+}
+
+let usageShown = USAGE
+
+async function main(args: readonly string[]): Promise<number> {
+  const [name, ...rest] = args
+  if (name === undefined || name === '-h' || name === '--help') {
     process.stdout.write(USAGE)
+    return name === undefined ? 2 : 0
+  }
+  const command = COMMANDS[name]
+  if (command === undefined) throw new UsageError(`unknown command ${JSON.stringify(name)}`)
+  usageShown = command.usage
+  if (rest.includes('-h') || rest.includes('--help')) {
+    process.stdout.write(command.usage)
     return 0
   }
-  return runBootstrap(rest)
+  return command.run(rest)
 }
 
 main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (error: unknown) => {
     if (!(error instanceof UsageError)) throw error
-    process.stderr.write(`wasmesh: ${error.message}\n\n${USAGE}`)
+    process.stderr.write(`wasmesh: ${error.message}\n\n${usageShown}`)
     process.exitCode = 2
   },
 )

@@ -1,0 +1,79 @@
+// `wasmesh demo`, what `npm start` runs: the built command (dist/node/cli.js) as a child
+// process. A short run over real WebRTC on 127.0.0.1 must deliver everything it sent and say
+// so in its summary; bad flags exit 2 naming the flag; Ctrl-C ends it cleanly.
+
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import type { DemoSummary } from '../../src/cli/demo-report.js'
+
+const CLI = 'dist/node/cli.js'
+
+function built(): string {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is not built: run npm run build (npm test does)`)
+  return CLI
+}
+
+describe('wasmesh demo (npm start)', () => {
+  it('4 nodes over WebRTC: every publish reaches every other node once, every direct message is acknowledged, every record is read back; exit 0', () => {
+    const result = spawnSync(process.execPath, [built(), 'demo', '--nodes', '4', '--duration', '3', '--rate', '10', '--json'], { encoding: 'utf8', timeout: 90_000 })
+    expect(result.status, result.stderr).toBe(0)
+    const summary = JSON.parse(result.stdout) as DemoSummary
+    const { broadcast, direct, dht } = summary.figures
+    expect(summary.isFormed).toBe(true)
+    expect(summary.rows.map((row) => row.peers)).toEqual([3, 3, 3, 3])
+    // About 10 a second for 3 s, each owed to the 3 other nodes.
+    expect(broadcast.published).toBeGreaterThanOrEqual(20)
+    expect(broadcast).toMatchObject({ expected: broadcast.published * 3, delivered: broadcast.published * 3, duplicates: 0, deliveryRatio: 1 })
+    expect(summary.rows.reduce((sum, row) => sum + row.received, 0)).toBe(broadcast.delivered)
+    expect(summary.rows.reduce((sum, row) => sum + row.published, 0)).toBe(broadcast.published)
+    expect(direct.sent).toBeGreaterThanOrEqual(8)
+    expect(direct).toMatchObject({ acknowledged: direct.sent, failed: 0, received: direct.sent })
+    expect(dht.gets).toBeGreaterThanOrEqual(2)
+    expect(dht).toMatchObject({ putFailures: 0, found: dht.gets, missing: 0, getFailures: 0 })
+    // The progress went to stderr, the results alone to stdout.
+    expect(result.stderr).toMatch(/bootstrap server at ws:\/\/127\.0\.0\.1:\d+/)
+    expect(result.stderr).toMatch(/mesh formed in [\d.]+ s: 4 nodes/)
+  })
+
+  it('the tables name what was measured', () => {
+    const result = spawnSync(process.execPath, [built(), 'demo', '--nodes', '2', '--duration', '1'], { encoding: 'utf8', timeout: 90_000 })
+    expect(result.status, result.stderr).toBe(0)
+    expect(result.stdout).toMatch(/wasmesh demo: 2 nodes over WebRTC on 127\.0\.0\.1, 1 s of traffic/)
+    expect(result.stdout).toMatch(/publish -> every other node\s+\d+\s+(\d+)\/\1 delivered \(100%\), 0 duplicates/)
+    expect(result.stdout).toMatch(/node\s+peer id\s+peers\s+published\s+received/)
+  })
+
+  it('--help exits 0; a bad flag or value exits 2 naming it', () => {
+    const help = spawnSync(process.execPath, [built(), 'demo', '--help'], { encoding: 'utf8' })
+    expect([help.status, help.stdout]).toEqual([0, expect.stringMatching(/^usage: wasmesh demo \[options\]/)])
+    for (const [args, message] of [
+      [['--nodes', '1'], '--nodes must be an integer from 2 to 50, got "1"'],
+      [['--duration', 'long'], '--duration must be an integer from 1 to 3600, got "long"'],
+      [['--colour'], "Unknown option '--colour'"],
+    ] as const) {
+      const result = spawnSync(process.execPath, [built(), 'demo', ...args], { encoding: 'utf8' })
+      expect(result.status, args.join(' ')).toBe(2)
+      expect(result.stderr, args.join(' ')).toContain(`wasmesh: ${message}`)
+    }
+  })
+
+  it('Ctrl-C during the traffic stops every node and the server, prints the summary so far and exits 1 (cut short)', async () => {
+    const child = spawn(process.execPath, [built(), 'demo', '--nodes', '3', '--duration', '600', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    try {
+      while (!/traffic for 600 s/.test(stderr) && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 50))
+      await new Promise((resolve) => setTimeout(resolve, 1_000))
+      child.kill('SIGINT')
+      expect(await exited).toBe(1)
+      const summary = JSON.parse(stdout) as DemoSummary
+      expect(summary.figures.broadcast.published).toBeGreaterThan(0)
+    } finally {
+      child.kill('SIGKILL')
+    }
+  })
+})
