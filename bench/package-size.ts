@@ -1,8 +1,10 @@
 // The size of what `npm install wasmesh` downloads and unpacks: `npm pack --dry-run` over the
-// built dist/ (package.json `files`), in total and by folder. Needs `npm run build` first.
+// built dist/ (package.json `files`), in total and by folder; and what a page downloads: the
+// browser bundles raw, gzipped and brotli-compressed. Needs `npm run build` first.
 
 import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import { fileURLToPath } from 'node:url'
 import type { Context } from './harness.js'
 import type { Section } from './report.js'
@@ -14,6 +16,22 @@ interface PackResult {
   readonly unpackedSize: number
   readonly entryCount: number
   readonly files: readonly { readonly path: string; readonly size: number }[]
+}
+
+/** The browser bundles: what a page loads without a bundler, and what a bundler starts from. */
+const BUNDLES = [
+  ['dist/wasmesh.min.js', 'one file for <script type="module">: everything, @noble included, minified'],
+  ['dist/browser/index.js', "the bundlers' entry ('browser' export): @noble left to the bundler, not minified"],
+  ['dist/browser/kbucket.js', 'wasmesh/kbucket for bundlers'],
+] as const
+
+function bundleRows(kb: (n: number) => string): string[][] {
+  return BUNDLES.map(([path, what]) => {
+    const bytes = readFileSync(`${root}${path}`)
+    const gzip = gzipSync(bytes, { level: 9 }).length
+    const brotli = brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length
+    return [path, what, kb(bytes.length), kb(gzip), kb(brotli)]
+  })
 }
 
 export function runPackageSize(_ctx: Context): Section {
@@ -55,6 +73,12 @@ export function runPackageSize(_ctx: Context): Section {
         headers: ['path', 'size', 'files'],
         numeric: [1, 2],
         rows: [...groups.entries()].sort((a, b) => b[1].bytes - a[1].bytes).map(([group, entry]) => [group, kb(entry.bytes), String(entry.files)]),
+      },
+      {
+        caption: 'Browser bundles: what a page downloads (gzip level 9, brotli quality 11, as a static server would precompress them)',
+        headers: ['file', 'what', 'raw', 'gzip', 'brotli'],
+        numeric: [2, 3, 4],
+        rows: bundleRows(kb),
       },
     ],
     ratios: [],
