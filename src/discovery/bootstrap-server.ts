@@ -14,6 +14,7 @@ import { DiscoveryError } from './errors.js'
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics, type MetricFamily } from './metrics.js'
 import { checkBootstrapServerOptions, type BootstrapServerOptions, type BootstrapServerSettings } from './options.js'
 import { encodeFrame, MAX_FRAME_BYTES, parseClientFrame, type ErrorFrameCode, type ServerFrame } from './protocol.js'
+import { decodeRelayFrame, encodeRelayClose, encodeRelayFrame, readdressRelayFrame, RELAY_MARKER, type RelayFrame } from './relay-frame.js'
 
 /** Why a client frame was dropped, as counted in stats() and /metrics. */
 export type BootstrapDropReason = 'malformed' | 'rate-limited' | 'not-registered' | 'unreachable' | 'target-slow'
@@ -28,6 +29,11 @@ export interface BootstrapServerStats {
   /** Clients disconnected for misbehaving: too many drops, no register in time, too slow to read. */
   readonly clientsDisconnected: number
   readonly signalsRelayed: number
+  /** Relay frames (relay-frame.ts) forwarded between clients, and their bytes. */
+  readonly relayFramesForwarded: number
+  readonly relayBytesForwarded: number
+  /** Times the server stopped reading a client that went over relayBytesPerSecond. */
+  readonly relayReadPauses: number
   readonly dropped: Readonly<Record<BootstrapDropReason, number>>
   readonly httpRequests: Readonly<Record<string, number>>
 }
@@ -41,7 +47,16 @@ interface Client {
   drops: number
   lastRateErrorAtMs: number
   registerTimer: TimerHandle | undefined
+  /** Relay bytes it may still send now (relayBytesPerSecond, bursts of twice that); negative while reading is paused. */
+  relayTokens: number
+  relayRefilledAtMs: number
+  relayResumeTimer: TimerHandle | undefined
+  /** Clients it relayed with, told when it leaves (at most MAX_RELAY_PEERS, the latest kept). */
+  readonly relayPeers: Set<Client>
 }
+
+/** Relay peers remembered per client, so a client that leaves can be announced gone to them. */
+const MAX_RELAY_PEERS = 256
 
 const ROUTES = ['/peers', '/health', '/metrics'] as const
 
@@ -61,6 +76,9 @@ export class BootstrapServer {
   #connectionsRefused = 0
   #clientsDisconnected = 0
   #signalsRelayed = 0
+  #relayFramesForwarded = 0
+  #relayBytesForwarded = 0
+  #relayReadPauses = 0
   #startedAtMs = 0
   #state: 'new' | 'starting' | 'running' | 'closed' = 'new'
 
@@ -100,7 +118,7 @@ export class BootstrapServer {
   /** Disconnects every client and stops listening; idempotent. */
   async close(): Promise<void> {
     this.#state = 'closed'
-    for (const client of this.#clients) this.#clearRegisterTimer(client)
+    for (const client of this.#clients) this.#clearTimers(client)
     await this.#transport.close()
   }
 
@@ -112,6 +130,9 @@ export class BootstrapServer {
       connectionsRefused: this.#connectionsRefused,
       clientsDisconnected: this.#clientsDisconnected,
       signalsRelayed: this.#signalsRelayed,
+      relayFramesForwarded: this.#relayFramesForwarded,
+      relayBytesForwarded: this.#relayBytesForwarded,
+      relayReadPauses: this.#relayReadPauses,
       dropped: { ...this.#dropped },
       httpRequests: { ...this.#http },
     }
@@ -128,6 +149,7 @@ export class BootstrapServer {
     const clock = this.#settings.clock
     const client: Client = {
       connection, id: undefined, addresses: [], tokens: 2 * this.#settings.messagesPerSecond, refilledAtMs: clock.now(), drops: 0, lastRateErrorAtMs: -Infinity, registerTimer: undefined,
+      relayTokens: 2 * this.#settings.relayBytesPerSecond, relayRefilledAtMs: clock.now(), relayResumeTimer: undefined, relayPeers: new Set(),
     }
     client.registerTimer = clock.setTimeout(() => {
       client.registerTimer = undefined
@@ -140,6 +162,7 @@ export class BootstrapServer {
 
   #onFrame(client: Client, bytes: Uint8Array): void {
     if (!client.connection.isOpen) return
+    if (bytes[0] === RELAY_MARKER) return this.#onRelayFrame(client, bytes)
     if (!this.#takeToken(client)) return this.#drop(client, 'rate-limited')
     const frame = parseClientFrame(bytes)
     if ('malformed' in frame) return this.#drop(client, 'malformed', frame.malformed)
@@ -164,6 +187,69 @@ export class BootstrapServer {
     }
   }
 
+  /**
+   * Forwards a relay frame to the client it names, as coming from this one. The server keeps
+   * no state per stream: opening and closing cost a frame token like a signal, data and
+   * credit cost relay bytes, and a target that is behind gets the stream closed rather than
+   * more bytes queued for it.
+   */
+  #onRelayFrame(client: Client, bytes: Uint8Array): void {
+    const frame = decodeRelayFrame(bytes)
+    if (frame === undefined) return this.#drop(client, 'malformed', 'a relay frame must follow docs/protocol.md (relay frames)')
+    if (client.id === undefined) return this.#drop(client, 'not-registered', 'register first')
+    if (frame.kind === 'gone') return this.#drop(client, 'malformed', 'only the server says a client is gone')
+    // Forwarded under the sender's id, which may be longer than the one it named (ids are ASCII).
+    if (bytes.length - bytes[2] + client.id.length > MAX_FRAME_BYTES) return this.#drop(client, 'malformed', `a relay frame must fit in ${MAX_FRAME_BYTES} bytes under the sender's id`)
+    const isControl = frame.kind === 'open' || frame.kind === 'accept' || frame.kind === 'close'
+    if (isControl && !this.#takeToken(client)) return this.#drop(client, 'rate-limited')
+    const target = this.#byId.get(frame.peer)
+    if (target === undefined || target === client) {
+      this.#dropped.unreachable++
+      if (frame.kind !== 'close') this.#closeRelayStream(client, frame, 'unreachable')
+      return
+    }
+    if (frame.kind === 'data' && target.connection.bufferedAmount > this.#settings.relayTargetBufferBytes) {
+      this.#dropped['target-slow']++
+      this.#closeRelayStream(client, frame, 'target-slow')
+      this.#closeRelayStream(target, { ...frame, isFromOpener: !frame.isFromOpener, peer: client.id }, 'target-slow')
+      return
+    }
+    if (!isControl) this.#chargeRelayBytes(client, bytes.length)
+    if (frame.kind === 'open' || frame.kind === 'accept') {
+      rememberRelayPeer(client, target)
+      rememberRelayPeer(target, client)
+    }
+    if (!this.#post(target.connection, readdressRelayFrame(bytes, client.id))) {
+      this.#dropped['target-slow']++
+      this.#disconnect(target, 'too-slow', 'it does not read what is sent to it')
+      return
+    }
+    this.#relayFramesForwarded++
+    this.#relayBytesForwarded += bytes.length
+  }
+
+  /** Tells `client` that the stream of `frame` is closed, as if its peer had closed it. */
+  #closeRelayStream(client: Client, frame: RelayFrame, reason: string): void {
+    this.#post(client.connection, encodeRelayClose(!frame.isFromOpener, frame.peer, frame.stream, reason))
+  }
+
+  /** Charges relayed bytes; past the budget, stops reading the client until it has refilled. */
+  #chargeRelayBytes(client: Client, bytes: number): void {
+    const now = this.#settings.clock.now()
+    const rate = this.#settings.relayBytesPerSecond
+    client.relayTokens = Math.min(2 * rate, client.relayTokens + ((now - client.relayRefilledAtMs) * rate) / 1_000)
+    client.relayRefilledAtMs = now
+    client.relayTokens -= bytes
+    const connection = client.connection
+    if (client.relayTokens >= 0 || client.relayResumeTimer !== undefined || connection.pauseReading === undefined) return
+    this.#relayReadPauses++
+    connection.pauseReading()
+    client.relayResumeTimer = this.#settings.clock.setTimeout(() => {
+      client.relayResumeTimer = undefined
+      if (connection.isOpen) connection.resumeReading?.()
+    }, Math.ceil((-client.relayTokens * 1_000) / rate))
+  }
+
   #register(client: Client, id: string): void {
     if (client.id !== undefined) return this.#drop(client, 'malformed', `already registered as ${client.id}`, 'already-registered')
     if (this.#byId.has(id)) {
@@ -171,7 +257,7 @@ export class BootstrapServer {
       return
     }
     client.id = id
-    this.#clearRegisterTimer(client)
+    this.#clearTimers(client)
     this.#byId.set(id, client)
     this.#tell(client.connection, { type: 'registered', id })
   }
@@ -209,20 +295,35 @@ export class BootstrapServer {
 
   #forget(client: Client): void {
     if (!this.#clients.delete(client)) return
-    this.#clearRegisterTimer(client)
+    this.#clearTimers(client)
     if (client.id !== undefined && this.#byId.get(client.id) === client) this.#byId.delete(client.id)
+    // Its relayed streams end with it: a relay has no link of its own to drop.
+    if (client.id !== undefined) {
+      const gone = encodeRelayFrame('gone', false, client.id, 0)
+      for (const peer of client.relayPeers) {
+        peer.relayPeers.delete(client)
+        this.#post(peer.connection, gone)
+      }
+    }
+    client.relayPeers.clear()
   }
 
-  #clearRegisterTimer(client: Client): void {
+  #clearTimers(client: Client): void {
     if (client.registerTimer !== undefined) this.#settings.clock.clearTimeout(client.registerTimer)
     client.registerTimer = undefined
+    if (client.relayResumeTimer !== undefined) this.#settings.clock.clearTimeout(client.relayResumeTimer)
+    client.relayResumeTimer = undefined
   }
 
   /** Sends a frame; false when the client's buffer is full (it is then too slow to keep). */
   #tell(connection: Connection, frame: ServerFrame): boolean {
+    return this.#post(connection, encodeFrame(frame))
+  }
+
+  #post(connection: Connection, bytes: Uint8Array): boolean {
     if (!connection.isOpen) return false
     try {
-      connection.send(encodeFrame(frame))
+      connection.send(bytes)
       return true
     } catch {
       return false
@@ -280,6 +381,9 @@ export class BootstrapServer {
       { name: `${prefix}connections_refused_total`, help: 'Connections refused because maxClients were connected.', type: 'counter', samples: [{ labels: {}, value: this.#connectionsRefused }] },
       { name: `${prefix}clients_disconnected_total`, help: 'Clients disconnected for misbehaving.', type: 'counter', samples: [{ labels: {}, value: this.#clientsDisconnected }] },
       { name: `${prefix}signals_relayed_total`, help: 'WebRTC signals relayed to their target.', type: 'counter', samples: [{ labels: {}, value: this.#signalsRelayed }] },
+      { name: `${prefix}relay_frames_total`, help: 'Relay frames forwarded between clients.', type: 'counter', samples: [{ labels: {}, value: this.#relayFramesForwarded }] },
+      { name: `${prefix}relay_bytes_total`, help: 'Bytes of relay frames forwarded between clients.', type: 'counter', samples: [{ labels: {}, value: this.#relayBytesForwarded }] },
+      { name: `${prefix}relay_read_pauses_total`, help: 'Times a client was not read for going over its relay byte budget.', type: 'counter', samples: [{ labels: {}, value: this.#relayReadPauses }] },
       {
         name: `${prefix}frames_dropped_total`, help: 'Client frames dropped, by reason.', type: 'counter',
         samples: Object.entries(this.#dropped).map(([reason, value]) => ({ labels: { reason }, value })),
@@ -291,4 +395,10 @@ export class BootstrapServer {
       { name: `${prefix}uptime_seconds`, help: 'Seconds since the server started.', type: 'gauge', samples: [{ labels: {}, value: Math.floor((this.#settings.clock.now() - this.#startedAtMs) / 1_000) }] },
     ]
   }
+}
+
+function rememberRelayPeer(client: Client, peer: Client): void {
+  client.relayPeers.delete(peer)
+  client.relayPeers.add(peer)
+  if (client.relayPeers.size > MAX_RELAY_PEERS) client.relayPeers.delete(client.relayPeers.values().next().value!)
 }

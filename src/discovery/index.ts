@@ -10,3 +10,5 @@ export type { DirectoryPeer, FetchPeersOptions, FetchPeersResult } from './peer-
 export { MemoryKnownPeers, WebStorageKnownPeers, MAX_KNOWN_PEERS } from './known-peers.js'
 export type { KnownPeer, KnownPeersStore, WebStorageKnownPeersOptions, WebStorageLike } from './known-peers.js'
 export { FileKnownPeers } from './file-known-peers.js'
+export { RelayTransport } from './relay-transport.js'
+export type { RelayTransportOptions, RelayTransportStats } from './relay-transport.js'

@@ -23,6 +23,18 @@ export interface BootstrapServerOptions {
   peersSampleSize?: number
   /** Bytes waiting to be sent to one client before it is disconnected as too slow, 1,024 to 2**30. Default 1 MiB. */
   maxBufferedBytesPerClient?: number
+  /**
+   * Bytes a second each client may relay to others (relay frames: data and credit), 1,024 to
+   * 2**30, in bursts of twice that; past it the server stops reading that client until its
+   * budget refills, so TCP holds the sender back. Default 1 MiB.
+   */
+  relayBytesPerSecond?: number
+  /**
+   * A relayed data frame is dropped, and its stream closed at both ends ('target-slow'), when
+   * this many bytes already wait to be sent to its target, 1,024 to 2**30. Default 256 KiB
+   * (below maxBufferedBytesPerClient, so a flood relayed at a client cannot get it disconnected).
+   */
+  relayTargetBufferBytes?: number
   /** Rate limiting, timeouts and uptime. Default the system clock. */
   clock?: Clock
   /** The sample GET /peers returns. Default a cryptographic source. */
@@ -38,6 +50,8 @@ export interface BootstrapServerSettings {
   readonly registerTimeoutMs: number
   readonly peersSampleSize: number
   readonly maxBufferedBytesPerClient: number
+  readonly relayBytesPerSecond: number
+  readonly relayTargetBufferBytes: number
   readonly clock: Clock
   readonly random: RandomSource
 }
@@ -60,6 +74,8 @@ export function checkBootstrapServerOptions(options: BootstrapServerOptions): Bo
     registerTimeoutMs: checkTime('registerTimeoutMs', options.registerTimeoutMs ?? 5_000, invalid),
     peersSampleSize: checkInteger('peersSampleSize', options.peersSampleSize ?? 20, 1, 100, invalid),
     maxBufferedBytesPerClient: checkInteger('maxBufferedBytesPerClient', options.maxBufferedBytesPerClient ?? 1_048_576, 1_024, 2 ** 30, invalid),
+    relayBytesPerSecond: checkInteger('relayBytesPerSecond', options.relayBytesPerSecond ?? 1_048_576, 1_024, 2 ** 30, invalid),
+    relayTargetBufferBytes: checkInteger('relayTargetBufferBytes', options.relayTargetBufferBytes ?? 262_144, 1_024, 2 ** 30, invalid),
     clock,
     random,
   }

@@ -11,6 +11,7 @@ import { systemClock, type Clock } from '../util/clock.js'
 import { checkTime, describeValue } from '../util/validate.js'
 import { DiscoveryError } from './errors.js'
 import { encodeFrame, MAX_ANNOUNCED_ADDRESSES, MAX_FRAME_BYTES, parseServerFrame, type ServerFrame } from './protocol.js'
+import { RELAY_MARKER } from './relay-frame.js'
 
 export interface WebSocketSignalingOptions {
   /** The id to register, which others dial as 'webrtc://<id>': 1 to 128 of A-Z a-z 0-9 . _ ~ -. Required. */
@@ -40,6 +41,7 @@ export class WebSocketSignaling implements Signaling {
   readonly #transport: WebSocketTransport
   readonly #connection: Connection
   #handler: ((fromId: string, message: unknown) => void) | undefined
+  #relayHandler: ((bytes: Uint8Array) => void) | undefined
   #isClosed = false
   #sent = 0
   #received = 0
@@ -55,7 +57,7 @@ export class WebSocketSignaling implements Signaling {
     this.#clock = clock
     this.#transport = transport
     this.#connection = connection
-    connection.onMessage((bytes) => this.#onFrame(parseServerFrame(bytes)))
+    connection.onMessage((bytes) => (bytes[0] === RELAY_MARKER ? this.#relayHandler?.(bytes) : this.#onFrame(parseServerFrame(bytes))))
     connection.onClose(() => void this.#shutdown())
   }
 
@@ -134,6 +136,27 @@ export class WebSocketSignaling implements Signaling {
 
   onMessage(handler: (fromId: string, message: unknown) => void): void {
     this.#handler = handler
+  }
+
+  /** @internal Where the relay frames the server forwards to this client go (RelayTransport's); one handler at a time. */
+  onRelayFrame(handler: ((bytes: Uint8Array) => void) | undefined): void {
+    this.#relayHandler = handler
+  }
+
+  /** @internal Sends a relay frame (relay-frame.ts); false when the connection is closed or its buffer is full. */
+  sendRelayFrame(bytes: Uint8Array): boolean {
+    if (this.#isClosed || !this.#connection.isOpen) return false
+    try {
+      this.#connection.send(bytes)
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /** @internal Bytes waiting in the connection to the server. */
+  get bufferedAmount(): number {
+    return this.#connection.bufferedAmount
   }
 
   /** Called once when the connection to the server ends (close(), or the server went away). */

@@ -23,7 +23,7 @@ export type TransportErrorCode =
   | 'TRANSPORT_INVALID_OPTION'
   /** An operation that the transport's state does not allow (listening twice). */
   | 'TRANSPORT_INVALID_STATE'
-  /** A WebRTC dial refused before it made a peer connection: the transport's budget of them is spent, or rationed for now. */
+  /** A dial refused before it made a connection: the transport's budget is spent (WebRTC peer connections, rationed near the cap; relayed connections at once). */
   | 'TRANSPORT_OVER_BUDGET'
 
 /** Thrown (or rejected) by transports and connections; `code` says which failure. */

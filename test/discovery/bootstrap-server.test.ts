@@ -6,26 +6,13 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket as WsWebSocket } from 'ws'
 import { BootstrapServer, DiscoveryError, WebSocketSignaling, type BootstrapServerOptions } from '../../src/discovery/index.js'
+import { serverFixture } from './server-fixture.js'
 import { createMeshNode } from '../../src/node.js'
 import { WebRtcTransport, type Connection } from '../../src/transport/index.js'
 import { bytes, text, waitFor } from '../transport/real-time.js'
 
-const servers: BootstrapServer[] = []
-const signalings: WebSocketSignaling[] = []
+const { serve, signalingAt, cleanup } = serverFixture()
 const others: { close(): unknown }[] = []
-
-async function serve(options: BootstrapServerOptions = {}): Promise<BootstrapServer> {
-  const server = new BootstrapServer(options)
-  servers.push(server)
-  await server.start()
-  return server
-}
-
-async function signalingAt(server: BootstrapServer, id: string, announce?: string[]): Promise<WebSocketSignaling> {
-  const signaling = await WebSocketSignaling.connect(server.url, { id, ...(announce === undefined ? {} : { announce }) })
-  signalings.push(signaling)
-  return signaling
-}
 
 /** A plain ws client, as a hostile one would be; `frames` collects what the server sends. */
 async function raw(server: BootstrapServer): Promise<{ socket: WsWebSocket; frames: Record<string, unknown>[]; closed: Promise<void> }> {
@@ -45,8 +32,7 @@ const http = (server: BootstrapServer, path: string) => fetch(server.url.replace
 
 afterEach(async () => {
   for (const other of others.splice(0)) other.close()
-  await Promise.all(signalings.splice(0).map((signaling) => signaling.closed()))
-  await Promise.all(servers.splice(0).map((server) => server.close()))
+  await cleanup()
 })
 
 describe('BootstrapServer and WebSocketSignaling', () => {
@@ -173,8 +159,7 @@ describe('BootstrapServer and WebSocketSignaling', () => {
     await idle.closed
     expect(idle.frames).toEqual([{ type: 'error', code: 'too-slow', message: 'disconnected: no register within 200 ms' }])
     await signalingAt(server, 'someone')
-    await Promise.all(signalings.splice(0).map((signaling) => signaling.closed()))
-    await server.close()
+    await cleanup()
     await waitFor(() => !process.getActiveResourcesInfo().some((kind) => kind === 'TCPServerWrap' || kind === 'TCPSocketWrap'), 'every socket to close')
   })
 
