@@ -1,0 +1,28 @@
+/**
+ * wasmesh/sim: the deterministic simulator. Real MeshNodes on a MemoryNetwork in virtual
+ * time, driven event by event; named scenarios that resolve with a report whose figures are
+ * the same for the same seed.
+ *
+ * @module wasmesh/sim
+ */
+// The simulator's public surface: the engine (Simulation, EventDriver), the scenarios and
+// the report they produce. It sits on top of the layers: it imports the node and the memory
+// transport, and nothing imports it.
+
+export { EventDriver, type DriverCounts } from './driver.js'
+export { SimulationError, type SimulationErrorCode } from './errors.js'
+export type { SimulatedNodeOptions, SimulationOptions, ResolvedSimulationOptions } from './options.js'
+export { Simulation, type SimulatedNode, type ShutdownSummary } from './simulation.js'
+export { BroadcastTracker, type BroadcastSummary } from './broadcast-tracker.js'
+export { summarize, perNode, type Distribution, type PerNode } from './distribution.js'
+export { dropsByReason } from './drops.js'
+export { summarizeJoin, type JoinSummary } from './join-summary.js'
+export { TrafficMeter, type TrafficSummary } from './traffic.js'
+export {
+  deterministicPart, toReportJson, REPORT_FORMAT,
+  type BroadcastReport, type EngineDescription, type NetworkSummary, type SimulationReport, type WallClockFigures,
+} from './report.js'
+export {
+  runBroadcast, runJoin, runScenario, scenarioNames,
+  type BroadcastParameters, type JoinParameters, type PopulationParameters, type ScenarioName, type ScenarioParameters,
+} from './scenarios/index.js'

@@ -1,0 +1,34 @@
+// The named scenarios, each a function of its parameters that resolves with a report.
+
+import { SimulationError } from '../errors.js'
+import type { SimulationReport } from '../report.js'
+import { runBroadcast, type BroadcastParameters } from './broadcast.js'
+import { runJoin, type JoinParameters } from './join.js'
+
+export { runBroadcast, type BroadcastParameters } from './broadcast.js'
+export { runJoin, type JoinParameters } from './join.js'
+export type { PopulationParameters } from './population.js'
+
+/** Each scenario's parameters, by name. */
+export interface ScenarioParameters {
+  join: JoinParameters
+  broadcast: BroadcastParameters
+}
+
+export type ScenarioName = keyof ScenarioParameters
+
+const SCENARIOS: { readonly [Name in ScenarioName]: (parameters: ScenarioParameters[Name]) => Promise<SimulationReport> } = {
+  join: runJoin,
+  broadcast: runBroadcast,
+}
+
+/** The scenarios runScenario() knows. */
+export const scenarioNames: readonly ScenarioName[] = Object.freeze(Object.keys(SCENARIOS) as ScenarioName[])
+
+/** Runs the scenario `name`; SimulationError SIM_UNKNOWN_SCENARIO for a name not in scenarioNames. */
+export function runScenario<Name extends ScenarioName>(name: Name, parameters: ScenarioParameters[Name] = {}): Promise<SimulationReport> {
+  if (!Object.hasOwn(SCENARIOS, name)) {
+    return Promise.reject(new SimulationError('SIM_UNKNOWN_SCENARIO', `unknown scenario ${JSON.stringify(name)}; expected one of ${scenarioNames.join(', ')}`))
+  }
+  return SCENARIOS[name](parameters)
+}

@@ -1,0 +1,226 @@
+// A Simulation: real MeshNodes on one MemoryNetwork and one ManualClock, driven by the
+// EventDriver. It adds bootstrap nodes and newcomers arriving at a seeded rate, runs virtual
+// time, and stops every node until no timer is left. Scenarios (scenarios/) are built on it.
+//
+// What it swaps, through the node's own injection points: the transport (MemoryNetwork), the
+// clock (ManualClock), the random sources (seeded per node), and Ed25519 to noble in this
+// thread (useDeterministicEd25519), so signing and verifying settle as promise callbacks in a
+// fixed order. Node code is the production code.
+
+import type { Core } from '../core/contracts.js'
+import { loadCore } from '../core/load-core.js'
+import { createMeshNode, type MeshNode } from '../node.js'
+import { useDeterministicEd25519 } from '../peers/identity-crypto.js'
+import { MemoryNetwork } from '../transport/memory/network.js'
+import type { TimerHandle } from '../util/clock.js'
+import { SeededRandom } from '../util/random.js'
+import { WasmeshError } from '../util/wasmesh-error.js'
+import { EventDriver, type DriverCounts } from './driver.js'
+import { SimulationError } from './errors.js'
+import { resolveSimulationOptions, type ResolvedSimulationOptions, type SimulationOptions } from './options.js'
+
+/** One simulated node and what happened to it. */
+export interface SimulatedNode {
+  /** Creation order: bootstrap nodes first. */
+  readonly index: number
+  readonly node: MeshNode
+  readonly isBootstrap: boolean
+  /** Virtual time start() was called. */
+  readonly arrivedAtMs: number
+  /** Virtual time start() resolved; undefined while joining, or when it failed. */
+  joinedAtMs: number | undefined
+  /** The error code start() rejected with; undefined unless it failed. */
+  startFailure: string | undefined
+}
+
+/** What stop() left behind: all zero when every node released its timers and connections. */
+export interface ShutdownSummary {
+  /** Virtual time the last node took to stop. */
+  readonly stopMs: number
+  readonly timersLeft: number
+  readonly connectionsLeft: number
+  readonly transportsLeft: number
+}
+
+type State = 'running' | 'stopped'
+
+/** Virtual time a node's stop() may take before stop() gives up on it (its goodbyes travel one link delay). */
+const STOP_BOUND_MS = 60_000
+/** Virtual time after the nodes stopped for their last timers (closing connections) to fire. */
+const DRAIN_BOUND_MS = 120_000
+
+/**
+ * A deterministic simulation: `await Simulation.create(options)`, add nodes, `run()` virtual
+ * time, read the nodes' stats, `stop()`. The same options give the same run, event for event.
+ * Creating one switches this thread's Ed25519 to noble (see useDeterministicEd25519).
+ */
+export class Simulation {
+  readonly options: ResolvedSimulationOptions
+  readonly driver: EventDriver
+  readonly network: MemoryNetwork
+  readonly nodes: SimulatedNode[] = []
+  readonly #core: Core
+  // Independent streams, so changing how many nodes arrive does not change who publishes.
+  readonly #nodeSeeds: SeededRandom
+  readonly #arrivals: SeededRandom
+  /** Draws for scenarios (publishers, targets); forked from the seed like the others. */
+  readonly random: SeededRandom
+  readonly #setups: ((node: MeshNode) => void)[] = []
+  readonly #pendingArrivals = new Set<TimerHandle>()
+  #state: State = 'running'
+
+  private constructor(options: ResolvedSimulationOptions, core: Core) {
+    this.options = options
+    this.#core = core
+    this.driver = new EventDriver()
+    const root = new SeededRandom(options.seed)
+    this.network = new MemoryNetwork({ clock: this.driver.clock, latencyMs: options.latencyMs, jitterMs: options.jitterMs, loss: options.loss, random: root.fork() })
+    this.#nodeSeeds = root.fork()
+    this.#arrivals = root.fork()
+    this.random = root.fork()
+  }
+
+  /** Validates `options` (SimulationError SIM_INVALID_OPTION) and loads the core structures once for all nodes. */
+  static async create(options: SimulationOptions = {}): Promise<Simulation> {
+    const resolved = resolveSimulationOptions(options)
+    useDeterministicEd25519()
+    return new Simulation(resolved, await loadCore())
+  }
+
+  /** The core's backend every node runs on ('wasm', else the TypeScript twins). */
+  get coreBackend(): 'wasm' | 'js' {
+    return this.#core.backend
+  }
+
+  get nowMs(): number {
+    return this.driver.clock.now()
+  }
+
+  get counts(): DriverCounts {
+    return this.driver.counts
+  }
+
+  /** Runs `setup` on every node created from now on, before it starts (subscriptions, handlers). */
+  setupEachNode(setup: (node: MeshNode) => void): void {
+    this.#checkRunning('setupEachNode')
+    this.#setups.push(setup)
+  }
+
+  /**
+   * Creates and starts `count` bootstrap nodes one after the other, each joining through the
+   * ones before it, as the seeds of a real deployment know each other. Resolves once all have
+   * started. A bootstrap node that fails to start throws: without seeds there is no experiment.
+   */
+  async addBootstrapNodes(count: number): Promise<SimulatedNode[]> {
+    this.#checkRunning('addBootstrapNodes')
+    const added: SimulatedNode[] = []
+    for (let i = 0; i < count; i++) {
+      const entry = await this.#createNode(true, this.bootstrapAddresses())
+      added.push(entry)
+      const outcome = await this.driver.runPromise(this.#start(entry), STOP_BOUND_MS)
+      if (entry.joinedAtMs === undefined) {
+        throw new SimulationError('SIM_INVALID_STATE', `bootstrap node ${entry.index} did not start: ${entry.startFailure ?? (outcome === undefined ? 'still starting after 60 s' : 'failed')}`)
+      }
+    }
+    return added
+  }
+
+  /** Addresses of the bootstrap nodes: every newcomer is given all of them. */
+  bootstrapAddresses(): string[] {
+    return this.nodes.filter((entry) => entry.isBootstrap).flatMap((entry) => entry.node.addresses)
+  }
+
+  /**
+   * Schedules `count` newcomers joining through the bootstrap nodes, arriving as a Poisson
+   * process of `ratePerSec` (exponential gaps from the seeded arrival stream), from now.
+   * Returns the virtual time of the last arrival. Nothing happens until virtual time runs.
+   */
+  scheduleArrivals(count: number, ratePerSec: number): number {
+    this.#checkRunning('scheduleArrivals')
+    const clock = this.driver.clock
+    let atMs = clock.now()
+    for (let i = 0; i < count; i++) {
+      // 1 - nextFloat() is in (0, 1]: the log is finite.
+      atMs += (-Math.log(1 - this.#arrivals.nextFloat()) / ratePerSec) * 1_000
+      const handle = clock.setTimeout(() => {
+        this.#pendingArrivals.delete(handle)
+        void this.#arrive()
+      }, atMs - clock.now())
+      this.#pendingArrivals.add(handle)
+    }
+    return atMs
+  }
+
+  /** Runs `durationMs` of virtual time. */
+  async run(durationMs: number): Promise<void> {
+    this.#checkRunning('run')
+    await this.driver.runUntil(this.nowMs + durationMs)
+  }
+
+  /** Runs virtual time until `isDone` holds, for at most `maxMs`; returns whether it held. */
+  async runUntil(isDone: () => boolean, maxMs: number): Promise<boolean> {
+    this.#checkRunning('runUntil')
+    return this.driver.runUntil(this.nowMs + maxMs, isDone)
+  }
+
+  /** Calls `action` at virtual time `delayMs` from now (a scenario's publish, cut or departure). */
+  at(delayMs: number, action: () => void): void {
+    this.#checkRunning('at')
+    this.driver.clock.setTimeout(action, delayMs)
+  }
+
+  /** Nodes whose start() resolved and that have not stopped. */
+  runningNodes(): SimulatedNode[] {
+    return this.nodes.filter((entry) => entry.joinedAtMs !== undefined && entry.node.isRunning)
+  }
+
+  /**
+   * Cancels arrivals still to come, stops every node, and runs virtual time until the nodes'
+   * last timers have fired. Resolves with what was left behind (all zero for a clean stop).
+   */
+  async stop(): Promise<ShutdownSummary> {
+    this.#checkRunning('stop')
+    this.#state = 'stopped'
+    const clock = this.driver.clock
+    for (const handle of this.#pendingArrivals) clock.clearTimeout(handle)
+    this.#pendingArrivals.clear()
+    const startedAt = clock.now()
+    await this.driver.runPromise(Promise.all(this.nodes.map((entry) => entry.node.stop())), STOP_BOUND_MS)
+    const stopMs = clock.now() - startedAt
+    await this.driver.runUntil(clock.now() + DRAIN_BOUND_MS, () => clock.pending === 0)
+    const network = this.network.stats()
+    return { stopMs, timersLeft: clock.pending, connectionsLeft: network.connections, transportsLeft: network.transports }
+  }
+
+  async #arrive(): Promise<void> {
+    // stop() may have come between the timer and this callback's turn.
+    if (this.#state !== 'running') return
+    const entry = await this.#createNode(false, this.bootstrapAddresses())
+    await this.#start(entry)
+  }
+
+  async #createNode(isBootstrap: boolean, bootstrap: string[]): Promise<SimulatedNode> {
+    const seed = new Uint8Array(32)
+    this.#nodeSeeds.fill(seed)
+    const node = await createMeshNode({ ...this.options.node, network: this.network, clock: this.driver.clock, seed, bootstrap, core: this.#core })
+    for (const setup of this.#setups) setup(node)
+    const entry: SimulatedNode = { index: this.nodes.length, node, isBootstrap, arrivedAtMs: this.nowMs, joinedAtMs: undefined, startFailure: undefined }
+    this.nodes.push(entry)
+    return entry
+  }
+
+  async #start(entry: SimulatedNode): Promise<void> {
+    try {
+      await entry.node.start()
+      entry.joinedAtMs = this.nowMs
+    } catch (error) {
+      // A failed join is a result to report, not a crash of the simulation.
+      if (!(error instanceof WasmeshError)) throw error
+      entry.startFailure = error.code
+    }
+  }
+
+  #checkRunning(method: string): void {
+    if (this.#state !== 'running') throw new SimulationError('SIM_INVALID_STATE', `${method}() needs a simulation that is not stopped`)
+  }
+}
