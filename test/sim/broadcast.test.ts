@@ -1,0 +1,66 @@
+// Scenario "broadcast" at 100 nodes with no faults: every running node subscribed, 20
+// publishes from random nodes. The design promises delivery to every subscriber (selective
+// flooding with ihave/iwant repair, test/relay/fanout.test.ts): >= 99.9% is the target.
+
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_FANOUT } from '../../src/relay/options.js'
+import { runScenario, type BroadcastReport, type SimulationReport } from '../../src/sim/index.js'
+
+const NODES = 100
+const MESSAGES = 20
+const DEFAULT_TTL = 8
+
+describe(`scenario broadcast: ${NODES} nodes, ${MESSAGES} publishes from random nodes`, () => {
+  let report: SimulationReport
+  let broadcast: BroadcastReport
+  it('runs', async () => {
+    report = await runScenario('broadcast', { nodes: NODES, messages: MESSAGES, publishRatePerSec: 4, seed: 12 })
+    broadcast = report.broadcast!
+    const { latencyMs, hops } = broadcast
+    console.log(
+      `broadcast ${NODES} nodes x ${MESSAGES}: delivery ${(broadcast.deliveryRatio * 100).toFixed(2)}% (${broadcast.deliveries}/${broadcast.expectedDeliveries}); ` +
+        `duplicate factor ${broadcast.duplicateFactor.toFixed(2)}; hops mean ${hops.mean.toFixed(2)} p50 ${hops.p50} p99 ${hops.p99} max ${hops.max}; ` +
+        `latency p50 ${latencyMs.p50.toFixed(0)} p95 ${latencyMs.p95.toFixed(0)} p99 ${latencyMs.p99.toFixed(0)} ms; ` +
+        `sent per node mean ${report.traffic.messagesSentPerNode.mean.toFixed(0)} max ${report.traffic.messagesSentPerNode.max}; ` +
+        `drops ${JSON.stringify(report.drops)}; ${report.events.timersFired} timers; wall ${(report.wallClock.wallMs / 1000).toFixed(1)} s`,
+    )
+  }, 180_000)
+
+  it('the join left every node with peers', () => {
+    expect(report.join).toMatchObject({ started: NODES, withPeers: NODES, atTargetPeers: NODES })
+  })
+
+  it('delivers at least 99.9% of the owed deliveries, each once', () => {
+    expect(broadcast.messages).toBe(MESSAGES)
+    expect(broadcast.notSent).toBe(0)
+    expect(broadcast.expectedDeliveries).toBe(MESSAGES * (NODES - 1))
+    expect(broadcast.deliveryRatio).toBeGreaterThanOrEqual(0.999)
+    expect(broadcast.repeatedDeliveries).toBe(0)
+    // The nodes' own count of deliveries agrees with the tracker's.
+    expect(broadcast.uniqueDelivered).toBe(broadcast.deliveries)
+  })
+
+  it('a delivery costs at least one copy and about fanout copies, no more than fanout + 1', () => {
+    expect(broadcast.duplicateFactor).toBeGreaterThanOrEqual(1)
+    expect(broadcast.duplicateFactor).toBeLessThanOrEqual(DEFAULT_FANOUT + 1)
+    // Every copy past the first a node got was dropped as a duplicate there.
+    expect(report.drops['relay.duplicate']).toBe(broadcast.copiesReceived - broadcast.uniqueDelivered)
+  })
+
+  it('hops are within the TTL, and latency is at least one link delay per hop', () => {
+    const { hops, latencyMs } = broadcast
+    expect(hops.count).toBe(broadcast.deliveries)
+    expect(hops.min).toBe(1)
+    expect(hops.max).toBeLessThanOrEqual(DEFAULT_TTL)
+    expect(latencyMs.min).toBeGreaterThanOrEqual(report.parameters.latencyMs!)
+    expect(latencyMs.p50).toBeGreaterThanOrEqual(hops.p50 * report.parameters.latencyMs! * 0.5)
+    expect(latencyMs.p50).toBeLessThanOrEqual(latencyMs.p95)
+    expect(latencyMs.p95).toBeLessThanOrEqual(latencyMs.p99)
+    expect(latencyMs.max).toBeLessThan(report.parameters.drainMs!)
+  })
+
+  it('no drop but duplicates with no faults, and a clean stop', () => {
+    expect(Object.keys(report.drops).filter((reason) => reason !== 'relay.duplicate' && reason !== 'relay.loop')).toEqual([])
+    expect(report.shutdown).toMatchObject({ timersLeft: 0, connectionsLeft: 0, transportsLeft: 0 })
+  })
+})

@@ -1,0 +1,51 @@
+// Scenario "join" at 100 nodes with no faults: every node starts, ends with at least
+// targetPeers sessions (what the upkeep keeps it at), and stops without leaving anything.
+
+import { describe, expect, it } from 'vitest'
+import { runScenario, type SimulationReport } from '../../src/sim/index.js'
+
+const NODES = 100
+
+describe(`scenario join: ${NODES} nodes through 3 bootstrap nodes, 20 arrivals a second`, () => {
+  let report: SimulationReport
+  it('runs', async () => {
+    report = await runScenario('join', { nodes: NODES, seed: 11 })
+    const { join } = report
+    console.log(
+      `join ${NODES}: peers mean ${join.peers.mean.toFixed(1)} (min ${join.peers.min}, max ${join.peers.max}); join time p50 ${join.joinTimeMs.p50.toFixed(0)} ms, ` +
+        `p99 ${join.joinTimeMs.p99.toFixed(0)} ms; dials per node ${join.dialsPerNode.mean.toFixed(1)}; drops ${JSON.stringify(report.drops)}; ` +
+        `${report.events.timersFired} timers; wall ${(report.wallClock.wallMs / 1000).toFixed(1)} s`,
+    )
+  }, 120_000)
+
+  it('every node started and has at least targetPeers peers, none above maxPeers', () => {
+    const { join } = report
+    expect(join).toMatchObject({ nodes: NODES, bootstrapNodes: 3, started: NODES, startFailures: {}, stillJoining: 0, withPeers: NODES, atTargetPeers: NODES })
+    expect(join.peers.min).toBeGreaterThanOrEqual(join.targetPeers)
+    expect(join.peers.max).toBeLessThanOrEqual(100)
+    // All but the first bootstrap node (it had nobody to look itself up through) joined the DHT.
+    expect(join.dhtJoined).toBe(NODES - 1)
+  })
+
+  it('join times are virtual and bounded below by the round trips a join needs', () => {
+    const { join, parameters } = report
+    expect(join.joinTimeMs.count).toBe(NODES - 3)
+    // At least a dial and a handshake: two round trips of the base latency.
+    expect(join.joinTimeMs.min).toBeGreaterThanOrEqual(4 * parameters.latencyMs!)
+    expect(join.joinTimeMs.max).toBeLessThan(parameters.settleMs!)
+  })
+
+  it('traffic is counted per node, and the busiest node is a bootstrap node or busier than the mean', () => {
+    const { traffic } = report
+    expect(traffic.nodes).toBe(NODES)
+    expect(traffic.messagesSentPerNode.mean).toBeGreaterThan(0)
+    expect(traffic.messagesSentPerNode.max).toBeGreaterThan(traffic.messagesSentPerNode.mean)
+    expect(traffic.bytesSentPerNode.max).toBeGreaterThan(traffic.bytesSentPerNode.mean)
+    expect(traffic.durationMs).toBe(report.virtualTimeMs)
+    expect(report.network.framesDropped).toMatchObject({ loss: 0, cut: 0 })
+  })
+
+  it('stop() leaves no timer, connection or transport', () => {
+    expect(report.shutdown).toMatchObject({ timersLeft: 0, connectionsLeft: 0, transportsLeft: 0 })
+  })
+})
