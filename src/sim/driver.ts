@@ -4,10 +4,22 @@
 
 import { ManualClock } from '../util/clock.js'
 
-// One macrotask turn: Node drains the whole microtask and nextTick queue before running it.
-// Node code on a ManualClock with deterministic Ed25519 does no I/O, so once the turn comes
-// every promise chain a timer started has run as far as it can without another timer.
-const macrotaskTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+// One macrotask turn: the platform drains the whole microtask (and Node's nextTick) queue
+// before running it. Node code on a ManualClock with deterministic Ed25519 does no I/O, so
+// once the turn comes every promise chain a timer started has run as far as it can without
+// another timer. setImmediate in Node; a MessageChannel in browsers, which have no
+// setImmediate and clamp nested setTimeout(0) to 4 ms.
+const macrotaskTurn: () => Promise<void> = typeof setImmediate === 'function' ? () => new Promise<void>((resolve) => setImmediate(resolve)) : messageChannelTurns()
+
+function messageChannelTurns(): () => Promise<void> {
+  const channel = new MessageChannel()
+  const waiting: (() => void)[] = []
+  channel.port1.onmessage = () => waiting.shift()?.()
+  return () => new Promise<void>((resolve) => {
+    waiting.push(resolve)
+    channel.port2.postMessage(undefined)
+  })
+}
 
 /** Counts of the work a run did: deterministic for a seed, unlike its wall time. */
 export interface DriverCounts {

@@ -8,10 +8,12 @@ export type SimulationErrorCode =
   | 'SIM_INVALID_OPTION'
   /** A scenario name that is not one of `scenarioNames`. */
   | 'SIM_UNKNOWN_SCENARIO'
-  /** A Simulation method called in the wrong state: nodes added after stop(), run() before start(), stop() twice. */
+  /** A Simulation used after stop(): adding nodes, running virtual time, stopping again. */
   | 'SIM_INVALID_STATE'
+  /** A bootstrap node's start() failed or had not finished after 60 virtual seconds: nobody could join through it. */
+  | 'SIM_BOOTSTRAP_FAILED'
 
-/** Thrown when the simulator is given bad options, an unknown scenario, or is used in the wrong order. */
+/** Thrown when the simulator is given bad options or an unknown scenario, is used after stop(), or its bootstrap nodes cannot start. */
 export class SimulationError extends WasmeshError {
   declare readonly code: SimulationErrorCode
 

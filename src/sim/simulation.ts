@@ -109,7 +109,8 @@ export class Simulation {
   /**
    * Creates and starts `count` bootstrap nodes one after the other, each joining through the
    * ones before it, as the seeds of a real deployment know each other. Resolves once all have
-   * started. A bootstrap node that fails to start throws: without seeds there is no experiment.
+   * started. A bootstrap node that fails to start throws SIM_BOOTSTRAP_FAILED: without seeds there is
+   * no experiment.
    */
   async addBootstrapNodes(count: number): Promise<SimulatedNode[]> {
     this.#checkRunning('addBootstrapNodes')
@@ -119,7 +120,7 @@ export class Simulation {
       added.push(entry)
       const outcome = await this.driver.runPromise(this.#start(entry), STOP_BOUND_MS)
       if (entry.joinedAtMs === undefined) {
-        throw new SimulationError('SIM_INVALID_STATE', `bootstrap node ${entry.index} did not start: ${entry.startFailure ?? (outcome === undefined ? 'still starting after 60 s' : 'failed')}`)
+        throw new SimulationError('SIM_BOOTSTRAP_FAILED', `bootstrap node ${entry.index} did not start: ${entry.startFailure ?? (outcome === undefined ? 'still starting after 60 s' : 'failed')}`)
       }
     }
     return added
