@@ -1,5 +1,5 @@
-// The API reference in docs/api/, generated from the doc comments of what src/index.ts and
-// src/kbucket/index.ts export: TypeDoc with typedoc-plugin-markdown (typedoc.json) for the
+// The API reference in docs/api/, generated from the doc comments of what src/index.ts,
+// src/kbucket/index.ts and src/sim/index.ts export: TypeDoc with typedoc-plugin-markdown (typedoc.json) for the
 // declarations, plus docs/api/errors.md, every error code of every *ErrorCode type with the
 // class that carries it and what it means (TypeDoc does not show comments on union members).
 //   node build/api-docs.mjs --write   regenerates docs/api/ (npm run docs:api)

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path'
 import { browserRuntime } from './browser-runtime-plugin.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const entryPoints = { index: 'src/index.ts', kbucket: 'src/kbucket/index.ts' }
+const entryPoints = { index: 'src/index.ts', kbucket: 'src/kbucket/index.ts', sim: 'src/sim/index.ts' }
 
 await rm(join(root, 'dist'), { recursive: true, force: true })
 execFileSync(process.execPath, [join(root, 'build/embed-wasm.mjs'), '--write'], { cwd: root, stdio: 'inherit' })

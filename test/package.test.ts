@@ -1,7 +1,7 @@
 // What `npm install` gives a user: the packed tarball holds what the package's exports point
 // at and nothing a user does not need (no src/, assembly/, source maps, .wat), and, unpacked
-// into a fresh folder's node_modules as npm would, `import 'wasmesh'` and `wasmesh/kbucket`
-// work in Node. Offline: the built dist/ is packed with --ignore-scripts and the runtime
+// into a fresh folder's node_modules as npm would, `import 'wasmesh'`, `wasmesh/kbucket` and
+// `wasmesh/sim` work in Node. Offline: the built dist/ is packed with --ignore-scripts and the runtime
 // dependencies are linked from this checkout's node_modules. `npm test` builds dist/ first.
 // (Installs from a git URL and a folder, which run `prepare`, are measured by hand:
 // bench/RESULTS.md, section "Package size".)
@@ -53,12 +53,12 @@ describe('the package', () => {
     const { stdout } = await exec(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, maxBuffer: 16 << 20 })
     const files = (JSON.parse(stdout) as [{ files: PackedFile[] }])[0].files.map((file) => file.path)
     for (const target of exportTargets()) expect(files).toContain(target)
-    expect(files).toEqual(expect.arrayContaining(['README.md', 'LICENSE', 'package.json', 'dist/types/kbucket/index.d.ts']))
+    expect(files).toEqual(expect.arrayContaining(['README.md', 'LICENSE', 'package.json', 'dist/types/kbucket/index.d.ts', 'dist/types/sim/index.d.ts']))
     const unwanted = files.filter((file) => /^(src|assembly|test|bench|build)\//.test(file) || /\.(map|wat|wasm|ts)$/.test(file.replace(/\.d\.ts$/, '')))
     expect(unwanted).toEqual([])
   }, 60_000)
 
-  it('unpacked into a fresh folder, import "wasmesh" and "wasmesh/kbucket" work and two nodes meet', async () => {
+  it('unpacked into a fresh folder, import "wasmesh", "wasmesh/kbucket" and "wasmesh/sim" work and two nodes meet', async () => {
     if (!existsSync(join(root, 'dist/node/index.js'))) throw new Error('dist/ is not built: run npm run build (npm test does)')
     const { stdout: packed } = await exec(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], { cwd: root, maxBuffer: 16 << 20 })
     const tarball = join(scratch, (JSON.parse(packed) as [{ filename: string }])[0].filename)
@@ -75,16 +75,17 @@ describe('the package', () => {
     await writeFile(join(app, 'try.mjs'), [
       "import { createMeshNode, MemoryNetwork, loadCore } from 'wasmesh'",
       "import KBucket from 'wasmesh/kbucket'",
+      "import { scenarioNames } from 'wasmesh/sim'",
       "import { createRequire } from 'node:module'",
       'const required = createRequire(import.meta.url)(\'wasmesh/kbucket\')',
       'const net = new MemoryNetwork({ latencyMs: 5 })',
       'const a = await createMeshNode({ network: net }); await a.start()',
       'const b = await createMeshNode({ network: net, bootstrap: a.addresses }); await b.start()',
-      'console.log((await loadCore()).backend, typeof KBucket, required === KBucket, a.stats().peers, b.stats().peers)',
+      'console.log((await loadCore()).backend, typeof KBucket, required === KBucket, a.stats().peers, b.stats().peers, scenarioNames.join(\'+\'))',
       'await Promise.all([a.stop(), b.stop()])',
     ].join('\n'))
     const { stdout } = await exec(process.execPath, ['try.mjs'], { cwd: app, timeout: 60_000 })
-    expect(stdout.trim()).toBe('wasm function true 1 1')
+    expect(stdout.trim()).toBe('wasm function true 1 1 join+broadcast')
     // The bin that npm would link: the installed command line runs.
     const bin = join(installed, (manifest as unknown as { bin: { wasmesh: string } }).bin.wasmesh)
     const { stdout: help } = await exec(process.execPath, [bin, 'bootstrap', '--help'], { cwd: app, timeout: 30_000 })
