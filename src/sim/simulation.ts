@@ -66,7 +66,8 @@ export class Simulation {
   /** Draws for scenarios (publishers, targets); forked from the seed like the others. */
   readonly random: SeededRandom
   readonly #setups: ((node: MeshNode) => void)[] = []
-  readonly #pendingArrivals = new Set<TimerHandle>()
+  /** Arrivals and scenario actions not yet due: stop() cancels them. */
+  readonly #scheduled = new Set<TimerHandle>()
   #state: State = 'running'
 
   private constructor(options: ResolvedSimulationOptions, core: Core) {
@@ -143,11 +144,7 @@ export class Simulation {
     for (let i = 0; i < count; i++) {
       // 1 - nextFloat() is in (0, 1]: the log is finite.
       atMs += (-Math.log(1 - this.#arrivals.nextFloat()) / ratePerSec) * 1_000
-      const handle = clock.setTimeout(() => {
-        this.#pendingArrivals.delete(handle)
-        void this.#arrive()
-      }, atMs - clock.now())
-      this.#pendingArrivals.add(handle)
+      this.#schedule(atMs - clock.now(), () => void this.#arrive())
     }
     return atMs
   }
@@ -164,10 +161,10 @@ export class Simulation {
     return this.driver.runUntil(this.nowMs + maxMs, isDone)
   }
 
-  /** Calls `action` at virtual time `delayMs` from now (a scenario's publish, cut or departure). */
+  /** Calls `action` at virtual time `delayMs` from now (a scenario's publish, cut or departure), unless stop() comes first. */
   at(delayMs: number, action: () => void): void {
     this.#checkRunning('at')
-    this.driver.clock.setTimeout(action, delayMs)
+    this.#schedule(delayMs, action)
   }
 
   /** Nodes whose start() resolved and that have not stopped. */
@@ -176,21 +173,29 @@ export class Simulation {
   }
 
   /**
-   * Cancels arrivals still to come, stops every node, and runs virtual time until the nodes'
+   * Cancels arrivals and actions still to come, stops every node, and runs virtual time until the nodes'
    * last timers have fired. Resolves with what was left behind (all zero for a clean stop).
    */
   async stop(): Promise<ShutdownSummary> {
     this.#checkRunning('stop')
     this.#state = 'stopped'
     const clock = this.driver.clock
-    for (const handle of this.#pendingArrivals) clock.clearTimeout(handle)
-    this.#pendingArrivals.clear()
+    for (const handle of this.#scheduled) clock.clearTimeout(handle)
+    this.#scheduled.clear()
     const startedAt = clock.now()
     await this.driver.runPromise(Promise.all(this.nodes.map((entry) => entry.node.stop())), STOP_BOUND_MS)
     const stopMs = clock.now() - startedAt
     await this.driver.runUntil(clock.now() + DRAIN_BOUND_MS, () => clock.pending === 0)
     const network = this.network.stats()
     return { stopMs, timersLeft: clock.pending, connectionsLeft: network.connections, transportsLeft: network.transports }
+  }
+
+  #schedule(delayMs: number, action: () => void): void {
+    const handle = this.driver.clock.setTimeout(() => {
+      this.#scheduled.delete(handle)
+      action()
+    }, delayMs)
+    this.#scheduled.add(handle)
   }
 
   async #arrive(): Promise<void> {

@@ -52,11 +52,14 @@ describe('Simulation lifecycle', () => {
       expect(entry.startFailure).toBeUndefined()
       expect(entry.node.stats().peers).toBeGreaterThan(0)
     }
-    // Arrivals still scheduled at stop() never come.
+    // Arrivals and actions still scheduled at stop() never come.
     sim.scheduleArrivals(3, 1)
+    let isActionRun = false
+    sim.at(500, () => (isActionRun = true))
     const shutdown = await sim.stop()
     expect(shutdown).toMatchObject({ timersLeft: 0, connectionsLeft: 0, transportsLeft: 0 })
     expect(sim.nodes).toHaveLength(8)
+    expect(isActionRun).toBe(false)
     expect(sim.nodes.every((entry) => !entry.node.isRunning)).toBe(true)
     await expect(sim.run(1_000)).rejects.toMatchObject({ code: 'SIM_INVALID_STATE' })
     expect(() => sim.scheduleArrivals(1, 1)).toThrow(/scheduleArrivals\(\) needs a simulation that is not stopped/)
