@@ -6,6 +6,8 @@ import { WasmeshError } from '../util/wasmesh-error.js'
 export type SimulationErrorCode =
   /** A simulation or scenario option is missing, of the wrong type or out of range. */
   | 'SIM_INVALID_OPTION'
+  /** A Simulation method's argument (a count, a rate, a duration, a callback) of the wrong type or out of range. */
+  | 'SIM_INVALID_ARGUMENT'
   /** A scenario name that is not one of `scenarioNames`. */
   | 'SIM_UNKNOWN_SCENARIO'
   /** A Simulation used after stop(): adding nodes, running virtual time, stopping again. */

@@ -13,7 +13,9 @@ import { createMeshNode, type MeshNode } from '../node.js'
 import { useDeterministicEd25519 } from '../peers/identity-crypto.js'
 import { MemoryNetwork } from '../transport/memory/network.js'
 import type { TimerHandle } from '../util/clock.js'
+import { MAX_BOOTSTRAP_ADDRESSES } from '../node/options.js'
 import { SeededRandom } from '../util/random.js'
+import { checkInteger, checkNumber, checkTime, describeValue } from '../util/validate.js'
 import { WasmeshError } from '../util/wasmesh-error.js'
 import { EventDriver, type DriverCounts } from './driver.js'
 import { SimulationError } from './errors.js'
@@ -44,6 +46,10 @@ export interface ShutdownSummary {
 
 type State = 'running' | 'stopped'
 
+const invalidArgument = (message: string) => new SimulationError('SIM_INVALID_ARGUMENT', message)
+
+/** Virtual time a bootstrap node's start() may take before addBootstrapNodes() gives up on it. */
+const START_BOUND_MS = 60_000
 /** Virtual time a node's stop() may take before stop() gives up on it (its goodbyes travel one link delay). */
 const STOP_BOUND_MS = 60_000
 /** Virtual time after the nodes stopped for their last timers (closing connections) to fire. */
@@ -66,6 +72,7 @@ export class Simulation {
   /** Draws for scenarios (publishers, targets); forked from the seed like the others. */
   readonly random: SeededRandom
   readonly #setups: ((node: MeshNode) => void)[] = []
+  readonly #bootstrapAddresses: string[] = []
   /** Arrivals and scenario actions not yet due: stop() cancels them. */
   readonly #scheduled = new Set<TimerHandle>()
   #state: State = 'running'
@@ -104,6 +111,7 @@ export class Simulation {
   /** Runs `setup` on every node created from now on, before it starts (subscriptions, handlers). */
   setupEachNode(setup: (node: MeshNode) => void): void {
     this.#checkRunning('setupEachNode')
+    if (typeof setup !== 'function') throw invalidArgument(`setup must be a function, got ${describeValue(setup)}`)
     this.#setups.push(setup)
   }
 
@@ -115,11 +123,16 @@ export class Simulation {
    */
   async addBootstrapNodes(count: number): Promise<SimulatedNode[]> {
     this.#checkRunning('addBootstrapNodes')
+    checkInteger('count', count, 1, MAX_BOOTSTRAP_ADDRESSES, invalidArgument)
+    if (this.#bootstrapAddresses.length + count > MAX_BOOTSTRAP_ADDRESSES) {
+      throw invalidArgument(`a node takes at most ${MAX_BOOTSTRAP_ADDRESSES} bootstrap addresses; ${this.#bootstrapAddresses.length} exist, ${count} more asked for`)
+    }
     const added: SimulatedNode[] = []
     for (let i = 0; i < count; i++) {
       const entry = await this.#createNode(true, this.bootstrapAddresses())
+      this.#bootstrapAddresses.push(...entry.node.addresses)
       added.push(entry)
-      const outcome = await this.driver.runPromise(this.#start(entry), STOP_BOUND_MS)
+      const outcome = await this.driver.runPromise(this.#start(entry), START_BOUND_MS)
       if (entry.joinedAtMs === undefined) {
         throw new SimulationError('SIM_BOOTSTRAP_FAILED', `bootstrap node ${entry.index} did not start: ${entry.startFailure ?? (outcome === undefined ? 'still starting after 60 s' : 'failed')}`)
       }
@@ -129,7 +142,7 @@ export class Simulation {
 
   /** Addresses of the bootstrap nodes: every newcomer is given all of them. */
   bootstrapAddresses(): string[] {
-    return this.nodes.filter((entry) => entry.isBootstrap).flatMap((entry) => entry.node.addresses)
+    return [...this.#bootstrapAddresses]
   }
 
   /**
@@ -139,6 +152,8 @@ export class Simulation {
    */
   scheduleArrivals(count: number, ratePerSec: number): number {
     this.#checkRunning('scheduleArrivals')
+    checkInteger('count', count, 0, 10_000_000, invalidArgument)
+    checkNumber('ratePerSec', ratePerSec, Number.MIN_VALUE, Number.MAX_VALUE, invalidArgument)
     const clock = this.driver.clock
     let atMs = clock.now()
     for (let i = 0; i < count; i++) {
@@ -152,18 +167,23 @@ export class Simulation {
   /** Runs `durationMs` of virtual time. */
   async run(durationMs: number): Promise<void> {
     this.#checkRunning('run')
+    checkTime('durationMs', durationMs, invalidArgument)
     await this.driver.runUntil(this.nowMs + durationMs)
   }
 
   /** Runs virtual time until `isDone` holds, for at most `maxMs`; returns whether it held. */
   async runUntil(isDone: () => boolean, maxMs: number): Promise<boolean> {
     this.#checkRunning('runUntil')
+    if (typeof isDone !== 'function') throw invalidArgument(`isDone must be a function, got ${describeValue(isDone)}`)
+    checkTime('maxMs', maxMs, invalidArgument)
     return this.driver.runUntil(this.nowMs + maxMs, isDone)
   }
 
   /** Calls `action` at virtual time `delayMs` from now (a scenario's publish, cut or departure), unless stop() comes first. */
   at(delayMs: number, action: () => void): void {
     this.#checkRunning('at')
+    checkTime('delayMs', delayMs, invalidArgument)
+    if (typeof action !== 'function') throw invalidArgument(`action must be a function, got ${describeValue(action)}`)
     this.#schedule(delayMs, action)
   }
 

@@ -41,6 +41,9 @@ describe('Simulation lifecycle', () => {
     await sim.addBootstrapNodes(2)
     expect(sim.nodes.map((entry) => entry.node.stats().peers)).toEqual([1, 1])
     // 6 arrivals at 2 a second: the last one lands a few seconds in, never all at once.
+    expect(() => sim.scheduleArrivals(6, 0)).toThrow(/ratePerSec must be a finite number/)
+    expect(() => sim.at(-1, () => undefined)).toThrow(/delayMs must be a finite, non-negative time/)
+    await expect(sim.addBootstrapNodes(63)).rejects.toMatchObject({ code: 'SIM_INVALID_ARGUMENT', message: expect.stringMatching(/at most 64 bootstrap addresses; 2 exist, 63 more/) })
     const lastArrivalMs = sim.scheduleArrivals(6, 2)
     expect(lastArrivalMs).toBeGreaterThan(sim.nowMs)
     await sim.run(lastArrivalMs - sim.nowMs + 10_000)
