@@ -32,7 +32,12 @@ export interface BroadcastSummary {
   readonly repeatedDeliveries: number
   /** Virtual ms from publish() to delivery, over all deliveries. */
   readonly latencyMs: Distribution
-  /** Sends from the origin to the receiving node (RelayMessage.hops), over all deliveries. */
+  /**
+   * Sends from the origin to the receiving node, over all deliveries: RelayMessage.hops, the
+   * length of the path the message carries (every sender appends itself), exact below the
+   * path window of 8; past it the relay counts the TTL spent, exact when the origin used the
+   * receiver's defaultTtl (the default 8 equals the window, so with defaults it is always exact).
+   */
   readonly hops: Distribution
 }
 
