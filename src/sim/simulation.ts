@@ -18,6 +18,7 @@ import { SeededRandom } from '../util/random.js'
 import { checkInteger, checkNumber, checkTime, describeValue } from '../util/validate.js'
 import { WasmeshError } from '../util/wasmesh-error.js'
 import { EventDriver, type DriverCounts } from './driver.js'
+import { poissonGapMs } from './poisson.js'
 import { SimulationError } from './errors.js'
 import { resolveSimulationOptions, type ResolvedSimulationOptions, type SimulationOptions } from './options.js'
 
@@ -157,8 +158,7 @@ export class Simulation {
     const clock = this.driver.clock
     let atMs = clock.now()
     for (let i = 0; i < count; i++) {
-      // 1 - nextFloat() is in (0, 1]: the log is finite.
-      atMs += (-Math.log(1 - this.#arrivals.nextFloat()) / ratePerSec) * 1_000
+      atMs += poissonGapMs(this.#arrivals, ratePerSec)
       this.#schedule(atMs - clock.now(), () => void this.#arrive())
     }
     return atMs

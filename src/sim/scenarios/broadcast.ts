@@ -10,7 +10,9 @@ import type { BroadcastReport, SimulationReport } from '../report.js'
 import { TrafficMeter } from '../traffic.js'
 import { wallClockNowMs } from '../wall-clock.js'
 import { finish } from './finish.js'
-import { populate, POPULATION_OPTION_NAMES, reportedPopulation, resolvePopulation, type PopulationParameters } from './population.js'
+import { poissonGapMs } from '../poisson.js'
+import { Simulation } from '../simulation.js'
+import { populate, POPULATION_OPTION_NAMES, reportedPopulation, resolvePopulation, simulationOptionsOf, type PopulationParameters } from './population.js'
 
 export interface BroadcastParameters extends PopulationParameters {
   /** Publishes in all, 1 to 1,000,000. DEFAULT 20. */
@@ -51,20 +53,17 @@ export async function runBroadcast(parameters: BroadcastParameters = {}): Promis
   const payloadBytes = integerOption('payloadBytes', parameters.payloadBytes, 64, 4, 65_536)
   const drainMs = numberOption('drainMs', parameters.drainMs, 10_000, 0, 3_600_000)
 
-  let tracker: BroadcastTracker | undefined
-  const sim = await populate(parameters, population, (created) => {
-    const following = new BroadcastTracker(TOPIC, () => created.nowMs)
-    created.setupEachNode((node) => following.follow(node))
-    tracker = following
-  })
-  const broadcasts = tracker as BroadcastTracker
+  const sim = await Simulation.create(simulationOptionsOf(parameters))
+  const broadcasts = new BroadcastTracker(TOPIC, () => sim.nowMs)
+  sim.setupEachNode((node) => broadcasts.follow(node))
+  await populate(sim, population)
   const phaseNodes = sim.runningNodes().map((entry) => entry.node)
   const meter = new TrafficMeter(phaseNodes, sim.nowMs)
   const before = publishCounters(phaseNodes)
   const publishes: Promise<void>[] = []
   let atMs = 0
   for (let i = 0; i < messages; i++) {
-    atMs += (-Math.log(1 - sim.random.nextFloat()) / publishRatePerSec) * 1_000
+    atMs += poissonGapMs(sim.random, publishRatePerSec)
     sim.at(atMs, () => {
       // Drawn when it fires: the publisher is one of the nodes running then.
       const running = sim.runningNodes().map((entry) => entry.node)

@@ -5,7 +5,8 @@ import type { SimulationReport } from '../report.js'
 import { TrafficMeter } from '../traffic.js'
 import { wallClockNowMs } from '../wall-clock.js'
 import { finish } from './finish.js'
-import { populate, POPULATION_OPTION_NAMES, reportedPopulation, resolvePopulation, type PopulationParameters } from './population.js'
+import { Simulation } from '../simulation.js'
+import { populate, POPULATION_OPTION_NAMES, reportedPopulation, resolvePopulation, simulationOptionsOf, type PopulationParameters } from './population.js'
 
 export type JoinParameters = PopulationParameters
 
@@ -15,7 +16,8 @@ const NAMES: ReadonlySet<string> = new Set(POPULATION_OPTION_NAMES)
 export async function runJoin(parameters: JoinParameters = {}): Promise<SimulationReport> {
   const wallStartMs = wallClockNowMs()
   const population = resolvePopulation(parameters, NAMES)
-  const sim = await populate(parameters, population)
+  const sim = await Simulation.create(simulationOptionsOf(parameters))
+  await populate(sim, population)
   // The whole run is the phase: every node's counters started at zero.
   const traffic = new TrafficMeter([], 0).summary(sim.nodes.map((entry) => entry.node), sim.nowMs)
   return finish(sim, {

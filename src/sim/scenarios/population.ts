@@ -4,7 +4,7 @@
 
 import { DEFAULT_TARGET_PEERS } from '../../peers/options.js'
 import { checkKnownNames, integerOption, numberOption, resolveSimulationOptions, type SimulationOptions } from '../options.js'
-import { Simulation } from '../simulation.js'
+import type { Simulation } from '../simulation.js'
 
 export interface PopulationParameters extends SimulationOptions {
   /** Nodes in all, bootstrap nodes included; 2 to 100,000. DEFAULT 100. */
@@ -47,17 +47,13 @@ export function simulationOptionsOf(parameters: PopulationParameters): Simulatio
 }
 
 /**
- * Creates the simulation, starts the bootstrap nodes, lets the newcomers arrive and runs
- * until settleMs after the last one. `prepare` runs on the new simulation before any node
- * exists (to set up each node with sim.setupEachNode).
+ * Starts the bootstrap nodes of a new simulation, lets the newcomers arrive and runs until
+ * settleMs after the last one.
  */
-export async function populate(parameters: PopulationParameters, population: ResolvedPopulation, prepare?: (sim: Simulation) => void): Promise<Simulation> {
-  const sim = await Simulation.create(simulationOptionsOf(parameters))
-  prepare?.(sim)
+export async function populate(sim: Simulation, population: ResolvedPopulation): Promise<void> {
   await sim.addBootstrapNodes(population.bootstrapNodes)
   const lastArrivalMs = sim.scheduleArrivals(population.nodes - population.bootstrapNodes, population.arrivalRatePerSec)
   await sim.run(lastArrivalMs - sim.nowMs + population.settleMs)
-  return sim
 }
 
 /** The resolved parameters as the report lists them (node sections are reported by what they change: targetPeers). */
