@@ -29,6 +29,8 @@ describe('Simulation options', () => {
     expect((await rejection(runScenario('join', { nodes: 5, bootstrapNodes: 5 }))).message).toMatch(/bootstrapNodes must be an integer from 1 to 4, got 5/)
     expect((await rejection(runScenario('broadcast', { payloadBytes: 2 }))).message).toMatch(/payloadBytes must be an integer from 4 to 65536/)
     expect((await rejection(runScenario('join', { messages: 3 } as never))).message).toMatch(/unknown scenario option "messages"/)
+    // The node sections are the node's own options: the node refuses them, with its own code, at the first node.
+    await expect(runScenario('join', { nodes: 4, bootstrapNodes: 1, node: { maxPeers: 0 } })).rejects.toMatchObject({ code: 'NODE_INVALID_OPTION', message: expect.stringMatching(/maxPeers/) })
     const unknown = await rejection(runScenario('gossip' as never))
     expect(unknown.code).toBe('SIM_UNKNOWN_SCENARIO')
     expect(unknown.message).toMatch(/expected one of join, broadcast/)
