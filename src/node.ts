@@ -449,7 +449,13 @@ export class MeshNode extends MeshEventTarget {
     // Peers it knew answered: no need to ask the bootstrap addresses (the upkeep still may, later).
     const targets = fromKnownPeers > 0 ? [] : this.#bootstrapTargets()
     const policy = this.#bootstrapDialPolicy()
-    const outcomes = await Promise.allSettled(targets.map((address) => connectBootstrap(this.#manager, address, policy, this.#lifetime.signal)))
+    // Once one address has joined the node, the silent ones are not retried: start() resolves without their backoff.
+    const joined = new AbortController()
+    const outcomes = await Promise.allSettled(targets.map(async (address) => {
+      const session = await connectBootstrap(this.#manager, address, policy, this.#lifetime.signal, joined.signal)
+      joined.abort()
+      return session
+    }))
     if (this.#isStopped()) return
     const connected: string[] = []
     const failed: { address: string; code: string; message: string }[] = []

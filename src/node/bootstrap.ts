@@ -3,7 +3,9 @@
 // refusal in the handshake. Only silence (a dial or handshake that timed out, a connection
 // lost mid-handshake) is retried, with the connection manager's backoff, since a lossy link
 // may swallow a first attempt. So a mistyped address fails start() within a round trip,
-// not after the 35 s of backoff the manager's connect() would spend re-dialling it.
+// not after the 35 s of backoff the manager's connect() would spend re-dialling it. And once
+// another bootstrap address has led to a session, a silent one is not retried either: start()
+// would otherwise wait out its backoff (half a minute) with the node already joined.
 
 import { backoffDelayMs } from '../peers/backoff.js'
 import type { ConnectionManager } from '../peers/connection-manager.js'
@@ -29,14 +31,23 @@ export function isSilence(error: unknown): boolean {
   return cause instanceof HandshakeError && (cause.code === 'HANDSHAKE_TIMEOUT' || cause.code === 'HANDSHAKE_ABORTED')
 }
 
-/** Connects to a bootstrap address: answers are final, silence is retried `maxRetries` times. Aborts with `signal`. */
-export async function connectBootstrap(manager: ConnectionManager, address: string, policy: BootstrapDialPolicy, signal: AbortSignal): Promise<PeerSession> {
+/**
+ * Connects to a bootstrap address: answers are final, silence is retried `maxRetries` times
+ * until `retriesOver` aborts (another address has joined the node: then the last failure is
+ * final, even in the middle of a backoff). Aborts with `signal`.
+ */
+export async function connectBootstrap(manager: ConnectionManager, address: string, policy: BootstrapDialPolicy, signal: AbortSignal, retriesOver?: AbortSignal): Promise<PeerSession> {
+  const waitSignal = retriesOver === undefined ? signal : AbortSignal.any([signal, retriesOver])
   for (let retry = 0; ; retry++) {
-    if (retry > 0) await delay(policy.clock, backoffDelayMs(retry, policy.retryBaseMs, policy.retryJitter, policy.random), signal)
     try {
       return await manager.connect(address, { maxRetries: 0, signal })
     } catch (error) {
-      if (signal.aborted || retry >= policy.maxRetries || !isSilence(error)) throw error
+      if (signal.aborted || retry >= policy.maxRetries || !isSilence(error) || retriesOver?.aborted) throw error
+      try {
+        await delay(policy.clock, backoffDelayMs(retry + 1, policy.retryBaseMs, policy.retryJitter, policy.random), waitSignal)
+      } catch (aborted) {
+        throw signal.aborted ? aborted : error
+      }
     }
   }
 }

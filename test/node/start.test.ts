@@ -101,6 +101,24 @@ describe('start() with bootstrap addresses that cannot be reached', () => {
     expect(mesh.clock.pending).toBe(0)
   })
 
+  it('a silent address among good ones is not retried once a good one joined the node: start() waits one dial for it, not its backoff', async () => {
+    const mesh = createMesh({ seed: 16 })
+    const silent = await mesh.node({ address: 'silent' })
+    await mesh.settle(silent.start())
+    const good = await mesh.node({ address: 'good' })
+    await mesh.settle(good.start())
+    const node = await mesh.node({ address: 'newcomer', bootstrap: [...silent.addresses, ...good.addresses], peers: { maxRetries: 3, retryBaseMs: 5_000, retryJitter: 0 } })
+    mesh.net.cut('memory://newcomer', 'memory://silent')
+    const startedAt = mesh.clock.now()
+    await mesh.settle(node.start())
+    // One dial of 10 s (the network's dial timeout); with retries it would be 10 + 5 + 10 + 10 + 10 + 20 + 10 s.
+    expect(mesh.clock.now() - startedAt).toBeGreaterThanOrEqual(10_000)
+    expect(mesh.clock.now() - startedAt).toBeLessThanOrEqual(10_000 + 2 * ROUND_TRIP_MS)
+    expect(node.stats().bootstrap).toMatchObject({ connected: good.addresses, failed: [{ address: 'memory://silent', code: 'PEER_UNREACHABLE' }] })
+    await mesh.stopAll()
+    expect(mesh.clock.pending).toBe(0)
+  })
+
   it('start({ signal }): aborting stops the node and rejects with NODE_ABORTED, an AbortError, with no timer left', async () => {
     const mesh = createMesh({ seed: 16 })
     const seed = await mesh.node({ address: 'silent' })
