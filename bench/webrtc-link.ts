@@ -1,7 +1,8 @@
 // One real WebRTC link on loopback: two node-datachannel peers in this process, messages per
 // second through ChannelConnection (coalescing and fragmentation on) against one plain
-// data-channel send() per message, in the same run, on two channels of the same kind, the
-// tasks interleaved (plain, ours, plain, ours) so a change in the machine's load hits both.
+// data-channel send() per message and against simple-peer (what a user of it gets: its
+// stream's write() and 'drain', over the same node-datachannel), in the same run, on channels
+// of the same kind, the tasks interleaved so a change in the machine's load hits each.
 //
 // Both sides are paced the same way: send while the buffer is at most 1 MiB, resume when it
 // falls to 256 KiB (the channel's bufferedamountlow; ChannelConnection's onDrain). Every
@@ -9,6 +10,7 @@
 // fails unless every one arrived, once, in order.
 
 import { ChannelConnection } from '../src/transport/channel/index.js'
+import { openSimplePeerPair, type SimplePeerPair } from './simple-peer-pair.js'
 import { asChannel, openDataChannelPair, type DataChannelPair } from '../test/transport/datachannel-pair.js'
 import { formatRate, runAsyncTasks, type AsyncTaskSpec, type Context, type TaskResult } from './harness.js'
 import { resultTable, type Ratio, type Section } from './report.js'
@@ -90,6 +92,32 @@ function connectionLink(pair: DataChannelPair): Link {
   }
 }
 
+/** simple-peer as its users send: write() on its stream until it returns false, resume on 'drain' (its own pacing: 64 KiB of channel buffer). */
+function simplePeerLink(pair: SimplePeerPair): Link {
+  let onData: ((data: Uint8Array) => void) | undefined
+  pair.receiver.on('data', (data: Uint8Array) => onData?.(data))
+  return {
+    run: (count, size, tally) => new Promise<void>((resolve) => {
+      const message = numbered(size)
+      let next = 0
+      onData = (data) => {
+        if (data.length !== size || new DataView(data.buffer, data.byteOffset).getUint32(0) !== tally.received) tally.wrong++
+        if (++tally.received === count) resolve()
+      }
+      const pump = () => {
+        while (next < count) {
+          message.number(next++)
+          // The stream keeps what it is given until it is sent: each write needs its own bytes.
+          if (!pair.initiator.write(message.buffer.slice())) return
+        }
+      }
+      pair.initiator.removeAllListeners('drain')
+      pair.initiator.on('drain', pump)
+      pump()
+    }),
+  }
+}
+
 /** One side of a paired comparison: its link, what its iterations saw and how long each took. */
 interface Side {
   readonly name: string
@@ -109,14 +137,16 @@ function side(name: string, link: Link): Side {
  * iterations one after the other compared the load as much as the code (the plain link alone
  * ran at 14 to 45 MB/s in one minute).
  */
-function pairedTask(name: string, sides: readonly [Side, Side], count: number, size: number): AsyncTaskSpec {
+function pairedTask(name: string, sides: readonly Side[], count: number, size: number): AsyncTaskSpec {
   let round = 0
   return {
     name,
-    items: 2 * count,
+    items: sides.length * count,
     isAsync: true,
     fn: async () => {
-      for (const one of round++ % 2 === 0 ? sides : [sides[1], sides[0]]) {
+      // Each round starts one side further on, so none always runs first.
+      const start = round++ % sides.length
+      for (const one of [...sides.slice(start), ...sides.slice(0, start)]) {
         one.tally.received = 0
         one.tally.wrong = 0
         const t0 = performance.now()
@@ -154,25 +184,31 @@ function pairedRatio(ours: Side, theirs: Side, samples: number): number {
 }
 
 export async function runWebRtcLink(ctx: Context): Promise<Section> {
-  const pairs: DataChannelPair[] = []
+  const pairs: { close(): void }[] = []
   const results: TaskResult[] = []
   const paired = new Map<string, number>()
   try {
-    pairs.push(await openDataChannelPair('bench-plain'), await openDataChannelPair('bench-connection'))
-    const plainSmall = side('plain send() per message, 100 B', plainLink(pairs[0]))
-    const oursSmall = side('ChannelConnection, 100 B', connectionLink(pairs[1]))
+    const [plainPair, connectionPair] = [await openDataChannelPair('bench-plain'), await openDataChannelPair('bench-connection')]
+    const simplePeerPair = await openSimplePeerPair()
+    pairs.push(plainPair, connectionPair, simplePeerPair)
+    const plainSmall = side('plain send() per message, 100 B', plainLink(plainPair))
+    const oursSmall = side('ChannelConnection, 100 B', connectionLink(connectionPair))
+    const simpleSmall = side('simple-peer write(), 100 B', simplePeerLink(simplePeerPair))
     const plainLarge = side('plain send() per message, 16 KiB', plainSmall.link)
     const oursLarge = side('ChannelConnection, 16 KiB', oursSmall.link)
+    const simpleLarge = side('simple-peer write(), 16 KiB', simpleSmall.link)
     const rounds = await runAsyncTasks('webrtc-link', [
-      pairedTask('100 B: plain and ChannelConnection, one run each', [plainSmall, oursSmall], SMALL_COUNT, SMALL_BYTES),
-      pairedTask('16 KiB: plain and ChannelConnection, one run each', [plainLarge, oursLarge], LARGE_COUNT, LARGE_BYTES),
-    ], ctx.settings, 'msgs/s (both sides)')
+      pairedTask('100 B: plain, ChannelConnection and simple-peer, one run each', [plainSmall, oursSmall, simpleSmall], SMALL_COUNT, SMALL_BYTES),
+      pairedTask('16 KiB: plain, ChannelConnection and simple-peer, one run each', [plainLarge, oursLarge, simpleLarge], LARGE_COUNT, LARGE_BYTES),
+    ], ctx.settings, 'msgs/s (all sides)')
     results.push(
-      sideResult(plainSmall, rounds[0].samples, SMALL_COUNT), sideResult(oursSmall, rounds[0].samples, SMALL_COUNT),
-      sideResult(plainLarge, rounds[1].samples, LARGE_COUNT), sideResult(oursLarge, rounds[1].samples, LARGE_COUNT),
+      sideResult(plainSmall, rounds[0].samples, SMALL_COUNT), sideResult(oursSmall, rounds[0].samples, SMALL_COUNT), sideResult(simpleSmall, rounds[0].samples, SMALL_COUNT),
+      sideResult(plainLarge, rounds[1].samples, LARGE_COUNT), sideResult(oursLarge, rounds[1].samples, LARGE_COUNT), sideResult(simpleLarge, rounds[1].samples, LARGE_COUNT),
     )
     paired.set('small', pairedRatio(oursSmall, plainSmall, rounds[0].samples))
     paired.set('large', pairedRatio(oursLarge, plainLarge, rounds[1].samples))
+    paired.set('small simple-peer', pairedRatio(oursSmall, simpleSmall, rounds[0].samples))
+    paired.set('large simple-peer', pairedRatio(oursLarge, simpleLarge, rounds[1].samples))
   } finally {
     for (const pair of pairs) pair.close()
   }
@@ -203,6 +239,18 @@ export async function runWebRtcLink(ctx: Context): Promise<Section> {
       value: paired.get('large') as number,
       target: 0.9,
     },
+    {
+      label: '100 B messages/s: ChannelConnection vs simple-peer\'s write() (median of the rounds\' ratios)',
+      measures: 'what a simple-peer user gets over the same node-datachannel: a stream write per message, paced by its 64 KiB buffer',
+      value: paired.get('small simple-peer') as number,
+      noTarget: 'context: simple-peer is not used (docs/dependencies.md)',
+    },
+    {
+      label: '16 KiB messages, bytes/s: ChannelConnection vs simple-peer\'s write() (median of the rounds\' ratios)',
+      measures: 'chunk format and reassembly vs simple-peer\'s stream',
+      value: paired.get('large simple-peer') as number,
+      noTarget: 'context',
+    },
   ]
   return {
     id: 'webrtc-link',
@@ -212,8 +260,10 @@ export async function runWebRtcLink(ctx: Context): Promise<Section> {
         'directly; one ordered, reliable channel for each side of the comparison, both opened before timing. libdatachannel\'s ' +
         'SCTP runs on its own threads, so this is not one core\'s work alone, and both peers share the machine.',
       `plain: one channel.send() per message, paced by the channel's bufferedAmount (send while <= 1 MiB, resume on bufferedamountlow at 256 KiB). ` +
-        'ChannelConnection: send() until it returns false, resume on onDrain, with the same water marks; default 16 KiB chunks.',
-      `Paired rounds: each tinybench iteration runs both sides once, in alternating order, each timed alone, because the load of ` +
+        'ChannelConnection: send() until it returns false, resume on onDrain, with the same water marks; default 16 KiB chunks. ' +
+        'simple-peer 9.11.1 over the same polyfill (its RTCPeerConnection wrapped to hand out writable descriptions, bench/simple-peer-pair.ts): ' +
+        'write() on its stream until it returns false, resume on \'drain\'; its pacing is its own (64 KiB of channel buffer).',
+      `Paired rounds: each tinybench iteration runs every side once, each round starting with the next side, each timed alone, because the load of ` +
         'this shared machine drifts by 3x within seconds (the plain link alone ran at 14 to 45 MB/s in one minute). The rows are ' +
         'each side\'s median over the measured rounds; the ratios with targets are medians of the per-round ratios.',
       `A run sends ${SMALL_COUNT.toLocaleString('en-US')} messages of ${SMALL_BYTES} B (or ${LARGE_COUNT.toLocaleString('en-US')} of 16 KiB), each numbered, and ends ` +
