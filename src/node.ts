@@ -19,6 +19,7 @@ import type { Transport } from './transport/transport.js'
 import type { Clock } from './util/clock.js'
 import { WasmeshError } from './util/wasmesh-error.js'
 import { connectBootstrap, type BootstrapDialPolicy } from './node/bootstrap.js'
+import { DiscoveryRunner } from './node/discovery-runner.js'
 import { BootstrapError, MeshNodeError } from './node/errors.js'
 import { MeshEventTarget, type BootstrapOutcome, type MeshPeer } from './node/events.js'
 import { SubscriberWaits, type WaitForSubscribersOptions } from './node/subscriber-waits.js'
@@ -142,6 +143,7 @@ export class MeshNode extends MeshEventTarget {
   readonly #router: Router
   readonly #upkeep: PeerUpkeep
   readonly #knownPeers: KnownPeersKeeper | undefined
+  readonly #discovery: DiscoveryRunner
   readonly #subscriberWaits: SubscriberWaits
   /** Aborted by stop(): cancels start()'s bootstrap dials and backoff waits. */
   readonly #lifetime = new AbortController()
@@ -204,6 +206,9 @@ export class MeshNode extends MeshEventTarget {
       },
     })
     this.#knownPeers = options.knownPeers === undefined ? undefined : new KnownPeersKeeper(options.knownPeers, manager, this.clock, () => addressesOf(this.#transport))
+    this.#discovery = new DiscoveryRunner(options.discovery, manager, this.id, () => addressesOf(this.#transport), () => {
+      if (this.#hasJoined && !this.#isStopped()) void this.#upkeep.round()
+    })
     this.#subscriberWaits = new SubscriberWaits(this.clock, (topic) => relay.subscriberCount(topic), () => manager.peers().length)
     this.#disposers.push(
       relay.onAnnounce((topics) => this.#subscriberWaits.onAnnounce(topics)),
@@ -277,6 +282,9 @@ export class MeshNode extends MeshEventTarget {
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
       await this.#manager.start()
+      if (this.#isStopped()) return await this.#stoppedDuringStart(signal)
+      // Once listening: what the discoveries announce is where the node really is.
+      await this.#discovery.start()
       if (this.#isStopped()) return await this.#stoppedDuringStart(signal)
       this.#dht.start()
       this.#state = 'running'
@@ -436,7 +444,7 @@ export class MeshNode extends MeshEventTarget {
         operations,
       },
       bootstrap: { ...this.#bootstrap, attempted: this.#bootstrapTargets().length },
-      join: { ...this.#upkeep.stats(), knownPeers: peers.knownPeers, knownPeersStore: this.#knownPeers?.stats(), redirectsSent: peers.redirectsSent, redirectsReceived: peers.redirectsReceived, pruned: peers.pruned },
+      join: { ...this.#upkeep.stats(), knownPeers: peers.knownPeers, knownPeersStore: this.#knownPeers?.stats(), discovery: this.#discovery.stats(), redirectsSent: peers.redirectsSent, redirectsReceived: peers.redirectsReceived, pruned: peers.pruned },
       memory: this.#memoryEstimate(peers.peers, peers.queueBytes, peers.bufferedBytes + peers.handshakeBufferedBytes, dht.storedBytes),
       transport: summarizeTransport(this.#transport),
       layers: { peers, relay, dht, routing },
@@ -544,6 +552,7 @@ export class MeshNode extends MeshEventTarget {
     this.#lifetime.abort(new MeshNodeError('NODE_STOPPED', 'the node stopped'))
     this.#subscriberWaits.rejectAll(() => new MeshNodeError('NODE_STOPPED', 'the node stopped while waiting for subscribers'))
     this.#upkeep.stop()
+    const discoveryStopped = this.#discovery.stop()
     // Saved while the sessions are still open: they are the peers most worth knowing next time.
     const saved = wasStarted ? this.#knownPeers?.save() : undefined
     this.#knownPeers?.stopSaving()
@@ -552,6 +561,7 @@ export class MeshNode extends MeshEventTarget {
     this.#dht.stop()
     await this.#manager.stop()
     await saved
+    await discoveryStopped
     // Kept until the manager is down, so listeners hear the goodbyes as disconnects.
     for (const dispose of this.#disposers.splice(0)) dispose()
     if (wasStarted) this.emit('stopped', undefined)

@@ -12,3 +12,6 @@ export type { KnownPeer, KnownPeersStore, WebStorageKnownPeersOptions, WebStorag
 export { FileKnownPeers } from './file-known-peers.js'
 export { RelayTransport } from './relay-transport.js'
 export type { RelayTransportOptions, RelayTransportStats } from './relay-transport.js'
+export { LanDiscovery } from './lan-discovery.js'
+export type { LanDiscoveryOptions, LanDiscoveryStats } from './lan-discovery.js'
+export type { DiscoveredPeer, PeerDiscovery, PeerDiscoverySelf } from './peer-discovery.js'

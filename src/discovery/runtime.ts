@@ -1,9 +1,29 @@
-// What the platform adds to discovery: a file system in Node (node-runtime.ts), none in
-// browsers (browser-runtime.ts).
+// What the platform adds to discovery: a file system and UDP multicast in Node
+// (node-runtime.ts), neither in browsers (browser-runtime.ts).
 
 export interface FileSystemRuntime {
   /** The file's text; undefined when there is no such file; { tooLarge } when it is over maxBytes (unread). */
   readText(path: string, maxBytes: number): Promise<string | { readonly tooLarge: number } | undefined>
   /** Replaces the file's content with `text` all at once (written beside it, then renamed over it). */
   writeTextAtomically(path: string, text: string): Promise<void>
+}
+
+/** A socket in a multicast group: what is sent goes to the group; close() leaves it. */
+export interface MulticastSocket {
+  send(bytes: Uint8Array): void
+  close(): Promise<void>
+}
+
+export interface MulticastOptions {
+  readonly group: string
+  readonly port: number
+  /** The local address to join and send on; undefined: the system's default interface. */
+  readonly interfaceAddress: string | undefined
+  /** Hops a datagram may take (1: this link only). */
+  readonly ttl: number
+}
+
+export interface UdpRuntime {
+  /** Joins `options.group` on `options.port`, shared with other sockets on this host; each datagram goes to `onMessage`. */
+  openMulticast(options: MulticastOptions, onMessage: (bytes: Uint8Array, from: string) => void): Promise<MulticastSocket>
 }

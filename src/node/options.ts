@@ -4,6 +4,7 @@
 
 import type { Core } from '../core/contracts.js'
 import { checkKnownPeersStore, type KnownPeersStore } from '../discovery/known-peers.js'
+import type { PeerDiscovery } from '../discovery/peer-discovery.js'
 import type { DhtOptions } from '../dht/options.js'
 import type { ConnectionManagerOptions } from '../peers/options.js'
 import { Identity, type ExportedIdentity } from '../peers/identity.js'
@@ -43,6 +44,13 @@ export interface MeshNodeOptions {
    * peers every minute while they change, and when it stops. DEFAULT none.
    */
   knownPeers?: KnownPeersStore
+  /**
+   * Ways to find peers besides the bootstrap list: `new LanDiscovery()` (Node: UDP multicast on
+   * the local network), or any PeerDiscovery, at most 8. Started once the transport listens,
+   * stopped with the node; the peers they find are dialled while the node is below its target
+   * of peers. DEFAULT none.
+   */
+  discovery?: readonly PeerDiscovery[]
   /** DEFAULT systemClock; a ManualClock for tests and the simulator. */
   clock?: Clock
   /** DEFAULT cryptoRandom(), or a seeded source when `seed` is given. */
@@ -75,6 +83,7 @@ export interface ResolvedMeshNodeOptions {
   readonly identity: Identity
   readonly bootstrap: readonly string[]
   readonly knownPeers: KnownPeersStore | undefined
+  readonly discovery: readonly PeerDiscovery[]
   readonly clock: Clock
   readonly random: RandomSource
   readonly core: Core | undefined
@@ -93,7 +102,7 @@ export const MAX_BOOTSTRAP_ADDRESSES = 64
 const invalid = (message: string, cause?: unknown) => new MeshNodeError('NODE_INVALID_OPTION', message, cause === undefined ? undefined : { cause })
 
 const OPTION_NAMES: ReadonlySet<string> = new Set<keyof MeshNodeOptions>([
-  'network', 'address', 'transport', 'identity', 'bootstrap', 'knownPeers', 'clock', 'random', 'seed', 'maxPeers', 'capabilities', 'verify', 'core', 'peers', 'relay', 'routing', 'dht',
+  'network', 'address', 'transport', 'identity', 'bootstrap', 'knownPeers', 'discovery', 'clock', 'random', 'seed', 'maxPeers', 'capabilities', 'verify', 'core', 'peers', 'relay', 'routing', 'dht',
 ])
 
 export function resolveMeshNodeOptions(options: MeshNodeOptions): ResolvedMeshNodeOptions {
@@ -122,6 +131,7 @@ export function resolveMeshNodeOptions(options: MeshNodeOptions): ResolvedMeshNo
     identity,
     bootstrap: resolveBootstrap(options.bootstrap),
     knownPeers: options.knownPeers === undefined ? undefined : constructLayer('knownPeers', () => checkKnownPeersStore(options.knownPeers)),
+    discovery: checkDiscovery(options.discovery),
     clock,
     random,
     core: checkCore(options.core),
@@ -207,3 +217,20 @@ function checkSection<T extends object>(name: string, value: T | undefined): T {
 }
 
 export { hex }
+
+const MAX_DISCOVERIES = 8
+
+function checkDiscovery(value: unknown): readonly PeerDiscovery[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value) || value.length > MAX_DISCOVERIES) {
+    throw new MeshNodeError('NODE_INVALID_OPTION', `discovery must be an array of at most ${MAX_DISCOVERIES} PeerDiscovery objects, got ${describeValue(value)}`)
+  }
+  value.forEach((discovery: unknown, i) => {
+    const candidate = discovery as Partial<PeerDiscovery> | null
+    if (typeof candidate !== 'object' || candidate === null || typeof candidate.start !== 'function' || typeof candidate.stop !== 'function' || typeof candidate.kind !== 'string') {
+      throw new MeshNodeError('NODE_INVALID_OPTION', `discovery[${i}] must be a PeerDiscovery (kind, start, stop), such as new LanDiscovery(), got ${describeValue(discovery)}`)
+    }
+  })
+  if (new Set(value).size !== value.length) throw new MeshNodeError('NODE_INVALID_OPTION', 'discovery lists the same object twice: each starts once')
+  return [...(value as PeerDiscovery[])]
+}

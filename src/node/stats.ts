@@ -4,6 +4,7 @@
 
 import type { UpkeepStats } from './upkeep.js'
 import type { KnownPeersStoreStats } from './known-peers.js'
+import type { DiscoveryStats } from './discovery-runner.js'
 import type { RouterStats } from '../routing/index.js'
 import type { DhtStats } from '../dht/dht.js'
 import type { ConnectionManagerStats } from '../peers/connection-manager.js'
@@ -97,6 +98,8 @@ export interface MeshNodeStats {
     readonly knownPeers: number
     /** What the node did with its knownPeers store (loaded, saved, failed); undefined without one. */
     readonly knownPeersStore: KnownPeersStoreStats | undefined
+    /** Each of the node's discoveries (LanDiscovery…): running, peers found, why it could not start. */
+    readonly discovery: readonly DiscoveryStats[]
     readonly redirectsSent: number
     readonly redirectsReceived: number
     readonly pruned: number

@@ -4,7 +4,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { createSocket } from 'node:dgram'
+import { freeUdpPort } from './real-time.js'
 
 export const TURNSERVER = process.env.TURNSERVER_PATH ?? '/usr/bin/turnserver'
 
@@ -17,14 +17,6 @@ export interface TurnServer {
   stop(): Promise<void>
 }
 
-/** A UDP port free on 127.0.0.1 right now. */
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4')
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve))
-  const { port } = socket.address()
-  await new Promise<void>((resolve) => socket.close(() => resolve()))
-  return port
-}
 
 export async function startTurnServer(): Promise<TurnServer> {
   if (!existsSync(TURNSERVER)) throw new Error(`coturn not found at ${TURNSERVER}: apt-get install -y coturn (.ci/run does)`)
