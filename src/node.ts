@@ -175,6 +175,7 @@ export class MeshNode extends MeshEventTarget {
     const manager = constructLayer('peers', () => new ConnectionManager({
       ...options.peers,
       identity, transport, clock, random, core,
+      ...(verify === undefined ? {} : { verify }),
       ...(options.maxPeers === undefined ? {} : { maxPeers: options.maxPeers }),
       ...(options.capabilities === undefined ? {} : { capabilities: options.capabilities }),
     }))

@@ -19,8 +19,8 @@ import { WasmeshError } from '../util/wasmesh-error.js'
 import { MeshNodeError } from './errors.js'
 import { toHex as hex } from '../util/hex.js'
 
-/** Connection manager options the node passes through (identity, transport, clock, random and core are the node's). */
-export type MeshPeersOptions = Omit<ConnectionManagerOptions, 'identity' | 'transport' | 'clock' | 'random' | 'core' | 'maxPeers' | 'capabilities'>
+/** Connection manager options the node passes through (identity, transport, clock, random, core and verify are the node's). */
+export type MeshPeersOptions = Omit<ConnectionManagerOptions, 'identity' | 'transport' | 'clock' | 'random' | 'core' | 'maxPeers' | 'capabilities' | 'verify'>
 export type MeshRelayOptions = Omit<RelayOptions, 'network' | 'core' | 'verify'>
 /** Router options the node passes through (network, core, verify and closestPeers are the node's). */
 export type MeshRoutingOptions = Omit<RouterOptions, 'network' | 'core' | 'verify' | 'closestPeers'>
@@ -64,7 +64,11 @@ export interface MeshNodeOptions {
   maxPeers?: number
   /** Offered in the handshake: at most 16 names of 1-32 printable ASCII characters. DEFAULT none. */
   capabilities?: string[]
-  /** Signature check for relayed messages and DHT records. DEFAULT WebCrypto Ed25519, else noble. The simulator passes a synchronous one. */
+  /**
+   * Every signature check the node makes: handshakes, relayed messages, direct messages and
+   * their acks, DHT records. DEFAULT WebCrypto Ed25519, else noble. The simulator passes its
+   * stand-in's, with the signer of `identity` (IdentityOptions) to match.
+   */
   verify?: SignatureVerifier
   /** The core structures' factory. DEFAULT await loadCore() (WebAssembly, else the TypeScript twins). */
   core?: Core

@@ -129,6 +129,7 @@ export async function handshakeOver(connection: Connection, options: ResolvedOpt
     random: options.random,
     timeoutMs: options.handshakeTimeoutMs,
     signal: run.signal,
+    ...(options.verify === undefined ? {} : { verify: options.verify }),
   })
   const earlyFrames: Uint8Array[] = []
   let earlyBytes = 0

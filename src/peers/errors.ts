@@ -10,8 +10,10 @@ export type IdentityErrorCode =
   | 'IDENTITY_BAD_FORMAT'
   /** An exported identity's public key is not the one its secret key derives. */
   | 'IDENTITY_KEY_MISMATCH'
-  /** An argument (a public key, a random source) is not what the function takes. */
+  /** An argument (a public key, a random source, identity options) is not what the function takes. */
   | 'IDENTITY_INVALID_ARGUMENT'
+  /** An identity's signer (IdentityOptions) answered something other than 64 bytes. */
+  | 'IDENTITY_BAD_SIGNATURE'
 
 /** Thrown when an identity cannot be generated or loaded, or a key argument is malformed. */
 export class IdentityError extends WasmeshError {

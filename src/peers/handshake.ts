@@ -13,7 +13,8 @@ import { systemClock } from '../util/clock.js'
 import type { Clock, TimerHandle } from '../util/clock.js'
 import { cryptoRandom } from '../util/random.js'
 import type { RandomSource } from '../util/random.js'
-import { checkBytes, checkInteger } from '../util/validate.js'
+import type { SignatureVerifier } from '../util/signature-verifier.js'
+import { checkBytes, checkInteger, describeValue } from '../util/validate.js'
 import { HandshakeError } from './errors.js'
 import { authTranscript, helloHash, MAX_CAPABILITIES, MAX_CAPABILITY_LENGTH, MAX_LISTEN_ADDRESSES, MAX_LISTEN_ADDRESS_LENGTH, MAX_VERSION, NONCE_BYTES, readHello, readStrings } from './handshake-transcript.js'
 import { bytesEqual, Identity, isValidPublicKey, PEER_ID_BYTES, peerIdOf, SIGNATURE_BYTES, verifySignature } from './identity.js'
@@ -66,6 +67,8 @@ export interface HandshakeOptions {
   timeoutMs?: number
   /** Aborting it fails the handshake with HANDSHAKE_ABORTED, as `abort()` does. */
   signal?: AbortSignal
+  /** Checks the remote's auth signature. DEFAULT verifySignature (WebCrypto Ed25519, else noble); the simulator passes its stand-in's. */
+  verify?: SignatureVerifier
 }
 
 export interface HandshakeResult {
@@ -101,6 +104,7 @@ export class Handshake {
   readonly #random: Pick<RandomSource, 'fill'>
   readonly #timeoutMs: number
   readonly #signal: AbortSignal | undefined
+  readonly #verify: SignatureVerifier
   #state: HandshakeState = 'new'
   #localHash: Uint8Array | undefined
   #remote: HelloMessage | undefined
@@ -130,6 +134,7 @@ export class Handshake {
     if (typeof random?.fill !== 'function') throw invalid('random must have a fill(bytes) method')
     const timeoutMs = checkInteger('timeoutMs', options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS, 1, 0x7fff_ffff, invalid)
     if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalid('signal must be an AbortSignal')
+    if (options.verify !== undefined && typeof options.verify !== 'function') throw invalid(`verify must be a function, got ${describeValue(options.verify)}`)
 
     this.#identity = options.identity
     this.#expectedPeerId = options.expectedPeerId?.slice()
@@ -137,6 +142,7 @@ export class Handshake {
     this.#random = random
     this.#timeoutMs = timeoutMs
     this.#signal = options.signal
+    this.#verify = options.verify ?? verifySignature
     const nonce = new Uint8Array(NONCE_BYTES)
     this.#local = { type: 'hello', protocolVersion, minVersion, capabilities, publicKey: this.#identity.publicKey, nonce, listenAddresses }
     this.result = new Promise<HandshakeResult>((resolve, reject) => {
@@ -250,7 +256,7 @@ export class Handshake {
       throw new HandshakeError('HANDSHAKE_BAD_MESSAGE', `auth signature must be ${SIGNATURE_BYTES} bytes`)
     }
     const remote = this.#remote!
-    const isValid = await verifySignature(remote.publicKey, authTranscript(this.#localHash!, this.#remoteHash!), signature)
+    const isValid = await this.#verify(remote.publicKey, authTranscript(this.#localHash!, this.#remoteHash!), signature)
     if (this.#isSettled) return
     if (!isValid) throw new HandshakeError('HANDSHAKE_BAD_SIGNATURE', 'the remote auth signature does not verify over this session')
     const shared = new Set(remote.capabilities)

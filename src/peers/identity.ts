@@ -9,6 +9,7 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { cryptoRandom } from '../util/random.js'
 import type { RandomSource } from '../util/random.js'
+import type { Signer } from '../util/signer.js'
 import { checkBytes, describeValue } from '../util/validate.js'
 import { IdentityError } from './errors.js'
 import {
@@ -42,6 +43,17 @@ export interface ExportedIdentity {
   publicKey: string
 }
 
+/** How an identity signs; give none for Ed25519 with its own key (what production runs). */
+export interface IdentityOptions {
+  /**
+   * Signs in place of the Ed25519 key, for every signature the node makes (handshake, relay,
+   * router, DHT records): the simulator's stand-in scheme, say. Peers must then verify with
+   * the matching SignatureVerifier; Ed25519 peers refuse these signatures. Not part of export().
+   * DEFAULT none: Ed25519.
+   */
+  signer?: Signer
+}
+
 export class Identity {
   readonly publicKey: Uint8Array
   /** SHA-256 of the public key: the node's address in the DHT. */
@@ -49,9 +61,11 @@ export class Identity {
   // A private field, so neither JSON.stringify nor util.inspect shows the secret.
   readonly #seed: Uint8Array
   #webCryptoKey: Promise<{ subtle: SubtleCrypto; key: CryptoKey } | null> | undefined
+  readonly #signer: Signer | undefined
 
-  private constructor(seed: Uint8Array) {
+  private constructor(seed: Uint8Array, options: IdentityOptions | undefined) {
     this.#seed = seed
+    this.#signer = resolveSigner(options)
     this.publicKey = publicKeyFromSeed(seed)
     this.peerId = sha256(this.publicKey)
   }
@@ -59,19 +73,20 @@ export class Identity {
   /**
    * A new identity from 32 bytes of `random`. Deterministic for a seeded source, which is how
    * the simulator gives its nodes reproducible ids; about 0.3 ms each on the dev machine.
-   * DEFAULT source: cryptoRandom() (crypto.getRandomValues).
+   * DEFAULT source: cryptoRandom() (crypto.getRandomValues). `options.signer` replaces
+   * Ed25519 signing (IdentityOptions); the key pair, and so the peer id, stay the same.
    */
-  static generate(random: Pick<RandomSource, 'fill'> = cryptoRandom()): Identity {
+  static generate(random: Pick<RandomSource, 'fill'> = cryptoRandom(), options?: IdentityOptions): Identity {
     if (typeof random?.fill !== 'function') {
       throw new IdentityError('IDENTITY_INVALID_ARGUMENT', 'random must be an object with a fill(bytes) method')
     }
     const seed = new Uint8Array(SEED_BYTES)
     random.fill(seed)
-    return new Identity(seed)
+    return new Identity(seed, options)
   }
 
-  /** An identity from its exported form, validated; throws IdentityError when it is not one. */
-  static load(exported: unknown): Identity {
+  /** An identity from its exported form, validated; throws IdentityError when it is not one. `options` as for generate(). */
+  static load(exported: unknown, options?: IdentityOptions): Identity {
     if (typeof exported !== 'object' || exported === null || Array.isArray(exported)) {
       throw new IdentityError('IDENTITY_BAD_FORMAT', `an exported identity must be an object, got ${describeExport(exported)}`)
     }
@@ -86,7 +101,7 @@ export class Identity {
     if (seed === null) {
       throw new IdentityError('IDENTITY_BAD_KEY', 'exported identity secretKey must be 32 bytes in unpadded base64url (43 characters)')
     }
-    const identity = new Identity(seed)
+    const identity = new Identity(seed, options)
     if (publicKey !== undefined) {
       const claimed = typeof publicKey === 'string' ? fromBase64url(publicKey, PUBLIC_KEY_BYTES) : null
       if (claimed === null) {
@@ -104,8 +119,13 @@ export class Identity {
     return { version: 1, keyType: 'ed25519', secretKey: base64url(this.#seed), publicKey: base64url(this.publicKey) }
   }
 
-  /** An Ed25519 signature of `message`: WebCrypto where it has Ed25519 (~15x faster), else noble. */
+  /**
+   * An Ed25519 signature of `message`: WebCrypto where it has Ed25519 (~15x faster), else
+   * noble. With a signer (IdentityOptions), the signer's signature; IDENTITY_BAD_SIGNATURE
+   * when it is not 64 bytes.
+   */
   async sign(message: Uint8Array): Promise<Uint8Array> {
+    if (this.#signer !== undefined) return checkedSignature(await this.#signer(this.publicKey, message))
     const webCrypto = await (this.#webCryptoKey ??= this.#importWebCryptoKey())
     return webCrypto === null ? nobleSign(this.#seed, message) : webCryptoSign(webCrypto.subtle, webCrypto.key, message)
   }
@@ -172,6 +192,25 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 const invalidArgument = (message: string) => new IdentityError('IDENTITY_INVALID_ARGUMENT', message)
+
+function resolveSigner(options: IdentityOptions | undefined): Signer | undefined {
+  if (options === undefined) return undefined
+  if (typeof options !== 'object' || options === null) throw invalidArgument(`identity options must be an object, got ${describeValue(options)}`)
+  for (const name of Object.keys(options)) {
+    if (name !== 'signer') throw invalidArgument(`unknown identity option ${JSON.stringify(name)}; expected signer`)
+  }
+  const { signer } = options
+  if (signer !== undefined && typeof signer !== 'function') throw invalidArgument(`signer must be a function (publicKey, message) => signature, got ${describeValue(signer)}`)
+  return signer
+}
+
+// A signer's answer goes on the wire as a fixed 64-byte field: anything else is a bug in the signer, said here and not by the codec.
+function checkedSignature(signature: unknown): Uint8Array {
+  if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_BYTES) {
+    throw new IdentityError('IDENTITY_BAD_SIGNATURE', `the signer must answer ${SIGNATURE_BYTES} bytes (a Uint8Array), got ${signature instanceof Uint8Array ? `${signature.length} bytes` : describeValue(signature)}`)
+  }
+  return signature
+}
 
 // Never echo the export itself in an error: it may hold a secret.
 function describeExport(value: unknown): string {

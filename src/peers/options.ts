@@ -5,6 +5,7 @@ import type { Core } from '../core/contracts.js'
 import type { Transport } from '../transport/transport.js'
 import type { Clock } from '../util/clock.js'
 import type { RandomSource } from '../util/random.js'
+import type { SignatureVerifier } from '../util/signature-verifier.js'
 import { checkInteger, checkNumber, describeValue } from '../util/validate.js'
 import { PeerError } from './errors.js'
 import { MAX_CAPABILITIES, MAX_CAPABILITY_LENGTH, MAX_VERSION, readStrings } from './handshake-transcript.js'
@@ -155,6 +156,8 @@ export interface ConnectionManagerOptions {
   flushDelayMs?: number
   /** The core structures' factory. Default loadCoreSync() (WebAssembly where it loads synchronously). */
   core?: Core
+  /** Checks the remote's signature in every handshake. Default verifySignature (WebCrypto Ed25519, else noble); a MeshNode passes its own `verify`. */
+  verify?: SignatureVerifier
 }
 
 export interface ResolvedOptions {
@@ -192,6 +195,7 @@ export interface ResolvedOptions {
   readonly keepaliveTimeoutMs: number
   readonly flushDelayMs: number
   readonly core: Core | undefined
+  readonly verify: SignatureVerifier | undefined
 }
 
 const invalid = (message: string) => new PeerError('PEER_INVALID_OPTION', message)
@@ -220,6 +224,8 @@ export function resolveOptions(options: ConnectionManagerOptions): ResolvedOptio
   if (core !== undefined && (typeof core.createPriorityQueue !== 'function' || typeof core.createRateLimiter !== 'function')) {
     throw invalid('core must be a Core from loadCore()')
   }
+  const verify = options.verify
+  if (verify !== undefined && typeof verify !== 'function') throw invalid(`verify must be a function, got ${describeValue(verify)}`)
   const maxPeers = checkInteger('maxPeers', options.maxPeers ?? DEFAULT_MAX_PEERS, 1, 10_000, invalid)
   const targetPeers = checkInteger('targetPeers', options.targetPeers ?? Math.min(DEFAULT_TARGET_PEERS, maxPeers), 0, maxPeers, invalid)
   const highWatermark = checkInteger('highWatermark', options.highWatermark ?? Math.max(targetPeers, Math.floor(maxPeers * DEFAULT_HIGH_WATERMARK_SHARE)), targetPeers, maxPeers, invalid)
@@ -265,5 +271,6 @@ export function resolveOptions(options: ConnectionManagerOptions): ResolvedOptio
     keepaliveTimeoutMs,
     flushDelayMs: checkInteger('flushDelayMs', options.flushDelayMs ?? DEFAULT_FLUSH_DELAY_MS, 0, 1_000, invalid),
     core,
+    verify,
   }
 }

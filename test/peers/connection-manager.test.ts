@@ -1,3 +1,4 @@
+import { sha256 } from '@noble/hashes/sha2.js'
 import { describe, expect, it } from 'vitest'
 import { loadCoreSync } from '../../src/core/load-core.js'
 import { ConnectionManager, type ConnectionManagerStats } from '../../src/peers/connection-manager.js'
@@ -302,6 +303,32 @@ describe('ConnectionManager: sessions', () => {
     expect(b.manager.peers().length).toBe(0)
   })
 
+  it('checks every handshake with its verify: a peer signing with the matching stand-in gets in, an Ed25519 one is refused with HANDSHAKE_BAD_SIGNATURE', async () => {
+    // A toy scheme: SHA-256 of key and message, padded to 64 bytes.
+    const toySign = (publicKey: Uint8Array, message: Uint8Array) => {
+      const signature = new Uint8Array(64)
+      signature.set(sha256(new Uint8Array([...publicKey, ...message])))
+      return signature
+    }
+    const checked: string[] = []
+    const verify = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => {
+      checked.push(toHex(publicKey))
+      return toHex(signature) === toHex(toySign(publicKey, message))
+    }
+    const { node, rawPeer, runFor } = setup()
+    const a = await node('a', { verify })
+    const standIn = await rawPeer('stand-in', a.address, Identity.generate(seededRandom(77), { signer: toySign }))
+    expect(standIn.outcome.error).toBeUndefined()
+    expect(checked).toEqual([toHex(standIn.identity.publicKey)])
+    const ed25519 = await rawPeer('ed25519', a.address, Identity.generate(seededRandom(78)))
+    // The raw peer checked a's Ed25519 auth and is done; a refuses it and closes the connection.
+    await runFor(50)
+    expect(ed25519.closes).toHaveLength(1)
+    expect(checked).toHaveLength(2)
+    expect(a.manager.stats().handshakeFailuresByCode).toEqual({ HANDSHAKE_BAD_SIGNATURE: 1 })
+    expect(a.manager.peers().map((peer) => peer.peerKey)).toEqual([toHex(standIn.identity.peerId)])
+  })
+
   it('refuses to connect to itself, and before start()', async () => {
     const { node, settle, clock, net } = setup()
     const a = await node('a')
@@ -335,6 +362,7 @@ describe('ConnectionManager: sessions', () => {
     expect(optionError({ maxInboundPerPrefix: 0 })).toMatch(/maxInboundPerPrefix/)
     // Each prefix's share defaults to 10% of maxPeers, at least 2.
     for (const [maxPeers, share] of [[100, 10], [30, 3], [20, 2], [5, 2], [1, 1]]) expect(resolveOptions({ ...base, maxPeers }).maxInboundPerPrefix).toBe(share)
+    expect(optionError({ verify: 'ed25519' as never })).toBe('verify must be a function, got "ed25519"')
     expect(optionError({ maxPeers: 10 })).toBeUndefined() // targetPeers follows maxPeers down
     expect(optionError({})).toBeUndefined()
   })

@@ -1,3 +1,4 @@
+import { sha256 } from '@noble/hashes/sha2.js'
 import { describe, expect, it, vi } from 'vitest'
 import fc from 'fast-check'
 import { Handshake } from '../../src/peers/handshake.js'
@@ -488,6 +489,36 @@ describe('timeouts, abort and lifecycle', () => {
     expect(() => a.start()).toThrow(expect.objectContaining({ code: 'HANDSHAKE_INVALID_STATE' }))
   })
 
+  it('checks the remote auth with its verify, over the transcript, and refuses what verify refuses', async () => {
+    // A toy scheme: SHA-256 of key and message, padded to 64 bytes.
+    const toySign = (publicKey: Uint8Array, message: Uint8Array) => {
+      const signature = new Uint8Array(64)
+      signature.set(sha256(new Uint8Array([...publicKey, ...message])))
+      return signature
+    }
+    const calls: { key: Uint8Array; message: Uint8Array }[] = []
+    const toyVerify = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => {
+      calls.push({ key: publicKey, message })
+      return signature.every((byte, i) => byte === toySign(publicKey, message)[i])
+    }
+    const a = handshake(Identity.load(alice.export(), { signer: toySign }), { verify: toyVerify })
+    const b = handshake(Identity.load(bob.export(), { signer: toySign }), { verify: toyVerify })
+    const { settled, log } = connect(a, b)
+    expect(await settled).toEqual(['resolved', 'resolved'])
+    const helloOf = (from: 'a' | 'b') => log.find((sent) => sent.from === from && sent.message.type === 'hello')!.message as HelloMessage
+    // Each side checks the other's key over its own transcript: the hash of its hello, then the remote's.
+    expect(calls).toEqual(expect.arrayContaining([
+      { key: alice.publicKey, message: authTranscript(helloHash(helloOf('b')), helloHash(helloOf('a'))) },
+      { key: bob.publicKey, message: authTranscript(helloHash(helloOf('a')), helloHash(helloOf('b'))) },
+    ]))
+    expect(calls).toHaveLength(2)
+    // Without a verify the default Ed25519 check refuses the stand-in's signatures.
+    const c = handshake(Identity.load(alice.export(), { signer: toySign }), { verify: toyVerify })
+    expect((await connect(c, handshake(carol)).settled)[1]).toBe('HANDSHAKE_BAD_SIGNATURE')
+    // And a verify that answers false refuses an honest Ed25519 peer.
+    expect((await connect(handshake(alice), handshake(bob, { verify: async () => false })).settled)[1]).toBe('HANDSHAKE_BAD_SIGNATURE')
+  })
+
   it('validates its options with a clear message', () => {
     const attempt = (options: Partial<HandshakeOptions>) => () => new Handshake({ identity: alice, protocolVersion: 1, ...options } as HandshakeOptions)
     const invalid = (message: RegExp) => expect.objectContaining({ code: 'HANDSHAKE_INVALID_OPTION', message: expect.stringMatching(message) })
@@ -501,6 +532,7 @@ describe('timeouts, abort and lifecycle', () => {
     expect(attempt({ timeoutMs: 0 })).toThrow(invalid(/timeoutMs must be an integer from 1/))
     expect(attempt({ clock: {} as Clock })).toThrow(invalid(/clock must have/))
     expect(attempt({ random: {} as RandomSource })).toThrow(invalid(/random must have/))
+    expect(attempt({ verify: true as never })).toThrow(invalid(/^verify must be a function, got true$/))
     expect(attempt({ minVersion: undefined, protocolVersion: 4 })().start().minVersion).toBe(4)
   })
 

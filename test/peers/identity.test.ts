@@ -186,6 +186,53 @@ describe('Identity', () => {
   })
 })
 
+describe('Identity with a signer', () => {
+  const seed = fromHex(RFC8032[1].seed)
+  // A toy scheme that records what it was asked: the public key it signs for and the message.
+  const echoSigner = (publicKey: Uint8Array, message: Uint8Array) => {
+    const signature = new Uint8Array(64)
+    signature.set(publicKey)
+    signature[32] = message.length
+    return signature
+  }
+
+  it('keeps the key pair and peer id of its seed, and signs through the signer, never with Ed25519', async () => {
+    const plain = Identity.generate(fixedRandom(seed))
+    const signing = Identity.generate(fixedRandom(seed), { signer: echoSigner })
+    expect(signing.publicKey).toEqual(plain.publicKey)
+    expect(signing.peerId).toEqual(plain.peerId)
+    const signature = await signing.sign(fromHex(RFC8032[1].message))
+    expect(hex(signature.subarray(0, 32))).toBe(RFC8032[1].publicKey)
+    expect(signature[32]).toBe(1)
+    expect(await verifySignature(signing.publicKey, fromHex(RFC8032[1].message), signature)).toBe(false)
+    // Without a signer the same identity signs the RFC 8032 answer.
+    expect(hex(await plain.sign(fromHex(RFC8032[1].message)))).toBe(RFC8032[1].signature)
+  })
+
+  it('takes a signer on load too, and an asynchronous one', async () => {
+    const exported = Identity.generate(fixedRandom(seed)).export()
+    const loaded = Identity.load(exported, { signer: async (publicKey, message) => echoSigner(publicKey, message) })
+    expect((await loaded.sign(new Uint8Array(5)))[32]).toBe(5)
+    // The signer is not part of the export: loading it back signs with Ed25519.
+    expect(hex(await Identity.load(loaded.export()).sign(fromHex(RFC8032[1].message)))).toBe(RFC8032[1].signature)
+  })
+
+  it('refuses a signer that answers anything but 64 bytes, with IDENTITY_BAD_SIGNATURE', async () => {
+    for (const answer of [new Uint8Array(63), new Uint8Array(65), 'sixty-four', undefined]) {
+      const identity = Identity.generate(fixedRandom(seed), { signer: () => answer as Uint8Array })
+      await expect(identity.sign(new Uint8Array(1))).rejects.toMatchObject({ name: 'IdentityError', code: 'IDENTITY_BAD_SIGNATURE' })
+    }
+  })
+
+  it('checks its options with IDENTITY_INVALID_ARGUMENT', () => {
+    expect(codeOf(() => Identity.generate(fixedRandom(seed), { signer: 'hmac' as never }))).toBe('IDENTITY_INVALID_ARGUMENT')
+    expect(codeOf(() => Identity.generate(fixedRandom(seed), { sign: echoSigner } as never))).toBe('IDENTITY_INVALID_ARGUMENT')
+    expect(codeOf(() => Identity.generate(fixedRandom(seed), null as never))).toBe('IDENTITY_INVALID_ARGUMENT')
+    expect(codeOf(() => Identity.load(Identity.generate().export(), { signer: 1 } as never))).toBe('IDENTITY_INVALID_ARGUMENT')
+    expect(codeOf(() => Identity.generate(fixedRandom(seed), {}))).toBeUndefined()
+  })
+})
+
 describe('signatures', () => {
   it('verify for the signer and message, and for nothing else', async () => {
     const alice = Identity.generate()
