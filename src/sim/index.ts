@@ -11,7 +11,8 @@
 
 export { EventDriver, type DriverCounts } from './driver.js'
 export { SimulationError, type SimulationErrorCode } from './errors.js'
-export type { SimulatedNodeOptions, SimulationOptions, ResolvedSimulationOptions } from './options.js'
+export { DEFAULT_SIGN_COST_MS, DEFAULT_VERIFY_COST_MS, type SignatureScheme, type SimulatedNodeOptions, type SimulationOptions, type ResolvedSimulationOptions } from './options.js'
+export { VirtualCpu } from './virtual-cpu.js'
 export { Simulation, type SimulatedNode, type ShutdownSummary } from './simulation.js'
 export { BroadcastTracker, type BroadcastSummary } from './broadcast-tracker.js'
 export { summarize, perNode, type Distribution, type PerNode } from './distribution.js'
@@ -20,7 +21,7 @@ export { summarizeJoin, type JoinSummary } from './join-summary.js'
 export { TrafficMeter, type TrafficSummary } from './traffic.js'
 export {
   deterministicPart, toReportJson, REPORT_FORMAT,
-  type BroadcastReport, type EngineDescription, type NetworkSummary, type SimulationReport, type WallClockFigures,
+  type BroadcastReport, type EngineDescription, type NetworkSummary, type SignaturesDescription, type SimulationReport, type WallClockFigures,
 } from './report.js'
 export {
   runBroadcast, runJoin, runScenario, scenarioNames,

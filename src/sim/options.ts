@@ -9,6 +9,18 @@ import { SimulationError } from './errors.js'
 /** Options every simulated node gets (the simulator sets network, clock, seed, bootstrap and core itself). */
 export type SimulatedNodeOptions = Pick<MeshNodeOptions, 'maxPeers' | 'peers' | 'relay' | 'dht' | 'routing'>
 
+/** How simulated nodes sign: real Ed25519 (noble), or the keyed-MAC stand-in (mac-signatures.ts). */
+export type SignatureScheme = 'ed25519' | 'stand-in'
+
+/**
+ * Virtual CPU time charged per signature, from bench/RESULTS.md (commit 9c72b60, 2-core AMD
+ * EPYC, Node 20), table "Two MeshNodes over one data channel": WebCrypto Ed25519 over 100 B,
+ * sign 46.4 k/s (21,551.9 ns each), verify 18.0 k/s (55,418.4 ns each). Those are what a
+ * production node pays (WebCrypto), with many in flight; one at a time they cost more.
+ */
+export const DEFAULT_SIGN_COST_MS = 0.021_55
+export const DEFAULT_VERIFY_COST_MS = 0.055_42
+
 export interface SimulationOptions {
   /** Seeds everything: node identities and random sources, link jitter and loss, arrivals, publishers. Safe integer. DEFAULT 1. */
   seed?: number
@@ -20,6 +32,17 @@ export interface SimulationOptions {
   loss?: number
   /** Options passed to every node. DEFAULT the node's defaults. */
   node?: SimulatedNodeOptions
+  /**
+   * 'stand-in': HMAC-SHA256 under a key drawn from the seed, which only this simulation's nodes
+   * hold (forged and altered messages are still refused), about a hundred times cheaper than
+   * noble's Ed25519. 'ed25519': real signing and verifying (noble). Same key pairs and peer ids
+   * either way. DEFAULT 'stand-in'.
+   */
+  signatures?: SignatureScheme
+  /** Virtual CPU ms each signature costs its node, 0 to 1,000; queued behind the node's other signing and verifying. DEFAULT DEFAULT_SIGN_COST_MS (Ed25519, measured). */
+  signCostMs?: number
+  /** Virtual CPU ms each signature check costs its node, 0 to 1,000, queued likewise. DEFAULT DEFAULT_VERIFY_COST_MS (Ed25519, measured). With 'ed25519' and both costs 0, the nodes sign and verify on their own, with nothing injected. */
+  verifyCostMs?: number
 }
 
 export interface ResolvedSimulationOptions {
@@ -28,10 +51,15 @@ export interface ResolvedSimulationOptions {
   readonly jitterMs: number
   readonly loss: number
   readonly node: SimulatedNodeOptions
+  readonly signatures: SignatureScheme
+  readonly signCostMs: number
+  readonly verifyCostMs: number
 }
 
 const MAX_LINK_DELAY_MS = 10_000
-const OPTION_NAMES: ReadonlySet<string> = new Set<keyof SimulationOptions>(['seed', 'latencyMs', 'jitterMs', 'loss', 'node'])
+const MAX_SIGNATURE_COST_MS = 1_000
+const SCHEMES: readonly SignatureScheme[] = ['ed25519', 'stand-in']
+const OPTION_NAMES: ReadonlySet<string> = new Set<keyof SimulationOptions>(['seed', 'latencyMs', 'jitterMs', 'loss', 'node', 'signatures', 'signCostMs', 'verifyCostMs'])
 
 export const invalidOption = (message: string) => new SimulationError('SIM_INVALID_OPTION', message)
 
@@ -49,12 +77,17 @@ export function resolveSimulationOptions(options: SimulationOptions): ResolvedSi
   if (!Number.isSafeInteger(seed)) throw invalidOption(`seed must be a safe integer, got ${describeValue(seed)}`)
   const node = options.node ?? {}
   if (typeof node !== 'object' || node === null || Array.isArray(node)) throw invalidOption(`node must be an object of node options, got ${describeValue(node)}`)
+  const signatures = options.signatures ?? 'stand-in'
+  if (!SCHEMES.includes(signatures)) throw invalidOption(`signatures must be ${SCHEMES.map((name) => JSON.stringify(name)).join(' or ')}, got ${describeValue(signatures)}`)
   return {
     seed,
     latencyMs: checkNumber('latencyMs', options.latencyMs ?? 50, 0, MAX_LINK_DELAY_MS, invalidOption),
     jitterMs: checkNumber('jitterMs', options.jitterMs ?? 20, 0, MAX_LINK_DELAY_MS, invalidOption),
     loss: checkNumber('loss', options.loss ?? 0, 0, 1, invalidOption),
     node,
+    signatures,
+    signCostMs: checkNumber('signCostMs', options.signCostMs ?? DEFAULT_SIGN_COST_MS, 0, MAX_SIGNATURE_COST_MS, invalidOption),
+    verifyCostMs: checkNumber('verifyCostMs', options.verifyCostMs ?? DEFAULT_VERIFY_COST_MS, 0, MAX_SIGNATURE_COST_MS, invalidOption),
   }
 }
 

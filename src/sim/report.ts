@@ -10,13 +10,31 @@ import type { TrafficSummary } from './traffic.js'
 
 export const REPORT_FORMAT = 'wasmesh-sim-report/1'
 
+/** How the nodes signed and verified, and what each signature cost them in virtual CPU time. */
+export type SignaturesDescription =
+  | {
+      readonly scheme: 'stand-in'
+      readonly how: 'HMAC-SHA256 over (public key || message) under a key only the simulated nodes hold, padded to 64 bytes; injected as each identity\'s signer and each node\'s verify'
+      readonly signCostMs: number
+      readonly verifyCostMs: number
+    }
+  | {
+      readonly scheme: 'ed25519'
+      readonly how: 'Ed25519 on noble (useDeterministicEd25519), real signing and verifying'
+      /** Virtual CPU ms charged per signature (through the identity's signer); 0: nothing injected. */
+      readonly signCostMs: number
+      /** Virtual CPU ms charged per check (through the node's verify); 0 with signCostMs 0: nothing injected. */
+      readonly verifyCostMs: number
+    }
+
 /** What the simulator ran in place of a real deployment, and through which injection point. */
 export interface EngineDescription {
   readonly nodeCode: 'MeshNode (production code, unchanged)'
   readonly clock: 'ManualClock (virtual time, injected as the node clock)'
   readonly transport: 'MemoryNetwork (injected as the node network)'
   readonly random: 'SeededRandom per node (injected through the node seed)'
-  readonly signatures: 'Ed25519 on noble (useDeterministicEd25519), real signing and verifying'
+  /** The signature scheme, and the virtual CPU time per sign and verify charged to each node's queue. */
+  readonly signatures: SignaturesDescription
   /** The core structures' backend ('wasm', else the TypeScript twins). */
   readonly core: 'wasm' | 'js'
 }

@@ -3,9 +3,11 @@
 // time, and stops every node until no timer is left. Scenarios (scenarios/) are built on it.
 //
 // What it swaps, through the node's own injection points: the transport (MemoryNetwork), the
-// clock (ManualClock), the random sources (seeded per node), and Ed25519 to noble in this
-// thread (useDeterministicEd25519), so signing and verifying settle as promise callbacks in a
-// fixed order. Node code is the production code.
+// clock (ManualClock), the random sources (seeded per node), and the signature scheme (the
+// identity's signer and the node's verify: the keyed-MAC stand-in, or Ed25519 charged as
+// virtual CPU time; node-signatures.ts). Ed25519 runs on noble in this thread
+// (useDeterministicEd25519), so what is left of it settles as promise callbacks in a fixed
+// order. Node code is the production code.
 
 import type { Core } from '../core/contracts.js'
 import { loadCore } from '../core/load-core.js'
@@ -16,6 +18,9 @@ import type { TimerHandle } from '../util/clock.js'
 import { MAX_BOOTSTRAP_ADDRESSES } from '../node/options.js'
 import { SeededRandom } from '../util/random.js'
 import { checkInteger, checkNumber, checkTime, describeValue } from '../util/validate.js'
+import { MAC_KEY_BYTES, MacSignatures } from './mac-signatures.js'
+import { NodeSignatures } from './node-signatures.js'
+import type { VirtualCpu } from './virtual-cpu.js'
 import { WasmeshError } from '../util/wasmesh-error.js'
 import { EventDriver, type DriverCounts } from './driver.js'
 import { poissonGapMs } from './poisson.js'
@@ -27,6 +32,8 @@ export interface SimulatedNode {
   /** Creation order: bootstrap nodes first. */
   readonly index: number
   readonly node: MeshNode
+  /** The processor its signing and verifying are charged to. */
+  readonly cpu: VirtualCpu
   readonly isBootstrap: boolean
   /** Virtual time start() was called. */
   readonly arrivedAtMs: number
@@ -72,6 +79,7 @@ export class Simulation {
   readonly #arrivals: SeededRandom
   /** Draws for scenarios (publishers, targets); forked from the seed like the others. */
   readonly random: SeededRandom
+  readonly #signatures: NodeSignatures
   readonly #setups: ((node: MeshNode) => void)[] = []
   readonly #bootstrapAddresses: string[] = []
   /** Arrivals and scenario actions not yet due: stop() cancels them. */
@@ -87,6 +95,11 @@ export class Simulation {
     this.#nodeSeeds = root.fork()
     this.#arrivals = root.fork()
     this.random = root.fork()
+    // Forked last, so the streams above are what they were before the stand-in existed.
+    const macKey = new Uint8Array(MAC_KEY_BYTES)
+    root.fork().fill(macKey)
+    const mac = options.signatures === 'stand-in' ? new MacSignatures(macKey) : undefined
+    this.#signatures = new NodeSignatures(mac, options, this.driver.clock)
   }
 
   /** Validates `options` (SimulationError SIM_INVALID_OPTION) and loads the core structures once for all nodes. */
@@ -228,9 +241,15 @@ export class Simulation {
   async #createNode(isBootstrap: boolean, bootstrap: string[]): Promise<SimulatedNode> {
     const seed = new Uint8Array(32)
     this.#nodeSeeds.fill(seed)
-    const node = await createMeshNode({ ...this.options.node, network: this.network, clock: this.driver.clock, seed, bootstrap, core: this.#core })
+    // Forked as the node forks its `seed` (identity, then random), so a node has the same id and draws in either scheme.
+    const seeded = new SeededRandom(seed)
+    const { identity, verify, cpu } = this.#signatures.forNode(seeded.fork())
+    const node = await createMeshNode({
+      ...this.options.node, network: this.network, clock: this.driver.clock, identity, random: seeded.fork(), bootstrap, core: this.#core,
+      ...(verify === undefined ? {} : { verify }),
+    })
     for (const setup of this.#setups) setup(node)
-    const entry: SimulatedNode = { index: this.nodes.length, node, isBootstrap, arrivedAtMs: this.nowMs, joinedAtMs: undefined, startFailure: undefined }
+    const entry: SimulatedNode = { index: this.nodes.length, node, cpu, isBootstrap, arrivedAtMs: this.nowMs, joinedAtMs: undefined, startFailure: undefined }
     this.nodes.push(entry)
     return entry
   }

@@ -18,6 +18,9 @@ describe('Simulation options', () => {
     [{ loss: 2 }, /loss must be a finite number from 0 to 1, got 2/],
     [{ latencyMS: 5 }, /unknown simulation option "latencyMS"/],
     [{ node: 3 }, /node must be an object of node options, got 3/],
+    [{ signatures: 'hmac' }, /signatures must be "ed25519" or "stand-in", got "hmac"/],
+    [{ signCostMs: -0.1 }, /signCostMs must be a finite number from 0 to 1000, got -0.1/],
+    [{ verifyCostMs: 1_001 }, /verifyCostMs must be a finite number from 0 to 1000, got 1001/],
   ])('%j is refused with SIM_INVALID_OPTION', async (options, message) => {
     const error = await rejection(Simulation.create(options as never))
     expect(error.code).toBe('SIM_INVALID_OPTION')

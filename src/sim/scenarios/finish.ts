@@ -1,7 +1,7 @@
 // The end of every scenario: read the figures while the nodes still run, stop them all, and
 // assemble the report. Wall time enters here and only here, into `wallClock`.
 
-import type { BroadcastReport, SimulationReport } from '../report.js'
+import type { BroadcastReport, SignaturesDescription, SimulationReport } from '../report.js'
 import { REPORT_FORMAT } from '../report.js'
 import { dropsByReason } from '../drops.js'
 import { summarizeJoin } from '../join-summary.js'
@@ -37,7 +37,7 @@ export async function finish(sim: Simulation, done: Finish): Promise<SimulationR
       clock: 'ManualClock (virtual time, injected as the node clock)',
       transport: 'MemoryNetwork (injected as the node network)',
       random: 'SeededRandom per node (injected through the node seed)',
-      signatures: 'Ed25519 on noble (useDeterministicEd25519), real signing and verifying',
+      signatures: describeSignatures(sim),
       core: sim.coreBackend,
     },
     virtualTimeMs,
@@ -50,4 +50,16 @@ export async function finish(sim: Simulation, done: Finish): Promise<SimulationR
     shutdown,
     wallClock: { wallMs, timersPerWallSec: wallMs === 0 ? 0 : (events.timersFired * 1_000) / wallMs },
   }
+}
+
+function describeSignatures(sim: Simulation): SignaturesDescription {
+  const { signatures, signCostMs, verifyCostMs } = sim.options
+  return signatures === 'stand-in'
+    ? {
+        scheme: 'stand-in',
+        how: 'HMAC-SHA256 over (public key || message) under a key only the simulated nodes hold, padded to 64 bytes; injected as each identity\'s signer and each node\'s verify',
+        signCostMs,
+        verifyCostMs,
+      }
+    : { scheme: 'ed25519', how: 'Ed25519 on noble (useDeterministicEd25519), real signing and verifying', signCostMs, verifyCostMs }
 }
