@@ -1,4 +1,4 @@
-// Scenario "broadcast" at 100 nodes with no faults: every running node subscribed, 20
+// Scenario "broadcast" at 200 nodes with no faults: every running node subscribed, 20
 // publishes from random nodes. The design promises delivery to every subscriber (selective
 // flooding with ihave/iwant repair, test/relay/fanout.test.ts): >= 99.9% is the target.
 
@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { DEFAULT_FANOUT } from '../../src/relay/options.js'
 import { runScenario, type BroadcastReport, type SimulationReport } from '../../src/sim/index.js'
 
-const NODES = 100
+const NODES = 200
 const MESSAGES = 20
 const DEFAULT_TTL = 8
 

@@ -1,10 +1,10 @@
-// Scenario "join" at 100 nodes with no faults: every node starts, ends with at least
+// Scenario "join" at 200 nodes with no faults: every node starts, ends with at least
 // targetPeers sessions (what the upkeep keeps it at), and stops without leaving anything.
 
 import { describe, expect, it } from 'vitest'
 import { runScenario, type SimulationReport } from '../../src/sim/index.js'
 
-const NODES = 100
+const NODES = 200
 
 describe(`scenario join: ${NODES} nodes through 3 bootstrap nodes, 20 arrivals a second`, () => {
   let report: SimulationReport
