@@ -1,6 +1,7 @@
 // The mesh node facade over the full stack (connection manager, relay, DHT) on a
 // MemoryNetwork in virtual time.
 
+import { sha256 } from '@noble/hashes/sha2.js'
 import { describe, expect, it } from 'vitest'
 import { createMeshNode, MeshNodeError, type MeshPeer } from '../../src/node.js'
 import { Identity } from '../../src/peers/identity.js'
@@ -12,6 +13,10 @@ import { createMesh } from './harness.js'
 import { RoutingError, type RoutedMessage } from '../../src/routing/index.js'
 import { useDeterministicEd25519 } from '../../src/peers/identity-crypto.js'
 import { SESSION_BOOKKEEPING_BYTES } from '../../src/node/stats.js'
+import { HANDSHAKE_TAG } from '../../src/peers/handshake-transcript.js'
+import { PUBLISH_TAG } from '../../src/relay/envelope.js'
+import { DIRECT_ACK_TAG, DIRECT_TAG } from '../../src/routing/envelope.js'
+import { MUTABLE_RECORD_TAG } from '../../src/dht/records.js'
 
 // Virtual-time bounds here must not depend on how long real crypto takes on a loaded machine.
 useDeterministicEd25519()
@@ -107,6 +112,44 @@ describe('MeshNode: two nodes', () => {
     expect(alone.stats().bootstrap).toMatchObject({ attempted: 1, connected: [] })
     await mesh.stopAll()
     expect(mesh.clock.pending).toBe(0)
+  })
+})
+
+describe('MeshNode: another signature scheme, through identity and verify', () => {
+  it('every signature the node checks goes through its verify: handshake, publish, direct message and ack, DHT record', async () => {
+    // A toy scheme: SHA-256 of key and message, padded to 64 bytes. Ed25519 would refuse all of it.
+    const sign = (publicKey: Uint8Array, message: Uint8Array) => {
+      const signature = new Uint8Array(64)
+      signature.set(sha256(new Uint8Array([...publicKey, ...message])))
+      return signature
+    }
+    const tags = new Set<string>()
+    const verify = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => {
+      // Each signed payload opens with its purpose's domain tag, NUL-terminated.
+      tags.add(new TextDecoder().decode(message.subarray(0, message.indexOf(0))))
+      return signature.every((byte, i) => byte === sign(publicKey, message)[i])
+    }
+    const mesh = createMesh()
+    const a = await mesh.node({ identity: Identity.generate(seededRandom(1), { signer: sign }), verify })
+    a.subscribe('chat', () => undefined)
+    await mesh.settle(a.start())
+    const b = await mesh.node({ identity: Identity.generate(seededRandom(2), { signer: sign }), verify, bootstrap: a.addresses })
+    const inbox: RelayMessage[] = []
+    b.subscribe('chat', (message) => inbox.push(message))
+    await mesh.settle(b.start())
+    expect(b.peers().map((peer) => peer.peerKey)).toEqual([a.peerKey])
+    await mesh.runUntil(() => a.stats().layers.relay.peersWithTopics === 1)
+    await mesh.settle(a.publish('chat', bytes('hi')))
+    await mesh.runUntil(() => inbox.length === 1)
+    const direct: RoutedMessage[] = []
+    b.onDirect((message) => direct.push(message))
+    await mesh.settle(a.send(b.id, bytes('to b')))
+    expect(direct.map((message) => new TextDecoder().decode(message.data))).toEqual(['to b'])
+    await mesh.settle(a.dht.put('k', bytes('v')))
+    expect(await mesh.settle(b.dht.get('k', { owner: a.publicKey }))).toEqual(bytes('v'))
+    const tagOf = (tag: Uint8Array) => new TextDecoder().decode(tag.subarray(0, -1))
+    expect([...tags].sort()).toEqual([HANDSHAKE_TAG, PUBLISH_TAG, DIRECT_TAG, DIRECT_ACK_TAG, MUTABLE_RECORD_TAG].map(tagOf).sort())
+    await mesh.stopAll()
   })
 })
 
