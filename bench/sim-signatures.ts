@@ -10,6 +10,7 @@
 //   npm run bench:sim-signatures [-- --nodes 300 --messages 20 --seed 12]
 // Prints a markdown table on stdout (progress on stderr); exits 1 when a check fails.
 
+import { cpuUsage } from 'node:process'
 import { parseArgs } from 'node:util'
 import { deterministicPart, runScenario, type SimulationReport } from '../src/sim/index.js'
 
@@ -28,28 +29,31 @@ for (const [name, value] of [['nodes', nodes], ['messages', messages], ['seed', 
 }
 
 const parameters = { nodes, messages, publishRatePerSec: 4, seed }
-const runs: { readonly name: string; readonly report: SimulationReport }[] = []
+const runs: { readonly name: string; readonly report: SimulationReport; readonly cpuSec: number }[] = []
 for (const [name, options] of [
   ['ed25519', { signatures: 'ed25519' }],
   ['stand-in', { signatures: 'stand-in' }],
   ['ed25519, no CPU charge', { signatures: 'ed25519', signCostMs: 0, verifyCostMs: 0 }],
 ] as const) {
   console.error(`running broadcast, ${nodes} nodes, ${messages} publishes, seed ${seed}: ${name}`)
+  const cpuBefore = cpuUsage()
   const report = await runScenario('broadcast', { ...parameters, ...options })
-  console.error(`  done in ${(report.wallClock.wallMs / 1000).toFixed(1)} s of wall time`)
-  runs.push({ name, report })
+  const cpu = cpuUsage(cpuBefore)
+  const cpuSec = (cpu.user + cpu.system) / 1e6
+  console.error(`  done in ${(report.wallClock.wallMs / 1000).toFixed(1)} s of wall time, ${cpuSec.toFixed(1)} s of CPU`)
+  runs.push({ name, report, cpuSec })
 }
 
 const fixed = (value: number, digits: number) => value.toFixed(digits)
 console.log(`Broadcast, ${nodes} nodes (3 bootstrap, 20 arrivals/s, 30 s settle), ${messages} publishes at 4/s, seed ${seed}; CPU charge per sign/verify in ms.\n`)
-console.log('| run | CPU sign / verify ms | delivery | deliveries | hops mean | hops p50 / p99 / max | duplicate factor | latency p50 / p95 / p99 ms | timers | wall s |')
-console.log('|---|---|---|---|---|---|---|---|---|---|')
-for (const { name, report } of runs) {
+console.log('| run | CPU sign / verify ms | delivery | deliveries | hops mean | hops p50 / p99 / max | duplicate factor | latency p50 / p95 / p99 ms | timers | wall s | CPU s |')
+console.log('|---|---|---|---|---|---|---|---|---|---|---|')
+for (const { name, report, cpuSec } of runs) {
   const b = report.broadcast!
   const { signCostMs, verifyCostMs } = report.engine.signatures
   console.log(
     `| ${name} | ${signCostMs} / ${verifyCostMs} | ${fixed(b.deliveryRatio * 100, 2)}% | ${b.deliveries}/${b.expectedDeliveries} | ${fixed(b.hops.mean, 4)} | ${b.hops.p50} / ${b.hops.p99} / ${b.hops.max} | ` +
-      `${fixed(b.duplicateFactor, 4)} | ${fixed(b.latencyMs.p50, 1)} / ${fixed(b.latencyMs.p95, 1)} / ${fixed(b.latencyMs.p99, 1)} | ${report.events.timersFired} | ${fixed(report.wallClock.wallMs / 1000, 1)} |`,
+      `${fixed(b.duplicateFactor, 4)} | ${fixed(b.latencyMs.p50, 1)} / ${fixed(b.latencyMs.p95, 1)} / ${fixed(b.latencyMs.p99, 1)} | ${report.events.timersFired} | ${fixed(report.wallClock.wallMs / 1000, 1)} | ${fixed(cpuSec, 1)} |`,
   )
 }
 
