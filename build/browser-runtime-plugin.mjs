@@ -1,6 +1,6 @@
 // The esbuild plugin of every browser build (build/build.mjs, and the browser tests' bundles):
 // the WebSocket and WebRTC transports' Node sides (ws, node-datachannel) and discovery's file
-// system (FileKnownPeers) and UDP (LanDiscovery) are swapped for their browser sides, so neither package nor Node's
+// system (FileKnownPeers, the bootstrap server's static files) and UDP (LanDiscovery) are swapped for their browser sides, so neither package nor Node's
 // built-ins reach a browser bundle, and the browser's defaults (the WebRTC budget of peer
 // connections) are the ones in force.
 
@@ -10,6 +10,7 @@ const swapped = [
   ...['websocket', 'webrtc'].map((name) => join('src', 'transport', name, 'transport.ts')),
   join('src', 'discovery', 'file-known-peers.ts'),
   join('src', 'discovery', 'lan-discovery.ts'),
+  join('src', 'discovery', 'static-files.ts'),
 ]
 
 export const browserRuntime = {

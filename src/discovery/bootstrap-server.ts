@@ -1,7 +1,8 @@
 // The bootstrap and signaling server: one WebSocket port where clients register a signaling
 // id and have their WebRTC signals relayed to other ids, and plain HTTP on the same port for
 // GET /peers (a bounded random sample of clients that announced addresses), GET /health and
-// GET /metrics (Prometheus text). Whatever a client sends is checked (protocol.ts) and
+// GET /metrics (Prometheus text), and static files when asked (static-files.ts: the page in
+// examples/mesh). Whatever a client sends is checked (protocol.ts) and
 // rate-limited per client; a bad frame gets an error frame and is counted, never a crash, and
 // a client that keeps misbehaving, never registers, or cannot keep up is disconnected, so
 // one client's flood costs the others nothing but the time to drop it.
@@ -14,6 +15,7 @@ import { DiscoveryError } from './errors.js'
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics, type MetricFamily } from './metrics.js'
 import { checkBootstrapServerOptions, type BootstrapServerOptions, type BootstrapServerSettings } from './options.js'
 import { encodeFrame, MAX_FRAME_BYTES, parseClientFrame, type ErrorFrameCode, type ServerFrame } from './protocol.js'
+import { StaticFiles } from './static-files.js'
 import { decodeRelayFrame, encodeRelayClose, encodeRelayFrame, readdressRelayFrame, RELAY_MARKER, type RelayFrame } from './relay-frame.js'
 
 /** Why a client frame was dropped, as counted in stats() and /metrics. */
@@ -71,7 +73,8 @@ export class BootstrapServer {
   readonly #clients = new Set<Client>()
   readonly #byId = new Map<string, Client>()
   readonly #dropped: Record<BootstrapDropReason, number> = { malformed: 0, 'rate-limited': 0, 'not-registered': 0, unreachable: 0, 'target-slow': 0 }
-  readonly #http: Record<string, number> = { '/peers': 0, '/health': 0, '/metrics': 0, other: 0 }
+  readonly #http: Record<string, number> = { '/peers': 0, '/health': 0, '/metrics': 0, static: 0, other: 0 }
+  readonly #static: StaticFiles
   #connectionsAccepted = 0
   #connectionsRefused = 0
   #clientsDisconnected = 0
@@ -85,6 +88,7 @@ export class BootstrapServer {
   constructor(options: BootstrapServerOptions = {}) {
     this.#settings = checkBootstrapServerOptions(options)
     const perClient = this.#settings.maxBufferedBytesPerClient
+    this.#static = new StaticFiles(this.#settings.staticFiles, this.#settings.maxStaticFileBytes)
     try {
       this.#transport = new WebSocketTransport({
         listenAddress: this.#settings.listenAddress,
@@ -104,10 +108,19 @@ export class BootstrapServer {
     return this.#transport.localAddress
   }
 
-  /** Listens; resolves with the URL. Rejects with DISCOVERY_INVALID_STATE when started before, and with the transport's error when it cannot listen. */
+  /**
+   * Listens; resolves with the URL. Rejects with DISCOVERY_INVALID_STATE when started before,
+   * DISCOVERY_INVALID_OPTION when a staticFiles directory is missing, and with the transport's
+   * error when it cannot listen.
+   */
   async start(): Promise<string> {
     if (this.#state !== 'new') throw new DiscoveryError('DISCOVERY_INVALID_STATE', `start() may be called once, on a new server; this one is ${this.#state}`)
     this.#state = 'starting'
+    const missing = await this.#static.missingDirectory()
+    if (missing !== undefined) {
+      this.#state = 'new'
+      throw new DiscoveryError('DISCOVERY_INVALID_OPTION', `staticFiles: ${JSON.stringify(missing)} is not a directory here`)
+    }
     this.#startedAtMs = this.#settings.clock.now()
     await this.#transport.listen((connection) => this.#onConnection(connection))
     if (this.#state !== 'starting') throw new DiscoveryError('DISCOVERY_CLOSED', 'the server closed while it started')
@@ -331,8 +344,16 @@ export class BootstrapServer {
   }
 
   #onHttp(request: HttpRequestLike, response: HttpResponseLike): void {
-    const url = new URL(request.url ?? '/', 'http://bootstrap')
-    const route = (ROUTES as readonly string[]).includes(url.pathname) ? url.pathname : 'other'
+    let url: URL
+    try {
+      url = new URL(request.url ?? '/', 'http://bootstrap')
+    } catch {
+      this.#http.other++
+      response.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' })
+      return void response.end('bad request target')
+    }
+    const isRoute = (ROUTES as readonly string[]).includes(url.pathname)
+    const route = isRoute ? url.pathname : !this.#static.isEmpty && this.#static.covers(request) ? 'static' : 'other'
     this.#http[route]++
     const headers = { 'access-control-allow-origin': '*', 'cache-control': 'no-store' }
     const json = (status: number, body: unknown) => {
@@ -348,6 +369,10 @@ export class BootstrapServer {
       case '/metrics':
         response.writeHead(200, { ...headers, 'content-type': PROMETHEUS_CONTENT_TYPE })
         return void response.end(renderMetrics(this.#metrics()))
+      case 'static':
+        // serve() answers every outcome itself (404, 403, 500, 503); what could still throw is
+        // writing to a socket that went away, which leaves nobody to answer.
+        return void this.#static.serve(request, response, headers).catch(() => undefined)
       default:
         return json(404, { error: `no such path: try ${ROUTES.join(', ')}` })
     }

@@ -1,10 +1,16 @@
-// What Node adds to discovery: a file system for FileKnownPeers, and UDP multicast for
-// LanDiscovery. The browser builds swap this file for browser-runtime.ts
-// (build/browser-runtime-plugin.mjs), so node:fs and node:dgram never reach a browser bundle.
+// What Node adds to discovery: a file system for FileKnownPeers and the bootstrap server's
+// static files, and UDP multicast for LanDiscovery. The browser builds swap this file for
+// browser-runtime.ts (build/browser-runtime-plugin.mjs), so node:fs and node:dgram never
+// reach a browser bundle.
 
 import { createSocket } from 'node:dgram'
-import { open, rename, rm, writeFile } from 'node:fs/promises'
-import type { FileSystemRuntime, UdpRuntime } from './runtime.js'
+import { open, realpath, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { join, sep } from 'node:path'
+import type { BoundedRead, FileSystemRuntime, UdpRuntime } from './runtime.js'
+
+/** Errors that mean "no such file here" rather than a failure worth reporting. */
+const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'ELOOP', 'ENAMETOOLONG'])
+const isAbsent = (error: unknown) => ABSENT.has(String((error as { code?: unknown }).code))
 
 /** Numbers the temporary files, so two saves under way never write the same one. */
 let writes = 0
@@ -37,6 +43,53 @@ export const runtime: FileSystemRuntime = {
       throw error
     }
   },
+  async readFileWithin(root, segments, maxBytes) {
+    let path: string
+    let inside: string
+    try {
+      // Resolved through every link, then compared: a link under root pointing elsewhere is refused.
+      inside = (await realpath(root)) + sep
+      path = await realpath(join(root, ...segments))
+    } catch (error) {
+      if (isAbsent(error)) return undefined
+      throw error
+    }
+    if (!path.startsWith(inside)) return undefined
+    return readBounded(path, maxBytes)
+  },
+  async isDirectory(path) {
+    try {
+      return (await stat(path)).isDirectory()
+    } catch {
+      return false
+    }
+  },
+}
+
+/** Reads at most maxBytes of a regular file, sized by fstat of the open handle (a file that grows meanwhile is cut at that size). */
+async function readBounded(path: string, maxBytes: number): Promise<BoundedRead | undefined> {
+  let file
+  try {
+    file = await open(path, 'r')
+  } catch (error) {
+    if (isAbsent(error)) return undefined
+    throw error
+  }
+  try {
+    const info = await file.stat()
+    if (!info.isFile()) return undefined
+    if (info.size > maxBytes) return { tooLarge: info.size }
+    const bytes = new Uint8Array(info.size)
+    let filled = 0
+    while (filled < bytes.length) {
+      const { bytesRead } = await file.read(bytes, filled, bytes.length - filled, filled)
+      if (bytesRead === 0) break
+      filled += bytesRead
+    }
+    return filled === bytes.length ? bytes : bytes.subarray(0, filled)
+  } finally {
+    await file.close()
+  }
 }
 
 export const udp: UdpRuntime = {

@@ -5,6 +5,7 @@ import { cryptoRandom, type RandomSource } from '../util/random.js'
 import { checkInteger, checkNumber, checkTime, describeValue } from '../util/validate.js'
 import type { WebSocketTlsOptions } from '../transport/websocket/options.js'
 import { DiscoveryError } from './errors.js'
+import { checkStaticFileBytes, checkStaticFiles, type StaticFilesOption, type StaticMount } from './static-files.js'
 
 export interface BootstrapServerOptions {
   /** Where it listens: 'ws://host:port' ('wss://' with `tls`), port 0 for any free one. Default 'ws://127.0.0.1:0'. */
@@ -35,6 +36,17 @@ export interface BootstrapServerOptions {
    * (below maxBufferedBytesPerClient, so a flood relayed at a client cannot get it disconnected).
    */
   relayTargetBufferBytes?: number
+  /**
+   * Static files on the same HTTP port, in Node: URL path prefixes, each starting and ending
+   * with '/', mapped to directories (`{ '/': 'examples/mesh', '/dist/': 'dist' }`); the longest
+   * prefix wins, a path ending in '/' serves its index.html, and /peers, /health and /metrics
+   * stay the server's. Paths with '..', '.', empty or hidden segments, or encoded slashes are
+   * refused (403), as are symbolic links out of a directory; a missing file is 404. start()
+   * rejects with DISCOVERY_INVALID_OPTION when a directory does not exist. Default none.
+   */
+  staticFiles?: StaticFilesOption
+  /** The largest static file served, 1 to 2**30 bytes; a larger one is refused (403) unread. Default 16 MiB. */
+  maxStaticFileBytes?: number
   /** Rate limiting, timeouts and uptime. Default the system clock. */
   clock?: Clock
   /** The sample GET /peers returns. Default a cryptographic source. */
@@ -52,6 +64,8 @@ export interface BootstrapServerSettings {
   readonly maxBufferedBytesPerClient: number
   readonly relayBytesPerSecond: number
   readonly relayTargetBufferBytes: number
+  readonly staticFiles: readonly StaticMount[]
+  readonly maxStaticFileBytes: number
   readonly clock: Clock
   readonly random: RandomSource
 }
@@ -76,6 +90,8 @@ export function checkBootstrapServerOptions(options: BootstrapServerOptions): Bo
     maxBufferedBytesPerClient: checkInteger('maxBufferedBytesPerClient', options.maxBufferedBytesPerClient ?? 1_048_576, 1_024, 2 ** 30, invalid),
     relayBytesPerSecond: checkInteger('relayBytesPerSecond', options.relayBytesPerSecond ?? 1_048_576, 1_024, 2 ** 30, invalid),
     relayTargetBufferBytes: checkInteger('relayTargetBufferBytes', options.relayTargetBufferBytes ?? 262_144, 1_024, 2 ** 30, invalid),
+    staticFiles: checkStaticFiles(options.staticFiles, invalid),
+    maxStaticFileBytes: checkStaticFileBytes(options.maxStaticFileBytes, invalid),
     clock,
     random,
   }
