@@ -1,5 +1,6 @@
 // A real Chromium (Debian's, never downloaded) and a loopback HTTP server that serves one
-// esbuild bundle at /<name>.js and an empty page at /, for the browser tests.
+// esbuild bundle at /<name>.js and an empty page at /, for the browser tests; or Chromium
+// alone (launchChromium) for tests that serve their own pages.
 
 import { createServer } from 'node:http'
 import { readFile } from 'node:fs/promises'
@@ -22,9 +23,18 @@ export interface BrowserBench {
   close(): Promise<void>
 }
 
+/** Launches Debian's Chromium headless; throws, saying how to install it, when it is missing. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`)
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  })
+}
+
 /** Bundles `entry` for the browser into `outfile` (served as /<its file name>) and launches Chromium. */
 export async function openChromium(entry: string, outfile: string): Promise<BrowserBench> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`)
   // With the browser builds' own plugin: the page runs what dist/browser ships.
   await build({ entryPoints: [entry], outfile, bundle: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'warning', plugins: [browserRuntime] })
   const bundle = await readFile(outfile)
@@ -38,11 +48,7 @@ export async function openChromium(entry: string, outfile: string): Promise<Brow
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  })
+  const browser = await launchChromium()
   return {
     browser,
     origin,
