@@ -2,12 +2,12 @@
 // The wasmesh command line.
 //   wasmesh demo [--nodes 6] [--duration 15] [--rate 20] [--port 0] [--seed 1] [--serve] [--json]
 //   wasmesh bootstrap [--host 127.0.0.1] [--port 7777] [--tls-key key.pem --tls-cert cert.pem]
-//                     [--max-clients N] [--rate N] [--peers-sample N]
+//                     [--max-clients N] [--rate N] [--peers-sample N] [--static dir]
 //   wasmesh --help
 // Prints the server's URL once it listens, and closes cleanly on SIGINT or SIGTERM. Exit codes:
 // 0 done, 1 it could not start, 2 a usage error (an unknown command or flag, a bad value).
 
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { BootstrapServer } from './discovery/bootstrap-server.js'
 import type { BootstrapServerOptions } from './discovery/options.js'
 import { runDemo } from './cli/demo.js'
@@ -37,10 +37,15 @@ options:
   --max-clients <n>     clients connected at once (default 10000)
   --rate <n>            frames a second each client may send (default 50)
   --peers-sample <n>    most peers GET /peers returns (default 20)
+  --static <dir>        also serve the files of <dir> at / (index.html for a path ending in /)
   -h, --help            this text
+
+example (the mesh page, from a checkout after npm run build; its script imports /dist/wasmesh.min.js):
+  mkdir -p site/dist && cp examples/mesh/* site/ && cp dist/wasmesh.min.js site/dist/
+  npx wasmesh bootstrap --port 7777 --static site
 `
 
-const FLAGS = ['--host', '--port', '--tls-key', '--tls-cert', '--max-clients', '--rate', '--peers-sample'] as const
+const FLAGS = ['--host', '--port', '--tls-key', '--tls-cert', '--max-clients', '--rate', '--peers-sample', '--static'] as const
 type Flag = (typeof FLAGS)[number]
 
 function parseFlags(args: readonly string[]): Partial<Record<Flag, string>> {
@@ -72,6 +77,10 @@ function readPem(flag: Flag, path: string): string {
   }
 }
 
+function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true
+}
+
 export function bootstrapOptions(args: readonly string[]): BootstrapServerOptions {
   const flags = parseFlags(args)
   const host = flags['--host'] ?? '127.0.0.1'
@@ -79,7 +88,10 @@ export function bootstrapOptions(args: readonly string[]): BootstrapServerOption
   const port = integer('--port', flags['--port'], 7777, 0, 65_535)
   if ((flags['--tls-key'] === undefined) !== (flags['--tls-cert'] === undefined)) throw new UsageError('--tls-key and --tls-cert go together')
   const tls = flags['--tls-key'] === undefined ? undefined : { key: readPem('--tls-key', flags['--tls-key']), cert: readPem('--tls-cert', flags['--tls-cert']!) }
+  const served = flags['--static']
+  if (served !== undefined && !isDirectory(served)) throw new UsageError(`--static must be a directory, got ${JSON.stringify(served)}`)
   return {
+    ...(served === undefined ? {} : { staticFiles: { '/': served } }),
     listenAddress: `${tls === undefined ? 'ws' : 'wss'}://${host}:${port}`,
     ...(tls === undefined ? {} : { tls }),
     maxClients: integer('--max-clients', flags['--max-clients'], 10_000, 1, 1_000_000),
@@ -89,10 +101,13 @@ export function bootstrapOptions(args: readonly string[]): BootstrapServerOption
 }
 
 async function runBootstrap(args: readonly string[]): Promise<number> {
-  const server = new BootstrapServer(bootstrapOptions(args))
+  const options = bootstrapOptions(args)
+  const server = new BootstrapServer(options)
   try {
     const url = await server.start()
-    process.stdout.write(`wasmesh bootstrap server listening at ${url} (HTTP: ${url.replace(/^ws/, 'http')}/peers, /health, /metrics)\n`)
+    const http = url.replace(/^ws/, 'http')
+    process.stdout.write(`wasmesh bootstrap server listening at ${url} (HTTP: ${http}/peers, /health, /metrics)\n`)
+    if (options.staticFiles !== undefined) process.stdout.write(`serving ${Object.values(options.staticFiles).join(', ')} at ${http}/\n`)
   } catch (error) {
     await server.close()
     process.stderr.write(`wasmesh bootstrap: could not start: ${(error as Error).message}\n`)

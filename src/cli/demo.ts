@@ -3,7 +3,9 @@
 // after the first finds peers through the server's GET /peers, as an app's users would. Then
 // traffic: publishes from random nodes, direct messages between random pairs (routed through
 // the mesh when they are not neighbours) and DHT puts read back from other nodes, with a live
-// progress line on stderr and a summary on stdout. Everything it starts it stops.
+// progress line on stderr and a summary on stdout. The server also serves the mesh page
+// (examples/mesh): browser tabs opened on it join these nodes over WebRTC, and the nodes follow
+// the page's topics so its chat and presence travel through them. Everything it starts it stops.
 
 import { BootstrapServer, fetchPeers, WebSocketSignaling } from '../discovery/index.js'
 import { createMeshNode, type MeshNode } from '../node.js'
@@ -12,6 +14,7 @@ import { seededRandom } from '../util/random.js'
 import { toHex } from '../util/hex.js'
 import type { DemoOptions } from './demo-options.js'
 import { DemoTally } from './demo-tally.js'
+import { meshPageFiles, PAGE_CHAT_TOPIC, PAGE_PRESENCE_TOPIC } from './mesh-page.js'
 import { renderProgress, renderSummary, type DemoNodeRow, type DemoSummary } from './demo-report.js'
 
 /** Where the demo writes: progress and logs go to `err`, the summary to `out`. */
@@ -30,6 +33,9 @@ const SETTLE_TIMEOUT_MS = 10_000
 const DIRECT_EVERY_MS = 250
 const DHT_EVERY_MS = 1_000
 const PROGRESS_EVERY_MS = 500
+/** How often each node tells the page's presence topic who its neighbours are (the page draws them). */
+const PRESENCE_EVERY_MS = 1_000
+const MAX_CHAT_LOG_CHARS = 200
 
 interface DemoNode {
   readonly index: number
@@ -38,6 +44,9 @@ interface DemoNode {
   received: number
   directIn: number
 }
+
+/** A stranger's text made safe for a terminal: control characters (escape sequences among them) become spaces. */
+const printable = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -56,7 +65,8 @@ export async function runDemo(options: DemoOptions, output: DemoOutput, signal: 
   const startedAtMs = now()
   const random = seededRandom(options.seed)
   const tally = new DemoTally(options.nodes, now)
-  const server = new BootstrapServer({ listenAddress: `ws://127.0.0.1:${options.port}` })
+  const page = meshPageFiles()
+  const server = new BootstrapServer({ listenAddress: `ws://127.0.0.1:${options.port}`, ...('staticFiles' in page ? { staticFiles: page.staticFiles } : {}) })
   const members: DemoNode[] = []
   const timers = new Set<ReturnType<typeof setInterval>>()
   const inFlight = new Set<Promise<unknown>>()
@@ -101,6 +111,11 @@ export async function runDemo(options: DemoOptions, output: DemoOutput, signal: 
         member.directIn++
         tally.directReceived()
       })
+      // The page's topics: followed, so the mesh carries them between browser tabs; one node logs the chat.
+      node.subscribe(PAGE_CHAT_TOPIC, (message) => {
+        if (index === 0 && options.isServing) output.err(`chat from ${toHex(message.origin).slice(0, 8)}: ${printable(new TextDecoder().decode(message.data).slice(0, MAX_CHAT_LOG_CHARS))}\n`)
+      })
+      node.subscribe(PAGE_PRESENCE_TOPIC, () => undefined)
       await node.start({ signal })
       progress(`[${elapsedSec().toFixed(1)}s] joining: ${index + 1}/${options.nodes} nodes up, ${meanPeers().toFixed(1)} peers each on average`)
     }
@@ -152,8 +167,17 @@ export async function runDemo(options: DemoOptions, output: DemoOutput, signal: 
     const showProgress = () => progress(renderProgress(elapsedSec(), options.nodes, meanPeers(), tally.figures()))
     every(PROGRESS_EVERY_MS, showProgress)
     if (options.isServing) {
+      // For the page's drawing only (a timed run's summary counts the demo's own publishes).
+      every(PRESENCE_EVERY_MS, () => {
+        for (const member of members) {
+          const neighbours = new TextEncoder().encode(JSON.stringify({ peers: member.node.peers().map((peer) => peer.peerKey) }))
+          track(member.node.publish(PAGE_PRESENCE_TOPIC, neighbours).catch(() => undefined))
+        }
+      })
       endProgress()
       output.err(`serving: the mesh stays up and keeps its traffic going; the server is at ${url}. Ctrl-C stops it.\n`)
+      if ('missing' in page) output.err(`the mesh page is not served: ${page.missing} is missing (npm run build makes dist/)\n`)
+      else output.err(`open ${url.replace(/^ws/, 'http')}/ in a browser: the mesh page joins these nodes over WebRTC\n`)
       await waitFor(() => false, Number.POSITIVE_INFINITY, signal)
     } else {
       await waitFor(() => false, options.durationSec * 1_000, signal)

@@ -58,6 +58,28 @@ describe('wasmesh demo (npm start)', () => {
     }
   })
 
+  it('--serve serves the mesh page and the bundle it imports, prints where to open it, and stops on Ctrl-C', async () => {
+    const child = spawn(process.execPath, [built(), 'demo', '--nodes', '2', '--serve'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    try {
+      while (!/open http:\/\/127\.0\.0\.1:\d+\/ in a browser/.test(stderr) && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 50))
+      const origin = /open (http:\/\/127\.0\.0\.1:\d+)\/ in a browser/.exec(stderr)![1]
+      const page = await fetch(`${origin}/`)
+      expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8'])
+      expect(await page.text()).toContain('<title>wasmesh: the mesh page</title>')
+      const bundle = await fetch(`${origin}/dist/wasmesh.min.js`)
+      expect([bundle.status, bundle.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8'])
+      expect((await bundle.text()).length).toBeGreaterThan(100_000)
+      child.kill('SIGINT')
+      expect(await exited).not.toBeNull() // it exited by itself, not by the signal
+      expect(stderr).not.toContain('the mesh page is not served')
+    } finally {
+      child.kill('SIGKILL')
+    }
+  })
+
   it('Ctrl-C during the traffic stops every node and the server, prints the summary so far and exits 1 (cut short)', async () => {
     const child = spawn(process.execPath, [built(), 'demo', '--nodes', '3', '--duration', '600', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''

@@ -28,6 +28,7 @@ describe('wasmesh bootstrap (the command line)', () => {
       [['bootstrap', '--tls-key', 'key.pem'], '--tls-key and --tls-cert go together'],
       [['bootstrap', '--tls-key', '/nonexistent/k', '--tls-cert', '/nonexistent/c'], '--tls-key: cannot read /nonexistent/k'],
       [['bootstrap', '--port', '1', '--port', '2'], '--port is given twice'],
+      [['bootstrap', '--static', '/nonexistent/site'], '--static must be a directory, got "/nonexistent/site"'],
     ] as const) {
       const result = run([...args])
       expect(result.status, args.join(' ')).toBe(2)
@@ -66,5 +67,26 @@ describe('wasmesh bootstrap (the command line)', () => {
     }
     expect(await exited).toBe(0)
     expect(stdout).toContain('wasmesh bootstrap server closed')
+  })
+
+  it('--static serves a directory at / beside the routes, and nothing outside it', async () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is not built: run npm run build (npm test does)`)
+    const child = spawn(process.execPath, [CLI, 'bootstrap', '--port', '0', '--static', 'examples/mesh'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    try {
+      while (!/serving examples\/mesh at http:\/\/127\.0\.0\.1:\d+\//.test(stdout) && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 20))
+      const origin = /at (http:\/\/127\.0\.0\.1:\d+)\/\n/.exec(stdout)![1]
+      const page = await fetch(`${origin}/`)
+      expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8'])
+      expect(await page.text()).toContain('<script type="module" src="app.js"></script>')
+      expect((await fetch(`${origin}/app.js`)).headers.get('content-type')).toBe('text/javascript; charset=utf-8')
+      expect((await fetch(`${origin}/%2e%2e%2fpackage.json`)).status).toBe(403)
+      expect(await (await fetch(`${origin}/health`)).json()).toMatchObject({ status: 'ok' })
+    } finally {
+      child.kill('SIGTERM')
+    }
+    expect(await exited).toBe(0)
   })
 })
