@@ -77,7 +77,7 @@ export type { ChannelListener, DataChannelLike, DataChannelState } from './trans
 export { TransportManager, MAX_MANAGED_TRANSPORTS } from './transport/index.js'
 export { BootstrapServer, WebSocketSignaling, RelayTransport, LanDiscovery, DiscoveryError, fetchPeers, FileKnownPeers, MemoryKnownPeers, WebStorageKnownPeers, MAX_KNOWN_PEERS } from './discovery/index.js'
 export type { KnownPeer, KnownPeersStore, WebStorageKnownPeersOptions, WebStorageLike } from './discovery/index.js'
-export type { BootstrapDropReason, BootstrapServerOptions, BootstrapServerStats, DirectoryPeer, DiscoveryErrorCode, FetchPeersOptions, FetchPeersResult, WebSocketSignalingOptions, WebSocketSignalingStats, RelayTransportOptions, RelayTransportStats, LanDiscoveryOptions, LanDiscoveryStats, DiscoveredPeer, PeerDiscovery, PeerDiscoverySelf } from './discovery/index.js'
+export type { BootstrapDropReason, BootstrapServerOptions, BootstrapServerStats, DirectoryPeer, DiscoveryErrorCode, FetchPeersOptions, FetchPeersResult, WebSocketSignalingOptions, WebSocketSignalingStats, RelayTransportOptions, RelayTransportStats, LanDiscoveryOptions, LanDiscoveryStats, DiscoveredPeer, PeerDiscovery, PeerDiscoverySelf, StaticFilesOption } from './discovery/index.js'
 export type { ManagedTransportStats, TransportManagerOptions, TransportManagerStats } from './transport/index.js'
 export type { ChannelConnectionOptions, ChannelTraffic } from './transport/channel/options.js'
 export { Identity } from './peers/identity.js'

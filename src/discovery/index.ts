@@ -1,6 +1,7 @@
 export { BootstrapServer } from './bootstrap-server.js'
 export type { BootstrapDropReason, BootstrapServerStats } from './bootstrap-server.js'
 export type { BootstrapServerOptions } from './options.js'
+export type { StaticFilesOption } from './static-files.js'
 export { WebSocketSignaling } from './websocket-signaling.js'
 export type { WebSocketSignalingOptions, WebSocketSignalingStats } from './websocket-signaling.js'
 export { DiscoveryError } from './errors.js'
