@@ -8,7 +8,8 @@
 import { request } from 'node:http'
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve, sep } from 'node:path'
+import fc from 'fast-check'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { BootstrapServer, type BootstrapServerOptions } from '../../src/discovery/index.js'
 import { resolveStaticPath } from '../../src/discovery/static-files.js'
@@ -91,6 +92,21 @@ describe('BootstrapServer static files', () => {
     expect((await get(plain, '/index.html')).status).toBe(404)
     expect((await get(plain, '/../package.json')).status).toBe(404)
     expect(resolveStaticPath('/a/b.js', [{ prefix: '/x/', directory: '.' }])).toBeUndefined()
+  })
+
+  it('no request target resolves to a path outside its mount, however it is spelled (property)', () => {
+    const mounts = [{ prefix: '/dist/', directory: '/srv/dist' }, { prefix: '/', directory: '/srv/site' }]
+    const part = fc.oneof(
+      fc.constantFrom('..', '.', '', '%2e%2e', '%2E%2e', '.%2e', '%2e', '%2f', '%2F', '%5c', '%00', '..%2f..', 'dist', 'a', 'b.js', '.env', '%', '%zz', '?x', '#y'),
+      fc.string({ maxLength: 6 }),
+    )
+    fc.assert(fc.property(fc.array(part, { maxLength: 8 }), (parts) => {
+      const target = resolveStaticPath(`/${parts.join('/')}`, mounts)
+      if (target === undefined || 'refused' in target) return
+      const root = resolve(target.mount.directory)
+      expect(resolve(root, ...target.segments).startsWith(root + sep)).toBe(true)
+      for (const segment of target.segments) expect(segment).toMatch(/^[^./\\\0][^/\\\0]*$/)
+    }), { numRuns: 2_000 })
   })
 
   it('refuses bad options with DISCOVERY_INVALID_OPTION, and a missing directory at start()', async () => {
