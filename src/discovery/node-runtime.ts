@@ -4,6 +4,7 @@
 // reach a browser bundle.
 
 import { createSocket } from 'node:dgram'
+import { constants } from 'node:fs'
 import { open, realpath, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join, sep } from 'node:path'
 import type { BoundedRead, FileSystemRuntime, UdpRuntime } from './runtime.js'
@@ -70,7 +71,9 @@ export const runtime: FileSystemRuntime = {
 async function readBounded(path: string, maxBytes: number): Promise<BoundedRead | undefined> {
   let file
   try {
-    file = await open(path, 'r')
+    // Non-blocking, so a FIFO or a device among the files is no read that waits forever: fstat
+    // below turns it away. It changes nothing for a regular file.
+    file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch (error) {
     if (isAbsent(error)) return undefined
     throw error

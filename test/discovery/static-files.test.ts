@@ -5,6 +5,7 @@
 // is refused, a missing file is 404, a file over the bound is refused unread, and the
 // server's own routes stay its own.
 
+import { execFileSync } from 'node:child_process'
 import { request } from 'node:http'
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -48,6 +49,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'site', 'sub', 'index.html'), 'sub index')
   await writeFile(join(dir, 'bundle', 'wasmesh.min.js'), 'export const bundle = 2')
   await symlink(join(dir, 'secret.txt'), join(dir, 'site', 'link.txt'))
+  execFileSync('mkfifo', [join(dir, 'site', 'pipe.txt')]) // nobody ever writes to it
 })
 afterAll(() => rm(dir, { recursive: true, force: true }))
 afterEach(cleanup)
@@ -81,6 +83,7 @@ describe('BootstrapServer static files', () => {
     expect((await get(server, '/link.txt')).status).toBe(404)
     expect((await get(server, '/nothing.html')).status).toBe(404)
     expect((await get(server, '/sub')).status).toBe(404) // a directory is no file
+    expect((await get(server, '/pipe.txt')).status).toBe(404) // nor a FIFO, which a blocking read would wait on forever
     expect(await get(server, '/large.bin')).toMatchObject({ status: 403, body: 'refused: the file is over 1024 bytes' })
   })
 
