@@ -3,7 +3,8 @@
 // (node-datachannel) on the same server's signaling: two pages join over the browser's own
 // WebRTC, and everything is done through the page as a user would, typing and clicking. A
 // chat line typed in one page appears in the other and at a Node node; a DHT record put in one
-// page is read in the other, and one put from Node is read in a page; no page shows an error.
+// page is read in the other, and one put from Node is read in a page; no page shows an error;
+// a closed page's node says goodbye.
 // A screenshot of each page is kept in .cache/browser-test/. Needs dist/ built (npm test does).
 
 import { existsSync } from 'node:fs'
@@ -27,6 +28,8 @@ describe('the mesh page in Chromium', () => {
   const nodes: MeshNode[] = []
   const transports: WebRtcTransport[] = []
   const nodeInbox: string[] = []
+  /** Sessions node 0 saw close: where the peer was, and why. */
+  const nodeGoodbyes: { address: string; reason: string }[] = []
 
   beforeAll(async () => {
     if (!existsSync('dist/wasmesh.min.js')) throw new Error('dist/ is not built: run npm run build (npm test does)')
@@ -39,6 +42,7 @@ describe('the mesh page in Chromium', () => {
       transports.push(transport)
       const node = await createMeshNode({ seed: 7_100 + index, transport, bootstrap: index === 0 ? [] : ['webrtc://node-0'] })
       nodes.push(node)
+      if (index === 0) node.addEventListener('peer:disconnect', (event) => nodeGoodbyes.push({ address: event.detail.remoteAddress, reason: event.detail.reason }))
       node.subscribe(CHAT, (message) => index === 0 && nodeInbox.push(new TextDecoder().decode(message.data)))
       await node.start()
     }
@@ -116,6 +120,11 @@ describe('the mesh page in Chromium', () => {
         expect(await page.$$eval('#errors li', (items) => items.map((item) => item.textContent))).toEqual([])
         expect(uncaught).toEqual([])
       }
+
+      // Closing a page stops its node (pagehide): its peers get its goodbye, not a dead link.
+      const idA = await a.page.textContent('#signaling-id')
+      await a.page.close()
+      await expect.poll(() => nodeGoodbyes, WAIT).toContainEqual({ address: `webrtc://${idA}`, reason: expect.stringContaining('SHUTDOWN') })
     } finally {
       await Promise.all([a.page.close(), b.page.close()])
     }
