@@ -58,8 +58,12 @@ describe('wasmesh demo (npm start)', () => {
     }
   })
 
-  it('--serve serves the mesh page and the bundle it imports, prints where to open it, and stops on Ctrl-C', async () => {
-    const child = spawn(process.execPath, [built(), 'demo', '--nodes', '2', '--serve'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  it.each([
+    ['wasmesh demo', () => [built()]],
+    ['npm start (bundled into .cache/)', () => ['build/run-ts.mjs', 'src/cli.ts']],
+  ])('%s --serve serves the mesh page and the bundle it imports, prints where to open it, and stops on Ctrl-C', async (_label, command) => {
+    built() // the page imports dist/wasmesh.min.js
+    const child = spawn(process.execPath, [...command(), 'demo', '--nodes', '2', '--serve'], { stdio: ['ignore', 'pipe', 'pipe'] })
     let stderr = ''
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
