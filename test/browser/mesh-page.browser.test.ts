@@ -129,4 +129,21 @@ describe('the mesh page in Chromium', () => {
       await Promise.all([a.page.close(), b.page.close()])
     }
   }, 240_000)
+
+  it('a server that does not answer is an error written on the page, not an uncaught exception', async () => {
+    const page = await browser!.newPage()
+    const uncaught: string[] = []
+    page.on('pageerror', (error) => uncaught.push(String(error)))
+    try {
+      // Port 1 on loopback: nothing listens there, so the signaling's WebSocket is refused.
+      await page.goto(server!.url.replace('ws://', 'http://') + '/?server=ws://127.0.0.1:1')
+      await page.waitForFunction(() => document.body.dataset.status === 'failed', undefined, WAIT)
+      expect(await page.textContent('#server')).toBe('ws://127.0.0.1:1')
+      expect(await page.isVisible('#errors-box')).toBe(true)
+      expect(await page.textContent('#errors li')).toMatch(/DISCOVERY_UNREACHABLE: no bootstrap server answered at ws:\/\/127\.0\.0\.1:1/)
+      expect(uncaught).toEqual([])
+    } finally {
+      await page.close()
+    }
+  }, 120_000)
 })
