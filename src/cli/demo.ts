@@ -43,6 +43,8 @@ interface DemoNode {
   readonly transport: WebRtcTransport
   received: number
   directIn: number
+  /** Presence publishes for the page (--serve), left out of the summary's publishes. */
+  presencePublished: number
 }
 
 /** A stranger's text made safe for a terminal: control characters (escape sequences among them) become spaces. */
@@ -101,7 +103,7 @@ export async function runDemo(options: DemoOptions, output: DemoOutput, signal: 
       const transport = new WebRtcTransport({ signaling })
       const listed = index === 0 ? [] : (await fetchPeers([url], { maxPeers: 8, signal })).peers.filter((peer) => peer.id !== id)
       const node = await createMeshNode({ transport, seed: options.seed * 1_000 + index, bootstrap: listed.flatMap((peer) => peer.addresses) })
-      const member: DemoNode = { index, node, transport, received: 0, directIn: 0 }
+      const member: DemoNode = { index, node, transport, received: 0, directIn: 0, presencePublished: 0 }
       members.push(member)
       node.subscribe(TOPIC, (message) => {
         member.received++
@@ -171,7 +173,10 @@ export async function runDemo(options: DemoOptions, output: DemoOutput, signal: 
       every(PRESENCE_EVERY_MS, () => {
         for (const member of members) {
           const neighbours = new TextEncoder().encode(JSON.stringify({ peers: member.node.peers().map((peer) => peer.peerKey) }))
-          track(member.node.publish(PAGE_PRESENCE_TOPIC, neighbours).catch(() => undefined))
+          // Counted as the node counts its publishes: every one that was not cut short by stop().
+          track(member.node.publish(PAGE_PRESENCE_TOPIC, neighbours).then((result) => {
+            if (result.notSentReason !== 'stopped') member.presencePublished++
+          }, () => undefined))
         }
       })
       endProgress()
@@ -194,7 +199,7 @@ export async function runDemo(options: DemoOptions, output: DemoOutput, signal: 
     const rows: DemoNodeRow[] = members.map((member) => {
       const stats = member.node.stats()
       return {
-        node: member.index, id: toHex(member.node.id).slice(0, 8), peers: stats.peers, published: stats.messages.published,
+        node: member.index, id: toHex(member.node.id).slice(0, 8), peers: stats.peers, published: stats.messages.published - member.presencePublished,
         received: member.received, relayed: stats.messages.relayed, directIn: member.directIn,
         bytesIn: stats.bytes.in, bytesOut: stats.bytes.out,
       }

@@ -63,8 +63,10 @@ describe('wasmesh demo (npm start)', () => {
     ['npm start (bundled into .cache/)', () => ['build/run-ts.mjs', 'src/cli.ts']],
   ])('%s --serve serves the mesh page and the bundle it imports, prints where to open it, and stops on Ctrl-C', async (_label, command) => {
     built() // the page imports dist/wasmesh.min.js
-    const child = spawn(process.execPath, [...command(), 'demo', '--nodes', '2', '--serve'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...command(), 'demo', '--nodes', '2', '--serve', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
     let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
     try {
@@ -76,9 +78,15 @@ describe('wasmesh demo (npm start)', () => {
       const bundle = await fetch(`${origin}/dist/wasmesh.min.js`)
       expect([bundle.status, bundle.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8'])
       expect((await bundle.text()).length).toBeGreaterThan(100_000)
+      // Three progress lines (half a second apart) after the URL: the page's presence has been published meanwhile.
+      const progressAfterUrl = () => stderr.slice(stderr.indexOf('in a browser')).split('\n').filter((line) => line.startsWith('[')).length
+      while (progressAfterUrl() < 3 && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 50))
       child.kill('SIGINT')
       expect(await exited).not.toBeNull() // it exited by itself, not by the signal
       expect(stderr).not.toContain('the mesh page is not served')
+      // The summary counts the demo's own publishes, not the presence it published for the page.
+      const summary = JSON.parse(stdout) as DemoSummary
+      expect(summary.rows.reduce((sum, row) => sum + row.published, 0)).toBe(summary.figures.broadcast.published)
     } finally {
       child.kill('SIGKILL')
     }
