@@ -60,13 +60,17 @@ function commitOf() {
   }
 }
 
-// One Stryker report per module, written by build/mutate.mjs.
+// One Stryker report per module, written by build/mutate.mjs into .cache/ (not committed: a
+// report is 100-200 KB). A module with no report here keeps what the committed
+// docs/mutation.md says of it (its rows and its mutants in each table), so a fresh clone that
+// reruns one module does not lose the others' results.
 const reports = MODULES.map((module) => ({ module, path: join(root, `.cache/mutation/${module.name}.json`) }))
 const missing = reports.filter(({ path }) => !existsSync(path)).map(({ module }) => module.name)
 if (missing.length === reports.length) {
   console.error('no mutation reports in .cache/mutation: run `npm run mutate` first')
   process.exit(1)
 }
+const carried = carriedFromReport(existsSync(outputPath) ? readFileSync(outputPath, 'utf8') : '', new Set(missing))
 // One file of equivalent mutants per module (test/mutation/<module>.json), so they can be edited apart.
 const equivalents = readdirSync(equivalentDir).filter((name) => name.endsWith('.json')).sort()
   .flatMap((name) => JSON.parse(readFileSync(join(equivalentDir, name), 'utf8')))
@@ -124,6 +128,15 @@ for (const { module, path } of reports) {
   }
 }
 
+// Adds the carried modules' rows (their run time as it was) and totals.
+const freshFiles = new Set(rows.map((row) => row.file))
+for (const row of carried.rows) {
+  rows.push(row)
+  for (const key of Object.keys(totals)) totals[key] += row[key]
+}
+const ran = new Set(rows.map((row) => row.module))
+const notRun = missing.filter((name) => !ran.has(name))
+
 // A score counts every valid mutant; the "tested" score leaves out the ones no test can observe.
 function scores(row) {
   const valid = row.killed + row.survived + row.noCoverage + row.equivalent
@@ -155,33 +168,64 @@ for (const row of [...rows, { module: '**all**', runAt: '', file: '', ...totals 
   const { valid, score, tested } = scores(row)
   lines.push(`| ${row.module} | ${row.runAt} | ${row.file} | ${valid} | ${row.killed} (${row.timeout}) | ${row.equivalent} | ${row.survived} | ${row.noCoverage} | ${score} | ${tested} |`)
 }
-if (missing.length > 0) lines.push('', `Not run yet: ${missing.join(', ')}.`)
+if (notRun.length > 0) lines.push('', `Not run yet: ${notRun.join(', ')}.`)
+if (carried.rows.length > 0) lines.push('', `Carried from the previous report (not rerun here): ${[...new Set(carried.rows.map((row) => row.module))].join(', ')}.`)
 lines.push('')
 lines.push('## Unexplained survivors', '')
-if (unexplained.length === 0) lines.push('None.')
+if (unexplained.length + carried.tables.unexplained.length === 0) lines.push('None.')
 else {
   lines.push('| file:line | mutator | original | replacement | status |', '|---|---|---|---|---|')
   for (const m of unexplained) lines.push(`| ${m.file}:${m.line} | ${m.mutator} | ${code(m.original)} | ${code(m.replacement)} | ${m.status} |`)
+  lines.push(...carried.tables.unexplained)
 }
 lines.push('', '## Module-level mutants, killed by hand', '')
 lines.push('Stryker switches a mutant on after the module has loaded, so one in a module-level constant never')
 lines.push('runs. Each was planted by hand; the test named fails on it. They count as killed.', '')
-if (byHand.length === 0) lines.push('None.')
+if (byHand.length + carried.tables.byHand.length === 0) lines.push('None.')
 else {
   lines.push('| file:line | mutator | original | replacement | killed by |', '|---|---|---|---|---|')
   for (const m of byHand) lines.push(`| ${m.file}:${m.line} | ${m.mutator} | ${code(m.original)} | ${code(m.replacement)} | ${m.killedBy.replace(/\|/g, '\\|')} |`)
+  lines.push(...carried.tables.byHand)
 }
 lines.push('', '## Equivalent mutants, and why no test can tell', '')
-if (explained.length === 0) lines.push('None.')
+if (explained.length + carried.tables.explained.length === 0) lines.push('None.')
 else {
   lines.push('| file:line | mutator | original | replacement | why |', '|---|---|---|---|---|')
   for (const m of explained) lines.push(`| ${m.file}:${m.line} | ${m.mutator} | ${code(m.original)} | ${code(m.replacement)} | ${m.why.replace(/\|/g, '\\|')} |`)
+  lines.push(...carried.tables.explained)
 }
 lines.push('')
 
 if (!args.includes('--no-write')) writeFileSync(outputPath, lines.join('\n'))
 const { valid, score } = scores(totals)
 console.log(`mutation score ${score} over ${valid} mutants; ${unexplained.length} unexplained survivors; ${explained.length} equivalent; ${byHand.length} killed by hand`)
-for (const entry of stale.filter((entry) => rows.some((row) => row.file === entry.file))) console.log(`note: an equivalent entry matched no survivor (killed or code changed?): ${entry.file} ${entry.mutator} ${oneLine(entry.original, 60)}`)
+for (const entry of stale.filter((entry) => freshFiles.has(entry.file))) console.log(`note: an equivalent entry matched no survivor (killed or code changed?): ${entry.file} ${entry.mutator} ${oneLine(entry.original, 60)}`)
 for (const m of unexplained) console.log(`  survived ${m.file}:${m.line} ${m.mutator}: ${oneLine(m.original, 60)} -> ${oneLine(m.replacement, 60)}`)
-process.exit(unexplained.length === 0 ? 0 : 1)
+process.exit(unexplained.length + carried.tables.unexplained.length === 0 ? 0 : 1)
+
+/**
+ * What the previous docs/mutation.md says of the modules in `names`: their rows of the score
+ * table (as row objects) and, for each mutant table, its lines whose file is one of theirs.
+ */
+function carriedFromReport(text, names) {
+  const rows = []
+  const tables = { unexplained: [], byHand: [], explained: [] }
+  if (text === '' || names.size === 0) return { rows, tables }
+  const cells = (line) => line.slice(1, -1).split(/(?<!\\)\|/).map((cell) => cell.trim())
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('| ')) continue
+    const [module, runAt, file, , killed, equivalent, survived, noCoverage] = cells(line)
+    const killedMatch = /^(\d+) \((\d+)\)$/.exec(killed ?? '')
+    if (!names.has(module) || killedMatch === null) continue
+    rows.push({ module, runAt, file, killed: Number(killedMatch[1]), timeout: Number(killedMatch[2]), byHand: 0, survived: Number(survived), noCoverage: Number(noCoverage), equivalent: Number(equivalent), invalid: 0 })
+  }
+  const files = new Set(rows.map((row) => row.file))
+  const sections = { '## Unexplained survivors': 'unexplained', '## Module-level mutants, killed by hand': 'byHand', '## Equivalent mutants, and why no test can tell': 'explained' }
+  let section
+  for (const line of text.split('\n')) {
+    if (line.startsWith('## ')) section = sections[line.trim()]
+    else if (section !== undefined && line.startsWith('| src/') && files.has(line.slice(2).split(':')[0])) tables[section].push(line)
+  }
+  for (const row of rows) row.byHand = tables.byHand.filter((line) => line.slice(2).startsWith(`${row.file}:`)).length
+  return { rows, tables }
+}
