@@ -163,6 +163,27 @@ describe('WebSocketTransport', () => {
     expect(received).toBe(0)
   }, 30_000)
 
+  it('closing a connection whose far side keeps sending instead of its close frame drops it after 64 KiB, not after reading everything it queued', async () => {
+    const { transport, accepted } = await listening({ closeTimeoutMs: 60_000 })
+    const flooder = await rawClient(transport.localAddress)
+    const inbound = await accept(accepted)
+    const here = closed(inbound)
+    let received = 0
+    // Banned on its 8th frame, as the node bans inside its message handler.
+    inbound.onMessage(() => {
+      if (++received === 8) inbound.close('banned')
+    })
+    const far = new Promise<number>((resolve) => flooder.once('close', (code) => resolve(code)))
+    // 4 MiB queued at once, as a flood cut off by a ban has queued: the client's close frame can only come behind it.
+    for (let i = 0; i < 256; i++) flooder.send(new Uint8Array(16_384))
+    expect((await here).initiator).toBe('local')
+    // Dropped well within closeTimeoutMs (a minute), without reading the flood to its close frame.
+    await far
+    await (inbound as WebSocketConnection).gone
+    expect(transport.stats().terminatedAfterClose).toBe(1)
+    expect(received).toBe(8)
+  }, 30_000)
+
   it('answers plain HTTP requests with 426, or with onHttpRequest when given, and still upgrades WebSockets on the same port', async () => {
     const { transport: plain } = await listening()
     const refused = await fetch(plain.localAddress.replace('ws://', 'http://') + '/anything')

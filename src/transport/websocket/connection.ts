@@ -24,6 +24,11 @@ export interface WebSocketTraffic {
   refusedBacklog: number
   /** Connections closed because the far side broke the WebSocket protocol (an unmasked client frame, a bad opcode...). */
   refusedMalformed: number
+  /**
+   * Connections this side closed whose far side kept sending data instead of its close frame
+   * (past MAX_BYTES_AFTER_CLOSE): dropped at once rather than read to the end.
+   */
+  terminatedAfterClose: number
 }
 
 /** What a connection needs from the transport that made it. */
@@ -40,6 +45,9 @@ export const REFUSED_TEXT = 'refused a text frame'
 export const REFUSED_TOO_LARGE = 'refused a frame over maxMessageBytes'
 export const REFUSED_BACKLOG = 'frames waiting for a message handler passed maxBufferedBytes'
 export const REFUSED_MALFORMED = 'refused a malformed frame'
+
+/** Data a closing connection reads while it waits for the far side's close frame; past it, the TCP connection is dropped. */
+export const MAX_BYTES_AFTER_CLOSE = 65_536
 
 let connectionCount = 0
 
@@ -64,6 +72,8 @@ export class WebSocketConnection implements Connection {
   private resolveGone!: () => void
   /** This side stopped reading: the far side's close frame may sit behind whatever it sent meanwhile. */
   private isReadingPaused = false
+  /** Bytes of data frames read after this side closed, while waiting for the far side's close frame. */
+  private bytesAfterClose = 0
   /** Read-side flow control, only where the socket has it (ws in Node; a browser's WebSocket cannot stop reading). */
   readonly pauseReading?: () => void
   readonly resumeReading?: () => void
@@ -154,7 +164,7 @@ export class WebSocketConnection implements Connection {
   // -------------------------------------------------------------------------------------
 
   private readonly onSocketMessage = (event: SocketMessageEvent): void => {
-    if (this.isClosed) return
+    if (this.isClosed) return this.readAfterClose(event.data)
     const data = event.data
     const counters = this.owner.counters
     if (!(data instanceof ArrayBuffer)) {
@@ -208,6 +218,21 @@ export class WebSocketConnection implements Connection {
       // Frames that arrived before the close are still handed over, then the close.
       this.scheduleDelivery()
     }
+    this.release()
+  }
+
+  /**
+   * A data frame after this side closed, read only because the far side's close frame may be
+   * behind it. A peer that keeps sending (a flood cut off by a ban) would have this side read,
+   * unmask and copy everything it queued, megabytes, before the close frame: past
+   * MAX_BYTES_AFTER_CLOSE the TCP connection is dropped instead.
+   */
+  private readAfterClose(data: unknown): void {
+    if (this.isReleased) return
+    this.bytesAfterClose += data instanceof ArrayBuffer ? data.byteLength : 0
+    if (this.bytesAfterClose <= MAX_BYTES_AFTER_CLOSE || this.socket.terminate === undefined) return
+    this.owner.counters.terminatedAfterClose++
+    this.socket.terminate()
     this.release()
   }
 

@@ -40,7 +40,7 @@ export class WebSocketTransport implements Transport {
   /** Sockets of failed dials, until each is closed. */
   readonly #tearingDown = new Set<Promise<void>>()
   readonly #counters: WebSocketTraffic = {
-    messagesSent: 0, bytesSent: 0, messagesReceived: 0, bytesReceived: 0, refusedText: 0, refusedTooLarge: 0, refusedBacklog: 0, refusedMalformed: 0,
+    messagesSent: 0, bytesSent: 0, messagesReceived: 0, bytesReceived: 0, refusedText: 0, refusedTooLarge: 0, refusedBacklog: 0, refusedMalformed: 0, terminatedAfterClose: 0,
   }
 
   readonly #owner: ConnectionOwner & DialOwner
