@@ -148,7 +148,6 @@ export class MeshNode extends MeshEventTarget {
   /** Aborted by stop(): cancels start()'s bootstrap dials and backoff waits. */
   readonly #lifetime = new AbortController()
   #isDhtJoined = false
-  #isDhtJoining = false
   /** start()'s join has run (whatever it found). */
   #hasJoined = false
   readonly #disposers: (() => void)[] = []
@@ -213,11 +212,7 @@ export class MeshNode extends MeshEventTarget {
     this.#subscriberWaits = new SubscriberWaits(this.clock, (topic) => relay.subscriberCount(topic), () => manager.peers().length)
     this.#disposers.push(
       relay.onAnnounce((topics) => this.#subscriberWaits.onAnnounce(topics)),
-      manager.on('peer:connect', (session) => {
-        this.emit('peer:connect', toMeshPeer(session))
-        // A node that had nobody to look itself up through at start (the first of a network) joins the DHT through its first peer.
-        if (this.#hasJoined && !this.#isDhtJoined && !this.#isDhtJoining) void this.#joinDht()
-      }),
+      manager.on('peer:connect', (session) => this.emit('peer:connect', toMeshPeer(session))),
       manager.on('peer:disconnect', (session, reason) => this.emit('peer:disconnect', { ...toMeshPeer(session), reason })),
       // Pruning keeps the neighbours the relay needs: one point per topic both follow.
       manager.addRetentionAdvisor((session) => relay.sharedTopics(session)),
@@ -511,7 +506,6 @@ export class MeshNode extends MeshEventTarget {
 
   /** The DHT self-lookup through the open sessions; on failure the refresh timer and the upkeep try again. */
   async #joinDht(): Promise<void> {
-    this.#isDhtJoining = true
     try {
       await this.#timed('bootstrap', () => this.#dht.bootstrap())
       this.#isDhtJoined = true
@@ -520,8 +514,6 @@ export class MeshNode extends MeshEventTarget {
       // Stopped meanwhile, or nobody answered the self-lookup.
       if (this.#isStopped()) return
       if (!(error instanceof WasmeshError)) throw error
-    } finally {
-      this.#isDhtJoining = false
     }
   }
 
