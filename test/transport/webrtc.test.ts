@@ -5,7 +5,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { TransportError, type Connection } from '../../src/transport/index.js'
 import { MemorySignaling, WebRtcTransport, type WebRtcTransportOptions } from '../../src/transport/webrtc/index.js'
-import { GLARE_REASON } from '../../src/transport/webrtc/transport.js'
 import { describeTransportContract } from './contract.js'
 import { RATION_BASE_MS, RATION_MAX_MS } from '../../src/transport/webrtc/budget.js'
 import { ManualClock } from '../../src/util/clock.js'
@@ -198,19 +197,6 @@ describe('WebRtcTransport', () => {
     // Nobody at all on the signaling: the same, and still no peer connection.
     expect(await codeOf(client.dial('webrtc://nobody-here', { timeoutMs: 20_000 }))).toBe('TRANSPORT_UNREACHABLE')
     expect(client.stats().peerConnectionsCreated).toBe(0)
-  })
-
-  it('glare: two transports dialling each other at once make one peer connection each, not two; the smaller id keeps its dial', async () => {
-    // a is the one whose id sorts first.
-    const [a, b] = [create(), create()].sort((x, y) => (x.localAddress < y.localAddress ? -1 : 1))
-    const accepted: Connection[] = []
-    await Promise.all([a, b].map((transport) => transport.listen((connection) => accepted.push(connection))))
-    const [fromA, fromB] = await Promise.allSettled([a.dial(b.localAddress, { timeoutMs: 20_000 }), b.dial(a.localAddress, { timeoutMs: 20_000 })])
-    expect(fromA.status).toBe('fulfilled')
-    expect(fromB).toMatchObject({ status: 'rejected', reason: { code: 'TRANSPORT_UNREACHABLE', message: expect.stringContaining(GLARE_REASON) } })
-    await waitFor(() => accepted.length === 1, "b's inbound end")
-    expect([a.stats().glareRefusals, b.stats().glareRefusals]).toEqual([1, 0])
-    expect([a.stats().peerConnectionsCreated, b.stats().peerConnectionsCreated]).toEqual([1, 1])
   })
 
   it('offers past maxPendingAccepts are refused with a bye while the others negotiate', async () => {

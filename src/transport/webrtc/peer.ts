@@ -38,12 +38,6 @@ export interface WebRtcCounters {
   /** Knocks this transport sent (one per dial), and those it refused (not listening, full, over budget). */
   knocksSent: number
   knocksRefused: number
-  /**
-   * Knocks refused because this side was dialling the same peer at the same moment (glare):
-   * the side with the smaller id keeps its own dial, so the two make one peer connection each,
-   * not two. Also counted in knocksRefused.
-   */
-  glareRefusals: number
   /** Dials and knocks refused for the budget of peer connections (maxPeerConnections). */
   overBudget: number
   iceRestarts: number
@@ -54,7 +48,7 @@ export interface WebRtcCounters {
 export function newWebRtcCounters(): WebRtcCounters {
   return {
     peerConnectionsCreated: 0, signalsSent: 0, signalsReceived: 0, signalsMalformed: 0, signalsOversized: 0,
-    signalsUnknown: 0, signalsRejected: 0, offersRefused: 0, knocksSent: 0, knocksRefused: 0, glareRefusals: 0, overBudget: 0, iceRestarts: 0, iceGaveUp: 0,
+    signalsUnknown: 0, signalsRejected: 0, offersRefused: 0, knocksSent: 0, knocksRefused: 0, overBudget: 0, iceRestarts: 0, iceGaveUp: 0,
   }
 }
 

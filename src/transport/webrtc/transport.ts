@@ -229,13 +229,6 @@ export class WebRtcTransport implements Transport {
       this.#signal(fromId, { type: 'bye', connectionId, reason })
     }
     if (this.#onConnection === undefined) return refuse('not listening')
-    // Glare: each side dialling the other at once would make two peer connections, of which the
-    // mesh keeps one. The side with the smaller id keeps its own dial and refuses the other's
-    // knock; the other side takes the knock it gets, and its own dial is refused.
-    if (this.#settings.signaling.localId < fromId && this.#isKnocking(fromId)) {
-      this.#counters.glareRefusals++
-      return refuse(GLARE_REASON)
-    }
     if (this.#pendingAccepts() + this.#promised.size >= this.#settings.maxPendingAccepts) return refuse('too many connections negotiating')
     const overBudget = this.#budget.refusal()
     if (overBudget !== undefined) {
@@ -245,12 +238,6 @@ export class WebRtcTransport implements Transport {
     this.#budget.reserve()
     this.#promised.set(key, this.#settings.clock.setTimeout(() => this.#unpromise(key), this.#settings.connectTimeoutMs))
     this.#signal(fromId, { type: 'ready', connectionId })
-  }
-
-  /** Whether a knock of ours to `remoteId` waits for its answer. */
-  #isKnocking(remoteId: string): boolean {
-    for (const key of this.#knocks.keys()) if (key.startsWith(`${remoteId} `)) return true
-    return false
   }
 
   /** Frees what a 'ready' held, if it is still held; true if it was. */
@@ -412,9 +399,6 @@ export class WebRtcTransport implements Transport {
     return id
   }
 }
-
-/** The reason of the bye that refuses a knock in glare (see #answerKnock). */
-export const GLARE_REASON = 'glare: dialling you at the same time'
 
 function peerKey(remoteId: string, connectionId: string): string {
   return `${remoteId} ${connectionId}`
