@@ -55,9 +55,10 @@ describe('LAN discovery (UDP multicast on 127.0.0.1)', () => {
     await b.node.publish('lan', bytes('found on the LAN'))
     await waitFor(() => inbox.length === 1, 'the publish')
     expect(inbox).toEqual(['found on the LAN'])
-    const [found] = b.node.stats().join.discovery
-    expect(found).toMatchObject({ kind: 'lan', isRunning: true, error: undefined })
-    expect(found.new).toBe(1)
+    const found = [a, b].map((side) => side.node.stats().join.discovery[0])
+    for (const one of found) expect(one).toMatchObject({ kind: 'lan', isRunning: true, error: undefined })
+    // Whichever heard the other first dialled it; the other may have learned of it from that session before its announcement came.
+    expect(found[0].new + found[1].new).toBeGreaterThanOrEqual(1)
     expect(b.discovery.stats().own).toBeGreaterThan(0) // its own packets loop back and are skipped
   })
 
