@@ -14,6 +14,15 @@ function built(): string {
   return CLI
 }
 
+/** The command as a child process, its output gathered as it comes. */
+function spawnDemo(args: string[]) {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const run = { child, stdout: '', stderr: '', exited: new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))) }
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (run.stdout += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (run.stderr += chunk))
+  return run
+}
+
 describe('wasmesh demo (npm start)', () => {
   it('4 nodes over WebRTC: every publish reaches every other node once, every direct message is acknowledged, every record is read back; exit 0', () => {
     const result = spawnSync(process.execPath, [built(), 'demo', '--nodes', '4', '--duration', '3', '--rate', '10', '--json'], { encoding: 'utf8', timeout: 90_000 })
@@ -63,15 +72,11 @@ describe('wasmesh demo (npm start)', () => {
     ['npm start (bundled into .cache/)', () => ['build/run-ts.mjs', 'src/cli.ts']],
   ])('%s --serve serves the mesh page and the bundle it imports, prints where to open it, and stops on Ctrl-C', async (_label, command) => {
     built() // the page imports dist/wasmesh.min.js
-    const child = spawn(process.execPath, [...command(), 'demo', '--nodes', '2', '--serve', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    const run = spawnDemo([...command(), 'demo', '--nodes', '2', '--serve', '--json'])
+    const { child, exited } = run
     try {
-      while (!/open http:\/\/127\.0\.0\.1:\d+\/ in a browser/.test(stderr) && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 50))
-      const origin = /open (http:\/\/127\.0\.0\.1:\d+)\/ in a browser/.exec(stderr)![1]
+      while (!/open http:\/\/127\.0\.0\.1:\d+\/ in a browser/.test(run.stderr) && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 50))
+      const origin = /open (http:\/\/127\.0\.0\.1:\d+)\/ in a browser/.exec(run.stderr)![1]
       const page = await fetch(`${origin}/`)
       expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8'])
       expect(await page.text()).toContain('<title>wasmesh: the mesh page</title>')
@@ -79,13 +84,13 @@ describe('wasmesh demo (npm start)', () => {
       expect([bundle.status, bundle.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8'])
       expect((await bundle.text()).length).toBeGreaterThan(100_000)
       // Three progress lines (half a second apart) after the URL: the page's presence has been published meanwhile.
-      const progressAfterUrl = () => stderr.slice(stderr.indexOf('in a browser')).split('\n').filter((line) => line.startsWith('[')).length
+      const progressAfterUrl = () => run.stderr.slice(run.stderr.indexOf('in a browser')).split('\n').filter((line) => line.startsWith('[')).length
       while (progressAfterUrl() < 3 && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 50))
       child.kill('SIGINT')
       expect(await exited).not.toBeNull() // it exited by itself, not by the signal
-      expect(stderr).not.toContain('the mesh page is not served')
+      expect(run.stderr).not.toContain('the mesh page is not served')
       // The summary counts the demo's own publishes, not the presence it published for the page.
-      const summary = JSON.parse(stdout) as DemoSummary
+      const summary = JSON.parse(run.stdout) as DemoSummary
       expect(summary.rows.reduce((sum, row) => sum + row.published, 0)).toBe(summary.figures.broadcast.published)
     } finally {
       child.kill('SIGKILL')
@@ -93,18 +98,14 @@ describe('wasmesh demo (npm start)', () => {
   })
 
   it('Ctrl-C during the traffic stops every node and the server, prints the summary so far and exits 1 (cut short)', async () => {
-    const child = spawn(process.execPath, [built(), 'demo', '--nodes', '3', '--duration', '600', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    const run = spawnDemo([built(), 'demo', '--nodes', '3', '--duration', '600', '--json'])
+    const { child, exited } = run
     try {
-      while (!/traffic for 600 s/.test(stderr) && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 50))
+      while (!/traffic for 600 s/.test(run.stderr) && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 50))
       await new Promise((resolve) => setTimeout(resolve, 1_000))
       child.kill('SIGINT')
       expect(await exited).toBe(1)
-      const summary = JSON.parse(stdout) as DemoSummary
+      const summary = JSON.parse(run.stdout) as DemoSummary
       expect(summary.figures.broadcast.published).toBeGreaterThan(0)
     } finally {
       child.kill('SIGKILL')
