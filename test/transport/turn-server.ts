@@ -26,8 +26,8 @@ export async function startTurnServer(): Promise<TurnServer> {
   const child: ChildProcess = spawn(TURNSERVER, [
     '-n', // no configuration file
     '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${port}`,
-    // Relay ports from a range of their own, so parallel test files do not collide often.
-    `--min-port=${40_000 + (port % 20_000)}`, `--max-port=${40_000 + (port % 20_000) + 200}`,
+    // Relay ports from a range of their own that never holds the listening port (a clash hung a CI run).
+    `--min-port=${relayPorts(port).min}`, `--max-port=${relayPorts(port).max}`,
     '--lt-cred-mech', `--user=${username}:${credential}`, '--realm=wasmesh.test', '--fingerprint',
     '--no-tls', '--no-dtls', '--no-tcp-relay', '--no-cli', '--no-rfc5780', '--no-stun-backward-compatibility',
     // Both peers are on this host: coturn refuses relaying to loopback unless told.
@@ -57,4 +57,9 @@ export async function startTurnServer(): Promise<TurnServer> {
       clearTimeout(timer)
     },
   }
+}
+
+/** 200 relay ports beside the listening one, never including it. */
+function relayPorts(port: number): { min: number; max: number } {
+  return port + 200 <= 65_535 ? { min: port + 1, max: port + 200 } : { min: port - 200, max: port - 1 }
 }
