@@ -81,6 +81,8 @@ export interface ConnectionManagerStats {
   /** The same failures by error code (HANDSHAKE_ID_MISMATCH, HANDSHAKE_BAD_SIGNATURE, PEER_BANNED, ...). */
   readonly handshakeFailuresByCode: Readonly<Record<string, number>>
   readonly dialAttempts: number
+  /** Dials that made way in glare (both sides dialled at once) and took the peer's own connection instead (TRANSPORT_GLARE). */
+  readonly glareWaits: number
   readonly bans: number
   /** Sessions closed to get back under the low watermark. */
   readonly pruned: number
@@ -146,6 +148,7 @@ export class ConnectionManager implements PeerNetwork {
   /** Bounded by the handful of error codes a handshake can end with. */
   readonly #handshakeFailuresByCode = new Map<string, number>()
   #dialAttempts = 0
+  #glareWaits = 0
   #pruned = 0
   #inboundEvictions = 0
   #prefixShareRefusals = 0
@@ -364,6 +367,7 @@ export class ConnectionManager implements PeerNetwork {
       pendingHandshakes: { evicted: this.#pendingInbound.evicted, helloTimeouts: this.#pendingInbound.silentTimeouts, refused: this.#pendingInbound.refused },
       handshakeFailuresByCode: Object.fromEntries(this.#handshakeFailuresByCode),
       dialAttempts: this.#dialAttempts,
+      glareWaits: this.#glareWaits,
       bans: this.#bans.size,
       pruned: this.#pruned,
       inboundEvictions: this.#inboundEvictions,
@@ -462,7 +466,20 @@ export class ConnectionManager implements PeerNetwork {
 
   async #dialOnce(address: string, expectedPeerId: Uint8Array | undefined, signal: AbortSignal, isTransient: boolean): Promise<ManagedSession> {
     this.#dialAttempts++
-    const connection = await this.#options.transport.dial(address, { signal })
+    let connection: Connection
+    try {
+      connection = await this.#options.transport.dial(address, { signal })
+    } catch (error) {
+      if (!(error instanceof TransportError && error.code === 'TRANSPORT_GLARE')) throw error
+      // Both sides dialled at once and the transport made way: the peer's own connection came
+      // in, and the session its handshake makes is the one this connect asked for.
+      this.#glareWaits++
+      const session = expectedPeerId === undefined
+        ? await this.#awaitSession(inboundWaitKey(address), () => this.#inboundSessionFrom(address), signal, error)
+        : await this.#awaitSession(toHex(expectedPeerId), () => this.#sessions.get(toHex(expectedPeerId)), signal, error)
+      if (session.isOpen) this.#dialled.set(address, session)
+      return session
+    }
     if (this.#state !== 'running') {
       connection.close('shutting down')
       throw new PeerError('PEER_STOPPED', 'the connection manager stopped')
@@ -472,7 +489,8 @@ export class ConnectionManager implements PeerNetwork {
       session = this.#admit(connection, await this.#authenticate(connection, expectedPeerId, signal, isTransient), isTransient)
     } catch (error) {
       if (!(error instanceof DuplicateConnection)) throw error
-      session = await this.#awaitSession(toHex(error.remotePeerId), signal, error)
+      const key = toHex(error.remotePeerId)
+      session = await this.#awaitSession(key, () => this.#sessions.get(key), signal, error)
     }
     // A session that closed meanwhile (a goodbye among its early frames) has left the maps
     // already; remembering it here would keep the entry for good.
@@ -480,21 +498,27 @@ export class ConnectionManager implements PeerNetwork {
     return session
   }
 
+  #inboundSessionFrom(address: string): ManagedSession | undefined {
+    for (const session of this.#sessions.values()) if (session.direction === 'inbound' && session.remoteAddress === address) return session
+    return undefined
+  }
+
   /**
-   * The session with `peerKey`, now or once the connection that won a duplicate race
-   * completes; rejects with `refusal` if none does within handshakeTimeoutMs.
+   * The session `find()` finds, now or once the connection that won a duplicate race (or a
+   * glare) completes, as #admit tells the waiters of `waitKey` (a peer key, or an
+   * inboundWaitKey); rejects with `refusal` if none does within handshakeTimeoutMs.
    */
-  #awaitSession(peerKey: string, signal: AbortSignal, refusal: Error): Promise<ManagedSession> {
-    const open = this.#sessions.get(peerKey)
+  #awaitSession(waitKey: string, find: () => ManagedSession | undefined, signal: AbortSignal, refusal: Error): Promise<ManagedSession> {
+    const open = find()
     if (open !== undefined) return Promise.resolve(open)
     return new Promise<ManagedSession>((resolve, reject) => {
-      const waiters = this.#sessionWaiters.get(peerKey) ?? new Set()
-      this.#sessionWaiters.set(peerKey, waiters)
+      const waiters = this.#sessionWaiters.get(waitKey) ?? new Set()
+      this.#sessionWaiters.set(waitKey, waiters)
       const settle = () => {
         this.clock.clearTimeout(timer)
         signal.removeEventListener('abort', onAbort)
         waiters.delete(onSession)
-        if (waiters.size === 0 && this.#sessionWaiters.get(peerKey) === waiters) this.#sessionWaiters.delete(peerKey)
+        if (waiters.size === 0 && this.#sessionWaiters.get(waitKey) === waiters) this.#sessionWaiters.delete(waitKey)
       }
       const onSession = (session: ManagedSession) => {
         settle()
@@ -645,6 +669,7 @@ export class ConnectionManager implements PeerNetwork {
     this.#emit('peer:connect', session)
     for (const frame of earlyFrames) session.receiveFrame(frame)
     for (const waiter of this.#sessionWaiters.get(key) ?? []) waiter(session)
+    if (connection.direction === 'inbound') for (const waiter of this.#sessionWaiters.get(inboundWaitKey(connection.remoteAddress)) ?? []) waiter(session)
     if (this.#sessions.size > this.#options.highWatermark) this.#prune(this.#sessions.size - this.#options.lowWatermark)
     return session
   }
@@ -783,6 +808,11 @@ export class ConnectionManager implements PeerNetwork {
   #emit<E extends keyof PeerNetworkEvents>(event: E, ...args: Parameters<PeerNetworkEvents[E]>): void {
     for (const handler of this.#handlers[event]) (handler as (...values: Parameters<PeerNetworkEvents[E]>) => void)(...args)
   }
+}
+
+/** What a connect that made way in glare waits on: the session of an inbound connection from `address`. */
+function inboundWaitKey(address: string): string {
+  return `inbound ${address}`
 }
 
 /** A connect without isTransient makes the session a kept one. */

@@ -25,6 +25,12 @@ export type TransportErrorCode =
   | 'TRANSPORT_INVALID_STATE'
   /** A dial refused before it made a connection: the transport's budget is spent (WebRTC peer connections, rationed near the cap; relayed connections at once). */
   | 'TRANSPORT_OVER_BUDGET'
+  /**
+   * Both sides dialled each other at once (glare) and this dial made way: the remote's dial
+   * came in instead, as an inbound connection handed to the listener. The connection to the
+   * peer exists; a dialler waits for it there instead of trying another address.
+   */
+  | 'TRANSPORT_GLARE'
 
 /** Thrown (or rejected) by transports and connections; `code` says which failure. */
 export class TransportError extends WasmeshError {

@@ -94,6 +94,32 @@ describe('MeshNode over a TransportManager (WebRTC first, WebSocket fallback)', 
     await waitFor(() => !process.getActiveResourcesInfo().some((kind) => kind === 'TCPServerWrap' || kind === 'TCPSocketWrap'), 'every socket to close')
   }, 120_000)
 
+  it('two nodes that connect to each other at the same moment (glare) share one WebRTC connection: both connects resolve with it, and neither falls back to WebSocket', async () => {
+    const hub = new MemorySignaling()
+    const make = (id: string) => new TransportManager({
+      transports: [new WebRtcTransport({ signaling: hub.connect(id) }), new WebSocketTransport({ listenAddress: 'ws://127.0.0.1:0' })],
+    })
+    const a = await createMeshNode({ seed: 3_200, transport: make('glare-a') })
+    const b = await createMeshNode({ seed: 3_201, transport: make('glare-b') })
+    try {
+      await Promise.all([a.start(), b.start()])
+      // One side knows the other's id, the other only its address: the one that made way finds the session either way.
+      const [fromA, fromB] = await Promise.all([a.connect('webrtc://glare-b', { expectedPeerId: b.id }), b.connect('webrtc://glare-a')])
+      expect([fromA.peerKey, fromB.peerKey]).toEqual([b.peerKey, a.peerKey])
+      expect([a.peers(), b.peers()].map((peers) => peers.map((peer) => scheme(peer.remoteAddress)))).toEqual([['webrtc'], ['webrtc']])
+      expect([a.stats().transport.peerConnectionsCreated, b.stats().transport.peerConnectionsCreated]).toEqual([1, 1])
+      expect(a.stats().layers.peers.glareWaits + b.stats().layers.peers.glareWaits).toBe(1)
+      const direct: string[] = []
+      a.onDirect((message) => direct.push(text(message.data)))
+      await b.send(a.id, bytes('one connection'))
+      await waitFor(() => direct.length === 1, 'a direct message over it')
+      expect(direct).toEqual(['one connection'])
+    } finally {
+      await Promise.all([a.stop(), b.stop()])
+      hub.close()
+    }
+  }, 60_000)
+
   it('a WebRTC attempt that fails never drops the WebSocket session that works', async () => {
     const hub = new MemorySignaling()
     const make = (id: string, signaling: Signaling) => new TransportManager({

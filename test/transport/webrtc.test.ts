@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { TransportError, type Connection } from '../../src/transport/index.js'
 import { MemorySignaling, WebRtcTransport, type WebRtcTransportOptions } from '../../src/transport/webrtc/index.js'
+import { GLARE_REASON } from '../../src/transport/webrtc/transport.js'
 import { describeTransportContract } from './contract.js'
 import { RATION_BASE_MS, RATION_MAX_MS } from '../../src/transport/webrtc/budget.js'
 import { ManualClock } from '../../src/util/clock.js'
@@ -197,6 +198,78 @@ describe('WebRtcTransport', () => {
     // Nobody at all on the signaling: the same, and still no peer connection.
     expect(await codeOf(client.dial('webrtc://nobody-here', { timeoutMs: 20_000 }))).toBe('TRANSPORT_UNREACHABLE')
     expect(client.stats().peerConnectionsCreated).toBe(0)
+  })
+
+  describe('glare', () => {
+    /** Two listening transports, `low` the one whose signaling id sorts first. */
+    async function pair() {
+      const [low, high] = [create(), create()].sort((x, y) => (x.localAddress < y.localAddress ? -1 : 1))
+      const accepted = new Map<WebRtcTransport, Connection[]>([[low, []], [high, []]])
+      await Promise.all([low, high].map((transport) => transport.listen((connection) => accepted.get(transport)!.push(connection))))
+      return { low, high, acceptedBy: (transport: WebRtcTransport) => accepted.get(transport)! }
+    }
+
+    it('two transports dialling each other at once make one peer connection each, not two: the smaller id keeps its dial, the other gets TRANSPORT_GLARE once that connection reached its listener', async () => {
+      const { low, high, acceptedBy } = await pair()
+      const [fromLow, fromHigh] = await Promise.allSettled([low.dial(high.localAddress, { timeoutMs: 20_000 }), high.dial(low.localAddress, { timeoutMs: 20_000 })])
+      expect(fromHigh).toMatchObject({ status: 'rejected', reason: { code: 'TRANSPORT_GLARE' } })
+      expect(fromLow.status).toBe('fulfilled')
+      // The connection the high side made way for is already with its listener when its dial rejects.
+      expect([acceptedBy(low).length, acceptedBy(high).length]).toEqual([0, 1])
+      expect([low.stats().glareRefusals, high.stats().glareRefusals, low.stats().glareYields, high.stats().glareYields]).toEqual([1, 0, 0, 1])
+      expect([low.stats().peerConnectionsCreated, high.stats().peerConnectionsCreated]).toEqual([1, 1])
+      const outbound = (fromLow as PromiseFulfilledResult<Connection>).value
+      const received: Uint8Array[] = []
+      acceptedBy(high)[0].onMessage((frame) => received.push(frame))
+      outbound.send(new Uint8Array([7, 7]))
+      await waitFor(() => received.length === 1, 'a frame over the one connection')
+      expect([...received[0]]).toEqual([7, 7])
+    })
+
+    it("a dial to a peer whose own connection to us is negotiating makes no peer connection: it waits for that one and rejects with TRANSPORT_GLARE when it opens", async () => {
+      const { low, high, acceptedBy } = await pair()
+      const fromLow = low.dial(high.localAddress, { timeoutMs: 20_000 })
+      await waitFor(() => high.stats().signalsSent >= 1, "high's ready to low's knock")
+      await expect(high.dial(low.localAddress, { timeoutMs: 20_000 })).rejects.toMatchObject({ code: 'TRANSPORT_GLARE' })
+      await fromLow
+      expect(acceptedBy(high)).toHaveLength(1)
+      expect([high.stats().peerConnectionsCreated, high.stats().glareYields, high.stats().knocksSent]).toEqual([1, 1, 0])
+    })
+
+    it('the dial that made way fails with TRANSPORT_UNREACHABLE when the connection it waits for never comes (the other side gave up)', async () => {
+      const { low, high } = await pair()
+      const controller = new AbortController()
+      const fromLow = codeOf(low.dial(high.localAddress, { timeoutMs: 20_000, signal: controller.signal }))
+      await waitFor(() => high.stats().signalsSent >= 1, "high's ready to low's knock")
+      const fromHigh = codeOf(high.dial(low.localAddress, { timeoutMs: 20_000 }))
+      controller.abort()
+      expect(await fromLow).toBe('TRANSPORT_ABORTED')
+      expect(await fromHigh).toBe('TRANSPORT_UNREACHABLE')
+      // It never knocked: the only peer connection high may have made is for low's offer, if it came before the abort.
+      expect([high.stats().knocksSent, high.stats().glareYields]).toEqual([0, 1])
+      await waitFor(() => high.stats().negotiating === 0, "the inbound attempt's teardown")
+    })
+
+    it("a stranger's false glare bye only makes the dial wait until its deadline: TRANSPORT_TIMEOUT, and no peer connection", async () => {
+      const transport = create()
+      const stranger = hub.connect('false-glare')
+      stranger.onMessage((from, message) => {
+        const { type, connectionId } = message as { type: string; connectionId: string }
+        if (type === 'knock') stranger.send(from, { type: 'bye', connectionId, reason: GLARE_REASON })
+      })
+      expect(await codeOf(transport.dial('webrtc://false-glare', { timeoutMs: 300 }))).toBe('TRANSPORT_TIMEOUT')
+      expect([transport.stats().glareYields, transport.stats().peerConnectionsCreated]).toEqual([1, 0])
+    })
+
+    it('close() rejects a dial that made way with TRANSPORT_CLOSED', async () => {
+      const { low, high } = await pair()
+      const fromLow = codeOf(low.dial(high.localAddress, { timeoutMs: 20_000 }))
+      await waitFor(() => high.stats().signalsSent >= 1, "high's ready to low's knock")
+      const fromHigh = codeOf(high.dial(low.localAddress, { timeoutMs: 20_000 }))
+      await high.close()
+      expect(await fromHigh).toBe('TRANSPORT_CLOSED')
+      expect(await fromLow).not.toBe('resolved')
+    })
   })
 
   it('offers past maxPendingAccepts are refused with a bye while the others negotiate', async () => {

@@ -38,6 +38,14 @@ export interface WebRtcCounters {
   /** Knocks this transport sent (one per dial), and those it refused (not listening, full, over budget). */
   knocksSent: number
   knocksRefused: number
+  /**
+   * Knocks refused because this side was knocking on the same peer at that moment (glare): the
+   * side with the smaller signaling id keeps its dial, so the two make one peer connection,
+   * not two. Also counted in knocksRefused.
+   */
+  glareRefusals: number
+  /** Dials that made way for the remote's dial to us (glare): each rejected with TRANSPORT_GLARE once that connection opened. */
+  glareYields: number
   /** Dials and knocks refused for the budget of peer connections (maxPeerConnections). */
   overBudget: number
   iceRestarts: number
@@ -48,7 +56,7 @@ export interface WebRtcCounters {
 export function newWebRtcCounters(): WebRtcCounters {
   return {
     peerConnectionsCreated: 0, signalsSent: 0, signalsReceived: 0, signalsMalformed: 0, signalsOversized: 0,
-    signalsUnknown: 0, signalsRejected: 0, offersRefused: 0, knocksSent: 0, knocksRefused: 0, overBudget: 0, iceRestarts: 0, iceGaveUp: 0,
+    signalsUnknown: 0, signalsRejected: 0, offersRefused: 0, knocksSent: 0, knocksRefused: 0, glareRefusals: 0, glareYields: 0, overBudget: 0, iceRestarts: 0, iceGaveUp: 0,
   }
 }
 

@@ -36,6 +36,18 @@ interface PendingKnock {
   closed(): void
 }
 
+/** A dial that made way for the remote's dial to us (glare), waiting for that connection. */
+interface Yield {
+  /** The remote's connection opened and went to the listener. */
+  opened(): void
+  /** Nothing from the remote is negotiating any more, and nothing opened. */
+  failed(): void
+  closed(): void
+}
+
+/** The reason of the bye that refuses a knock in glare (see #answerKnock). */
+export const GLARE_REASON = 'glare: dialling you at the same time'
+
 /**
  * A transport over WebRTC data channels.
  *
@@ -47,6 +59,12 @@ interface PendingKnock {
  *   past maxPendingAccepts or past the budget of peer connections are refused with a 'bye'
  *   (the dial rejects with TRANSPORT_UNREACHABLE), and so is an offer no knock announced: a
  *   dial to somebody absent, full or unwilling makes no peer connection on either side.
+ * - Glare: when both sides dial each other at once, the side with the smaller signaling id
+ *   keeps its dial and refuses the other's knock; the other side's dial (and any dial to a
+ *   peer whose own connection to us is negotiating) makes no peer connection of its own. It
+ *   waits for the remote's connection, which goes to the listener, and then rejects with
+ *   TRANSPORT_GLARE: a node waits for that inbound session instead of trying another address.
+ *   One peer connection per pair instead of two.
  * - Peer connections are counted against maxPeerConnections (Chrome allows a tab about 500
  *   over its lifetime, failed ones included): the last quarter is rationed, and past it dials
  *   reject with TRANSPORT_OVER_BUDGET (a TransportManager then tries the peer's next address).
@@ -77,6 +95,8 @@ export class WebRtcTransport implements Transport {
   readonly #knocks = new Map<string, PendingKnock>()
   /** Knocks we said 'ready' to, until their offer comes (or the connect timeout passes): each holds a slot and a peer connection of the budget. */
   readonly #promised = new Map<string, TimerHandle>()
+  /** Dials that made way in glare, by the remote id whose connection they wait for. */
+  readonly #yields = new Map<string, Set<Yield>>()
 
   constructor(options: WebRtcTransportOptions) {
     this.#settings = checkWebRtcOptions(options, runtime.defaultPeerConnectionBudget)
@@ -124,14 +144,16 @@ export class WebRtcTransport implements Transport {
     const signal = options?.signal
     const aborted = () => new TransportAbortError(`dial from ${this.localAddress} to ${address} was aborted`, { cause: signal?.reason })
     if (signal?.aborted) throw aborted()
-    this.#checkBudget(address)
     const clock = this.#settings.clock
     const deadline = clock.now() + timeoutMs
+    if (this.#isNegotiatingFrom(remoteId)) return this.#yieldTo(remoteId, address, deadline, signal, aborted)
+    this.#checkBudget(address)
     const Class = await this.#loadPeerConnection()
     if (this.#isClosed) throw new TransportError('TRANSPORT_CLOSED', `transport ${this.localAddress} closed while dialling`)
     if (signal?.aborted) throw aborted()
     const connectionId = this.#newConnectionId()
-    await this.#knock(remoteId, connectionId, address, Math.max(1, deadline - clock.now()), signal, aborted)
+    const answer = await this.#knock(remoteId, connectionId, address, Math.max(1, deadline - clock.now()), signal, aborted)
+    if (answer === 'glare') return this.#yieldTo(remoteId, address, deadline, signal, aborted)
     try {
       this.#checkBudget(address) // other dials may have spent it while this one waited
     } catch (error) {
@@ -164,6 +186,7 @@ export class WebRtcTransport implements Transport {
     this.#isClosed = true
     this.#onConnection = undefined
     for (const knock of [...this.#knocks.values()]) knock.closed()
+    for (const waits of [...this.#yields.values()]) for (const wait of [...waits]) wait.closed()
     for (const [key, timer] of this.#promised) {
       this.#settings.clock.clearTimeout(timer)
       const [remoteId, connectionId] = key.split(' ')
@@ -229,6 +252,10 @@ export class WebRtcTransport implements Transport {
       this.#signal(fromId, { type: 'bye', connectionId, reason })
     }
     if (this.#onConnection === undefined) return refuse('not listening')
+    if (this.#settings.signaling.localId < fromId && this.#isDiallingTo(fromId)) {
+      this.#counters.glareRefusals++
+      return refuse(GLARE_REASON)
+    }
     if (this.#pendingAccepts() + this.#promised.size >= this.#settings.maxPendingAccepts) return refuse('too many connections negotiating')
     const overBudget = this.#budget.refusal()
     if (overBudget !== undefined) {
@@ -247,26 +274,89 @@ export class WebRtcTransport implements Transport {
     this.#settings.clock.clearTimeout(timer)
     this.#promised.delete(key)
     this.#budget.release()
+    this.#inboundEnded(remoteIdOf(key))
     return true
   }
 
+  /** Whether a dial of ours to `remoteId` is knocking or negotiating. */
+  #isDiallingTo(remoteId: string): boolean {
+    for (const key of this.#knocks.keys()) if (remoteIdOf(key) === remoteId) return true
+    for (const peer of this.#peers.values()) if (peer.remoteId === remoteId && peer.direction === 'outbound' && peer.connection === undefined) return true
+    return false
+  }
+
+  /** Whether a connection from `remoteId` is promised (we said 'ready' to its knock) or negotiating. */
+  #isNegotiatingFrom(remoteId: string): boolean {
+    for (const key of this.#promised.keys()) if (remoteIdOf(key) === remoteId) return true
+    for (const peer of this.#peers.values()) if (peer.remoteId === remoteId && peer.direction === 'inbound' && peer.connection === undefined) return true
+    return false
+  }
+
+  /**
+   * Waits for the connection `remoteId` is dialling us with: rejects with TRANSPORT_GLARE once
+   * it opened (it went to the listener), TRANSPORT_UNREACHABLE if it failed, TRANSPORT_TIMEOUT
+   * at the dial's deadline, or on abort and close().
+   */
+  #yieldTo(remoteId: string, address: string, deadline: number, signal: AbortSignal | undefined, aborted: () => Error): Promise<never> {
+    this.#counters.glareYields++
+    const clock = this.#settings.clock
+    return new Promise<never>((_resolve, reject) => {
+      const waits = this.#yields.get(remoteId) ?? new Set<Yield>()
+      this.#yields.set(remoteId, waits)
+      const settle = (error: Error) => {
+        if (!waits.delete(wait)) return
+        if (waits.size === 0 && this.#yields.get(remoteId) === waits) this.#yields.delete(remoteId)
+        clock.clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+        reject(error)
+      }
+      const wait: Yield = {
+        opened: () => settle(new TransportError('TRANSPORT_GLARE', `${address} dialled ${this.localAddress} at the same time; its connection came in instead and went to the listener`)),
+        failed: () => settle(new TransportError('TRANSPORT_UNREACHABLE', `${address} dialled ${this.localAddress} at the same time, and this dial made way, but its connection did not open`)),
+        closed: () => settle(new TransportError('TRANSPORT_CLOSED', `transport ${this.localAddress} closed while dialling`)),
+      }
+      const onAbort = () => settle(aborted())
+      const timer = clock.setTimeout(
+        () => settle(new TransportError('TRANSPORT_TIMEOUT', `dial from ${this.localAddress} to ${address} made way for the peer's own dial (glare), which did not open in time`)),
+        Math.max(1, deadline - clock.now()),
+      )
+      signal?.addEventListener('abort', onAbort, { once: true })
+      waits.add(wait)
+    })
+  }
+
+  /** A connection from `remoteId` opened or ended: the dials that made way for it learn how it went. */
+  #settleYields(remoteId: string, opened: boolean): void {
+    const waits = this.#yields.get(remoteId)
+    if (waits === undefined) return
+    for (const wait of [...waits]) {
+      if (opened) wait.opened()
+      else wait.failed()
+    }
+  }
+
+  /** An inbound negotiation from `remoteId` ended without a connection: dials waiting for one fail, unless another is under way. */
+  #inboundEnded(remoteId: string): void {
+    if (!this.#isNegotiatingFrom(remoteId)) this.#settleYields(remoteId, false)
+  }
+
   /** Sends our knock and waits for 'ready'; rejects on a bye, the timeout, the abort or close(), telling the listener when it may be holding a slot for us. */
-  #knock(remoteId: string, connectionId: string, address: string, timeoutMs: number, signal: AbortSignal | undefined, aborted: () => Error): Promise<void> {
+  #knock(remoteId: string, connectionId: string, address: string, timeoutMs: number, signal: AbortSignal | undefined, aborted: () => Error): Promise<'ready' | 'glare'> {
     const key = peerKey(remoteId, connectionId)
     const clock = this.#settings.clock
-    return new Promise<void>((resolve, reject) => {
-      const settle = (error: Error | undefined, byeReason?: string) => {
+    return new Promise<'ready' | 'glare'>((resolve, reject) => {
+      const settle = (error: Error | 'ready' | 'glare', byeReason?: string) => {
         if (this.#knocks.get(key) !== pending) return
         this.#knocks.delete(key)
         clock.clearTimeout(timer)
         signal?.removeEventListener('abort', onAbort)
         if (byeReason !== undefined) this.#signal(remoteId, { type: 'bye', connectionId, reason: byeReason })
-        if (error === undefined) resolve()
+        if (typeof error === 'string') resolve(error)
         else reject(error)
       }
       const pending: PendingKnock = {
-        ready: () => settle(undefined),
-        refused: (reason) => settle(new TransportError('TRANSPORT_UNREACHABLE', `${address} refused the connection from ${this.localAddress}: ${reason}`)),
+        ready: () => settle('ready'),
+        refused: (reason) => settle(reason === GLARE_REASON ? 'glare' : new TransportError('TRANSPORT_UNREACHABLE', `${address} refused the connection from ${this.localAddress}: ${reason}`)),
         closed: () => settle(new TransportError('TRANSPORT_CLOSED', `transport ${this.localAddress} closed while dialling`), 'transport closed'),
       }
       const onAbort = () => settle(aborted(), 'aborted')
@@ -312,13 +402,14 @@ export class WebRtcTransport implements Transport {
       this.#promised.delete(key)
       if (this.#isClosed || this.#onConnection === undefined || this.#peers.has(key)) {
         this.#budget.release()
-        return
+        return this.#inboundEnded(fromId)
       }
       let pc: PeerConnectionLike
       try {
         pc = this.#createPeerConnection(Class, true)
       } catch {
         this.#budget.release()
+        this.#inboundEnded(fromId)
         return refuse('could not make a peer connection')
       }
       const peer = new WebRtcPeer(this.#owner, pc, fromId, offer.connectionId, 'inbound', formatWebRtcAddress(fromId))
@@ -351,6 +442,7 @@ export class WebRtcTransport implements Transport {
     const onConnection = this.#onConnection
     if (onConnection === undefined) connection.close('not listening')
     else onConnection(connection)
+    this.#settleYields(peer.remoteId, onConnection !== undefined)
   }
 
   #released(peer: WebRtcPeer): void {
@@ -360,6 +452,7 @@ export class WebRtcTransport implements Transport {
     if (peer.connection !== undefined) return
     this.#negotiating--
     this.#budget.settled(false)
+    if (peer.direction === 'inbound') this.#inboundEnded(peer.remoteId)
   }
 
   #loadPeerConnection(): Promise<PeerConnectionConstructor> {
@@ -402,4 +495,8 @@ export class WebRtcTransport implements Transport {
 
 function peerKey(remoteId: string, connectionId: string): string {
   return `${remoteId} ${connectionId}`
+}
+
+function remoteIdOf(key: string): string {
+  return key.slice(0, key.indexOf(' '))
 }
