@@ -184,7 +184,8 @@ export async function runFloodLatency(_ctx: Context): Promise<Section> {
     title: 'An honest neighbour\'s latency while attackers flood tiny messages',
     notes: [
       `A victim and an honest node on the system clock, real Ed25519. The honest node publishes ${PUBLISHES} messages, one every ${PUBLISH_EVERY_MS} ms; ` +
-        'latency is publish() to the victim\'s handler. First quiet, then under the flood.',
+        'latency is publish() to the victim\'s handler. First quiet, then under the flood. ' +
+        'In a run of several sections this one runs in a Node process of its own, so that its tail is not that of the heaps and node-datachannel threads the sections before it leave behind.',
       `Flood: attackers that speak the real handshake, each sending frames of ${MAX_MESSAGES_PER_FRAME} pings, ${FRAMES_PER_TURN} a turn of the event loop, as fast as the link takes them; ` +
         'a fresh identity dials in as soon as the last is banned.',
       `Attackers in another process (bench/flood-attacker.ts): both nodes on WebSockets on 127.0.0.1, the attackers dialling from a child process, so their sending runs on another core. This run: ${describe(remote)}.`,

@@ -4,9 +4,12 @@
 //   npm run bench:quick           quick run (--quick): figures only, no verdicts (met, missed)
 //   ... --only=dedup,routing      a subset: dedup, routing, queue, limiter, keyed-hash, relay, memory, session-memory, wasm-size, package-size,
 //                                 wire-amplification, clock, identity, webrtc-link, webrtc-connect,
-//                                 node-throughput, flood-latency
+//                                 node-throughput, flood-latency (in a process of its own when others run too)
 
-import { writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadCore } from '../src/core/load-core.js'
 import { FULL, QUICK, progress, type Context } from './harness.js'
@@ -35,6 +38,13 @@ interface Entry {
   readonly id: string
   readonly title: string
   readonly run: (ctx: Context) => Section | Promise<Section>
+  /**
+   * Run in a fresh Node process when other sections run too: a latency tail measures the
+   * process it runs in, and after the sections before it that process holds their heaps (a
+   * million dedup keys, routing tables) and node-datachannel's threads, which a user's node
+   * would not carry.
+   */
+  readonly isolated?: true
 }
 
 const ENTRIES: readonly Entry[] = [
@@ -54,16 +64,26 @@ const ENTRIES: readonly Entry[] = [
   { id: 'webrtc-link', title: 'WebRTC link', run: runWebRtcLink },
   { id: 'webrtc-connect', title: 'WebRTC connect time and memory', run: runWebRtcConnect },
   { id: 'node-throughput', title: 'Whole-node throughput over WebRTC', run: runNodeThroughput },
-  { id: 'flood-latency', title: 'Honest latency under a flood', run: runFloodLatency },
+  { id: 'flood-latency', title: 'Honest latency under a flood', run: runFloodLatency, isolated: true },
 ]
 
-function parseArgs(argv: readonly string[]): { quick: boolean; write: boolean; only: readonly Entry[] } {
+interface Args {
+  readonly quick: boolean
+  readonly write: boolean
+  readonly only: readonly Entry[]
+  /** Internal (runIsolated): run the one --only section and write it as JSON to this file. */
+  readonly sectionOut: string | undefined
+}
+
+function parseArgs(argv: readonly string[]): Args {
   let quick = false
   let write = false
   let only = ENTRIES
+  let sectionOut: string | undefined
   for (const arg of argv) {
     if (arg === '--quick') quick = true
     else if (arg === '--write-results') write = true
+    else if (arg.startsWith('--section-out=')) sectionOut = arg.slice('--section-out='.length)
     else if (arg.startsWith('--only=')) {
       const ids = arg.slice('--only='.length).split(',').map((id) => id.trim()).filter((id) => id !== '')
       const unknown = ids.filter((id) => !ENTRIES.some((entry) => entry.id === id))
@@ -77,7 +97,29 @@ function parseArgs(argv: readonly string[]): { quick: boolean; write: boolean; o
   }
   if (write && only !== ENTRIES) throw new Error('--write-results writes every section of bench/RESULTS.md, so it cannot be combined with --only')
   if (write && quick) throw new Error('--write-results records a full run with its verdicts in bench/RESULTS.md, so it cannot be combined with --quick')
-  return { quick, write, only }
+  if (sectionOut !== undefined && (only.length !== 1 || write)) throw new Error('--section-out runs exactly one section (--only=<id>) and writes nothing else')
+  return { quick, write, only, sectionOut }
+}
+
+/**
+ * Runs one section in a fresh process (this bundle again, with --only and --section-out) and
+ * reads back the Section it wrote; its progress goes to our stderr.
+ */
+async function runIsolated(entry: Entry, quick: boolean): Promise<Section> {
+  const dir = mkdtempSync(join(tmpdir(), 'wasmesh-bench-'))
+  const out = join(dir, `${entry.id}.json`)
+  try {
+    const args = [process.argv[1], `--only=${entry.id}`, `--section-out=${out}`, ...(quick ? ['--quick'] : [])]
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] })
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject)
+      child.once('exit', (exitCode) => resolve(exitCode))
+    })
+    if (code !== 0) throw new Error(`the isolated process of section ${entry.id} exited with ${code}`)
+    return JSON.parse(readFileSync(out, 'utf8')) as Section
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 /** A missing implementation reads as "not implemented", not as a stack trace. */
@@ -111,7 +153,10 @@ async function main(): Promise<number> {
     progress(`[${entry.id}] ${entry.title}`)
     const t0 = performance.now()
     try {
-      const section = await entry.run(ctx)
+      const isolate = entry.isolated === true && args.only.length > 1
+      if (isolate) progress(`[${entry.id}] in a process of its own`)
+      const section = isolate ? await runIsolated(entry, args.quick) : await entry.run(ctx)
+      if (args.sectionOut !== undefined) writeFileSync(args.sectionOut, JSON.stringify(section))
       outcomes.push({ id: entry.id, title: entry.title, section })
       console.log(renderSection(section, verdicts))
     } catch (error) {
