@@ -92,6 +92,7 @@ export type {
   DhtRecord,
   DirectAckMessage,
   DirectMessage,
+  MeshSignalMessage,
   FindNodeMessage,
   FindValueMessage,
   GoodbyeMessage,

@@ -372,6 +372,7 @@ export class ManagedSession implements PeerSession {
     switch (message.type) {
       case 'publish':
       case 'direct':
+      case 'meshSignal':
         return !bytesEqual(message.origin, this.peerId)
       case 'directAck':
         return !bytesEqual(message.target, this.peerId)

@@ -18,10 +18,27 @@ export const DIRECT_TAG = new TextEncoder().encode('wasmesh/routing/direct/v2\0'
 
 /** The bytes an origin signs: tag ‖ messageId (u64 big-endian) ‖ origin (32) ‖ target (32) ‖ timestampMs (u64 big-endian) ‖ data. */
 export function directSignedBytes(messageId: bigint, origin: Uint8Array, target: Uint8Array, timestampMs: number, data: Uint8Array): Uint8Array {
+  return transcript(DIRECT_TAG, messageId, origin, target, stamp(timestampMs, data))
+}
+
+/** timestampMs (u64 big-endian) ‖ data. */
+function stamp(timestampMs: number, data: Uint8Array): Uint8Array {
   const stamped = new Uint8Array(8 + data.length)
   new DataView(stamped.buffer).setBigUint64(0, BigInt(timestampMs))
   stamped.set(data, 8)
-  return transcript(DIRECT_TAG, messageId, origin, target, stamped)
+  return stamped
+}
+
+/**
+ * Domain tag of meshSignal signatures (the node's own routed messages, WebRTC signaling through
+ * the mesh), so an application's direct message never passes for one, nor one for it.
+ */
+export const MESH_SIGNAL_TAG = new TextEncoder().encode('wasmesh/routing/mesh-signal/v1\0')
+
+/** What the origin of a routed message of `type` signs: directSignedBytes, or the same under MESH_SIGNAL_TAG. */
+export function routedSignedBytes(type: 'direct' | 'meshSignal', messageId: bigint, origin: Uint8Array, target: Uint8Array, timestampMs: number, data: Uint8Array): Uint8Array {
+  if (type === 'direct') return directSignedBytes(messageId, origin, target, timestampMs, data)
+  return transcript(MESH_SIGNAL_TAG, messageId, origin, target, stamp(timestampMs, data))
 }
 
 /** Domain tag of direct-ack signatures: a target's ack is never a valid signature of anything else. */

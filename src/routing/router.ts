@@ -46,9 +46,9 @@ import type { TimerHandle } from '../util/clock.js'
 import { describeValue } from '../util/validate.js'
 import { judgeTimestamp } from '../util/timestamp-window.js'
 import { DeliveredSends } from './delivered-sends.js'
-import type { DecodedMessage, DirectAckMessage, DirectMessage } from '../wire/messages.js'
+import type { DecodedMessage, DirectAckMessage, DirectMessage, MeshSignalMessage } from '../wire/messages.js'
 import { SIGNATURE_BYTES } from '../wire/limits.js'
-import { DEDUP_KIND, ackSignedBytes, directSignedBytes, isCloser } from './envelope.js'
+import { DEDUP_KIND, ackSignedBytes, isCloser, routedSignedBytes } from './envelope.js'
 import { secretKeyedHasher } from '../core/keyed-hasher-options.js'
 import { bytesEqual, keyMatchesPeerId } from '../peers/identity.js'
 import { RoutingError } from './errors.js'
@@ -120,6 +120,8 @@ export interface RouterStats {
   received: number
   /** Messages handed to local handlers, once per send. */
   delivered: number
+  /** meshSignal messages to this node (the node's own: WebRTC signaling through the mesh), once per send; not in delivered. */
+  meshSignalsDelivered: number
   /** Verified retries of a send already delivered: acked again, not delivered again. */
   redelivered: number
   /** Acks this node sent as a target. */
@@ -143,8 +145,12 @@ export interface RouterStats {
   deliveredSendsEvictedYoung: number
 }
 
+/** A routed message's type: the application's (direct), or the node's own (meshSignal). */
+type RoutedType = 'direct' | 'meshSignal'
+
 interface PendingSend {
   readonly sendId: number
+  readonly type: RoutedType
   readonly target: Uint8Array
   readonly data: Uint8Array
   /** Virtual send time of each attempt started, and how it went. */
@@ -182,6 +188,7 @@ export class Router {
   private readonly verify: SignatureVerifier
   private readonly originLimits: OriginRateLimits<bigint>
   private readonly handlers = new Set<{ readonly handler: RoutedMessageHandler }>()
+  private meshSignalHandler: RoutedMessageHandler | undefined
   private readonly pendingSends = new Map<number, PendingSend>()
   /** Dedup keys of direct messages to this node, and of acks to it, whose signature is being checked. */
   private readonly verifying = new Set<bigint>()
@@ -192,7 +199,7 @@ export class Router {
   private isStopped = false
   private readonly counters = {
     sends: 0, acked: 0, unreachable: 0, retries: 0, floodAttempts: 0, received: 0, delivered: 0, redelivered: 0,
-    acksSent: 0, ackSignFailures: 0, forwarded: 0, sendFailures: 0, retriesOnClose: 0,
+    acksSent: 0, ackSignFailures: 0, forwarded: 0, sendFailures: 0, retriesOnClose: 0, meshSignalsDelivered: 0,
   }
   private readonly dropped = Object.fromEntries(ROUTING_DROP_REASONS.map((reason) => [reason, 0])) as Record<RoutingDropReason, number>
 
@@ -227,6 +234,29 @@ export class Router {
    * throws ROUTING_INVALID_ARGUMENT, ROUTING_MESSAGE_TOO_LARGE, ROUTING_BUSY at once.
    */
   send(peerId: Uint8Array, data: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<SendResult> {
+    return this.startSend('direct', peerId, data, options)
+  }
+
+  /**
+   * Sends `data` to `peerId`'s mesh signaling (its meshSignal handler) as send() sends to its
+   * application: routed, signed under its own tag, acknowledged, retried.
+   * @internal
+   */
+  sendMeshSignal(peerId: Uint8Array, data: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<SendResult> {
+    return this.startSend('meshSignal', peerId, data, options)
+  }
+
+  /**
+   * Sets the one handler of meshSignal messages to this node (undefined to remove it); without
+   * one they are acked and dropped.
+   * @internal
+   */
+  onMeshSignal(handler: RoutedMessageHandler | undefined): void {
+    if (handler !== undefined && typeof handler !== 'function') throw invalidArgument(`handler must be a function, got ${describeValue(handler)}`)
+    this.meshSignalHandler = handler
+  }
+
+  private startSend(type: RoutedType, peerId: Uint8Array, data: Uint8Array, options: { signal?: AbortSignal }): Promise<SendResult> {
     try {
       this.checkSend(peerId, data, options)
     } catch (error) {
@@ -241,7 +271,7 @@ export class Router {
       const onAbort = () => this.finish(pending, abortError(signal as AbortSignal))
       signal?.addEventListener('abort', onAbort, { once: true })
       const pending: PendingSend = {
-        sendId, target: peerId.slice(), data, sentAt: [], paths: [], timer: undefined, hop: undefined, isDone: false, resolve, reject,
+        sendId, type, target: peerId.slice(), data, sentAt: [], paths: [], timer: undefined, hop: undefined, isDone: false, resolve, reject,
         dispose: () => signal?.removeEventListener('abort', onAbort),
       }
       this.pendingSends.set(sendId, pending)
@@ -330,7 +360,7 @@ export class Router {
     const timestampMs = Math.floor(this.network.clock.now())
     let signature: Uint8Array
     try {
-      signature = await this.network.identity.sign(directSignedBytes(messageId, this.selfId, target, timestampMs, pending.data))
+      signature = await this.network.identity.sign(routedSignedBytes(pending.type, messageId, this.selfId, target, timestampMs, pending.data))
     } catch (error) {
       this.finish(pending, error instanceof Error ? error : new Error(String(error)))
       return
@@ -339,8 +369,8 @@ export class Router {
     pending.sentAt[attempt] = this.network.clock.now()
     // Remembered before it leaves, so flooded echoes of it are dropped.
     this.dedup.add(this.hasher.keyOf(DEDUP_KIND.direct, this.selfId, messageId), this.network.clock.now())
-    const message: DirectMessage = {
-      type: 'direct', messageId, origin: this.selfId, target, originKey: this.network.identity.publicKey, timestampMs, ttl, data: pending.data, signature,
+    const message: DirectMessage | MeshSignalMessage = {
+      type: pending.type, messageId, origin: this.selfId, target, originKey: this.network.identity.publicKey, timestampMs, ttl, data: pending.data, signature,
     }
     const via = this.route(message, target, undefined, [], isFlood, PRIORITY_DHT)
     pending.hop = via === FLOODED ? undefined : via
@@ -410,11 +440,11 @@ export class Router {
 
   private onNetworkMessage(peer: PeerSession, message: DecodedMessage): void {
     if (this.isStopped) return
-    if (message.type === 'direct') this.onDirect(peer, message)
+    if (message.type === 'direct' || message.type === 'meshSignal') this.onDirect(peer, message)
     else if (message.type === 'directAck') this.onAck(peer, message)
   }
 
-  private onDirect(peer: PeerSession, message: DirectMessage): void {
+  private onDirect(peer: PeerSession, message: DirectMessage | MeshSignalMessage): void {
     this.counters.received++
     if (message.data.length > this.options.maxMessageBytes) return this.drop('too-large')
     if (message.ttl === 0) return this.drop('ttl-expired')
@@ -435,7 +465,7 @@ export class Router {
     if (this.verifying.size >= this.options.maxPendingVerifications) return this.drop('overload')
     let verdict: boolean | Promise<boolean>
     try {
-      verdict = this.verify(message.originKey, directSignedBytes(message.messageId, message.origin, message.target, message.timestampMs, message.data), message.signature)
+      verdict = this.verify(message.originKey, routedSignedBytes(message.type, message.messageId, message.origin, message.target, message.timestampMs, message.data), message.signature)
     } catch {
       return this.drop('verify-error')
     }
@@ -455,7 +485,7 @@ export class Router {
     )
   }
 
-  private verified(key: bigint, peer: PeerSession, message: DirectMessage, isValid: boolean): void {
+  private verified(key: bigint, peer: PeerSession, message: DirectMessage | MeshSignalMessage, isValid: boolean): void {
     if (!isValid) return this.drop('bad-signature', peer)
     const now = this.network.clock.now()
     if (!this.dedup.add(key, now)) return this.drop('duplicate')
@@ -474,7 +504,7 @@ export class Router {
     const delivery = this.delivered.record(deliveryKey, message.timestampMs, now)
     // Not acked: a replay gets nothing, and an honest origin's next attempt is signed later.
     if (delivery === 'forgotten') return this.drop('forgotten-send')
-    if (delivery === 'new') this.deliver({ from: message.origin, data: message.data, hops })
+    if (delivery === 'new') this.deliver(message.type, { from: message.origin, data: message.data, hops })
     else this.counters.redelivered++
     // Every verified attempt is acked, so a retry whose first ack was lost gets one.
     const limit = fields.isFlood ? this.options.floodTtl : this.options.maxTtl
@@ -602,7 +632,12 @@ export class Router {
     })
   }
 
-  private deliver(message: RoutedMessage): void {
+  private deliver(type: RoutedType, message: RoutedMessage): void {
+    if (type === 'meshSignal') {
+      this.counters.meshSignalsDelivered++
+      if (this.meshSignalHandler !== undefined) callEach([this.meshSignalHandler], message)
+      return
+    }
     this.counters.delivered++
     callEach(Array.from(this.handlers, (entry) => entry.handler), message)
   }
@@ -617,7 +652,7 @@ export class Router {
    * greedy), FLOODED when one or more took a flooded copy, undefined when none took it.
    */
   private route(
-    message: DirectMessage | DirectAckMessage, destination: Uint8Array, sender: PeerSession | undefined,
+    message: DirectMessage | MeshSignalMessage | DirectAckMessage, destination: Uint8Array, sender: PeerSession | undefined,
     exclude: readonly Uint8Array[], isFlood: boolean, priority: typeof PRIORITY_DHT | typeof PRIORITY_CONTROL,
   ): PeerSession | typeof FLOODED | undefined {
     const direct = this.network.peer(destination)
@@ -651,7 +686,7 @@ export class Router {
   }
 
   /** The first of `peers` that takes the message (greedy: nearest first), or undefined. */
-  private sendToFirst(peers: readonly PeerSession[], message: DirectMessage | DirectAckMessage, priority: typeof PRIORITY_DHT | typeof PRIORITY_CONTROL): PeerSession | undefined {
+  private sendToFirst(peers: readonly PeerSession[], message: DirectMessage | MeshSignalMessage | DirectAckMessage, priority: typeof PRIORITY_DHT | typeof PRIORITY_CONTROL): PeerSession | undefined {
     for (const peer of peers) {
       if (peer.send(message, priority)) return peer
       this.counters.sendFailures++
@@ -660,7 +695,7 @@ export class Router {
   }
 
   /** Sends to every one of `peers` (flood); true when at least one took it. */
-  private sendToAll(peers: readonly PeerSession[], message: DirectMessage | DirectAckMessage, priority: typeof PRIORITY_DHT | typeof PRIORITY_CONTROL): boolean {
+  private sendToAll(peers: readonly PeerSession[], message: DirectMessage | MeshSignalMessage | DirectAckMessage, priority: typeof PRIORITY_DHT | typeof PRIORITY_CONTROL): boolean {
     let isSent = false
     for (const peer of peers) {
       if (peer.send(message, priority)) isSent = true

@@ -12,6 +12,7 @@ export {
   type DhtRecord,
   type DirectAckMessage,
   type DirectMessage,
+  type MeshSignalMessage,
   type FindNodeMessage,
   type FindValueMessage,
   type GoodbyeMessage,

@@ -13,8 +13,8 @@
 //   publish      topic text <= 256, origin 32, originKey 32, seq u64, timestampMs u64, ttl u8,
 //                path (u8 count <= 8 + 32*), data payload, signature 64
 //   ihave, iwant refs (u16 count <= 256 + (origin 32, seq u64)*)
-//   direct       messageId u64, origin 32, target 32, originKey 32, timestampMs u64, ttl u8,
-//                data payload, signature 64
+//   direct,      messageId u64, origin 32, target 32, originKey 32, timestampMs u64, ttl u8,
+//   meshSignal   data payload, signature 64
 //   directAck    messageId u64, origin 32, target 32, targetKey 32, ttl u8, signature 64
 //   findNode     requestId u32, target 32
 //   nodes        requestId u32, peers
@@ -70,7 +70,7 @@ import {
   PUBLIC_KEY_BYTES,
   SIGNATURE_BYTES,
 } from './limits.js'
-import type { MessageOfType, MessageRef, WireMessageType } from './messages.js'
+import type { DirectMessage, MessageOfType, MessageRef, WireMessageType } from './messages.js'
 import type { WireReader } from './reader.js'
 import type { WireWriter } from './writer.js'
 
@@ -114,6 +114,44 @@ function refList<T extends 'ihave' | 'iwant'>(type: T): BodyCodec<{ readonly typ
 }
 
 /** The codec of every message type, keyed by `type`. */
+/** A routed message of the direct layout: the application's (direct) or the node's own (meshSignal). */
+function routedCodec<T extends 'direct' | 'meshSignal'>(type: T): BodyCodec<Omit<DirectMessage, 'type'> & { readonly type: T }> {
+  return {
+    measure(m) {
+      checkU64('messageId', m.messageId)
+      checkFixed('origin', m.origin, ID_BYTES)
+      checkFixed('target', m.target, ID_BYTES)
+      checkFixed('originKey', m.originKey, PUBLIC_KEY_BYTES)
+      checkTimestamp('timestampMs', m.timestampMs)
+      checkUint('ttl', m.ttl, 0xff)
+      checkFixed('signature', m.signature, SIGNATURE_BYTES)
+      return 8 + 2 * ID_BYTES + PUBLIC_KEY_BYTES + 8 + 1 + measurePayload('data', m.data, MAX_DATA_BYTES) + SIGNATURE_BYTES
+    },
+    write(w, m) {
+      w.u64(m.messageId)
+      w.bytesRaw(m.origin)
+      w.bytesRaw(m.target)
+      w.bytesRaw(m.originKey)
+      writeTimestamp(w, m.timestampMs)
+      w.u8(m.ttl)
+      writePayload(w, m.data)
+      w.bytesRaw(m.signature)
+    },
+    read: (r) => ({
+      type,
+      messageId: r.u64('messageId'),
+      origin: r.bytesCopy(ID_BYTES, 'origin'),
+      target: r.bytesCopy(ID_BYTES, 'target'),
+      originKey: r.bytesCopy(PUBLIC_KEY_BYTES, 'originKey'),
+      timestampMs: readTimestamp(r, 'timestampMs'),
+      ttl: r.u8('ttl'),
+      data: readPayload(r, MAX_DATA_BYTES, 'data'),
+      signature: r.bytesCopy(SIGNATURE_BYTES, 'signature'),
+    }),
+    entries: none,
+  }
+}
+
 export const BODY_CODECS: { readonly [T in WireMessageType]: BodyCodec<MessageOfType<T>> } = {
   hello: {
     measure(m) {
@@ -216,40 +254,8 @@ export const BODY_CODECS: { readonly [T in WireMessageType]: BodyCodec<MessageOf
   ihave: refList('ihave'),
   iwant: refList('iwant'),
 
-  direct: {
-    measure(m) {
-      checkU64('messageId', m.messageId)
-      checkFixed('origin', m.origin, ID_BYTES)
-      checkFixed('target', m.target, ID_BYTES)
-      checkFixed('originKey', m.originKey, PUBLIC_KEY_BYTES)
-      checkTimestamp('timestampMs', m.timestampMs)
-      checkUint('ttl', m.ttl, 0xff)
-      checkFixed('signature', m.signature, SIGNATURE_BYTES)
-      return 8 + 2 * ID_BYTES + PUBLIC_KEY_BYTES + 8 + 1 + measurePayload('data', m.data, MAX_DATA_BYTES) + SIGNATURE_BYTES
-    },
-    write(w, m) {
-      w.u64(m.messageId)
-      w.bytesRaw(m.origin)
-      w.bytesRaw(m.target)
-      w.bytesRaw(m.originKey)
-      writeTimestamp(w, m.timestampMs)
-      w.u8(m.ttl)
-      writePayload(w, m.data)
-      w.bytesRaw(m.signature)
-    },
-    read: (r) => ({
-      type: 'direct',
-      messageId: r.u64('messageId'),
-      origin: r.bytesCopy(ID_BYTES, 'origin'),
-      target: r.bytesCopy(ID_BYTES, 'target'),
-      originKey: r.bytesCopy(PUBLIC_KEY_BYTES, 'originKey'),
-      timestampMs: readTimestamp(r, 'timestampMs'),
-      ttl: r.u8('ttl'),
-      data: readPayload(r, MAX_DATA_BYTES, 'data'),
-      signature: r.bytesCopy(SIGNATURE_BYTES, 'signature'),
-    }),
-    entries: none,
-  },
+  direct: routedCodec('direct'),
+  meshSignal: routedCodec('meshSignal'),
 
   directAck: {
     measure(m) {

@@ -128,6 +128,16 @@ export interface DirectMessage {
 }
 
 /**
+ * A direct message for the node itself rather than its application: WebRTC signaling relayed
+ * through the mesh (an offer, an answer, ICE candidates for a peer not yet connected). Routed,
+ * signed (under its own domain tag), acknowledged and limited exactly as a direct message; its
+ * target hands it to the node's mesh signaling, never to onDirect handlers.
+ */
+export interface MeshSignalMessage extends Omit<DirectMessage, 'type'> {
+  readonly type: 'meshSignal'
+}
+
+/**
  * Routed back from `target` to `origin` of the direct message it acknowledges, signed by the
  * target over (messageId, origin, target) (routing/envelope.ts). It carries the target's
  * public key (target = SHA-256 of it), so the origin, which knew only the id, can verify it.
@@ -230,6 +240,7 @@ export type WireMessage =
   | IHaveMessage
   | IWantMessage
   | DirectMessage
+  | MeshSignalMessage
   | DirectAckMessage
   | FindNodeMessage
   | NodesMessage
@@ -277,6 +288,9 @@ export const MESSAGE_TYPE_CODES: { readonly [T in WireMessageType]: number } = O
   direct: 0x23,
   // 0x21 was the unsigned directAck of the first layout: retired, never to be reused.
   directAck: 0x22,
+  // Added after the first release: an older peer decodes it as unknown and ignores it, so it
+  // neither relays nor answers one (signaling through the mesh then takes a newer path).
+  meshSignal: 0x24,
   findNode: 0x30,
   nodes: 0x31,
   findValue: 0x32,

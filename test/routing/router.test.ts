@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { Identity } from '../../src/peers/identity.js'
 import { RoutingError, sendBoundMs } from '../../src/routing/index.js'
-import { directSignedBytes } from '../../src/routing/envelope.js'
+import { directSignedBytes, routedSignedBytes } from '../../src/routing/envelope.js'
 import { composeMessageId } from '../../src/routing/message-id.js'
 import { SeededRandom, sample } from '../../src/util/random.js'
 import type { DirectMessage } from '../../src/wire/messages.js'
@@ -161,6 +161,45 @@ describe('Router', () => {
     expect(net.inboxes[1]).toHaveLength(1)
     expect(net.routers[0].stats().dropped['unmatched-ack']).toBe(1) // a sent no such send
     expect(await stopNet(net)).toBe(0)
+  })
+
+  describe('meshSignal: the node\'s own routed messages', () => {
+    it('reach the target\'s mesh signaling handler across hops, acknowledged, and never its application handlers; direct messages never reach the signaling', async () => {
+      const net = createRoutedNet(5)
+      const target = net.nodes[4].id
+      const line = [...net.nodes].sort(byDistanceTo(target)).reverse()
+      linkLine(line)
+      const signals: { from: Uint8Array; data: Uint8Array; hops: number }[] = []
+      net.routers[4].onMeshSignal((message) => signals.push(message))
+      const origin = net.nodes.indexOf(line[0])
+      const result = await net.mesh.run(net.routers[origin].sendMeshSignal(target, data))
+      expect(result).toMatchObject({ path: 'dht', hops: 4, attempts: 1 })
+      expect(signals).toHaveLength(1)
+      expect(signals[0]).toMatchObject({ data, hops: 4 })
+      expect(signals[0].from).toEqual(net.nodes[origin].id)
+      expect(net.inboxes[4]).toHaveLength(0)
+      await net.mesh.run(net.routers[origin].send(target, data))
+      expect([signals.length, net.inboxes[4].length]).toEqual([1, 1])
+      expect(net.routers[4].stats()).toMatchObject({ delivered: 1, meshSignalsDelivered: 1, acksSent: 2 })
+      expect(await stopNet(net)).toBe(0)
+    })
+
+    it('a direct message relabelled as a meshSignal (or the reverse) fails its signature: each type is signed under its own tag', async () => {
+      const net = createRoutedNet(2)
+      const [a, b] = net.nodes
+      const session = a.link(b)
+      const signals: unknown[] = []
+      net.routers[1].onMeshSignal((message) => signals.push(message))
+      const timestampMs = Math.floor(net.mesh.clock.now())
+      const directId = composeMessageId({ sendId: 1, isFlood: false, attempt: 0, low: 16 })
+      const signalId = composeMessageId({ sendId: 2, isFlood: false, attempt: 0, low: 16 })
+      const fields = { origin: a.id, target: b.id, originKey: a.identity.publicKey, timestampMs, ttl: 16, data }
+      session.send({ type: 'meshSignal', messageId: directId, ...fields, signature: await a.identity.sign(routedSignedBytes('direct', directId, a.id, b.id, timestampMs, data)) }, 1)
+      session.send({ type: 'direct', messageId: signalId, ...fields, signature: await a.identity.sign(routedSignedBytes('meshSignal', signalId, a.id, b.id, timestampMs, data)) }, 1)
+      await net.mesh.advance(100)
+      expect([signals.length, net.inboxes[1].length, net.routers[1].stats().dropped['bad-signature']]).toEqual([0, 0, 2])
+      expect(await stopNet(net)).toBe(0)
+    })
   })
 
   it('a greedy message stops where its TTL runs out', async () => {

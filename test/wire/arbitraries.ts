@@ -104,6 +104,7 @@ export const messageArbitraries: { [T in WireMessageType]: fc.Arbitrary<MessageO
   ihave: fc.record({ type: fc.constant('ihave'), refs: messageRefs }),
   iwant: fc.record({ type: fc.constant('iwant'), refs: messageRefs }),
   direct: fc.record({ type: fc.constant('direct'), messageId: u64, origin: id, target: id, originKey: id, timestampMs: timestamp, ttl: u8, data: payload(4_096), signature }),
+  meshSignal: fc.record({ type: fc.constant('meshSignal'), messageId: u64, origin: id, target: id, originKey: id, timestampMs: timestamp, ttl: u8, data: payload(4_096), signature }),
   directAck: fc.record({ type: fc.constant('directAck'), messageId: u64, origin: id, target: id, targetKey: id, ttl: u8, signature }),
   findNode: fc.record({ type: fc.constant('findNode'), requestId: u32, target: id }),
   nodes: fc.record({ type: fc.constant('nodes'), requestId: u32, peers }),

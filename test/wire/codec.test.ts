@@ -122,6 +122,14 @@ describe('the byte layout (golden vectors)', () => {
     expect(hex(encoded)).toBe('23' + (body.length / 2).toString(16).padStart(8, '0') + body)
   })
 
+  it('meshSignal: type 0x24, the direct layout; decoded as meshSignal, never as direct', () => {
+    const message = { messageId: 0x0102n, origin: id(0xaa), target: id(0xbb), originKey: id(0xcc), timestampMs: 7, ttl: 3, data: Uint8Array.of(1), signature: sig }
+    const encoded = encodeMessage({ type: 'meshSignal', ...message })
+    const body = '0000000000000102' + 'aa'.repeat(32) + 'bb'.repeat(32) + 'cc'.repeat(32) + '0000000000000007' + '03' + '00000001' + '01' + '09'.repeat(64)
+    expect(hex(encoded)).toBe('24' + (body.length / 2).toString(16).padStart(8, '0') + body)
+    expect(decodeMessage(encoded)).toEqual({ type: 'meshSignal', ...message })
+  })
+
   it('a timestamp past 2**53 - 1 ms is refused (it would not stay exact as a number)', () => {
     const encoded = encodeMessage({
       type: 'direct', messageId: 1n, origin: id(0xaa), target: id(0xbb), originKey: id(0xcc), timestampMs: Number.MAX_SAFE_INTEGER, ttl: 3, data: new Uint8Array(0), signature: sig,
