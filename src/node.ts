@@ -195,6 +195,8 @@ export class MeshNode extends MeshEventTarget {
       network: manager, core, closestPeers: (target, count) => [...dhtForRouting.localClosest(target, count), ...manager.peers().map((peer) => peer.peerId)],
       ...(verify === undefined ? {} : { verify }),
     }))
+    // WebRTC signals through the mesh from now on, while the node has a session to send them through.
+    if (options.meshSignaling !== undefined) this.#disposers.push(options.meshSignaling.attach(this.#router, () => manager.peers().length > 0))
     const relay = this.#relay
     this.#upkeep = new PeerUpkeep(manager, this.#bootstrapTargets(), {
       dhtPeers: (count) => (dhtForRouting.isRunning ? dhtForRouting.knownPeers(this.id, count) : []),

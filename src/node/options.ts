@@ -17,6 +17,7 @@ import { cryptoRandom, SeededRandom, type RandomSource } from '../util/random.js
 import { describeValue } from '../util/validate.js'
 import { WasmeshError } from '../util/wasmesh-error.js'
 import { MeshNodeError } from './errors.js'
+import { MeshSignaling } from './mesh-signaling.js'
 import { toHex as hex } from '../util/hex.js'
 
 /** Connection manager options the node passes through (identity, transport, clock, random, core and verify are the node's). */
@@ -51,6 +52,12 @@ export interface MeshNodeOptions {
    * of peers. DEFAULT none.
    */
   discovery?: readonly PeerDiscovery[]
+  /**
+   * The MeshSignaling of this node's WebRtcTransport: once the node has peers, its WebRTC
+   * signals (and those of others to it) travel through the mesh, so new WebRTC connections
+   * need no server. Made with this node's `identity`. DEFAULT none.
+   */
+  meshSignaling?: MeshSignaling
   /** DEFAULT systemClock; a ManualClock for tests and the simulator. */
   clock?: Clock
   /** DEFAULT cryptoRandom(), or a seeded source when `seed` is given. */
@@ -88,6 +95,7 @@ export interface ResolvedMeshNodeOptions {
   readonly bootstrap: readonly string[]
   readonly knownPeers: KnownPeersStore | undefined
   readonly discovery: readonly PeerDiscovery[]
+  readonly meshSignaling: MeshSignaling | undefined
   readonly clock: Clock
   readonly random: RandomSource
   readonly core: Core | undefined
@@ -106,7 +114,7 @@ export const MAX_BOOTSTRAP_ADDRESSES = 64
 const invalid = (message: string, cause?: unknown) => new MeshNodeError('NODE_INVALID_OPTION', message, cause === undefined ? undefined : { cause })
 
 const OPTION_NAMES: ReadonlySet<string> = new Set<keyof MeshNodeOptions>([
-  'network', 'address', 'transport', 'identity', 'bootstrap', 'knownPeers', 'discovery', 'clock', 'random', 'seed', 'maxPeers', 'capabilities', 'verify', 'core', 'peers', 'relay', 'routing', 'dht',
+  'network', 'address', 'transport', 'identity', 'bootstrap', 'knownPeers', 'discovery', 'meshSignaling', 'clock', 'random', 'seed', 'maxPeers', 'capabilities', 'verify', 'core', 'peers', 'relay', 'routing', 'dht',
 ])
 
 export function resolveMeshNodeOptions(options: MeshNodeOptions): ResolvedMeshNodeOptions {
@@ -136,6 +144,7 @@ export function resolveMeshNodeOptions(options: MeshNodeOptions): ResolvedMeshNo
     bootstrap: resolveBootstrap(options.bootstrap),
     knownPeers: options.knownPeers === undefined ? undefined : constructLayer('knownPeers', () => checkKnownPeersStore(options.knownPeers)),
     discovery: checkDiscovery(options.discovery),
+    meshSignaling: checkMeshSignaling(options.meshSignaling, identity),
     clock,
     random,
     core: checkCore(options.core),
@@ -147,6 +156,16 @@ export function resolveMeshNodeOptions(options: MeshNodeOptions): ResolvedMeshNo
     routing: checkSection('routing', options.routing),
     dht: checkSection('dht', options.dht),
   }
+}
+
+function checkMeshSignaling(signaling: unknown, identity: Identity): MeshSignaling | undefined {
+  if (signaling === undefined) return undefined
+  if (!(signaling instanceof MeshSignaling)) throw invalid(`meshSignaling must be a MeshSignaling, got ${describeValue(signaling)}`)
+  if (signaling.localId !== hex(identity.peerId)) {
+    throw invalid(`meshSignaling was made for peer ${signaling.localId.slice(0, 16)}…, not for this node (${hex(identity.peerId).slice(0, 16)}…): give both the same identity`)
+  }
+  if (signaling.isAttached) throw invalid('meshSignaling is already the meshSignaling of another node: give each node its own')
+  return signaling
 }
 
 /** Runs a layer's constructor, turning its option errors into the node's, named by section. */

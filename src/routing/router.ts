@@ -310,6 +310,7 @@ export class Router {
       this.finish(pending, new RoutingError('ROUTING_STOPPED', 'the router was stopped before this send was acknowledged'))
     }
     this.handlers.clear()
+    this.meshSignalHandler = undefined
     this.verifying.clear()
     this.breadcrumbs.clear()
     this.dedup.free()
