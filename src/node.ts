@@ -246,7 +246,8 @@ export class MeshNode extends MeshEventTarget {
   /**
    * Listens, starts the layers and joins. What it waits for, in order:
    *
-   * 1. the transport listening;
+   * 1. the transport listening, and the discoveries starting (registering at a bootstrap
+   *    server takes at most its timeoutMs, 5 s);
    * 2. every bootstrap address, in parallel, until it answers: a session (dial, then the
    *    handshake, at most peers.handshakeTimeoutMs = 10 s) or an answer that ends it at once,
    *    within one round trip: nothing listens there, an address the transport cannot take, a
@@ -254,11 +255,17 @@ export class MeshNode extends MeshEventTarget {
    *    timeout, 10 s on MemoryNetwork and WebSocketTransport) is retried, peers.maxRetries
    *    (3) times after 5, 10 and 20 s (±20%): a silent address holds start() up to ~80 s;
    *    pass a `signal` to bound that;
-   * 3. one round of dials to the peers that full bootstrap nodes redirected it to;
+   *    At the same time, unless peers it knew (knownPeers) answered, one ask of the
+   *    bootstrap servers (the `bootstrap` option's http(s):// URLs, or a
+   *    BootstrapServerDiscovery): each server's GET /peers in turn until one answers, each
+   *    request at most its timeoutMs (5 s). A server that is down or lists nobody never fails
+   *    start(): the discovery asks again, with backoff, while the node is below its target;
+   * 3. one round of dials to the peers that full bootstrap nodes redirected it to, and to
+   *    those the servers listed;
    * 4. the DHT self-lookup through the sessions it has (each request at most
    *    dht.requestTimeoutMs = 5 s).
    *
-   * With no bootstrap address it resolves after step 1 (the first node). When bootstrap
+   * With no bootstrap address or server it resolves after step 1 (the first node). When bootstrap
    * addresses were given and no session opened, it stops the node and rejects with
    * BootstrapError (code NODE_BOOTSTRAP_FAILED, `bootstrap` says what each address answered),
    * unless `onBootstrapFailure` is 'keep-trying': then it resolves with the node running
@@ -464,11 +471,15 @@ export class MeshNode extends MeshEventTarget {
     const policy = this.#bootstrapDialPolicy()
     // Once one address has joined the node, the silent ones are not retried: start() resolves without their backoff.
     const joined = new AbortController()
-    const outcomes = await Promise.allSettled(targets.map(async (address) => {
-      const session = await connectBootstrap(this.#manager, address, policy, this.#lifetime.signal, joined.signal)
-      joined.abort()
-      return session
-    }))
+    // Meanwhile the discoveries that ask on demand (bootstrap servers) are asked, unless peers it knew answered (they ask later, when a session closes below the target).
+    const [outcomes] = await Promise.all([
+      Promise.allSettled(targets.map(async (address) => {
+        const session = await connectBootstrap(this.#manager, address, policy, this.#lifetime.signal, joined.signal)
+        joined.abort()
+        return session
+      })),
+      fromKnownPeers > 0 ? undefined : this.#discovery.peersWanted(),
+    ])
     if (this.#isStopped()) return
     const connected: string[] = []
     const failed: { address: string; code: string; message: string }[] = []

@@ -44,6 +44,8 @@ interface Client {
   readonly connection: Connection
   id: string | undefined
   addresses: readonly string[]
+  /** The mesh peer id it announced (hex), listed with its addresses. */
+  peerId: string | undefined
   tokens: number
   refilledAtMs: number
   drops: number
@@ -55,6 +57,13 @@ interface Client {
   relayResumeTimer: TimerHandle | undefined
   /** Clients it relayed with, told when it leaves (at most MAX_RELAY_PEERS, the latest kept). */
   readonly relayPeers: Set<Client>
+}
+
+/** One entry of GET /peers. */
+interface Listed {
+  readonly id: string
+  readonly addresses: readonly string[]
+  readonly peerId?: string
 }
 
 /** Relay peers remembered per client, so a client that leaves can be announced gone to them. */
@@ -161,7 +170,7 @@ export class BootstrapServer {
     this.#connectionsAccepted++
     const clock = this.#settings.clock
     const client: Client = {
-      connection, id: undefined, addresses: [], tokens: 2 * this.#settings.messagesPerSecond, refilledAtMs: clock.now(), drops: 0, lastRateErrorAtMs: -Infinity, registerTimer: undefined,
+      connection, id: undefined, addresses: [], peerId: undefined, tokens: 2 * this.#settings.messagesPerSecond, refilledAtMs: clock.now(), drops: 0, lastRateErrorAtMs: -Infinity, registerTimer: undefined,
       relayTokens: 2 * this.#settings.relayBytesPerSecond, relayRefilledAtMs: clock.now(), relayResumeTimer: undefined, relayPeers: new Set(),
     }
     client.registerTimer = clock.setTimeout(() => {
@@ -183,6 +192,7 @@ export class BootstrapServer {
     if (client.id === undefined) return this.#drop(client, 'not-registered', 'register first')
     if (frame.type === 'announce') {
       client.addresses = frame.addresses
+      client.peerId = frame.peerId
       return
     }
     const target = this.#byId.get(frame.to)
@@ -379,19 +389,20 @@ export class BootstrapServer {
   }
 
   /** Up to peersSampleSize (or `count`, if smaller) registered clients that announced addresses, chosen at random. */
-  #samplePeers(count: string | null): { id: string; addresses: readonly string[] }[] {
+  #samplePeers(count: string | null): Listed[] {
     const asked = count === null ? this.#settings.peersSampleSize : Number.parseInt(count, 10)
     const size = Number.isFinite(asked) && asked > 0 ? Math.min(asked, this.#settings.peersSampleSize) : this.#settings.peersSampleSize
-    const sample: { id: string; addresses: readonly string[] }[] = []
+    const sample: Listed[] = []
+    const listed = (id: string, client: Client): Listed => (client.peerId === undefined ? { id, addresses: client.addresses } : { id, addresses: client.addresses, peerId: client.peerId })
     let seen = 0
     // Reservoir sampling: one pass, bounded memory, however many clients there are.
     for (const [id, client] of this.#byId) {
       if (client.addresses.length === 0) continue
       seen++
-      if (sample.length < size) sample.push({ id, addresses: client.addresses })
+      if (sample.length < size) sample.push(listed(id, client))
       else {
         const slot = this.#settings.random.nextInt(seen)
-        if (slot < size) sample[slot] = { id, addresses: client.addresses }
+        if (slot < size) sample[slot] = listed(id, client)
       }
     }
     return sample

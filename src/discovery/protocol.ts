@@ -4,7 +4,8 @@
 //
 //   client -> server   { type: 'register', id }                 first, once: the signaling id
 //                      { type: 'signal', to, message }          a WebRTC signal for `to`
-//                      { type: 'announce', addresses }          where this client can be dialled (GET /peers)
+//                      { type: 'announce', addresses, peerId? } where this client can be dialled, and its
+//                                                               mesh peer id in hex if it has one (GET /peers)
 //   server -> client   { type: 'registered', id }
 //                      { type: 'signal', from, message }
 //                      { type: 'error', code, message }         a refusal; `code` as below
@@ -15,13 +16,15 @@ import { isSignalingId } from '../transport/webrtc/address.js'
 export const MAX_FRAME_BYTES = 65_536
 export const MAX_ANNOUNCED_ADDRESSES = 8
 export const MAX_ADDRESS_LENGTH = 256
+/** A mesh peer id as announced: SHA-256 of the public key, in lowercase hex. */
+export const PEER_ID_HEX = /^[0-9a-f]{64}$/
 
 export type ErrorFrameCode = 'malformed' | 'not-registered' | 'already-registered' | 'id-taken' | 'rate-limited' | 'server-full' | 'too-slow'
 
 export type ClientFrame =
   | { readonly type: 'register'; readonly id: string }
   | { readonly type: 'signal'; readonly to: string; readonly message: object }
-  | { readonly type: 'announce'; readonly addresses: readonly string[] }
+  | { readonly type: 'announce'; readonly addresses: readonly string[]; readonly peerId?: string }
 
 export type ServerFrame =
   | { readonly type: 'registered'; readonly id: string }
@@ -62,7 +65,9 @@ export function parseClientFrame(bytes: Uint8Array): ClientFrame | { readonly ma
       if (!addresses.every((address) => typeof address === 'string' && address.length > 0 && address.length <= MAX_ADDRESS_LENGTH)) {
         return { malformed: `each announced address must be a string of 1 to ${MAX_ADDRESS_LENGTH} characters` }
       }
-      return { type: 'announce', addresses: [...(addresses as string[])] }
+      const { peerId } = frame
+      if (peerId !== undefined && !(typeof peerId === 'string' && PEER_ID_HEX.test(peerId))) return { malformed: 'an announced peerId must be 64 lowercase hex digits' }
+      return { type: 'announce', addresses: [...(addresses as string[])], ...(peerId === undefined ? {} : { peerId }) }
     }
     default:
       return { malformed: "a frame's type must be register, signal or announce" }

@@ -9,6 +9,7 @@ import { isSignalingId } from '../transport/webrtc/address.js'
 import { UNREACHABLE_REASON, type SignalMessage, type Signaling } from '../transport/webrtc/signaling.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import { checkTime, describeValue } from '../util/validate.js'
+import { toHex } from '../util/hex.js'
 import { DiscoveryError } from './errors.js'
 import { encodeFrame, MAX_ANNOUNCED_ADDRESSES, MAX_FRAME_BYTES, parseServerFrame, type ServerFrame } from './protocol.js'
 import { RELAY_MARKER } from './relay-frame.js'
@@ -119,9 +120,14 @@ export class WebSocketSignaling implements Signaling {
     return !this.#isClosed
   }
 
-  /** Tells the server where this client can be dialled (listed by GET /peers). */
-  announce(addresses: readonly string[]): void {
-    this.#post(encodeFrame({ type: 'announce', addresses: [...addresses].slice(0, MAX_ANNOUNCED_ADDRESSES) }))
+  /**
+   * Tells the server where this client can be dialled (listed by GET /peers), replacing what
+   * it announced before; with `peerId`, the mesh peer id the addresses lead to, listed with
+   * them so that others can dial expecting it (BootstrapServerDiscovery announces so).
+   */
+  announce(addresses: readonly string[], peerId?: Uint8Array): void {
+    const listed = [...addresses].slice(0, MAX_ANNOUNCED_ADDRESSES)
+    this.#post(encodeFrame(peerId === undefined ? { type: 'announce', addresses: listed } : { type: 'announce', addresses: listed, peerId: toHex(peerId) }))
   }
 
   send(toId: string, message: SignalMessage): void {

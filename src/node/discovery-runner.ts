@@ -1,8 +1,10 @@
 // The node's side of its discoveries (the `discovery` option: LanDiscovery, or any
 // PeerDiscovery): started once the transport listens, so they announce where the node really
 // is, and stopped with the node. A peer one finds goes into the address book, and while the
-// node is below its target of peers an upkeep round dials it. A discovery that fails to start
-// is counted, never fatal: the node joins through its other ways.
+// node is below its target of peers an upkeep round dials it. Those that ask on demand (a
+// bootstrap server) are told when the node wants peers: in start(), and when a session closes
+// below the target. A discovery that fails to start is counted, never fatal: the node joins
+// through its other ways.
 
 import type { DiscoveredPeer, PeerDiscovery } from '../discovery/peer-discovery.js'
 import type { ConnectionManager } from '../peers/connection-manager.js'
@@ -36,6 +38,7 @@ export class DiscoveryRunner {
   readonly #addresses: () => readonly string[]
   readonly #wantPeers: () => void
   #isStopped = false
+  #unsubscribe: (() => void) | undefined
 
   constructor(discoveries: readonly PeerDiscovery[], manager: ConnectionManager, selfId: Uint8Array, addresses: () => readonly string[], wantPeers: () => void) {
     this.#running = discoveries.map((discovery) => ({ discovery, isRunning: false, found: 0, new: 0, error: undefined }))
@@ -46,7 +49,8 @@ export class DiscoveryRunner {
   }
 
   async start(): Promise<void> {
-    const self = { id: this.#selfId, addresses: this.#addresses }
+    const manager = this.#manager
+    const self = { id: this.#selfId, addresses: this.#addresses, isBelowTarget: () => manager.peers().length < manager.targetPeers }
     await Promise.all(this.#running.map(async (entry) => {
       try {
         await entry.discovery.start(self, (peer) => this.#found(entry, peer))
@@ -55,10 +59,21 @@ export class DiscoveryRunner {
         entry.error = error instanceof Error ? error.message : String(error)
       }
     }))
+    if (!this.#isStopped && this.#running.some((entry) => entry.discovery.peersWanted !== undefined)) {
+      this.#unsubscribe = manager.on('peer:disconnect', () => void this.peersWanted())
+    }
+  }
+
+  /** Tells the discoveries that ask on demand that the node wants peers; resolves when their asks have ended. */
+  async peersWanted(): Promise<void> {
+    if (this.#isStopped || this.#manager.peers().length >= this.#manager.targetPeers) return
+    await Promise.all(this.#running.map((entry) => (entry.isRunning ? entry.discovery.peersWanted?.().catch(() => undefined) : undefined)))
   }
 
   async stop(): Promise<void> {
     this.#isStopped = true
+    this.#unsubscribe?.()
+    this.#unsubscribe = undefined
     await Promise.all(this.#running.map(async (entry) => {
       entry.isRunning = false
       await entry.discovery.stop().catch(() => undefined)

@@ -5,6 +5,8 @@
 import type { Core } from '../core/contracts.js'
 import { checkKnownPeersStore, type KnownPeersStore } from '../discovery/known-peers.js'
 import type { PeerDiscovery } from '../discovery/peer-discovery.js'
+import { BootstrapServerDiscovery } from '../discovery/bootstrap-server-discovery.js'
+import { isBootstrapServerUrl } from '../discovery/peer-directory.js'
 import type { DhtOptions } from '../dht/options.js'
 import type { ConnectionManagerOptions } from '../peers/options.js'
 import { Identity, type ExportedIdentity } from '../peers/identity.js'
@@ -36,7 +38,14 @@ export interface MeshNodeOptions {
   transport?: Transport
   /** The node's key pair, or its exported form. DEFAULT a new one from `random`, or from `seed`. */
   identity?: Identity | ExportedIdentity
-  /** Addresses dialled at start(); the DHT then joins through whoever answered. DEFAULT none (the first node). */
+  /**
+   * Addresses dialled at start(); the DHT then joins through whoever answered. An
+   * 'http(s)://host:port' entry is a bootstrap server instead (BootstrapServer): the node
+   * registers there, asks its GET /peers and dials whom it lists, as a
+   * `new BootstrapServerDiscovery({ servers })` in `discovery` would (give one yourself for
+   * its options, or for a server's ws:// URL: a ws:// entry here is a node's WebSocket
+   * address). DEFAULT none (the first node).
+   */
   bootstrap?: readonly string[]
   /**
    * Where the node keeps the peers it knew across restarts (FileKnownPeers in Node,
@@ -110,6 +119,8 @@ export interface ResolvedMeshNodeOptions {
 
 /** Bootstrap addresses taken at once: a longer list is a configuration mistake, not a join plan. */
 export const MAX_BOOTSTRAP_ADDRESSES = 64
+/** Bootstrap server URLs among them (BootstrapServerDiscovery's limit). */
+const MAX_BOOTSTRAP_SERVERS = 8
 
 const invalid = (message: string, cause?: unknown) => new MeshNodeError('NODE_INVALID_OPTION', message, cause === undefined ? undefined : { cause })
 
@@ -138,12 +149,14 @@ export function resolveMeshNodeOptions(options: MeshNodeOptions): ResolvedMeshNo
     throw invalid('random must be a RandomSource (nextU32, nextFloat, nextInt, fill)')
   }
   const identity = resolveIdentity(options.identity, identitySource ?? random)
+  const bootstrap = resolveBootstrap(options.bootstrap)
+  const discovery = checkDiscovery(options.discovery)
   return {
     transport: resolveTransport(options, identity),
     identity,
-    bootstrap: resolveBootstrap(options.bootstrap),
+    bootstrap: bootstrap.addresses,
     knownPeers: options.knownPeers === undefined ? undefined : constructLayer('knownPeers', () => checkKnownPeersStore(options.knownPeers)),
-    discovery: checkDiscovery(options.discovery),
+    discovery: bootstrap.servers.length === 0 ? discovery : [...discovery, constructLayer('bootstrap', () => new BootstrapServerDiscovery({ servers: bootstrap.servers, clock, random }))],
     meshSignaling: checkMeshSignaling(options.meshSignaling, identity),
     clock,
     random,
@@ -208,14 +221,21 @@ function resolveTransport(options: MeshNodeOptions, identity: Identity): Transpo
   return transport
 }
 
-function resolveBootstrap(bootstrap: unknown): readonly string[] {
-  if (bootstrap === undefined) return []
+/** The bootstrap list, split: peers' addresses to dial, and bootstrap servers' http(s):// URLs to ask. */
+function resolveBootstrap(bootstrap: unknown): { addresses: readonly string[]; servers: readonly string[] } {
+  if (bootstrap === undefined) return { addresses: [], servers: [] }
   if (!Array.isArray(bootstrap)) throw invalid(`bootstrap must be an array of addresses, got ${describeValue(bootstrap)}`)
   if (bootstrap.length > MAX_BOOTSTRAP_ADDRESSES) throw invalid(`bootstrap takes at most ${MAX_BOOTSTRAP_ADDRESSES} addresses, got ${bootstrap.length}`)
+  const addresses = new Set<string>()
+  const servers = new Set<string>()
   for (const address of bootstrap) {
     if (typeof address !== 'string' || address.length === 0) throw invalid(`every bootstrap address must be a non-empty string, got ${describeValue(address)}`)
+    if (!/^https?:/i.test(address)) addresses.add(address)
+    else if (isBootstrapServerUrl(address)) servers.add(address)
+    else throw invalid(`a bootstrap server URL must be 'http(s)://host:port' with nothing after the port, got ${describeValue(address)}`)
   }
-  return [...new Set<string>(bootstrap as string[])]
+  if (servers.size > MAX_BOOTSTRAP_SERVERS) throw invalid(`bootstrap takes at most ${MAX_BOOTSTRAP_SERVERS} server URLs, got ${servers.size}`)
+  return { addresses: [...addresses], servers: [...servers] }
 }
 
 function checkCore(core: Core | undefined): Core | undefined {

@@ -102,8 +102,8 @@ describe('LAN discovery (UDP multicast on 127.0.0.1)', () => {
     }
     const discovery = new LanDiscovery({ port: await freeUdpPort(), interfaceAddress: '127.0.0.1' })
     closers.push(() => discovery.stop())
-    await discovery.start({ id: new Uint8Array(32), addresses: () => [] }, () => {})
-    await expect(discovery.start({ id: new Uint8Array(32), addresses: () => [] }, () => {})).rejects.toMatchObject({ code: 'DISCOVERY_INVALID_STATE' })
+    await discovery.start({ id: new Uint8Array(32), addresses: () => [], isBelowTarget: () => true }, () => {})
+    await expect(discovery.start({ id: new Uint8Array(32), addresses: () => [], isBelowTarget: () => true }, () => {})).rejects.toMatchObject({ code: 'DISCOVERY_INVALID_STATE' })
     await expect(createMeshNode({ discovery: [{}] as never })).rejects.toMatchObject({ code: 'NODE_INVALID_OPTION' })
   })
 

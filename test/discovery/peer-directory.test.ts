@@ -2,7 +2,7 @@
 // 127.0.0.1, a port where nothing listens, and hostile or silent fetch stand-ins.
 
 import { afterEach, describe, expect, it } from 'vitest'
-import { BootstrapServer, DiscoveryError, fetchPeers, WebSocketSignaling, type FetchPeersOptions } from '../../src/discovery/index.js'
+import { BootstrapServer, DiscoveryError, fetchPeers, FetchPeersError, WebSocketSignaling, type FetchPeersOptions } from '../../src/discovery/index.js'
 
 const closers: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -51,7 +51,10 @@ describe('fetchPeers', () => {
     const result = await fetchPeers(['ws://directory.example:1'], { maxPeers: 3, fetch: answering({ peers: [good(1), ...junk, good(2), good(3), good(4)] }) })
     expect(result.peers).toEqual([good(1), good(2), good(3)])
     expect(result.leftOut).toBe(junk.length + 1)
-    expect((await fetchPeers(['ws://directory.example:1'], { fetch: answering('not an object') })).peers).toEqual([])
+    const notAList = await fetchPeers(['ws://directory.example:1'], { rounds: 1, fetch: answering('not an object') }).catch((caught: unknown) => caught)
+    expect((notAList as FetchPeersError).failures).toEqual([{ server: 'ws://directory.example:1', reason: 'malformed', message: expect.stringMatching(/peers array/) }])
+    const withIds = await fetchPeers(['http://directory.example:1'], { fetch: answering({ peers: [{ ...good(5), peerId: 'ab'.repeat(32) }, { ...good(6), peerId: 'AB'.repeat(32) }] }) })
+    expect([withIds.peers, withIds.leftOut]).toEqual([[{ ...good(5), peerId: 'ab'.repeat(32) }], 1])
     const refused: FetchPeersOptions['fetch'] = () => Promise.resolve({ ok: false, status: 503, json: () => Promise.resolve({}) })
     await expect(fetchPeers(['ws://down.example:1'], { rounds: 1, fetch: refused })).rejects.toThrow(/HTTP 503/)
   })
@@ -64,7 +67,7 @@ describe('fetchPeers', () => {
   })
 
   it('refuses bad input with DISCOVERY_INVALID_OPTION', async () => {
-    for (const [servers, options] of [[[], {}], [['http://x:1'], {}], [['ws://x:1'], { rounds: 0 }], [['ws://x:1'], { maxPeers: 101 }], [['ws://x:1'], { timeoutMs: -1 }]] as const) {
+    for (const [servers, options] of [[[], {}], [['ftp://x:1'], {}], [['http://x:1/peers'], {}], [['ws://x:1'], { maxBodyBytes: 1 }], [['ws://x:1'], { rounds: 0 }], [['ws://x:1'], { maxPeers: 101 }], [['ws://x:1'], { timeoutMs: -1 }]] as const) {
       expect(await codeOf(fetchPeers(servers as never, options as never)), JSON.stringify([servers, options])).toBe('DISCOVERY_INVALID_OPTION')
     }
   })
