@@ -1,13 +1,14 @@
 // `wasmesh demo` (what `npm start` runs): a bootstrap server and a mesh of nodes in this
 // process, on 127.0.0.1 over real WebRTC data channels signaled through the server. Each node
-// after the first finds peers through the server's GET /peers, as an app's users would. Then
+// joins through the server as an app's users would (BootstrapServerDiscovery: listed in its
+// GET /peers, and asking it for peers while it has fewer than its target). Then
 // traffic: publishes from random nodes, direct messages between random pairs (routed through
 // the mesh when they are not neighbours) and DHT puts read back from other nodes, with a live
 // progress line on stderr and a summary on stdout. The server also serves the mesh page
 // (examples/mesh): browser tabs opened on it join these nodes over WebRTC, and the nodes follow
 // the page's topics so its chat and presence travel through them. Everything it starts it stops.
 
-import { BootstrapServer, fetchPeers, WebSocketSignaling } from '../discovery/index.js'
+import { BootstrapServer, BootstrapServerDiscovery, WebSocketSignaling } from '../discovery/index.js'
 import { createMeshNode, type MeshNode } from '../node.js'
 import { WebRtcTransport } from '../transport/index.js'
 import { seededRandom } from '../util/random.js'
@@ -96,13 +97,14 @@ export async function runDemo(options: DemoOptions, output: DemoOutput, signal: 
     const url = await server.start()
     output.err(`bootstrap server at ${url} (GET ${url.replace(/^ws/, 'http')}/peers, /health, /metrics)\n`)
 
-    // Joining: one node at a time, each after the first through the peers the server lists.
+    // Joining: one node at a time, each through the peers the server lists (none for the first).
     for (let index = 0; index < options.nodes && !signal.aborted; index++) {
       const id = `demo-node-${index}`
-      const signaling = await WebSocketSignaling.connect(url, { id, announce: [`webrtc://${id}`], signal })
+      const signaling = await WebSocketSignaling.connect(url, { id, signal })
       const transport = new WebRtcTransport({ signaling })
-      const listed = index === 0 ? [] : (await fetchPeers([url], { maxPeers: 8, signal })).peers.filter((peer) => peer.id !== id)
-      const node = await createMeshNode({ transport, seed: options.seed * 1_000 + index, bootstrap: listed.flatMap((peer) => peer.addresses) })
+      // The node announces itself through its signaling and asks the server's /peers itself, while it is short of peers.
+      const discovery = new BootstrapServerDiscovery({ servers: [url], signaling, maxPeers: 8, random: seededRandom(options.seed * 1_000 + index) })
+      const node = await createMeshNode({ transport, seed: options.seed * 1_000 + index, discovery: [discovery] })
       const member: DemoNode = { index, node, transport, received: 0, directIn: 0, presencePublished: 0 }
       members.push(member)
       node.subscribe(TOPIC, (message) => {
