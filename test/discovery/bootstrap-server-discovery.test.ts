@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { BootstrapServerDiscovery, type BootstrapServerDiscoveryOptions, type BootstrapServerDiscoveryStats, type DiscoveredPeer, type FetchPeersOptions } from '../../src/discovery/index.js'
+import { BootstrapServer, BootstrapServerDiscovery, MemoryKnownPeers, type BootstrapServerDiscoveryOptions, type BootstrapServerDiscoveryStats, type DiscoveredPeer, type FetchPeersOptions } from '../../src/discovery/index.js'
 import { createMeshNode, type MeshNode, type MeshNodeOptions } from '../../src/node.js'
 import { WebSocketTransport } from '../../src/transport/index.js'
 import { ManualClock } from '../../src/util/clock.js'
@@ -107,6 +107,34 @@ describe('joining through a bootstrap server URL', () => {
     expect(server.stats().httpRequests['/peers']).toBeGreaterThanOrEqual(againAt)
   })
 
+  it('registers again once a restarted server is back, so the directory lists the node again', async () => {
+    const first = await fixture.serve()
+    const port = new URL(first.url).port
+    const x = await startNode(12_151, { discovery: [new BootstrapServerDiscovery({ servers: [first.url], minIntervalMs: 100, maxIntervalMs: 300 })] })
+    expect(discoveryStats(x)).toMatchObject({ registered: 1, registrations: 1 })
+    await first.close()
+    await waitFor(() => discoveryStats(x).registered === 0, 'the registration lost')
+    await waitFor(() => discoveryStats(x).registrationFailures >= 1, 'a failed attempt while the server is down')
+    const second = await fixture.serve({ listenAddress: `ws://127.0.0.1:${port}` })
+    await waitFor(() => second.stats().registered === 1, 'x registered at the new server')
+    expect(discoveryStats(x).registrations).toBe(2)
+    const listed = await waitForListing(second, x.peerKey)
+    expect(listed.addresses).toEqual(x.addresses)
+  })
+
+  it('a node that rejoined through the peers it knew does not ask the server at start', async () => {
+    const server = await fixture.serve()
+    const url = httpUrl(server.url)
+    const a = await startNode(12_171, { bootstrap: [url] })
+    const store = new MemoryKnownPeers()
+    store.save([{ id: a.peerKey, addresses: a.addresses }])
+    const counter = countingFetch()
+    const x = await startNode(12_172, { knownPeers: store, discovery: [new BootstrapServerDiscovery({ servers: [url], fetch: counter.fetch })] })
+    expect(x.stats().bootstrap.fromKnownPeers).toBe(1)
+    expect(counter.requests).toBe(0)
+    expect(discoveryStats(x)).toMatchObject({ asks: 0, registered: 1 })
+  })
+
   it('an unreachable server: start() resolves, asks are retried with backoff, and stop() leaves no socket or timer', async () => {
     const before = process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length
     const dead = 'http://127.0.0.1:1'
@@ -202,10 +230,12 @@ describe('BootstrapServerDiscovery on a ManualClock', () => {
     expected.forEach((ms, i) => expect(gaps[i], `gap ${i}`).toBeGreaterThanOrEqual(ms * 0.8 - 50))
     expected.forEach((ms, i) => expect(gaps[i], `gap ${i}`).toBeLessThanOrEqual(ms * 1.2 + 50))
 
-    // At the target: the timer due finds it so and leaves none behind.
+    // At the target: the ask due finds it so, is not made, and leaves no timer behind.
     isBelowTarget = false
-    await run(10_000)
     const quietAt = asks.length
+    expect(clock.pending).toBe(1)
+    await run(10_000)
+    expect(asks.length).toBe(quietAt)
     expect(clock.pending).toBe(0)
     expect(discovery.stats().isQuiet).toBe(true)
     await run(60_000)
@@ -254,6 +284,17 @@ describe('BootstrapServerDiscovery on a ManualClock', () => {
     }
   })
 })
+
+/** The server's /peers entry for `peerKey`, once it lists it. */
+async function waitForListing(server: BootstrapServer, peerKey: string): Promise<{ id: string; addresses: string[]; peerId?: string }> {
+  for (let i = 0; i < 200; i++) {
+    const { peers } = (await (await fetch(`${httpUrl(server.url)}/peers`)).json()) as { peers: { id: string; addresses: string[]; peerId?: string }[] }
+    const entry = peers.find((peer) => peer.peerId === peerKey)
+    if (entry !== undefined) return entry
+    await sleep(20)
+  }
+  throw new Error(`the server never listed ${peerKey}`)
+}
 
 function closeServer(server: Server): Promise<void> {
   server.closeAllConnections()
