@@ -472,14 +472,13 @@ export class MeshNode extends MeshEventTarget {
     // Once one address has joined the node, the silent ones are not retried: start() resolves without their backoff.
     const joined = new AbortController()
     // Meanwhile the discoveries that ask on demand (bootstrap servers) are asked, unless peers it knew answered (they ask later, when a session closes below the target).
-    const [outcomes] = await Promise.all([
-      Promise.allSettled(targets.map(async (address) => {
-        const session = await connectBootstrap(this.#manager, address, policy, this.#lifetime.signal, joined.signal)
-        joined.abort()
-        return session
-      })),
-      fromKnownPeers > 0 ? undefined : this.#discovery.peersWanted(),
-    ])
+    const asking = fromKnownPeers > 0 ? undefined : this.#discovery.peersWanted()
+    const outcomes = await Promise.allSettled(targets.map(async (address) => {
+      const session = await connectBootstrap(this.#manager, address, policy, this.#lifetime.signal, joined.signal)
+      joined.abort()
+      return session
+    }))
+    if (asking !== undefined) await asking
     if (this.#isStopped()) return
     const connected: string[] = []
     const failed: { address: string; code: string; message: string }[] = []

@@ -64,10 +64,15 @@ export class DiscoveryRunner {
     }
   }
 
-  /** Tells the discoveries that ask on demand that the node wants peers; resolves when their asks have ended. */
-  async peersWanted(): Promise<void> {
-    if (this.#isStopped || this.#manager.peers().length >= this.#manager.targetPeers) return
-    await Promise.all(this.#running.map((entry) => (entry.isRunning ? entry.discovery.peersWanted?.().catch(() => undefined) : undefined)))
+  /**
+   * Tells the discoveries that ask on demand that the node wants peers; the promise resolves
+   * when their asks have ended. Undefined when none was asked (none asks on demand, or the
+   * node has its target), so a node without them joins exactly as before.
+   */
+  peersWanted(): Promise<void> | undefined {
+    if (this.#isStopped || this.#manager.peers().length >= this.#manager.targetPeers) return undefined
+    const asks = this.#running.flatMap((entry) => (entry.isRunning && entry.discovery.peersWanted !== undefined ? [entry.discovery.peersWanted().catch(() => undefined)] : []))
+    return asks.length === 0 ? undefined : Promise.all(asks).then(() => undefined)
   }
 
   async stop(): Promise<void> {
