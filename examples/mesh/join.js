@@ -1,12 +1,13 @@
 // Joining the mesh from a page: a signaling id on the bootstrap server the page came from
-// (or ?server=ws://host:port), WebRTC over the page's own RTCPeerConnection, and the peers
-// the server's GET /peers lists as the bootstrap list (none for the first page).
+// (or ?server=ws://host:port), WebRTC over the page's own RTCPeerConnection, and the server's
+// directory (BootstrapServerDiscovery): the page is listed there through its signaling, and
+// asks the server's GET /peers whenever it has fewer peers than it wants (none for the first).
 //
 // The import is relative on purpose: served by `wasmesh demo --serve` ('/' is this folder,
 // '/dist/' the build) '../../dist/' resolves to '/dist/'; served from a checkout's root by any
 // static server it resolves to the checkout's dist/ as well.
 
-import { createMeshNode, fetchPeers, WebRtcTransport, WebSocketSignaling } from '../../dist/wasmesh.min.js'
+import { BootstrapServerDiscovery, createMeshNode, WebRtcTransport, WebSocketSignaling } from '../../dist/wasmesh.min.js'
 
 /** The bootstrap server: ?server=… when given, else the one that served the page. */
 export function serverUrl(location) {
@@ -23,14 +24,12 @@ function shortRandomId() {
 /** Connects and starts a node; resolves with { id, node, transport }. What it made is closed again when it fails. */
 export async function joinMesh(url, signal) {
   const id = shortRandomId()
-  const signaling = await WebSocketSignaling.connect(url, { id, announce: [`webrtc://${id}`], signal })
+  const signaling = await WebSocketSignaling.connect(url, { id, signal })
   const transport = new WebRtcTransport({ signaling })
   let node
   try {
-    const listed = (await fetchPeers([url], { maxPeers: 8, signal })).peers.filter((peer) => peer.id !== id)
-    node = await createMeshNode({ transport, bootstrap: listed.flatMap((peer) => peer.addresses) })
-    // A page listed a moment ago may be gone by now: run alone and keep trying rather than fail.
-    await node.start({ signal, onBootstrapFailure: 'keep-trying' })
+    node = await createMeshNode({ transport, discovery: [new BootstrapServerDiscovery({ servers: [url], signaling, maxPeers: 8 })] })
+    await node.start({ signal })
     return { id, node, transport }
   } catch (error) {
     await node?.stop()

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BootstrapServer, WebSocketSignaling } from '../../src/discovery/index.js'
+import { BootstrapServer, BootstrapServerDiscovery, WebSocketSignaling } from '../../src/discovery/index.js'
 import { createMeshNode, type MeshNode } from '../../src/node.js'
 import { WebRtcTransport } from '../../src/transport/index.js'
 import { toHex } from '../../src/util/hex.js'
@@ -38,9 +38,11 @@ describe('the mesh page in Chromium', () => {
     const url = await server.start()
     for (const index of [0, 1]) {
       const id = `node-${index}`
-      const transport = new WebRtcTransport({ signaling: await WebSocketSignaling.connect(url, { id, announce: [`webrtc://${id}`] }) })
+      const signaling = await WebSocketSignaling.connect(url, { id })
+      const transport = new WebRtcTransport({ signaling })
       transports.push(transport)
-      const node = await createMeshNode({ seed: 7_100 + index, transport, bootstrap: index === 0 ? [] : ['webrtc://node-0'] })
+      // Listed at the server with their peer ids, as the pages are; node-1 finds node-0 there.
+      const node = await createMeshNode({ seed: 7_100 + index, transport, discovery: [new BootstrapServerDiscovery({ servers: [url], signaling })] })
       nodes.push(node)
       if (index === 0) node.addEventListener('peer:disconnect', (event) => nodeGoodbyes.push({ address: event.detail.remoteAddress, reason: event.detail.reason }))
       node.subscribe(CHAT, (message) => index === 0 && nodeInbox.push(new TextDecoder().decode(message.data)))
