@@ -3,6 +3,10 @@
 // Nothing waits on wall time: when nothing is runnable, virtual time jumps to the next timer.
 
 import { ManualClock } from '../util/clock.js'
+import { checkInteger } from '../util/validate.js'
+import { SimulationError } from './errors.js'
+
+const invalidArgument = (message: string) => new SimulationError('SIM_INVALID_ARGUMENT', message)
 
 // One macrotask turn: the platform drains the whole microtask (and Node's nextTick) queue
 // before running it. Node code on a ManualClock with deterministic Ed25519 does no I/O, so
@@ -29,13 +33,33 @@ export interface DriverCounts {
   readonly settleTurns: number
 }
 
+/** A listener of a driver's progress: called with the virtual time the current runUntil() runs to (at most). */
+export type DriverProgressListener = (untilMs: number) => void
+
+export interface EventDriverOptions {
+  /**
+   * Called when a runUntil() begins and ends, and after every `progressEveryTimers` timers in
+   * between; reads the driver's clock and counts. An error it throws ends the runUntil() with
+   * that error (a way to interrupt a run). DEFAULT none.
+   */
+  readonly onProgress?: DriverProgressListener
+  /** Timers between two progress calls, 1 or more. DEFAULT 1,000. */
+  readonly progressEveryTimers?: number
+}
+
+const DEFAULT_PROGRESS_EVERY_TIMERS = 1_000
+
 export class EventDriver {
   readonly clock: ManualClock
   #timersFired = 0
   #settleTurns = 0
+  readonly #onProgress: DriverProgressListener | undefined
+  readonly #progressEveryTimers: number
 
-  constructor(clock = new ManualClock()) {
+  constructor(clock = new ManualClock(), options: EventDriverOptions = {}) {
     this.clock = clock
+    this.#onProgress = options.onProgress
+    this.#progressEveryTimers = checkInteger('progressEveryTimers', options.progressEveryTimers ?? DEFAULT_PROGRESS_EVERY_TIMERS, 1, Number.MAX_SAFE_INTEGER, invalidArgument)
   }
 
   get counts(): DriverCounts {
@@ -55,17 +79,24 @@ export class EventDriver {
    */
   async runUntil(untilMs: number, isDone: () => boolean = () => false): Promise<boolean> {
     const clock = this.clock
+    const onProgress = this.#onProgress
     await this.settle()
+    onProgress?.(untilMs)
     for (;;) {
-      if (isDone()) return true
+      if (isDone()) {
+        onProgress?.(untilMs)
+        return true
+      }
       const next = clock.nextTimerAt
       if (next === undefined || next > untilMs) break
       clock.runNext()
       this.#timersFired++
       await this.settle()
+      if (onProgress !== undefined && this.#timersFired % this.#progressEveryTimers === 0) onProgress(untilMs)
     }
     if (untilMs > clock.now()) clock.advanceTo(untilMs)
     await this.settle()
+    onProgress?.(untilMs)
     return isDone()
   }
 

@@ -9,7 +9,8 @@
 // the report they produce. It sits on top of the layers: it imports the node and the memory
 // transport, and nothing imports it.
 
-export { EventDriver, type DriverCounts } from './driver.js'
+export { EventDriver, type DriverCounts, type DriverProgressListener, type EventDriverOptions } from './driver.js'
+export { onSimulationProgress, type SimulationProgress, type SimulationProgressListener } from './progress.js'
 export { SimulationError, type SimulationErrorCode } from './errors.js'
 export { DEFAULT_SIGN_COST_MS, DEFAULT_VERIFY_COST_MS, type SignatureScheme, type SimulatedNodeOptions, type SimulationOptions, type ResolvedSimulationOptions } from './options.js'
 export { VirtualCpu } from './virtual-cpu.js'

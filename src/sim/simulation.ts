@@ -24,6 +24,7 @@ import type { VirtualCpu } from './virtual-cpu.js'
 import { WasmeshError } from '../util/wasmesh-error.js'
 import { EventDriver, type DriverCounts } from './driver.js'
 import { poissonGapMs } from './poisson.js'
+import { hasProgressListeners, publishProgress } from './progress.js'
 import { SimulationError } from './errors.js'
 import { resolveSimulationOptions, type ResolvedSimulationOptions, type SimulationOptions } from './options.js'
 
@@ -89,7 +90,7 @@ export class Simulation {
   private constructor(options: ResolvedSimulationOptions, core: Core) {
     this.options = options
     this.#core = core
-    this.driver = new EventDriver()
+    this.driver = new EventDriver(undefined, { onProgress: (untilMs) => this.#publishProgress(untilMs) })
     const root = new SeededRandom(options.seed)
     this.network = new MemoryNetwork({ clock: this.driver.clock, latencyMs: options.latencyMs, jitterMs: options.jitterMs, loss: options.loss, random: root.fork() })
     this.#nodeSeeds = root.fork()
@@ -263,6 +264,12 @@ export class Simulation {
       if (!(error instanceof WasmeshError)) throw error
       entry.startFailure = error.code
     }
+  }
+
+  #publishProgress(untilMs: number): void {
+    if (!hasProgressListeners()) return
+    const { timersFired, settleTurns } = this.driver.counts
+    publishProgress({ simulation: this, nowMs: this.nowMs, untilMs, timersFired, settleTurns, nodes: this.nodes.length, isStopping: this.#state === 'stopped' })
   }
 
   #checkRunning(method: string): void {

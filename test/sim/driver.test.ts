@@ -49,4 +49,42 @@ describe('EventDriver', () => {
     const outcome = await driver.runPromise(failing, 100)
     expect(outcome?.status).toBe('rejected')
   })
+
+  it('reports progress when a stretch begins and ends and every progressEveryTimers timers, with the clock and counts of that moment', async () => {
+    const seen: { nowMs: number; untilMs: number; timersFired: number }[] = []
+    const driver: EventDriver = new EventDriver(undefined, {
+      progressEveryTimers: 3,
+      onProgress: (untilMs) => seen.push({ nowMs: driver.clock.now(), untilMs, timersFired: driver.counts.timersFired }),
+    })
+    for (let i = 1; i <= 7; i++) driver.clock.setTimeout(() => undefined, i * 10)
+    await driver.runUntil(100)
+    expect(seen).toEqual([
+      { nowMs: 0, untilMs: 100, timersFired: 0 },
+      { nowMs: 30, untilMs: 100, timersFired: 3 },
+      { nowMs: 60, untilMs: 100, timersFired: 6 },
+      { nowMs: 100, untilMs: 100, timersFired: 7 },
+    ])
+    // A stretch that ends early on isDone reports at the time it ended.
+    let isDone = false
+    driver.clock.setTimeout(() => (isDone = true), 50)
+    seen.length = 0
+    expect(await driver.runUntil(1_000, () => isDone)).toBe(true)
+    expect(seen).toEqual([{ nowMs: 100, untilMs: 1_000, timersFired: 7 }, { nowMs: 150, untilMs: 1_000, timersFired: 8 }])
+  })
+
+  it('an error thrown by the progress listener ends the stretch with that error, leaving later timers pending', async () => {
+    const driver: EventDriver = new EventDriver(undefined, {
+      progressEveryTimers: 2,
+      onProgress: () => {
+        if (driver.counts.timersFired >= 2) throw new Error('interrupted')
+      },
+    })
+    for (let i = 1; i <= 5; i++) driver.clock.setTimeout(() => undefined, i)
+    await expect(driver.runUntil(10)).rejects.toThrow('interrupted')
+    expect([driver.counts.timersFired, driver.clock.now(), driver.clock.pending]).toEqual([2, 2, 3])
+  })
+
+  it('progressEveryTimers must be a positive integer', () => {
+    expect(() => new EventDriver(undefined, { progressEveryTimers: 0 })).toThrow(/progressEveryTimers must be an integer from 1/)
+  })
 })
