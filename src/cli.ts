@@ -1,23 +1,28 @@
 #!/usr/bin/env node
 // The wasmesh command line.
 //   wasmesh demo [--nodes 6] [--duration 15] [--rate 20] [--port 0] [--seed 1] [--serve] [--json]
+//   wasmesh sim --scenario <name> [--out dir] [--sweep p=v,v...] [--expect figure>=n] [--<parameter> <value>...]
 //   wasmesh bootstrap [--host 127.0.0.1] [--port 7777] [--tls-key key.pem --tls-cert cert.pem]
 //                     [--max-clients N] [--rate N] [--peers-sample N] [--static dir]
 //   wasmesh --help
 // Prints the server's URL once it listens, and closes cleanly on SIGINT or SIGTERM. Exit codes:
-// 0 done, 1 it could not start, 2 a usage error (an unknown command or flag, a bad value).
+// 0 done, 1 it could not start, 2 a usage error (an unknown command or flag, a bad value);
+// sim also 1 for a failed run or a missed --expect, and 130 when interrupted.
 
 import { readFileSync, statSync } from 'node:fs'
 import { BootstrapServer } from './discovery/bootstrap-server.js'
 import type { BootstrapServerOptions } from './discovery/options.js'
 import { runDemo } from './cli/demo.js'
 import { DEMO_USAGE, parseDemoOptions } from './cli/demo-options.js'
+import { SimCommand } from './cli/sim.js'
+import { parseSimOptions, simUsage } from './cli/sim-options.js'
 import { UsageError } from './cli/usage-error.js'
 
 const USAGE = `usage: wasmesh <command> [options]
 
 commands:
   demo        a bootstrap server and a mesh of nodes over WebRTC on 127.0.0.1, with traffic and a summary
+  sim         a simulator scenario (or a sweep of them) in virtual time: report.json, report.md, SVG charts
   bootstrap   a bootstrap and signaling server
 
 wasmesh <command> --help shows a command's options.
@@ -122,26 +127,36 @@ async function runBootstrap(args: readonly string[]): Promise<number> {
   return 0
 }
 
-async function runDemoCommand(args: readonly string[]): Promise<number> {
-  const options = parseDemoOptions(args)
+/** The process's stdout and stderr, as the demo and the simulator write to them. */
+const processOutput = { out: (text: string) => void process.stdout.write(text), err: (text: string) => void process.stderr.write(text), isErrTty: process.stderr.isTTY === true }
+
+/** Runs `command` with a signal that Ctrl-C (SIGINT) or SIGTERM aborts, listening for them only while it runs. */
+async function interruptible(command: (signal: AbortSignal) => Promise<number>): Promise<number> {
   const controller = new AbortController()
   const stop = () => controller.abort(new Error('interrupted'))
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
   try {
-    return await runDemo(options, {
-      out: (text) => void process.stdout.write(text),
-      err: (text) => void process.stderr.write(text),
-      isErrTty: process.stderr.isTTY === true,
-    }, controller.signal)
+    return await command(controller.signal)
   } finally {
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
   }
 }
 
+async function runDemoCommand(args: readonly string[]): Promise<number> {
+  const options = parseDemoOptions(args)
+  return interruptible((signal) => runDemo(options, processOutput, signal))
+}
+
+async function runSimCommand(args: readonly string[]): Promise<number> {
+  const options = parseSimOptions(args)
+  return interruptible((signal) => new SimCommand(options, ['wasmesh', 'sim', ...args], processOutput, signal).run())
+}
+
 const COMMANDS: Record<string, { usage: string; run(args: readonly string[]): Promise<number> }> = {
   demo: { usage: DEMO_USAGE, run: runDemoCommand },
+  sim: { usage: simUsage(), run: runSimCommand },
   bootstrap: { usage: BOOTSTRAP_USAGE, run: runBootstrap },
 }
 
