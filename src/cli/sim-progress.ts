@@ -63,7 +63,7 @@ export class SimProgress {
       const virtualPerWall = stretchWallMs <= 0 ? 0 : (snapshot.nowMs - stretch.startNowMs) / stretchWallMs
       const eta = stretchWallMs < ETA_AFTER_MS || virtualPerWall <= 0 ? '?' : formatDuration((snapshot.untilMs - snapshot.nowMs) / virtualPerWall)
       parts.push(`ETA ${eta}`)
-      parts.push(`${formatNumber(snapshot.nodes)} nodes${snapshot.isStopping ? ', stopping' : ''}`)
+      parts.push(`${formatNumber(snapshot.nodes)} node${snapshot.nodes === 1 ? '' : 's'}${snapshot.isStopping ? ', stopping' : ''}`)
       this.#rendered = { wallMs, timersFired: snapshot.timersFired }
     }
     parts.push(`heap ${mebibytes(memory.heapUsedBytes)}, RSS ${mebibytes(memory.rssBytes)}`)

@@ -5,9 +5,9 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { onSimulationProgress, runScenario, toReportJson, type SimulationProgress, type SimulationReport } from '../sim/index.js'
+import { onSimulationProgress, runScenario, toReportJson, type SimulationReport } from '../sim/index.js'
 import { WasmeshError } from '../util/wasmesh-error.js'
-import { loadChartRenderer, type ChartRenderer } from './chart-renderer.js'
+import { loadChartRenderer } from './chart-renderer.js'
 import { missedExpectations, uncleanShutdown } from './expectations.js'
 import { reportSections } from './report-figures.js'
 import { formatNumber, renderReportMarkdown } from './report-markdown.js'
@@ -24,11 +24,6 @@ export interface SimOutput {
   err(text: string): void
   /** Whether `err` is a terminal, so the progress line can redraw itself in place. */
   readonly isErrTty: boolean
-}
-
-export interface SimDependencies {
-  /** Loads the chart renderer (vega, vega-lite). DEFAULT loadChartRenderer(). */
-  readonly loadRenderer?: () => Promise<ChartRenderer | { readonly missing: string }>
 }
 
 /** Wall ms between two redraws of the progress line on a terminal, and between two memory samples. */
@@ -72,15 +67,13 @@ export class SimCommand {
   readonly #command: readonly string[]
   readonly #output: SimOutput
   readonly #signal: AbortSignal
-  readonly #dependencies: SimDependencies
   #progressWidth = 0
 
-  constructor(options: SimOptions, command: readonly string[], output: SimOutput, signal: AbortSignal, dependencies: SimDependencies = {}) {
+  constructor(options: SimOptions, command: readonly string[], output: SimOutput, signal: AbortSignal) {
     this.#options = options
     this.#command = command
     this.#output = output
     this.#signal = signal
-    this.#dependencies = dependencies
   }
 
   /** Runs the command; resolves with its exit code. Usage errors (a parameter the scenario refuses) are thrown as UsageError. */
@@ -154,10 +147,8 @@ export class SimCommand {
     const progress = new SimProgress(`${prefix}sim ${scenario}`, now())
     const sampling = new Throttle(REDRAW_EVERY_MS)
     const showing = new Throttle(this.#output.isErrTty ? REDRAW_EVERY_MS : LOG_EVERY_MS)
-    let last: SimulationProgress | undefined
     const unsubscribe = onSimulationProgress((update) => {
       if (this.#signal.aborted) throw new Interrupted(`stopped at ${formatNumber(update.nowMs / 1_000)} s of virtual time${prefix === '' ? '' : ` in run ${prefix.trim()}`}`)
-      last = update
       const wallMs = now()
       progress.update(update, wallMs)
       if (!sampling.isDue(wallMs)) return
@@ -167,7 +158,7 @@ export class SimCommand {
     try {
       if (this.#signal.aborted) throw new Interrupted('before the run began')
       const report = await runScenario(scenario, parameters as never)
-      return { report, run: meter.finish(last?.timersFired ?? report.events.timersFired) }
+      return { report, run: meter.finish(report.events.timersFired) }
     } finally {
       unsubscribe()
       this.#endProgress()
@@ -191,7 +182,7 @@ export class SimCommand {
   async #writeCharts(outDir: string, charts: readonly NamedChart[]): Promise<{ files: string[]; note?: string }> {
     if (!this.#options.hasCharts) return { files: [], note: 'not made (--no-charts)' }
     if (charts.length === 0) return { files: [], note: 'none: the report has no figure to chart' }
-    const renderer = await (this.#dependencies.loadRenderer ?? loadChartRenderer)()
+    const renderer = await loadChartRenderer()
     if ('missing' in renderer) {
       this.#output.err(`wasmesh sim: ${renderer.missing}; report.json and report.md are written without them\n`)
       return { files: [], note: renderer.missing }

@@ -32,6 +32,8 @@ describe('the sim progress line', () => {
     expect(progress.render(63_000, MEMORY)).toContain('| ETA 3s |')
     progress.update(snapshot(660_000, 720_000, 61_000, 100, true), 64_000)
     expect(progress.render(64_000, MEMORY)).toMatch(/^\[2\/3 nodes=1000\] sim broadcast \| .* \| 100 nodes, stopping \|/)
+    progress.update(snapshot(0, 60_000, 0, 1), 0)
+    expect(progress.render(0, MEMORY)).toContain('| 1 node |')
   })
 
   it('durations read as seconds, minutes and hours', () => {
