@@ -75,6 +75,48 @@ describe.each(['wasm', 'js'] as const)('DedupSet (%s backend)', (backend) => {
     expect(set.has(4n, 500_000)).toBe(false)
   })
 
+  it('keeps exact expiry for a gap of exactly 65,535 ms, the first one a 16-bit delta cannot hold', async () => {
+    const ttlMs = 1_000_000
+    const set = await create(16, ttlMs)
+    // A longer gap follows the 65,535 ms one: its value queues behind it.
+    const times = [0, 65_535, 135_535, 135_536]
+    for (const [i, time] of times.entries()) expect(set.add(BigInt(i + 1), time)).toBe(true)
+    for (const [i, time] of times.entries()) {
+      expect(set.has(BigInt(i + 1), time + ttlMs - 1)).toBe(true)
+      expect(set.has(BigInt(i + 1), time + ttlMs)).toBe(false)
+    }
+    expect(set.size).toBe(0)
+  })
+
+  it('keeps every key\'s time when the tables grow while the list of long gaps has wrapped', async () => {
+    // ttlMs 300,000 holds at most 5 gaps over 65,535 ms. Seven keys 70-75 s apart expire one
+    // by one, so that list's start moves on (to its third value) and its newest value wraps
+    // round to its front; then 251 keys 1 ms apart fill the first tables (256 keys) and one
+    // more grows them.
+    const ttlMs = 300_000
+    const set = await create(1_000, ttlMs)
+    const times: number[] = []
+    let now = 0
+    for (let i = 0; i < 7; i++) {
+      now += i === 0 ? 0 : 69_000 + i * 1_000
+      times.push(now)
+      expect(set.add(BigInt(i + 1), now)).toBe(true)
+    }
+    expect(set.size).toBe(5)
+    for (let i = 7; i < 259; i++) {
+      now += 1
+      times.push(now)
+      expect(set.add(BigInt(i + 1), now)).toBe(true)
+    }
+    expect(set.size).toBe(257)
+    // Each key leaves exactly ttlMs after it came, in order.
+    for (const i of [2, 3, 4, 5, 6, 7, 257, 258]) {
+      expect(set.has(BigInt(i + 1), times[i]! + ttlMs - 1)).toBe(true)
+      expect(set.has(BigInt(i + 1), times[i]! + ttlMs)).toBe(false)
+    }
+    expect(set.size).toBe(0)
+  })
+
   it('never runs its clock backwards: an earlier time counts as the latest seen', async () => {
     const set = await create(8, 100)
     set.add(1n, 1_000)
