@@ -105,6 +105,12 @@ function twinKeyWithHash(h: number, hi: number): bigint {
   return (BigInt(hi) << 32n) | BigInt(lo)
 }
 
+/** Key `j` (0 to 255) of those a backend puts in `slot` of an index of `size` slots. */
+function keyWithHome(backend: 'wasm' | 'js', slot: number, size: number, j: number): bigint {
+  const h = Math.floor(((slot + 0.5) * 2 ** 32) / size) + j
+  return backend === 'wasm' ? unmix64((BigInt(h) << 32n) | BigInt(j)) : twinKeyWithHash(h, 0x2000 + j)
+}
+
 // Per backend: 500 keys in slot 0 and 300 in the last slot (whose runs wrap into slot 0).
 const wasmCollidingKeys: bigint[] = []
 const twinCollidingKeys: bigint[] = []
@@ -149,6 +155,52 @@ describe('DedupSet: wasm, twin and reference model agree', () => {
     expect(h ^ (h >> 33n)).toBe(0x0000_0000_1234_5678n)
     const twinKey = twinKeyWithHash(77, 0xabcd)
     expect(fmix32(Number(twinKey & 0xffff_ffffn) ^ fmix32(0xabcd ^ 0x9e3779b9))).toBe(77)
+  })
+  it('tells apart keys with the same low word that share a home slot and fingerprint in the twin index', async () => {
+    // A set of 16 keys has a 23-slot index and keeps 19 fingerprint bits; among keys with one
+    // low word, a pair that agrees on both is found within a few thousand high words.
+    const lo = 0x1234_5678
+    const seen = new Map<number, number>()
+    let pair: [number, number] | undefined
+    for (let hi = 0; pair === undefined; hi++) {
+      const h = fmix32(lo ^ fmix32(hi ^ 0x9e3779b9))
+      const slotAndFingerprint = Math.floor((h * 23) / 2 ** 32) * 2 ** 19 + (fmix32(h ^ hi) >>> 13)
+      const other = seen.get(slotAndFingerprint)
+      if (other === undefined) seen.set(slotAndFingerprint, hi)
+      else pair = [other, hi]
+    }
+    const [first, second] = pair.map((hi) => (BigInt(hi) << 32n) | BigInt(lo))
+    for (const backend of ['wasm', 'js'] as const) {
+      const set = (await loadCore({ backend })).createDedupSet({ capacity: 16, ttlMs: 1_000 })
+      expect(set.add(first!, 0)).toBe(true)
+      expect(set.has(second!, 0)).toBe(false)
+      expect(set.add(second!, 0)).toBe(true)
+      expect(set.has(first!, 0) && set.has(second!, 0)).toBe(true)
+      expect(set.size).toBe(2)
+      set.free()
+    }
+  })
+  it('unindexes an evicted key that a later one pushed past the end of the index', async () => {
+    // A set of 4 keys has 6 index slots. The oldest key sits at its home, the last slot, until
+    // the third of three keys homed two slots earlier takes that slot and pushes it round to
+    // slot 0; evicting it then means finding it there.
+    for (const backend of ['wasm', 'js'] as const) {
+      const set = (await loadCore({ backend })).createDedupSet({ capacity: 4, ttlMs: 1_000 })
+      const oldest = keyWithHome(backend, 5, 6, 0)
+      const pushers = [0, 1, 2].map((j) => keyWithHome(backend, 3, 6, j))
+      const others = [0, 1, 2, 3].map((j) => keyWithHome(backend, 0, 6, j))
+      for (const k of [oldest, ...pushers]) expect(set.add(k, 0)).toBe(true)
+      expect(set.add(others[0]!, 1)).toBe(true)
+      expect(set.has(oldest, 1)).toBe(false)
+      for (const k of [...pushers, others[0]!]) expect(set.has(k, 1)).toBe(true)
+      // The rest of the run moved back with it: the pushers go one by one, oldest first.
+      for (let i = 1; i < 4; i++) {
+        expect(set.add(others[i]!, 2)).toBe(true)
+        for (const [j, k] of pushers.entries()) expect(set.has(k, 2)).toBe(j >= i)
+      }
+      expect(set.size).toBe(4)
+      set.free()
+    }
   })
   it('on random operation sequences', () => runSequences({ capacity: fc.integer({ min: 1, max: 40 }), maxOps: 150, numRuns: runs(1_000) }))
   it('on long sequences that wrap larger rings many times', () =>
