@@ -11,9 +11,10 @@ const INDEX_BYTES = 4
 interface Broadcast {
   readonly publishedAtMs: number
   /** Running nodes other than the origin when it was published: who should get it. */
-  readonly recipients: ReadonlySet<MeshNode>
+  readonly recipients: Set<MeshNode>
   readonly receivedBy: Set<MeshNode>
   isSent: boolean
+  lastDeliveryAtMs: number | undefined
 }
 
 export interface BroadcastSummary {
@@ -67,10 +68,35 @@ export class BroadcastTracker {
     const index = this.#broadcasts.length
     const payload = new Uint8Array(Math.max(INDEX_BYTES, payloadBytes))
     new DataView(payload.buffer).setUint32(0, index)
-    const broadcast: Broadcast = { publishedAtMs: this.#now(), recipients: new Set(recipients.filter((node) => node !== origin)), receivedBy: new Set(), isSent: false }
+    const broadcast: Broadcast = { publishedAtMs: this.#now(), recipients: new Set(recipients.filter((node) => node !== origin)), receivedBy: new Set(), isSent: false, lastDeliveryAtMs: undefined }
     this.#broadcasts.push(broadcast)
     const result = await origin.publish(this.topic, payload)
     broadcast.isSent = result.isSent
+  }
+
+  /**
+   * `node` stops now: messages published in the last `graceMs` that it has not received are
+   * no longer owed to it (it had no fair chance to get them); older ones it missed stay missed.
+   */
+  noteDeparture(node: MeshNode, graceMs: number): void {
+    const since = this.#now() - graceMs
+    for (let i = this.#broadcasts.length - 1; i >= 0; i--) {
+      const broadcast = this.#broadcasts[i]
+      if (broadcast.publishedAtMs < since) break
+      if (!broadcast.receivedBy.has(node)) broadcast.recipients.delete(node)
+    }
+  }
+
+  /** Virtual time of the last delivery of message `index`, if every recipient got it; undefined otherwise. */
+  completedAtMs(index: number): number | undefined {
+    const broadcast = this.#broadcasts[index]
+    if (broadcast === undefined || broadcast.receivedBy.size < broadcast.recipients.size) return undefined
+    return broadcast.lastDeliveryAtMs ?? broadcast.publishedAtMs
+  }
+
+  /** Messages published so far. */
+  get messages(): number {
+    return this.#broadcasts.length
   }
 
   summary(): BroadcastSummary {
@@ -106,6 +132,7 @@ export class BroadcastTracker {
       return
     }
     broadcast.receivedBy.add(node)
+    broadcast.lastDeliveryAtMs = this.#now()
     this.#latencies.push(this.#now() - broadcast.publishedAtMs)
     this.#hops.push(message.hops)
   }

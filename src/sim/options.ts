@@ -5,6 +5,7 @@
 import type { MeshNodeOptions } from '../node.js'
 import { checkInteger, checkNumber, describeValue } from '../util/validate.js'
 import { SimulationError } from './errors.js'
+import { resolveRegions, type RegionModel, type RegionsOption } from './network-model.js'
 
 /** Options every simulated node gets (the simulator sets network, clock, seed, bootstrap and core itself). */
 export type SimulatedNodeOptions = Pick<MeshNodeOptions, 'maxPeers' | 'peers' | 'relay' | 'dht' | 'routing'>
@@ -24,12 +25,25 @@ export const DEFAULT_VERIFY_COST_MS = 0.055_42
 export interface SimulationOptions {
   /** Seeds everything: node identities and random sources, link jitter and loss, arrivals, publishers. Safe integer. DEFAULT 1. */
   seed?: number
-  /** One-way delay of every link, 0 to 10,000 ms. DEFAULT 50 (a continental one-way delay). */
+  /** One-way delay of every link, 0 to 10,000 ms, when `regions` is 'none'. DEFAULT 50 (a continental one-way delay). */
   latencyMs?: number
   /** Extra one-way delay drawn uniformly from [0, jitterMs) per frame, 0 to 10,000 ms. DEFAULT 20. */
   jitterMs?: number
   /** Probability from 0 to 1 that a frame is lost. DEFAULT 0. */
   loss?: number
+  /**
+   * Where nodes are: 'none', every link latencyMs one way; 'cloud-6', six regions with round
+   * trips from public inter-region ping tables (network-model.ts, docs/SCALING.md), each node
+   * placed by a seeded weighted draw and each link half its regions' round trip (latencyMs is
+   * then unused; jitterMs and loss still apply); or a RegionModel of one's own. DEFAULT 'none'.
+   */
+  regions?: RegionsOption
+  /**
+   * Each node's access rate in bytes a second, applied to every connection it has, both ways
+   * (the memory transport limits per connection: a node's connections do not share it). A
+   * positive number or Infinity for no limit. DEFAULT Infinity.
+   */
+  bandwidthBytesPerSec?: number
   /** Options passed to every node. DEFAULT the node's defaults. */
   node?: SimulatedNodeOptions
   /**
@@ -50,6 +64,9 @@ export interface ResolvedSimulationOptions {
   readonly latencyMs: number
   readonly jitterMs: number
   readonly loss: number
+  /** undefined for 'none'. */
+  readonly regions: RegionModel | undefined
+  readonly bandwidthBytesPerSec: number
   readonly node: SimulatedNodeOptions
   readonly signatures: SignatureScheme
   readonly signCostMs: number
@@ -59,7 +76,7 @@ export interface ResolvedSimulationOptions {
 const MAX_LINK_DELAY_MS = 10_000
 const MAX_SIGNATURE_COST_MS = 1_000
 const SCHEMES: readonly SignatureScheme[] = ['ed25519', 'stand-in']
-const OPTION_NAMES: ReadonlySet<string> = new Set<keyof SimulationOptions>(['seed', 'latencyMs', 'jitterMs', 'loss', 'node', 'signatures', 'signCostMs', 'verifyCostMs'])
+const OPTION_NAMES: ReadonlySet<string> = new Set<keyof SimulationOptions>(['seed', 'latencyMs', 'jitterMs', 'loss', 'regions', 'bandwidthBytesPerSec', 'node', 'signatures', 'signCostMs', 'verifyCostMs'])
 
 export const invalidOption = (message: string) => new SimulationError('SIM_INVALID_OPTION', message)
 
@@ -79,11 +96,17 @@ export function resolveSimulationOptions(options: SimulationOptions): ResolvedSi
   if (typeof node !== 'object' || node === null || Array.isArray(node)) throw invalidOption(`node must be an object of node options, got ${describeValue(node)}`)
   const signatures = options.signatures ?? 'stand-in'
   if (!SCHEMES.includes(signatures)) throw invalidOption(`signatures must be ${SCHEMES.map((name) => JSON.stringify(name)).join(' or ')}, got ${describeValue(signatures)}`)
+  const bandwidthBytesPerSec = options.bandwidthBytesPerSec ?? Infinity
+  if (typeof bandwidthBytesPerSec !== 'number' || !(bandwidthBytesPerSec >= 1)) {
+    throw invalidOption(`bandwidthBytesPerSec must be a number from 1 up (Infinity for no limit), got ${describeValue(bandwidthBytesPerSec)}`)
+  }
   return {
     seed,
     latencyMs: checkNumber('latencyMs', options.latencyMs ?? 50, 0, MAX_LINK_DELAY_MS, invalidOption),
     jitterMs: checkNumber('jitterMs', options.jitterMs ?? 20, 0, MAX_LINK_DELAY_MS, invalidOption),
     loss: checkNumber('loss', options.loss ?? 0, 0, 1, invalidOption),
+    regions: resolveRegions(options.regions),
+    bandwidthBytesPerSec,
     node,
     signatures,
     signCostMs: checkNumber('signCostMs', options.signCostMs ?? DEFAULT_SIGN_COST_MS, 0, MAX_SIGNATURE_COST_MS, invalidOption),

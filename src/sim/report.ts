@@ -7,6 +7,9 @@ import type { DriverCounts } from './driver.js'
 import type { JoinSummary } from './join-summary.js'
 import type { ShutdownSummary } from './simulation.js'
 import type { TrafficSummary } from './traffic.js'
+import type { DhtSummary } from './dht-tracker.js'
+import type { NetworkModelSummary } from './network-model.js'
+import type { BootstrapFailureReport, ChurnReport, HotspotReport, PartitionReport, StormReport, TurnoverReport } from './scenario-reports.js'
 
 export const REPORT_FORMAT = 'wasmesh-sim-report/1'
 
@@ -73,6 +76,22 @@ export interface SimulationReport {
   readonly join: JoinSummary
   /** Present for the broadcast scenario. */
   readonly broadcast?: BroadcastReport
+  /** Regions and access rates the links were made from. */
+  readonly networkModel?: NetworkModelSummary
+  /** Present for the dht scenario: puts, then gets from random nodes. */
+  readonly dht?: DhtSummary
+  /** Present for the churn scenario. */
+  readonly churn?: ChurnReport
+  /** Present for the partition scenario. */
+  readonly partition?: PartitionReport
+  /** Present for the bootstrap-failure scenario. */
+  readonly bootstrapFailure?: BootstrapFailureReport
+  /** Present for the storm scenario. */
+  readonly storm?: StormReport
+  /** Present for the turnover scenario. */
+  readonly turnover?: TurnoverReport
+  /** Present for the hotspot scenario. */
+  readonly hotspot?: HotspotReport
   /** Traffic over the scenario's measured phase (the whole run for join, the publishes for broadcast). */
   readonly traffic: TrafficSummary
   /** Drops every node counted over the whole run, 'layer.reason'. */

@@ -27,6 +27,7 @@ import { poissonGapMs } from './poisson.js'
 import { hasProgressListeners, publishProgress } from './progress.js'
 import { SimulationError } from './errors.js'
 import { resolveSimulationOptions, type ResolvedSimulationOptions, type SimulationOptions } from './options.js'
+import { NetworkModel } from './network-model.js'
 
 /** One simulated node and what happened to it. */
 export interface SimulatedNode {
@@ -73,6 +74,8 @@ export class Simulation {
   readonly options: ResolvedSimulationOptions
   readonly driver: EventDriver
   readonly network: MemoryNetwork
+  /** Regions and access rates of the nodes: what each link's delay and bandwidth are. */
+  readonly networkModel: NetworkModel
   readonly nodes: SimulatedNode[] = []
   readonly #core: Core
   // Independent streams, so changing how many nodes arrive does not change who publishes.
@@ -92,13 +95,19 @@ export class Simulation {
     this.#core = core
     this.driver = new EventDriver(undefined, { onProgress: (untilMs) => this.#publishProgress(untilMs) })
     const root = new SeededRandom(options.seed)
-    this.network = new MemoryNetwork({ clock: this.driver.clock, latencyMs: options.latencyMs, jitterMs: options.jitterMs, loss: options.loss, random: root.fork() })
+    const linkRandom = root.fork()
     this.#nodeSeeds = root.fork()
     this.#arrivals = root.fork()
     this.random = root.fork()
-    // Forked last, so the streams above are what they were before the stand-in existed.
+    // Forked after those above, so their streams are what they were before the stand-in and the regions existed.
     const macKey = new Uint8Array(MAC_KEY_BYTES)
     root.fork().fill(macKey)
+    this.networkModel = new NetworkModel(options.regions, options.bandwidthBytesPerSec, root.fork())
+    const model = this.networkModel
+    this.network = new MemoryNetwork({
+      clock: this.driver.clock, latencyMs: options.latencyMs, jitterMs: options.jitterMs, loss: options.loss, random: linkRandom,
+      ...(model.isNeeded ? { linkFor: (from: string, to: string) => model.linkFor(from, to) } : {}),
+    })
     const mac = options.signatures === 'stand-in' ? new MacSignatures(macKey) : undefined
     this.#signatures = new NodeSignatures(mac, options, this.driver.clock)
   }
@@ -201,6 +210,48 @@ export class Simulation {
     this.#schedule(delayMs, action)
   }
 
+  /** Stops `entry`'s node as a user closing the app does: it says goodbye to its peers. Resolves once stopped. */
+  async leave(entry: SimulatedNode): Promise<void> {
+    this.#checkRunning('leave')
+    await entry.node.stop()
+  }
+
+  /**
+   * Stops `entry`'s node as a crash or a pulled cable does: its links go silent first, so
+   * nothing it sends on the way out (goodbyes, close notices) arrives, and its peers find out
+   * from their keepalives. (A dial to it afterwards is refused after one round trip, as by a
+   * host whose process died, rather than left unanswered.) Resolves once stopped.
+   */
+  async crash(entry: SimulatedNode): Promise<void> {
+    this.#checkRunning('crash')
+    const network = this.network
+    const pairs: [string, string][] = []
+    for (const address of entry.node.addresses) {
+      for (const connection of network.transport(address)?.connections ?? []) pairs.push([address, connection.remoteAddress])
+    }
+    for (const [from, to] of pairs) network.cut(from, to)
+    await entry.node.stop()
+    // Its ends are closed and the frames it sent dropped: healing keeps the cut list from growing with every crash.
+    for (const [from, to] of pairs) network.heal(from, to)
+  }
+
+  /**
+   * Splits the running network into islands: nodes of different groups cannot reach each
+   * other (frames dropped, sessions left open and silent, dials unanswered); nodes in no
+   * group, and nodes created later, share one more island. Replaces an earlier partition.
+   */
+  partition(groups: readonly (readonly SimulatedNode[])[]): void {
+    this.#checkRunning('partition')
+    if (!Array.isArray(groups)) throw invalidArgument(`groups must be an array of arrays of nodes, got ${describeValue(groups)}`)
+    this.network.partition(groups.map((group) => group.flatMap((entry: SimulatedNode) => entry.node.addresses)))
+  }
+
+  /** Ends the partition: frames sent from now on cross between the groups again. */
+  healPartition(): void {
+    this.#checkRunning('healPartition')
+    this.network.healPartition()
+  }
+
   /** Nodes whose start() resolved and that have not stopped. */
   runningNodes(): SimulatedNode[] {
     return this.nodes.filter((entry) => entry.joinedAtMs !== undefined && entry.node.isRunning)
@@ -249,6 +300,7 @@ export class Simulation {
       ...this.options.node, network: this.network, clock: this.driver.clock, identity, random: seeded.fork(), bootstrap, core: this.#core,
       ...(verify === undefined ? {} : { verify }),
     })
+    this.networkModel.place(node.addresses)
     for (const setup of this.#setups) setup(node)
     const entry: SimulatedNode = { index: this.nodes.length, node, cpu, isBootstrap, arrivedAtMs: this.nowMs, joinedAtMs: undefined, startFailure: undefined }
     this.nodes.push(entry)

@@ -22,6 +22,8 @@ export interface TrafficSummary {
   /** Messages a node sent per virtual second: the mean over nodes and the busiest node's. */
   readonly messagesSentPerNodePerSec: PerNode
   readonly bytesSentPerNodePerSec: PerNode
+  readonly messagesReceivedPerNodePerSec: PerNode
+  readonly bytesReceivedPerNodePerSec: PerNode
 }
 
 const ZERO: Counters = Object.freeze({ messagesOut: 0, bytesOut: 0, messagesIn: 0, bytesIn: 0 })
@@ -68,6 +70,8 @@ export class TrafficMeter {
       bytesReceivedPerNode: perNode(rows.map((row) => row.bytesIn)),
       messagesSentPerNodePerSec: perNode(rows.map((row) => perSec(row.messagesOut))),
       bytesSentPerNodePerSec: perNode(rows.map((row) => perSec(row.bytesOut))),
+      messagesReceivedPerNodePerSec: perNode(rows.map((row) => perSec(row.messagesIn))),
+      bytesReceivedPerNodePerSec: perNode(rows.map((row) => perSec(row.bytesIn))),
     }
   }
 }

@@ -17,7 +17,12 @@ export interface Finish {
   readonly wallStartMs: number
   readonly traffic: TrafficSummary
   readonly broadcast?: BroadcastReport
+  /** The scenario's own report sections. */
+  readonly sections?: ScenarioSections
 }
+
+/** The report sections a scenario adds to the common ones. */
+export type ScenarioSections = Pick<SimulationReport, 'dht' | 'churn' | 'partition' | 'bootstrapFailure' | 'storm' | 'turnover' | 'hotspot'>
 
 export async function finish(sim: Simulation, done: Finish): Promise<SimulationReport> {
   const join = summarizeJoin(sim.nodes, done.targetPeers)
@@ -44,6 +49,8 @@ export async function finish(sim: Simulation, done: Finish): Promise<SimulationR
     events,
     join,
     ...(done.broadcast === undefined ? {} : { broadcast: done.broadcast }),
+    networkModel: sim.networkModel.summary(),
+    ...done.sections,
     traffic: done.traffic,
     drops,
     network: { framesSent: network.messagesSent, bytesSent: network.bytesSent, framesDelivered: network.messagesDelivered, framesDropped: network.dropped },

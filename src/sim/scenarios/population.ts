@@ -25,7 +25,7 @@ export interface ResolvedPopulation {
   readonly targetPeers: number
 }
 
-export const POPULATION_OPTION_NAMES = ['seed', 'latencyMs', 'jitterMs', 'loss', 'node', 'signatures', 'signCostMs', 'verifyCostMs', 'nodes', 'bootstrapNodes', 'arrivalRatePerSec', 'settleMs'] as const
+export const POPULATION_OPTION_NAMES = ['seed', 'latencyMs', 'jitterMs', 'loss', 'regions', 'bandwidthBytesPerSec', 'node', 'signatures', 'signCostMs', 'verifyCostMs', 'nodes', 'bootstrapNodes', 'arrivalRatePerSec', 'settleMs'] as const
 
 /** Checks the population's parameters (SIM_INVALID_OPTION), refusing names outside `names`. */
 export function resolvePopulation(parameters: PopulationParameters, names: ReadonlySet<string>): ResolvedPopulation {
@@ -42,8 +42,8 @@ export function resolvePopulation(parameters: PopulationParameters, names: Reado
 
 /** The simulation options among a scenario's parameters. */
 export function simulationOptionsOf(parameters: PopulationParameters): SimulationOptions {
-  const { seed, latencyMs, jitterMs, loss, node, signatures, signCostMs, verifyCostMs } = parameters
-  return { seed, latencyMs, jitterMs, loss, node, signatures, signCostMs, verifyCostMs }
+  const { seed, latencyMs, jitterMs, loss, regions, bandwidthBytesPerSec, node, signatures, signCostMs, verifyCostMs } = parameters
+  return { seed, latencyMs, jitterMs, loss, regions, bandwidthBytesPerSec, node, signatures, signCostMs, verifyCostMs }
 }
 
 /**
