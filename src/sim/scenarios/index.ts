@@ -4,15 +4,18 @@ import { SimulationError } from '../errors.js'
 import type { SimulationReport } from '../report.js'
 import { runBroadcast, type BroadcastParameters } from './broadcast.js'
 import { runJoin, type JoinParameters } from './join.js'
+import { runDht, type DhtParameters } from './dht.js'
 
 export { runBroadcast, type BroadcastParameters } from './broadcast.js'
 export { runJoin, type JoinParameters } from './join.js'
+export { runDht, type DhtParameters } from './dht.js'
 export type { PopulationParameters } from './population.js'
 
 /** Each scenario's parameters, by name. */
 export interface ScenarioParameters {
   join: JoinParameters
   broadcast: BroadcastParameters
+  dht: DhtParameters
 }
 
 export type ScenarioName = keyof ScenarioParameters
@@ -20,6 +23,7 @@ export type ScenarioName = keyof ScenarioParameters
 const SCENARIOS: { readonly [Name in ScenarioName]: (parameters: ScenarioParameters[Name]) => Promise<SimulationReport> } = {
   join: runJoin,
   broadcast: runBroadcast,
+  dht: runDht,
 }
 
 /** The scenarios runScenario() knows. */
