@@ -3,7 +3,7 @@
 
 import type { BroadcastSummary } from './broadcast-tracker.js'
 import type { DhtSummary } from './dht-tracker.js'
-import type { PerNode } from './distribution.js'
+import type { Distribution, PerNode } from './distribution.js'
 
 /** Departures and arrivals of a churn or turnover phase. */
 export interface ReplacementSummary {
@@ -11,9 +11,12 @@ export interface ReplacementSummary {
   readonly left: number
   /** Nodes that stopped without one (their links went silent first). */
   readonly crashed: number
-  /** Newcomers that arrived, and those whose start() resolved. */
+  /** Newcomers that arrived, those whose start() resolved, and those still inside start() at the end. */
   readonly arrived: number
   readonly arrivedStarted: number
+  readonly arrivedStillJoining: number
+  /** Virtual ms from arrival to start() resolving, for the newcomers of the phase. */
+  readonly arrivedJoinTimeMs: Distribution
   /** Running nodes when the phase ended. */
   readonly runningAtEnd: number
 }

@@ -5,10 +5,12 @@ import type { SimulationReport } from '../report.js'
 import { runBroadcast, type BroadcastParameters } from './broadcast.js'
 import { runJoin, type JoinParameters } from './join.js'
 import { runDht, type DhtParameters } from './dht.js'
+import { runChurn, type ChurnParameters } from './churn.js'
 
 export { runBroadcast, type BroadcastParameters } from './broadcast.js'
 export { runJoin, type JoinParameters } from './join.js'
 export { runDht, type DhtParameters } from './dht.js'
+export { runChurn, type ChurnParameters } from './churn.js'
 export type { PopulationParameters } from './population.js'
 
 /** Each scenario's parameters, by name. */
@@ -16,6 +18,7 @@ export interface ScenarioParameters {
   join: JoinParameters
   broadcast: BroadcastParameters
   dht: DhtParameters
+  churn: ChurnParameters
 }
 
 export type ScenarioName = keyof ScenarioParameters
@@ -24,6 +27,7 @@ const SCENARIOS: { readonly [Name in ScenarioName]: (parameters: ScenarioParamet
   join: runJoin,
   broadcast: runBroadcast,
   dht: runDht,
+  churn: runChurn,
 }
 
 /** The scenarios runScenario() knows. */
