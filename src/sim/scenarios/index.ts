@@ -6,11 +6,13 @@ import { runBroadcast, type BroadcastParameters } from './broadcast.js'
 import { runJoin, type JoinParameters } from './join.js'
 import { runDht, type DhtParameters } from './dht.js'
 import { runChurn, type ChurnParameters } from './churn.js'
+import { runPartition, type PartitionParameters } from './partition.js'
 
 export { runBroadcast, type BroadcastParameters } from './broadcast.js'
 export { runJoin, type JoinParameters } from './join.js'
 export { runDht, type DhtParameters } from './dht.js'
 export { runChurn, type ChurnParameters } from './churn.js'
+export { runPartition, type PartitionParameters } from './partition.js'
 export type { PopulationParameters } from './population.js'
 
 /** Each scenario's parameters, by name. */
@@ -19,6 +21,7 @@ export interface ScenarioParameters {
   broadcast: BroadcastParameters
   dht: DhtParameters
   churn: ChurnParameters
+  partition: PartitionParameters
 }
 
 export type ScenarioName = keyof ScenarioParameters
@@ -28,6 +31,7 @@ const SCENARIOS: { readonly [Name in ScenarioName]: (parameters: ScenarioParamet
   broadcast: runBroadcast,
   dht: runDht,
   churn: runChurn,
+  partition: runPartition,
 }
 
 /** The scenarios runScenario() knows. */
