@@ -2,6 +2,7 @@
 // turnover, hotspot): what each measured, in virtual time, for report.json.
 
 import type { BroadcastSummary } from './broadcast-tracker.js'
+import type { ComponentsSummary } from './components.js'
 import type { DhtSummary } from './dht-tracker.js'
 import type { Distribution, PerNode } from './distribution.js'
 
@@ -65,6 +66,8 @@ export interface BootstrapFailureReport {
   readonly startedDuringDeaths: number
   readonly startedAfterAllDied: number
   readonly failuresAfterAllDied: Readonly<Record<string, number>>
+  /** The survivors' session graph before the publishes: one component, or islands. */
+  readonly componentsAfterDeaths: ComponentsSummary
   /** Publishes among the survivors once every bootstrap node is gone. */
   readonly broadcastAfterDeaths: BroadcastSummary
 }

@@ -7,12 +7,14 @@ import { runJoin, type JoinParameters } from './join.js'
 import { runDht, type DhtParameters } from './dht.js'
 import { runChurn, type ChurnParameters } from './churn.js'
 import { runPartition, type PartitionParameters } from './partition.js'
+import { runBootstrapFailure, type BootstrapFailureParameters } from './bootstrap-failure.js'
 
 export { runBroadcast, type BroadcastParameters } from './broadcast.js'
 export { runJoin, type JoinParameters } from './join.js'
 export { runDht, type DhtParameters } from './dht.js'
 export { runChurn, type ChurnParameters } from './churn.js'
 export { runPartition, type PartitionParameters } from './partition.js'
+export { runBootstrapFailure, type BootstrapFailureParameters } from './bootstrap-failure.js'
 export type { PopulationParameters } from './population.js'
 
 /** Each scenario's parameters, by name. */
@@ -22,6 +24,7 @@ export interface ScenarioParameters {
   dht: DhtParameters
   churn: ChurnParameters
   partition: PartitionParameters
+  'bootstrap-failure': BootstrapFailureParameters
 }
 
 export type ScenarioName = keyof ScenarioParameters
@@ -32,6 +35,7 @@ const SCENARIOS: { readonly [Name in ScenarioName]: (parameters: ScenarioParamet
   dht: runDht,
   churn: runChurn,
   partition: runPartition,
+  'bootstrap-failure': runBootstrapFailure,
 }
 
 /** The scenarios runScenario() knows. */
