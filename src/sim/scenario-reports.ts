@@ -90,8 +90,8 @@ export interface StormReport {
   readonly honestMessagesReceivedPerNodePerSec: PerNode
   /** Drops counted as over a rate limit, over all nodes ('peers.rate-limit', 'peers.relay-rate-limit', 'relay.origin-rate-limit'). */
   readonly rateLimitDrops: number
-  /** Sessions to attackers that honest nodes closed by banning them. */
-  readonly attackersBanned: number
+  /** Bans the honest nodes held at the end (peers whose score fell below the threshold: the attackers, and any relay punished for passing their flood on). */
+  readonly bansHeldByHonestNodes: number
 }
 
 export interface TurnoverReport {

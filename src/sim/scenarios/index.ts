@@ -8,6 +8,7 @@ import { runDht, type DhtParameters } from './dht.js'
 import { runChurn, type ChurnParameters } from './churn.js'
 import { runPartition, type PartitionParameters } from './partition.js'
 import { runBootstrapFailure, type BootstrapFailureParameters } from './bootstrap-failure.js'
+import { runStorm, type StormParameters } from './storm.js'
 
 export { runBroadcast, type BroadcastParameters } from './broadcast.js'
 export { runJoin, type JoinParameters } from './join.js'
@@ -15,6 +16,7 @@ export { runDht, type DhtParameters } from './dht.js'
 export { runChurn, type ChurnParameters } from './churn.js'
 export { runPartition, type PartitionParameters } from './partition.js'
 export { runBootstrapFailure, type BootstrapFailureParameters } from './bootstrap-failure.js'
+export { runStorm, type StormParameters } from './storm.js'
 export type { PopulationParameters } from './population.js'
 
 /** Each scenario's parameters, by name. */
@@ -25,6 +27,7 @@ export interface ScenarioParameters {
   churn: ChurnParameters
   partition: PartitionParameters
   'bootstrap-failure': BootstrapFailureParameters
+  storm: StormParameters
 }
 
 export type ScenarioName = keyof ScenarioParameters
@@ -36,6 +39,7 @@ const SCENARIOS: { readonly [Name in ScenarioName]: (parameters: ScenarioParamet
   churn: runChurn,
   partition: runPartition,
   'bootstrap-failure': runBootstrapFailure,
+  storm: runStorm,
 }
 
 /** The scenarios runScenario() knows. */
