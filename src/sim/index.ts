@@ -25,6 +25,11 @@ export {
   type BroadcastReport, type EngineDescription, type NetworkSummary, type SignaturesDescription, type SimulationReport, type WallClockFigures,
 } from './report.js'
 export {
-  runBroadcast, runJoin, runScenario, scenarioNames,
-  type BroadcastParameters, type JoinParameters, type PopulationParameters, type ScenarioName, type ScenarioParameters,
+  runBootstrapFailure, runBroadcast, runChurn, runDht, runJoin, runPartition, runScenario, runStorm, scenarioNames,
+  type BootstrapFailureParameters, type BroadcastParameters, type ChurnParameters, type DhtParameters, type JoinParameters, type PartitionParameters,
+  type PopulationParameters, type ScenarioName, type ScenarioParameters, type StormParameters,
 } from './scenarios/index.js'
+export { CLOUD_6_REGIONS, NetworkModel, type NetworkModelSummary, type RegionModel, type RegionsOption } from './network-model.js'
+export { DhtTracker, type DhtSummary } from './dht-tracker.js'
+export type { BootstrapFailureReport, ChurnReport, HotspotReport, PartitionReport, ReplacementSummary, StormReport, TurnoverReport } from './scenario-reports.js'
+export type { ComponentsSummary } from './components.js'
