@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
+import { scenarioNames } from '../src/sim/index.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const exec = promisify(execFile)
@@ -85,7 +86,9 @@ describe('the package', () => {
       'await Promise.all([a.stop(), b.stop()])',
     ].join('\n'))
     const { stdout } = await exec(process.execPath, ['try.mjs'], { cwd: app, timeout: 60_000 })
-    expect(stdout.trim()).toBe('wasm function true 1 1 join+broadcast')
+    // The scenarios as the installed package lists them: the same list as the sources'.
+    expect(stdout.trim()).toBe(`wasm function true 1 1 ${scenarioNames.join('+')}`)
+    expect(scenarioNames).toEqual(expect.arrayContaining(['join', 'broadcast', 'dht', 'churn']))
     // The bin that npm would link: the installed command line runs.
     const bin = join(installed, (manifest as unknown as { bin: { wasmesh: string } }).bin.wasmesh)
     const { stdout: help } = await exec(process.execPath, [bin, 'bootstrap', '--help'], { cwd: app, timeout: 30_000 })
