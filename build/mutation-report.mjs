@@ -178,9 +178,11 @@ else {
   for (const m of unexplained) lines.push(`| ${m.file}:${m.line} | ${m.mutator} | ${code(m.original)} | ${code(m.replacement)} | ${m.status} |`)
   lines.push(...carried.tables.unexplained)
 }
-lines.push('', '## Module-level mutants, killed by hand', '')
+lines.push('', '## Mutants killed by hand', '')
 lines.push('Stryker switches a mutant on after the module has loaded, so one in a module-level constant never')
-lines.push('runs. Each was planted by hand; the test named fails on it. They count as killed.', '')
+lines.push('runs; and a few mutants only change answers in states a test takes seconds to reach, too slow to')
+lines.push('run against every mutant (such tests live outside the module\'s test list in build/mutate.mjs).')
+lines.push('Each was planted by hand; the test named fails on it. They count as killed.', '')
 if (byHand.length + carried.tables.byHand.length === 0) lines.push('None.')
 else {
   lines.push('| file:line | mutator | original | replacement | killed by |', '|---|---|---|---|---|')
@@ -220,7 +222,7 @@ function carriedFromReport(text, names) {
     rows.push({ module, runAt, file, killed: Number(killedMatch[1]), timeout: Number(killedMatch[2]), byHand: 0, survived: Number(survived), noCoverage: Number(noCoverage), equivalent: Number(equivalent), invalid: 0 })
   }
   const files = new Set(rows.map((row) => row.file))
-  const sections = { '## Unexplained survivors': 'unexplained', '## Module-level mutants, killed by hand': 'byHand', '## Equivalent mutants, and why no test can tell': 'explained' }
+  const sections = { '## Unexplained survivors': 'unexplained', '## Mutants killed by hand': 'byHand', '## Module-level mutants, killed by hand': 'byHand', '## Equivalent mutants, and why no test can tell': 'explained' }
   let section
   for (const line of text.split('\n')) {
     if (line.startsWith('## ')) section = sections[line.trim()]

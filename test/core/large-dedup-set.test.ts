@@ -1,6 +1,7 @@
-// The largest tables a DedupSet grows to, kept apart from dedup-set.test.ts because filling
-// them takes seconds: from 2 ** 23 positions an index entry holds 24 bits of position and
-// 8 of displacement, and no bits are left for a fingerprint.
+// The largest tables a DedupSet grows to, kept apart from dedup-set.test.ts (and out of the
+// tests `npm run mutate` runs per mutant) because filling them takes seconds: from 2 ** 23
+// positions an index entry holds 24 bits of position and 8 of displacement, and no bits are
+// left for a fingerprint.
 
 import { describe, expect, it } from 'vitest'
 import { loadCore } from '../../src/core/load-core.js'
