@@ -9,6 +9,7 @@ import { runChurn, type ChurnParameters } from './churn.js'
 import { runPartition, type PartitionParameters } from './partition.js'
 import { runBootstrapFailure, type BootstrapFailureParameters } from './bootstrap-failure.js'
 import { runStorm, type StormParameters } from './storm.js'
+import { runTurnover, type TurnoverParameters } from './turnover.js'
 
 export { runBroadcast, type BroadcastParameters } from './broadcast.js'
 export { runJoin, type JoinParameters } from './join.js'
@@ -17,6 +18,7 @@ export { runChurn, type ChurnParameters } from './churn.js'
 export { runPartition, type PartitionParameters } from './partition.js'
 export { runBootstrapFailure, type BootstrapFailureParameters } from './bootstrap-failure.js'
 export { runStorm, type StormParameters } from './storm.js'
+export { runTurnover, type TurnoverParameters } from './turnover.js'
 export type { PopulationParameters } from './population.js'
 
 /** Each scenario's parameters, by name. */
@@ -28,6 +30,7 @@ export interface ScenarioParameters {
   partition: PartitionParameters
   'bootstrap-failure': BootstrapFailureParameters
   storm: StormParameters
+  turnover: TurnoverParameters
 }
 
 export type ScenarioName = keyof ScenarioParameters
@@ -40,6 +43,7 @@ const SCENARIOS: { readonly [Name in ScenarioName]: (parameters: ScenarioParamet
   partition: runPartition,
   'bootstrap-failure': runBootstrapFailure,
   storm: runStorm,
+  turnover: runTurnover,
 }
 
 /** The scenarios runScenario() knows. */
