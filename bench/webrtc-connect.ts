@@ -75,6 +75,8 @@ async function bareConnect(Class: PeerConnectionConstructor, isHeld: boolean): P
   answerer.addEventListener('icecandidate', (event: { candidate?: { candidate: string; sdpMid?: string | null } | null }) => {
     if (event.candidate?.candidate) deliverToOfferer({ candidate: event.candidate.candidate, sdpMid: event.candidate.sdpMid ?? null })
   })
+  const answererChannels: { close(): void }[] = []
+  answerer.addEventListener('datachannel', (event: { channel: { close(): void } }) => void answererChannels.push(event.channel))
   const channel = offerer.createDataChannel('bench', { ordered: true })
   const opened = new Promise<void>((resolve) => channel.addEventListener('open', () => resolve()))
   const offer = await offerer.createOffer()
@@ -94,6 +96,10 @@ async function bareConnect(Class: PeerConnectionConstructor, isHeld: boolean): P
   })
   const isOpen = await orGiveUp(opened.then(() => true))
   const elapsed = performance.now() - start
+  // Channels are closed before their peer connections: node-datachannel keeps the process alive
+  // for a channel that never opened and was not closed (the full run's failed connects hung it).
+  channel.close()
+  for (const incoming of answererChannels) incoming.close()
   offerer.close()
   answerer.close()
   return isOpen === true ? elapsed : undefined

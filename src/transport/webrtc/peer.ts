@@ -427,6 +427,9 @@ export class WebRtcPeer {
     this.channel?.removeEventListener('open', this.onChannelOpen)
     this.earlyCandidates.length = 0
     this.heldCandidates = undefined
+    // A channel that never opened has no ChannelConnection to close it, and node-datachannel keeps
+    // the process alive for a native channel that was not closed, even under a closed peer connection.
+    if (this.connection === undefined) this.closeQuietly(this.channel)
     try {
       pc.close()
     } catch {
@@ -434,6 +437,14 @@ export class WebRtcPeer {
     }
     this.owner.released(this)
     this.resolveGone()
+  }
+
+  private closeQuietly(channel: PeerDataChannel | undefined): void {
+    try {
+      channel?.close()
+    } catch {
+      // A channel of a peer connection that is closed already may throw; it is closed either way.
+    }
   }
 
   /**

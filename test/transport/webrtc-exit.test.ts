@@ -1,0 +1,65 @@
+// A process that used the WebRTC transport exits by itself once the transport is closed, even
+// after a dial that gave up before its data channel opened. node-datachannel keeps the process
+// alive for a native channel that never opened and was not closed, even under a closed peer
+// connection, and process.getActiveResourcesInfo() does not show it: only a child process that
+// fails to exit does. The child runs the built library (dist/node, which npm test builds first).
+
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+const BUILT = resolve('dist/node/index.js')
+
+/** Runs `body` as an ES module in a child node that imports the built library as `wasmesh`. */
+function runChild(body: string) {
+  if (!existsSync(BUILT)) throw new Error(`${BUILT} is not built: run npm run build (npm test does)`)
+  const script = `import * as wasmesh from ${JSON.stringify(pathToFileURL(BUILT).href)}\n${body}`
+  // The timeout only stops a child that hangs; one that works exits in about a second.
+  return spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 })
+}
+
+describe('WebRtcTransport and process exit', () => {
+  it('a dial that times out before its channel opens, then close(), lets the process exit', () => {
+    const child = runChild(`
+      const hub = new wasmesh.MemorySignaling()
+      const server = new wasmesh.WebRtcTransport({ signaling: hub.connect('server') })
+      await server.listen(() => {})
+      const clock = new wasmesh.ManualClock()
+      const client = new wasmesh.WebRtcTransport({ signaling: hub.connect('client'), clock })
+      const dial = client.dial(server.localAddress, { timeoutMs: 1_000 }).then(() => 'opened', (error) => error.code)
+      while (server.stats().peerConnectionsCreated === 0) await new Promise((done) => setTimeout(done, 5))
+      clock.advance(1_000) // the dial gives up while its channel is still connecting
+      console.log('dial:', await dial)
+      await Promise.all([client.close(), server.close()])
+      hub.close()
+      console.log('closed')
+    `)
+    expect(child.signal, `the child hung: ${child.stderr}`).toBeNull()
+    expect(child.stderr).toBe('')
+    expect(child.stdout).toBe('dial: TRANSPORT_TIMEOUT\nclosed\n')
+    expect(child.status).toBe(0)
+  })
+
+  it('an aborted dial, then close(), lets the process exit', () => {
+    const child = runChild(`
+      const hub = new wasmesh.MemorySignaling()
+      const server = new wasmesh.WebRtcTransport({ signaling: hub.connect('server') })
+      await server.listen(() => {})
+      const client = new wasmesh.WebRtcTransport({ signaling: hub.connect('client') })
+      const controller = new AbortController()
+      const dial = client.dial(server.localAddress, { timeoutMs: 20_000, signal: controller.signal }).then(() => 'opened', (error) => error.code)
+      while (server.stats().peerConnectionsCreated === 0) await new Promise((done) => setTimeout(done, 5))
+      controller.abort()
+      console.log('dial:', await dial)
+      await Promise.all([client.close(), server.close()])
+      hub.close()
+      console.log('closed')
+    `)
+    expect(child.signal, `the child hung: ${child.stderr}`).toBeNull()
+    expect(child.stderr).toBe('')
+    expect(child.stdout).toMatch(/^dial: (TRANSPORT_ABORTED|opened)\nclosed\n$/)
+    expect(child.status).toBe(0)
+  })
+})
