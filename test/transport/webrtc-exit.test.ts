@@ -20,6 +20,14 @@ function runChild(body: string) {
   return spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 })
 }
 
+/** The child's last step: close both transports and the hub, and say so. */
+const CLOSE_ALL = `await Promise.all([client.close(), server.close()]); hub.close(); console.log('closed')`
+
+function expectExited(child: ReturnType<typeof runChild>): void {
+  expect(child.signal, `the child hung: ${child.stderr}`).toBeNull()
+  expect(child.stderr).toBe('')
+}
+
 describe('WebRtcTransport and process exit', () => {
   it('a dial that times out before its channel opens, then close(), lets the process exit', () => {
     const child = runChild(`
@@ -32,12 +40,9 @@ describe('WebRtcTransport and process exit', () => {
       while (server.stats().peerConnectionsCreated === 0) await new Promise((done) => setTimeout(done, 5))
       clock.advance(1_000) // the dial gives up while its channel is still connecting
       console.log('dial:', await dial)
-      await Promise.all([client.close(), server.close()])
-      hub.close()
-      console.log('closed')
+      ${CLOSE_ALL}
     `)
-    expect(child.signal, `the child hung: ${child.stderr}`).toBeNull()
-    expect(child.stderr).toBe('')
+    expectExited(child)
     expect(child.stdout).toBe('dial: TRANSPORT_TIMEOUT\nclosed\n')
     expect(child.status).toBe(0)
   })
@@ -53,12 +58,9 @@ describe('WebRtcTransport and process exit', () => {
       while (server.stats().peerConnectionsCreated === 0) await new Promise((done) => setTimeout(done, 5))
       controller.abort()
       console.log('dial:', await dial)
-      await Promise.all([client.close(), server.close()])
-      hub.close()
-      console.log('closed')
+      ${CLOSE_ALL}
     `)
-    expect(child.signal, `the child hung: ${child.stderr}`).toBeNull()
-    expect(child.stderr).toBe('')
+    expectExited(child)
     expect(child.stdout).toMatch(/^dial: (TRANSPORT_ABORTED|opened)\nclosed\n$/)
     expect(child.status).toBe(0)
   })
