@@ -157,7 +157,7 @@ const lines = [
   `- report written at commit ${commitOf()}, ${new Date().toISOString()}; each module's run time (UTC) is in the table`,
   '- command: `npm run mutate` (StrykerJS 9 with its vitest runner, `stryker.config.mjs`). Each module is',
   '  mutated alone and run against its own layer\'s tests (`build/mutate.mjs` lists them; never the',
-  '  mesh, join or browser runs). One module again: `npm run mutate -- wire`; the rest keep their results.',
+  '  mesh, join or browser runs). One module again: `npm run mutate -- wire-frames`; the rest keep their results.',
   '- score = killed / valid mutants; tested score leaves out the equivalent ones. Timeouts count as',
   '  killed (the mutant made a test loop). Mutants that do not compile or are ignored are not counted.',
   '',
