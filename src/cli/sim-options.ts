@@ -92,6 +92,7 @@ examples:
   npx wasmesh sim --scenario broadcast --nodes 1000 --messages 200 --expect broadcast.deliveryRatio>=0.999
   npx wasmesh sim --scenario broadcast --sweep nodes=1000,10000,100000 --out sweep/
   npx wasmesh sim --scenario broadcast --nodes 1000 --sweep node.relay.fanout=2,4,6,8
+  npx wasmesh sim --scenario hotspot --nodes 1000 --gets-per-reader 5 --read-ms 10000
 `
 }
 

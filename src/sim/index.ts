@@ -25,8 +25,8 @@ export {
   type BroadcastReport, type EngineDescription, type NetworkSummary, type SignaturesDescription, type SimulationReport, type WallClockFigures,
 } from './report.js'
 export {
-  runBootstrapFailure, runBroadcast, runChurn, runDht, runJoin, runPartition, runScenario, runStorm, runTurnover, scenarioNames,
-  type BootstrapFailureParameters, type BroadcastParameters, type ChurnParameters, type DhtParameters, type JoinParameters, type PartitionParameters,
+  runBootstrapFailure, runBroadcast, runChurn, runDht, runHotspot, runJoin, runPartition, runScenario, runStorm, runTurnover, scenarioNames,
+  type BootstrapFailureParameters, type BroadcastParameters, type ChurnParameters, type DhtParameters, type HotspotParameters, type JoinParameters, type PartitionParameters,
   type PopulationParameters, type ScenarioName, type ScenarioParameters, type StormParameters, type TurnoverParameters,
 } from './scenarios/index.js'
 export { CLOUD_6_REGIONS, NetworkModel, type NetworkModelSummary, type RegionModel, type RegionsOption } from './network-model.js'

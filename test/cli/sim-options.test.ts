@@ -35,6 +35,13 @@ describe('wasmesh sim flags', () => {
     expect(flagOf(['node', 'relay', 'defaultTtl'])).toBe('--node.relay.default-ttl')
   })
 
+  it('a scenario\'s own parameters need nothing here: hotspot\'s --gets-per-reader and --read-ms reach it by name', () => {
+    expect(parseSimOptions(['--scenario', 'hotspot', '--nodes', '1000', '--gets-per-reader', '5', '--read-ms', '10_000'])).toMatchObject({
+      scenario: 'hotspot', parameters: { nodes: 1_000, getsPerReader: 5, readMs: 10_000 },
+    })
+    expect(simUsage()).toContain('--scenario hotspot --nodes 1000 --gets-per-reader 5 --read-ms 10000')
+  })
+
   it('--sweep takes one parameter and its values (repeated: every combination); --expect a figure, a comparison and a number', () => {
     const options = parseSimOptions(['--scenario', 'broadcast', '--sweep', 'nodes=1000,10000,100000', '--sweep', 'node.relay.fanout=2,4', '--sweep', 'signatures=stand-in,ed25519',
       '--expect', 'broadcast.deliveryRatio>=0.999', '--expect', 'shutdown.timersLeft == 0'])

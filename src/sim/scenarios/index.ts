@@ -10,6 +10,7 @@ import { runPartition, type PartitionParameters } from './partition.js'
 import { runBootstrapFailure, type BootstrapFailureParameters } from './bootstrap-failure.js'
 import { runStorm, type StormParameters } from './storm.js'
 import { runTurnover, type TurnoverParameters } from './turnover.js'
+import { runHotspot, type HotspotParameters } from './hotspot.js'
 
 export { runBroadcast, type BroadcastParameters } from './broadcast.js'
 export { runJoin, type JoinParameters } from './join.js'
@@ -19,6 +20,7 @@ export { runPartition, type PartitionParameters } from './partition.js'
 export { runBootstrapFailure, type BootstrapFailureParameters } from './bootstrap-failure.js'
 export { runStorm, type StormParameters } from './storm.js'
 export { runTurnover, type TurnoverParameters } from './turnover.js'
+export { runHotspot, type HotspotParameters } from './hotspot.js'
 export type { PopulationParameters } from './population.js'
 
 /** Each scenario's parameters, by name. */
@@ -31,6 +33,7 @@ export interface ScenarioParameters {
   'bootstrap-failure': BootstrapFailureParameters
   storm: StormParameters
   turnover: TurnoverParameters
+  hotspot: HotspotParameters
 }
 
 export type ScenarioName = keyof ScenarioParameters
@@ -44,6 +47,7 @@ const SCENARIOS: { readonly [Name in ScenarioName]: (parameters: ScenarioParamet
   'bootstrap-failure': runBootstrapFailure,
   storm: runStorm,
   turnover: runTurnover,
+  hotspot: runHotspot,
 }
 
 /** The scenarios runScenario() knows. */
