@@ -29,8 +29,8 @@ const NAMES: ReadonlySet<string> = new Set([...POPULATION_OPTION_NAMES, 'getsPer
 /** The hot record is the only one put, so it is record 0 of the tracker. */
 const HOT_RECORD = 0
 
-/** Records each node's DHT store holds (its own published copy aside: peers are never answered from that). */
-const storedRecords = (node: MeshNode) => node.stats().layers.dht.records
+/** Records in a node's DHT store: what it answers peers' lookups from (its own published copy is not among them). */
+const recordsHeld = (node: MeshNode) => node.stats().layers.dht.records
 
 /** Runs the hotspot scenario; SimulationError SIM_INVALID_OPTION for bad parameters. */
 export async function runHotspot(parameters: HotspotParameters = {}): Promise<SimulationReport> {
@@ -45,7 +45,7 @@ export async function runHotspot(parameters: HotspotParameters = {}): Promise<Si
   const tracker = new DhtTracker(() => sim.nowMs, sim.random)
   const running = sim.runningNodes()
   const nodes = running.map((entry) => entry.node)
-  const recordsBefore = new Map(nodes.map((node) => [node, storedRecords(node)]))
+  const recordsBefore = new Map(nodes.map((node) => [node, recordsHeld(node)]))
   // A newcomer puts it (the bootstrap nodes are infrastructure, not users).
   const origin = pick(running.filter((entry) => !entry.isBootstrap), sim.random)?.node ?? nodes[0]
   void tracker.put(origin, valueBytes)
@@ -68,7 +68,7 @@ export async function runHotspot(parameters: HotspotParameters = {}): Promise<Si
   await settleOperations(sim, tracker, lastStartMs)
 
   const traffic = meter.summary(nodes, sim.nowMs)
-  const holders = nodes.filter((node) => storedRecords(node) > (recordsBefore.get(node) ?? 0))
+  const holders = nodes.filter((node) => recordsHeld(node) > (recordsBefore.get(node) ?? 0))
   const others = nodes.filter((node) => !holders.includes(node))
   const hotspot: HotspotReport = {
     readers: readers.length,
