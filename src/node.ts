@@ -200,6 +200,7 @@ export class MeshNode extends MeshEventTarget {
     const relay = this.#relay
     this.#upkeep = new PeerUpkeep(manager, this.#bootstrapTargets(), {
       dhtPeers: (count) => (dhtForRouting.isRunning ? dhtForRouting.knownPeers(this.id, count) : []),
+      dhtBucketPeers: (bucket, count) => (dhtForRouting.isRunning ? dhtForRouting.bucketPeers(bucket, count) : []),
       onIsolated: () => this.emit('isolated', { knownPeers: manager.addressBook.size }),
       onRejoined: (detail) => {
         // Its routing table may be stale after the time alone: look itself up again.

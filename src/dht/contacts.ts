@@ -144,6 +144,18 @@ export class Contacts {
     return out
   }
 
+  /** The contacts of bucket `index` (ids sharing exactly `index` leading bits with localId), least recently seen first. */
+  inBucket(index: number): Contact[] {
+    if (!Number.isInteger(index) || index < 0 || index >= this.table.bucketCount) return []
+    const handles = this.table.bucketPeers(index)
+    const out: Contact[] = []
+    for (let i = 0; i < handles.length; i++) {
+      const contact = this.byHandle.get(handles[i])
+      if (contact !== undefined) out.push(contact)
+    }
+    return out
+  }
+
   all(): Contact[] {
     return [...this.byHandle.values()]
   }

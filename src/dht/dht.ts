@@ -246,6 +246,21 @@ export class Dht {
   }
 
   /**
+   * Up to `n` contacts of bucket `bucket` (ids sharing exactly `bucket` leading bits with this
+   * node's) that others can dial, most recently seen first, those with no failed request first.
+   */
+  bucketPeers(bucket: number, n: number): PeerInfo[] {
+    const contacts = this.running().inBucket(bucket).reverse()
+    contacts.sort((a, b) => a.failures - b.failures) // stable: most recently seen first within each count
+    const out: PeerInfo[] = []
+    for (const contact of contacts) {
+      if (out.length >= n) break
+      if (contact.addresses.length > 0) out.push({ id: contact.id, addresses: contact.addresses })
+    }
+    return out
+  }
+
+  /**
    * Stores `value` under `key` on the k closest nodes. Mutable (the default): the record goes
    * under this node's own key for `key` (SHA-256(tag ‖ public key ‖ SHA-256(key)), returned as
    * `key`), signed with a sequence number above any it finds there, so it replaces older

@@ -1,7 +1,14 @@
 // Peer upkeep: a node with fewer than targetPeers sessions dials more, and a node left with
 // none keeps trying every address it knows until it has peers again. Candidates, best first:
+// one DHT contact for each of the farthest buckets no session covers (SPREAD_BUCKETS_SHARE),
 // the address book (peers a full or pruning node redirected it to, former peers), the DHT's
-// contacts near its own id, then the bootstrap addresses. A failed address waits out a
+// contacts near its own id, then the bootstrap addresses.
+//
+// The spread is what keeps the mesh one piece: sessions only to the contacts nearest its own
+// id join a node to those sharing its leading bits, so without the bootstrap nodes (which
+// every newcomer dials) the mesh falls apart along the first bit of the ids. A session in
+// each far bucket (Kademlia's table shape, kept as sessions) links the halves, the quarters
+// and so on. Sessions with a bootstrap node do not cover a bucket: they are the ones that go. A failed address waits out a
 // backoff that doubles up to a minute, so a full node's refusal is never the final answer and
 // a node whose only bootstrap address is down joins once it comes back.
 
@@ -10,12 +17,20 @@ import { ADDRESS_RETRY_BASE_MS, ADDRESS_RETRY_MAX_MS } from '../peers/address-bo
 import type { PeerSession } from '../peers/session.js'
 import type { Clock, TimerHandle } from '../util/clock.js'
 import { toHex } from '../util/hex.js'
+import { commonPrefixBits } from '../util/xor-distance.js'
 import type { PeerInfo } from '../wire/messages.js'
 
 /** Dials started in one round at most; a round dials what is missing up to this. */
 export const MAX_DIALS_PER_ROUND = 8
+/**
+ * Of targetPeers, up to this share (rounded up) go to the farthest buckets, one each: buckets
+ * 0..3 at the default 8, which hold 15/16 of the id space; the rest go nearest its own id.
+ */
+export const SPREAD_BUCKETS_SHARE = 0.5
 /** The next round after one that made progress, so the sessions it opened can settle first. */
 const FOLLOW_UP_DELAY_MS = 100
+/** Contacts of a bucket looked at for its spread dial (the first not connected and not in backoff is dialled). */
+const SPREAD_CHOICES = 4
 
 export interface UpkeepStats {
   /** No session is open (and the node has addresses to try, or had peers before). */
@@ -41,6 +56,8 @@ export interface UpkeepStats {
 export interface UpkeepHooks {
   /** Contacts the DHT knows, nearest this node's id first (empty before the DHT runs). */
   dhtPeers(count: number): PeerInfo[]
+  /** Contacts the DHT knows in one bucket (ids sharing exactly `bucket` leading bits with this node's), best first (empty before the DHT runs). */
+  dhtBucketPeers(bucket: number, count: number): PeerInfo[]
   /** The node has no peers left (or none after start's join). */
   onIsolated(): void
   /** The node had none and has some again, after `rounds` rounds over `isolatedForMs`. */
@@ -56,6 +73,7 @@ export class PeerUpkeep {
   readonly #manager: ConnectionManager
   readonly #clock: Clock
   readonly #targetPeers: number
+  readonly #spreadBuckets: number
   readonly #bootstrap: readonly string[]
   readonly #hooks: UpkeepHooks
   /** Backoff of bootstrap addresses (bounded by the bootstrap list); peers' live in the address book. */
@@ -80,6 +98,7 @@ export class PeerUpkeep {
     this.#manager = manager
     this.#clock = manager.clock
     this.#targetPeers = manager.targetPeers
+    this.#spreadBuckets = Math.ceil(manager.targetPeers * SPREAD_BUCKETS_SHARE)
     this.#bootstrap = bootstrap
     this.#hooks = hooks
   }
@@ -239,14 +258,48 @@ export class PeerUpkeep {
   #candidates(count: number, withBootstrap = true): Candidate[] {
     const now = this.#clock.now()
     const book = this.#manager.addressBook
-    let peers = book.dialable(now, count, this.#isConnectedOrDialing)
-    if (peers.length < count && this.#learnDhtPeers(count * 2) > 0) peers = this.#preferOlder(peers, book.dialable(now, count, this.#isConnectedOrDialing), count)
-    const out: Candidate[] = peers.map((info) => ({ kind: 'peer', info }))
+    const spread = this.#spreadPeers(count, now)
+    const isTaken = new Set(spread.map((info) => toHex(info.id)))
+    const isSkipped = (peerKey: string) => isTaken.has(peerKey) || this.#isConnectedOrDialing(peerKey)
+    const rest = count - spread.length
+    let peers = book.dialable(now, rest, isSkipped)
+    if (peers.length < rest && this.#learnDhtPeers(rest * 2) > 0) peers = this.#preferOlder(peers, book.dialable(now, rest, isSkipped), rest)
+    const out: Candidate[] = [...spread, ...peers].map((info) => ({ kind: 'peer', info }))
     for (const address of withBootstrap ? this.#bootstrap : []) {
       if (out.length >= count) break
       if (this.#isBootstrapDialable(address, now)) out.push({ kind: 'bootstrap', address })
     }
     return out
+  }
+
+  /**
+   * One DHT contact for each of the farthest #spreadBuckets buckets that no kept session
+   * covers (transient and bootstrap sessions aside), farthest first, at most `count`; each joins the address
+   * book, so a failed one waits out its backoff there.
+   */
+  #spreadPeers(count: number, now: number): PeerInfo[] {
+    const localId = this.#manager.identity.peerId
+    const covered = new Set<number>()
+    for (const session of this.#manager.keptPeers()) {
+      if (!this.#isBootstrapSession(session)) covered.add(commonPrefixBits(localId, session.peerId))
+    }
+    const book = this.#manager.addressBook
+    const out: PeerInfo[] = []
+    for (let bucket = 0; bucket < this.#spreadBuckets && out.length < count; bucket++) {
+      if (covered.has(bucket)) continue
+      const info = this.#hooks.dhtBucketPeers(bucket, SPREAD_CHOICES).find((contact) => {
+        const key = toHex(contact.id)
+        return !this.#isConnectedOrDialing(key) && book.isDialable(key, now)
+      })
+      if (info === undefined) continue
+      if (!book.has(toHex(info.id))) book.add(info)
+      out.push(info)
+    }
+    return out
+  }
+
+  #isBootstrapSession(session: PeerSession): boolean {
+    return this.#bootstrap.includes(session.remoteAddress) || session.listenAddresses.some((address) => this.#bootstrap.includes(address))
   }
 
   /** DHT contacts join the address book, so a failed one waits out its backoff there; returns how many were new. */

@@ -62,6 +62,11 @@ export class AddressBook {
     entry.retryAtMs = 0
   }
 
+  /** False while a failed dial's backoff holds `peerKey` back; true otherwise (unknown peers too). */
+  isDialable(peerKey: string, nowMs: number): boolean {
+    return (this.#entries.get(peerKey)?.retryAtMs ?? 0) <= nowMs
+  }
+
   /** Up to `count` peers out of backoff and not `isExcluded`, most recently learned first. */
   dialable(nowMs: number, count: number, isExcluded: (peerKey: string) => boolean): PeerInfo[] {
     const out: PeerInfo[] = []

@@ -248,6 +248,13 @@ export class ConnectionManager implements PeerNetwork {
     return [...this.#sessions.values()]
   }
 
+  /** Open sessions but those dialled for a request or two (transient, on either side): the ones that last. */
+  keptPeers(): PeerSession[] {
+    const out: PeerSession[] = []
+    for (const session of this.#sessions.values()) if (!session.isTransient && !session.isRemoteTransient) out.push(session)
+    return out
+  }
+
   peer(peerId: Uint8Array): PeerSession | undefined {
     return peerId instanceof Uint8Array && peerId.length === PEER_ID_BYTES ? this.#sessions.get(toHex(peerId)) : undefined
   }

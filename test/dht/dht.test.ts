@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { compareDistance, toHex } from '../../src/dht/ids.js'
+import { commonPrefixBits, compareDistance, toHex } from '../../src/dht/ids.js'
 import { buildMutableRecord, immutableKeyOf, mutableKeyOf, signMutableRecord, userKeyHashOf } from '../../src/dht/records.js'
 import { DhtError } from '../../src/dht/errors.js'
 import { Dht } from '../../src/dht/dht.js'
@@ -29,6 +29,25 @@ describe(`Dht over a ${NODES}-node fake network (k = 20, alpha = 3)`, () => {
   it('every node knows a good part of the network after its self-lookup', () => {
     const sizes = net.dhts.map((dht) => dht.stats().contacts)
     expect(Math.min(...sizes)).toBeGreaterThanOrEqual(20)
+  })
+
+  it('bucketPeers lists exactly the contacts of one bucket, those sharing that many leading bits with the node', () => {
+    let listed = 0
+    net.dhts.slice(0, 20).forEach((dht, i) => {
+      const localId = net.nodes[i].identity.peerId
+      const all = dht.localClosest(localId, 10_000)
+      for (let bucket = 0; bucket < 4; bucket++) {
+        const expected = all.filter((id) => commonPrefixBits(localId, id) === bucket).map(toHex).sort()
+        const got = dht.bucketPeers(bucket, 10_000)
+        expect(got.map((info) => toHex(info.id)).sort()).toEqual(expected)
+        expect(dht.bucketPeers(bucket, 2).length).toBe(Math.min(2, expected.length))
+        listed += got.length
+      }
+      expect(dht.bucketPeers(-1, 10)).toEqual([])
+      expect(dht.bucketPeers(256, 10)).toEqual([])
+    })
+    // Buckets 0-3 hold 15/16 of the id space: most of what a node knows of a 200-node network.
+    expect(listed).toBeGreaterThan(20 * 20)
   })
 
   it('a value put from one node is got from every other node', async () => {

@@ -22,6 +22,17 @@ describe('AddressBook', () => {
     expect(book.dialable(0, 0, none)).toEqual([])
   })
 
+  it('isDialable: false only while a failed dial backs the peer off; unknown peers are dialable', () => {
+    const book = new AddressBook()
+    book.add(peer(1))
+    const key = toHex(idOf(1))
+    expect(book.isDialable(key, 0)).toBe(true)
+    expect(book.isDialable(toHex(idOf(2)), 0)).toBe(true)
+    book.markFailed(key, 0)
+    expect(book.isDialable(key, ADDRESS_RETRY_BASE_MS - 1)).toBe(false)
+    expect(book.isDialable(key, ADDRESS_RETRY_BASE_MS)).toBe(true)
+  })
+
   it('a failed peer waits out a backoff doubling from 1 s to a minute, is offered again after it, and is forgotten after 8 failures in a row', () => {
     const book = new AddressBook()
     book.add(peer(1))
