@@ -11,8 +11,11 @@ export const SCORE_RECOVERY_PER_SEC = 1
 /**
  * What each misbehaviour costs. Undecodable bytes and forged signatures are never honest
  * mistakes; going over the rate is charged at most once a second (RATE_LIMIT_PENALTY_INTERVAL_MS),
- * weighted by how far over (MAX_PENALTY_TIMES), and a flood (a rate's worth over) every time,
- * so a peer that floods at 10x is banned within about 2 s, a bursty one not at all.
+ * weighted by how far over (MAX_PENALTY_TIMES), and a flood (a rate's worth over in one frame)
+ * every time, so a peer whose frames each carry a rate's worth over is banned within about 2 s,
+ * a bursty one not at all. Drops are weighed a frame at a time: a peer whose excess comes in
+ * smaller frames (a coalescing sender's few dozen messages each) loses 5 points a second
+ * against 1 earned back, about 25 s to a ban at the defaults; its excess is dropped meanwhile.
  */
 export const PENALTIES: { readonly [R in Misbehaviour]: number } = Object.freeze({
   'invalid-frame': 20,
@@ -25,8 +28,9 @@ export const PENALTIES: { readonly [R in Misbehaviour]: number } = Object.freeze
 export const RATE_LIMIT_PENALTY_INTERVAL_MS = 1_000
 /**
  * A rate-limit penalty counts once for every rateLimitPerPeer messages over the limit, up to
- * this many times (10 x 5 = 50 points): a peer that sends ten times its rate is banned within
- * two seconds, one that slips over by a few messages loses 5 points.
+ * this many times (10 x 5 = 50 points), weighed over the drops of one frame: a peer whose frames
+ * carry ten times its rate is banned within two seconds, one that slips over by a few messages
+ * loses 5 points.
  */
 export const MAX_PENALTY_TIMES = 10
 
