@@ -182,6 +182,8 @@ lines.push('', '## Mutants killed by hand', '')
 lines.push('Stryker switches a mutant on after the module has loaded, so one in a module-level constant never')
 lines.push('runs; and a few mutants only change answers in states a test takes seconds to reach, too slow to')
 lines.push('run against every mutant (such tests live outside the module\'s test list in build/mutate.mjs).')
+lines.push('And survivors of a run for which a test was written after it are planted by hand against that test')
+lines.push('until the module runs again (`npm run mutate -- <module>`; its run date is in the table above).')
 lines.push('Each was planted by hand; the test named fails on it. They count as killed.', '')
 if (byHand.length + carried.tables.byHand.length === 0) lines.push('None.')
 else {

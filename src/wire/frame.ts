@@ -34,15 +34,15 @@ export interface FrameHeader {
   readonly messageCount: number
 }
 
-/**
- * Checks the 8-byte header at the start of `bytes` against `limits`: magic, version,
- * declared size, message count, and that the count fits in the declared size.
- */
 /** The message count a frame's header claims, unchecked (0 when the bytes are too short for a header): what a receiver can charge before decoding. */
 export function claimedMessageCount(bytes: Uint8Array): number {
   return bytes.length < FRAME_HEADER_BYTES ? 0 : (bytes[6] << 8) + bytes[7]
 }
 
+/**
+ * Checks the 8-byte header at the start of `bytes` against `limits`: magic, version,
+ * declared size, message count, and that the count fits in the declared size.
+ */
 export function readFrameHeader(bytes: Uint8Array, limits: WireLimits): FrameHeader {
   if (bytes.length < FRAME_HEADER_BYTES) throw new WireError('WIRE_TRUNCATED', `a frame header needs ${FRAME_HEADER_BYTES} bytes, got ${bytes.length}`)
   if (bytes[0] !== WIRE_MAGIC) throw new WireError('WIRE_BAD_MAGIC', `a frame starts with 0x${WIRE_MAGIC.toString(16)}, got 0x${bytes[0].toString(16)}`)
