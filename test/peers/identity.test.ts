@@ -269,6 +269,33 @@ describe('signatures', () => {
     expect(isValidPublicKey(new Uint8Array(31))).toBe(false)
   })
 
+  it('give the point decode\'s answer for any 32 bytes, asked once or again (valid keys are remembered)', () => {
+    const decodes = (bytes: Uint8Array) => {
+      try {
+        return !ed25519.Point.fromBytes(bytes, false).isSmallOrder()
+      } catch {
+        return false
+      }
+    }
+    let valid = 0
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.integer({ min: 0, max: 255 }), (bytes, bit) => {
+        const expected = decodes(bytes)
+        if (expected) valid++
+        expect(isValidPublicKey(bytes)).toBe(expected)
+        expect(isValidPublicKey(bytes)).toBe(expected)
+        // One bit off a remembered key is a key of its own.
+        const other = bytes.slice()
+        other[bit >> 3] ^= 1 << (bit & 7)
+        expect(isValidPublicKey(other)).toBe(decodes(other))
+      }),
+      { numRuns: 200 },
+    )
+    // About half of all 32-byte strings encode a point: both answers were exercised.
+    expect(valid).toBeGreaterThan(40)
+    expect(valid).toBeLessThan(160)
+  })
+
   it('refuse the signature anyone can make for a small-order key, on both paths', async () => {
     // Under the neutral element as key, R = neutral and S = 0 satisfy [S]B = R + [k]A for any
     // message; OpenSSL (WebCrypto in Node) accepts it on its own.
