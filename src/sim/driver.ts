@@ -13,17 +13,25 @@ const invalidArgument = (message: string) => new SimulationError('SIM_INVALID_AR
 // once the turn comes every promise chain a timer started has run as far as it can without
 // another timer. setImmediate in Node; a MessageChannel in browsers, which have no
 // setImmediate and clamp nested setTimeout(0) to 4 ms.
-const macrotaskTurn: () => Promise<void> = typeof setImmediate === 'function' ? () => new Promise<void>((resolve) => setImmediate(resolve)) : messageChannelTurns()
+const queueTurn: (callback: () => void) => void = typeof setImmediate === 'function' ? (callback) => void setImmediate(callback) : messageChannelTurns()
+const macrotaskTurn = (): Promise<void> => new Promise<void>((resolve) => queueTurn(resolve))
 
-function messageChannelTurns(): () => Promise<void> {
+function messageChannelTurns(): (callback: () => void) => void {
   const channel = new MessageChannel()
   const waiting: (() => void)[] = []
   channel.port1.onmessage = () => waiting.shift()?.()
-  return () => new Promise<void>((resolve) => {
-    waiting.push(resolve)
+  return (callback) => {
+    waiting.push(callback)
     channel.port2.postMessage(undefined)
-  })
+  }
 }
+
+// Turns queued at once while timers run. Each is a macrotask of its own, so the microtask
+// queue drains between any two, as between two awaited turns; but Node runs all the
+// immediates queued before its check phase in that one phase, so a batch costs one pass of
+// the event loop (and its poll for I/O) instead of one per timer, and no promise per timer.
+// That pass was 12% of a 300-node run's profile (idle and program time, one per timer).
+const TURNS_PER_BATCH = 256
 
 /** Counts of the work a run did: deterministic for a seed, unlike its wall time. */
 export interface DriverCounts {
@@ -82,22 +90,61 @@ export class EventDriver {
     const onProgress = this.#onProgress
     await this.settle()
     onProgress?.(untilMs)
-    for (;;) {
-      if (isDone()) {
-        onProgress?.(untilMs)
-        return true
-      }
-      const next = clock.nextTimerAt
-      if (next === undefined || next > untilMs) break
-      clock.runNext()
-      this.#timersFired++
-      await this.settle()
-      if (onProgress !== undefined && this.#timersFired % this.#progressEveryTimers === 0) onProgress(untilMs)
+    if (await this.#runTimers(untilMs, isDone)) {
+      onProgress?.(untilMs)
+      return true
     }
     if (untilMs > clock.now()) clock.advanceTo(untilMs)
     await this.settle()
     onProgress?.(untilMs)
     return isDone()
+  }
+
+  /**
+   * Runs timers due by `untilMs` one a turn, in batches of turns (TURNS_PER_BATCH), so every
+   * promise callback a timer set off settles before the next one fires. Resolves true when
+   * `isDone` held (checked before each timer), false when no timer is left by `untilMs`.
+   */
+  #runTimers(untilMs: number, isDone: () => boolean): Promise<boolean> {
+    const clock = this.clock
+    const onProgress = this.#onProgress
+    const progressEvery = this.#progressEveryTimers
+    return new Promise<boolean>((resolve, reject) => {
+      let isEnded = false
+      let hasFired = false
+      let turnsLeft = 0
+      const end = (outcome: boolean | { error: unknown }) => {
+        isEnded = true
+        if (typeof outcome === 'boolean') resolve(outcome)
+        else reject(outcome.error)
+      }
+      const turn = () => {
+        if (isEnded) return
+        try {
+          if (hasFired) {
+            // The turn after a timer: what it set off has settled.
+            this.#settleTurns++
+            if (onProgress !== undefined && this.#timersFired % progressEvery === 0) onProgress(untilMs)
+          }
+          if (isDone()) return end(true)
+          const next = clock.nextTimerAt
+          if (next === undefined || next > untilMs) return end(false)
+          clock.runNext()
+          this.#timersFired++
+          hasFired = true
+        } catch (error) {
+          return end({ error })
+        }
+        if (--turnsLeft === 0) queueBatch()
+      }
+      const queueBatch = () => {
+        turnsLeft = TURNS_PER_BATCH
+        for (let i = 0; i < TURNS_PER_BATCH; i++) queueTurn(turn)
+      }
+      // The first check comes at once, as it did after the settle before it.
+      turnsLeft = 1
+      turn()
+    })
   }
 
   /** Settles `promise` while running virtual time, for at most `maxMs` of it; undefined when it did not settle by then. */

@@ -20,6 +20,24 @@ describe('EventDriver', () => {
     expect(driver.counts.timersFired).toBe(2)
   })
 
+  it('settles each timer\'s promise chain before the next for hundreds of timers in a row, one settle turn each', async () => {
+    const driver = new EventDriver()
+    const log: string[] = []
+    const expected: string[] = []
+    for (let i = 0; i < 600; i++) {
+      driver.clock.setTimeout(() => {
+        log.push(`timer ${i}`)
+        void chain(50, log, `chain ${i}`)
+      }, i % 3)
+    }
+    // Time order, and the order they were set within a time.
+    for (const atMs of [0, 1, 2]) for (let i = atMs; i < 600; i += 3) expected.push(`timer ${i}`, `chain ${i}`)
+    await driver.runUntil(10)
+    expect(log).toEqual(expected)
+    // A settle before the timers, one after each, one after the clock moved to the end.
+    expect(driver.counts).toEqual({ timersFired: 600, settleTurns: 602 })
+  })
+
   it('jumps virtual time to the next timer: an hour of timers runs in order and ends at the hour', async () => {
     const driver = new EventDriver()
     const firedAt: number[] = []
