@@ -13,11 +13,12 @@ const MAC_BYTES = 32
 export const MAC_KEY_BYTES = 32
 
 export class MacSignatures {
-  readonly #key: Uint8Array
+  /** The HMAC with the key absorbed (its inner and outer pads hashed), cloned for each MAC: a third of the cost of keying it afresh. */
+  readonly #keyed: ReturnType<typeof hmac.create>
 
   /** `key`: MAC_KEY_BYTES bytes; the simulation draws it from its seed. */
   constructor(key: Uint8Array) {
-    this.#key = key.slice()
+    this.#keyed = hmac.create(sha256, key.slice())
   }
 
   /** The stand-in signature of `message` by `publicKey`: the MAC, then 32 zero bytes. */
@@ -39,6 +40,6 @@ export class MacSignatures {
 
   // The public key goes in first and is always 32 bytes, so no (key, message) pair re-splits into another.
   #mac(publicKey: Uint8Array, message: Uint8Array): Uint8Array {
-    return hmac.create(sha256, this.#key).update(publicKey).update(message).digest()
+    return this.#keyed.clone().update(publicKey).update(message).digest()
   }
 }

@@ -1,6 +1,7 @@
 // The signature stand-in refuses what Ed25519 refuses from anyone without the simulation's key:
 // altered messages, another key's signatures, made-up bytes, a MAC under another key.
 
+import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { MacSignatures } from '../../src/sim/mac-signatures.js'
@@ -22,6 +23,17 @@ describe('MacSignatures', () => {
     const other = new MacSignatures(copy)
     copy.fill(0)
     expect(other.sign(alice, new Uint8Array([1, 2, 3]))).toEqual(signature)
+  })
+
+  it('is HMAC-SHA256 under the key over (public key || message), call after call on the same scheme', () => {
+    fc.assert(
+      fc.property(bytes(300), fc.boolean(), (message, byAlice) => {
+        const publicKey = byAlice ? alice : bob
+        const expected = createHmac('sha256', key).update(publicKey).update(message).digest()
+        expect(Buffer.from(scheme.sign(publicKey, message).subarray(0, 32)).equals(expected)).toBe(true)
+      }),
+      { numRuns: 200 },
+    )
   })
 
   it('refuses an altered message, the signature of another key, and one made under another MAC key', () => {
