@@ -127,6 +127,8 @@ export class ConnectionManager implements PeerNetwork {
   readonly #core: Core
   readonly #counters: TrafficCounters = newTrafficCounters()
   readonly #sessions = new Map<string, ManagedSession>()
+  /** Inbound sessions in #sessions by address prefix (exempt ones, prefix undefined, not counted): what the per-prefix share is checked against on every hello. */
+  readonly #inboundByPrefix = new Map<string, number>()
   readonly #bans = new Map<string, number>()
   readonly #handlers: Handlers = { 'peer:connect': new Set(), 'peer:disconnect': new Set(), message: new Set() }
   readonly #pendingConnects = new Set<PendingConnect>()
@@ -672,7 +674,7 @@ export class ConnectionManager implements PeerNetwork {
       }
     }
     const session = new ManagedSession(this.#host, connection, result, this.#takeHandle(), isTransient)
-    this.#sessions.set(key, session)
+    this.#putSession(key, session)
     this.#emit('peer:connect', session)
     for (const frame of earlyFrames) session.receiveFrame(frame)
     for (const waiter of this.#sessionWaiters.get(key) ?? []) waiter(session)
@@ -711,10 +713,30 @@ export class ConnectionManager implements PeerNetwork {
 
   /** Inbound sessions from `prefix` (0 for an exempt one: each is a prefix of its own). */
   #inboundFrom(prefix: string | undefined): number {
-    if (prefix === undefined) return 0
-    let count = 0
-    for (const session of this.#sessions.values()) if (session.direction === 'inbound' && session.prefix === prefix) count++
-    return count
+    return prefix === undefined ? 0 : (this.#inboundByPrefix.get(prefix) ?? 0)
+  }
+
+  /** Sets the session of `key`, in the place of any before it (the map's order is kept), and keeps #inboundByPrefix in step. */
+  #putSession(key: string, session: ManagedSession): void {
+    const replaced = this.#sessions.get(key)
+    if (replaced !== undefined) this.#countInbound(replaced, -1)
+    this.#sessions.set(key, session)
+    this.#countInbound(session, 1)
+  }
+
+  #removeSession(key: string): void {
+    const session = this.#sessions.get(key)
+    if (session === undefined) return
+    this.#sessions.delete(key)
+    this.#countInbound(session, -1)
+  }
+
+  #countInbound(session: ManagedSession, change: 1 | -1): void {
+    const prefix = session.prefix
+    if (session.direction !== 'inbound' || prefix === undefined) return
+    const count = (this.#inboundByPrefix.get(prefix) ?? 0) + change
+    if (count > 0) this.#inboundByPrefix.set(prefix, count)
+    else this.#inboundByPrefix.delete(prefix)
   }
 
   /** True when inbound sessions from `prefix` number maxInboundPerPrefix already (exempt prefixes never are). */
@@ -776,7 +798,7 @@ export class ConnectionManager implements PeerNetwork {
     this.#freeHandles.push(session.handle)
     // A former peer is a good first try when this node needs peers again.
     if (this.#state === 'running') this.addressBook.add({ id: session.peerId, addresses: session.listenAddresses })
-    if (this.#sessions.get(session.peerKey) === session) this.#sessions.delete(session.peerKey)
+    if (this.#sessions.get(session.peerKey) === session) this.#removeSession(session.peerKey)
     for (const [address, dialled] of this.#dialled) if (dialled === session) this.#dialled.delete(address)
     this.#emit('peer:disconnect', session, reason)
   }
