@@ -6,6 +6,7 @@
 
 import type { Core, PriorityQueue, RateLimiter } from '../core/contracts.js'
 import { loadCoreSync } from '../core/load-core.js'
+import { LIMITER_MAX_RATE } from '../core/rate-limiter-options.js'
 import { addressesOf, dialOrderOf } from '../transport/addresses.js'
 import { TransportError } from '../transport/errors.js'
 import type { Connection } from '../transport/transport.js'
@@ -207,9 +208,12 @@ export class ConnectionManager implements PeerNetwork {
     return this.#state === 'running'
   }
 
-  /** Messages a second a peer's frames may claim: its own and relay budgets together. */
+  /**
+   * Messages a second a peer's frames may claim: its own and relay budgets together, held to the
+   * rate limiter's largest rate (each budget may be that rate; a billion a second limits nothing).
+   */
   #frameBudgetPerSec(): number {
-    return this.#options.rateLimitPerPeer + this.#options.relayRateLimitPerPeer
+    return Math.min(this.#options.rateLimitPerPeer + this.#options.relayRateLimitPerPeer, LIMITER_MAX_RATE)
   }
 
   /** Listens on the transport. Throws PEER_INVALID_STATE when started before or stopped. */

@@ -74,7 +74,7 @@ export interface BootstrapFailureReport {
 
 export interface StormReport {
   readonly attackers: number
-  /** Publishes a virtual second each attacker attempted (multiplier x rateLimitPerPeer). */
+  /** Publishes a virtual second each attacker attempted (attackerRatePerSec, or multiplier x rateLimitPerPeer). */
   readonly attackerRatePerSec: number
   readonly stormMs: number
   readonly attackerPublishes: number

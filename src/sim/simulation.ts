@@ -43,6 +43,8 @@ export interface SimulatedNode {
   joinedAtMs: number | undefined
   /** The error code start() rejected with; undefined unless it failed. */
   startFailure: string | undefined
+  /** The message of the error start() failed with, for the bootstrap failure's own error. */
+  startFailureMessage?: string
 }
 
 /** What stop() left behind: all zero when every node released its timers and connections. */
@@ -158,7 +160,7 @@ export class Simulation {
       added.push(entry)
       const outcome = await this.driver.runPromise(this.#start(entry), START_BOUND_MS)
       if (entry.joinedAtMs === undefined) {
-        throw new SimulationError('SIM_BOOTSTRAP_FAILED', `bootstrap node ${entry.index} did not start: ${entry.startFailure ?? (outcome === undefined ? 'still starting after 60 s' : 'failed')}`)
+        throw new SimulationError('SIM_BOOTSTRAP_FAILED', `bootstrap node ${entry.index} did not start: ${entry.startFailure === undefined ? (outcome === undefined ? 'still starting after 60 s' : 'failed') : `${entry.startFailure}: ${entry.startFailureMessage}`}`)
       }
     }
     return added
@@ -315,6 +317,7 @@ export class Simulation {
       // A failed join is a result to report, not a crash of the simulation.
       if (!(error instanceof WasmeshError)) throw error
       entry.startFailure = error.code
+      entry.startFailureMessage = error.message
     }
   }
 

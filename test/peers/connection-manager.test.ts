@@ -366,6 +366,16 @@ describe('ConnectionManager: sessions', () => {
     expect(optionError({ maxPeers: 10 })).toBeUndefined() // targetPeers follows maxPeers down
     expect(optionError({})).toBeUndefined()
   })
+
+  it('starts and carries messages with both rate limits at their largest, a billion a second each', async () => {
+    const { node, resolved, runFor } = setup()
+    const a = await node('a', { rateLimitPerPeer: 1e9, relayRateLimitPerPeer: 1e9 })
+    const b = await node('b', { rateLimitPerPeer: 1e9, relayRateLimitPerPeer: 1e9 })
+    const session = await resolved(a.manager.connect(b.address))
+    for (let i = 0; i < 500; i++) session.send(subscribe(`t${i}`), PRIORITY_PUBLISH)
+    await runFor(100)
+    expect(b.received.filter((entry) => entry.message.type === 'subscribe')).toHaveLength(500)
+  })
 })
 
 describe('ConnectionManager: sending under backpressure', () => {

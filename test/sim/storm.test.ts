@@ -46,3 +46,33 @@ describe(`scenario storm: ${NODES} nodes, 1 attacker at 100x the rate limit for 
     expect(report.shutdown).toMatchObject({ timersLeft: 0, connectionsLeft: 0, transportsLeft: 0 })
   })
 })
+
+describe(`scenario storm without rate limits: ${NODES} nodes, an attacker at 20x the default limit against limits raised out of its way`, () => {
+  const unlimited = { peers: { rateLimitPerPeer: 1e9, relayRateLimitPerPeer: 1e9 }, relay: { originRateLimit: 1_000_000 } }
+  let report: SimulationReport
+  let storm: StormReport
+  it('runs', async () => {
+    report = await runScenario('storm', { nodes: NODES, attackers: 1, attackerRatePerSec: 2_000, stormMs: 500, messages: 10, drainMs: 5_000, seed: 2, node: unlimited })
+    storm = report.storm!
+  }, 120_000)
+
+  it('the attacker published at the rate it was given, whatever the limits', () => {
+    expect(storm.attackerRatePerSec).toBe(2_000)
+    expect(storm.attackerPublishes).toBe(1_000)
+    expect(report.parameters).toMatchObject({ attackerRatePerSec: 2_000 })
+    expect(report.parameters).not.toHaveProperty('multiplier')
+  })
+
+  it('nothing is dropped as over a limit, so far more of the flood reaches the honest nodes than with the limits', () => {
+    expect(storm.rateLimitDrops).toBe(0)
+    expect(report.drops['peers.rate-limit'] ?? 0).toBe(0)
+    // With the limits, the first storm got 3.8% of 5,000 through; here nearly all of it arrives.
+    expect(storm.attackerDeliveryShare).toBeGreaterThan(0.9)
+    expect(storm.honest.deliveryRatio).toBeGreaterThanOrEqual(0.999)
+  })
+
+  it('refuses a rate given both ways, and a rate out of range', async () => {
+    await expect(runScenario('storm', { nodes: NODES, multiplier: 10, attackerRatePerSec: 1_000 })).rejects.toMatchObject({ code: 'SIM_INVALID_OPTION', message: expect.stringMatching(/not both/) })
+    await expect(runScenario('storm', { nodes: NODES, attackerRatePerSec: 0 })).rejects.toMatchObject({ code: 'SIM_INVALID_OPTION', message: expect.stringMatching(/attackerRatePerSec/) })
+  })
+})

@@ -10,7 +10,7 @@ import { WasmeshError } from '../../util/wasmesh-error.js'
 import { BroadcastTracker } from '../broadcast-tracker.js'
 import { perNode } from '../distribution.js'
 import { dropsByReason } from '../drops.js'
-import { integerOption, numberOption } from '../options.js'
+import { integerOption, invalidOption, numberOption } from '../options.js'
 import type { SimulationReport } from '../report.js'
 import type { StormReport } from '../scenario-reports.js'
 import { Simulation } from '../simulation.js'
@@ -24,6 +24,12 @@ export interface StormParameters extends PopulationParameters {
   attackers?: number
   /** Each attacker's publish rate as a multiple of the per-peer rate limit (node.peers.rateLimitPerPeer), 1 to 10,000. DEFAULT 100. */
   multiplier?: number
+  /**
+   * Each attacker's publish rate in publishes a virtual second, 1 to 10,000,000, instead of
+   * `multiplier`: for a storm against nodes whose limits are raised out of its way (the storm
+   * without rate limits), where a multiple of the limit would rise with them. DEFAULT multiplier x rateLimitPerPeer.
+   */
+  attackerRatePerSec?: number
   /** Virtual ms the storm lasts, 100 to 3,600,000. DEFAULT 2,000. */
   stormMs?: number
   /** Honest publishes during the storm, from random honest nodes, 0 to 100,000. DEFAULT 10. */
@@ -39,7 +45,7 @@ const ATTACK_MARKER = 0xffff_ffff
 /** The attackers publish in batches every tick: one timer per tick, not one per publish. */
 const TICK_MS = 10
 const RATE_LIMIT_DROPS = ['peers.rate-limit', 'peers.relay-rate-limit', 'relay.origin-rate-limit']
-const NAMES: ReadonlySet<string> = new Set([...POPULATION_OPTION_NAMES, 'attackers', 'multiplier', 'stormMs', 'messages', 'drainMs'])
+const NAMES: ReadonlySet<string> = new Set([...POPULATION_OPTION_NAMES, 'attackers', 'multiplier', 'attackerRatePerSec', 'stormMs', 'messages', 'drainMs'])
 
 function unlessNodeError(error: unknown): void {
   // A publish the attacker's own node refused (its queue full) is part of the storm; anything else is a bug.
@@ -51,12 +57,17 @@ export async function runStorm(parameters: StormParameters = {}): Promise<Simula
   const wallStartMs = wallClockNowMs()
   const population = resolvePopulation(parameters, NAMES)
   const attackerCount = integerOption('attackers', parameters.attackers, 3, 1, population.nodes - population.bootstrapNodes - 1)
+  if (parameters.multiplier !== undefined && parameters.attackerRatePerSec !== undefined) {
+    throw invalidOption('give multiplier or attackerRatePerSec, not both: each sets the attackers\' rate')
+  }
   const multiplier = numberOption('multiplier', parameters.multiplier, 100, 1, 10_000)
   const stormMs = numberOption('stormMs', parameters.stormMs, 2_000, 100, 3_600_000)
   const messages = integerOption('messages', parameters.messages, 10, 0, 100_000)
   const drainMs = numberOption('drainMs', parameters.drainMs, 10_000, 0, 3_600_000)
   const rateLimitPerPeer = parameters.node?.peers?.rateLimitPerPeer ?? DEFAULT_RATE_LIMIT_PER_PEER
-  const attackerRatePerSec = multiplier * rateLimitPerPeer
+  const attackerRatePerSec = parameters.attackerRatePerSec === undefined
+    ? multiplier * rateLimitPerPeer
+    : numberOption('attackerRatePerSec', parameters.attackerRatePerSec, 0, 1, 10_000_000)
 
   const sim = await Simulation.create(simulationOptionsOf(parameters))
   const honestBroadcasts = new BroadcastTracker(TOPIC, () => sim.nowMs)
@@ -124,7 +135,7 @@ export async function runStorm(parameters: StormParameters = {}): Promise<Simula
   }
   return finish(sim, {
     scenario: 'storm',
-    parameters: { ...reportedPopulation(parameters, population), attackers: attackerCount, multiplier, stormMs, messages, drainMs, rateLimitPerPeer },
+    parameters: { ...reportedPopulation(parameters, population), attackers: attackerCount, ...(parameters.attackerRatePerSec === undefined ? { multiplier } : { attackerRatePerSec }), stormMs, messages, drainMs, rateLimitPerPeer },
     targetPeers: population.targetPeers,
     wallStartMs,
     traffic,
