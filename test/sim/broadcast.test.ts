@@ -67,3 +67,44 @@ describe(`scenario broadcast: ${NODES} nodes, ${MESSAGES} publishes from random 
     expect(report.shutdown).toMatchObject({ timersLeft: 0, connectionsLeft: 0, transportsLeft: 0 })
   })
 })
+
+describe('scenario broadcast with a topic only some nodes follow (subscriberShare)', () => {
+  const nodes = 80
+  const messages = 10
+  let report: SimulationReport
+  let broadcast: BroadcastReport
+  it('runs', async () => {
+    report = await runScenario('broadcast', { nodes, messages, publishRatePerSec: 4, seed: 5, subscriberShare: 0.5 })
+    broadcast = report.broadcast!
+  }, 120_000)
+
+  it('owes deliveries to the subscribers alone, about the share of the nodes, and only they deliver', () => {
+    expect(report.parameters).toMatchObject({ subscriberShare: 0.5 })
+    expect(broadcast.notSent).toBe(0)
+    expect(broadcast.expectedDeliveries % messages).toBe(0)
+    const subscribers = broadcast.expectedDeliveries / messages + 1
+    // 80 draws at one half: 40 +- 4.5 (one standard deviation); 25 to 55 is past three.
+    expect(subscribers).toBeGreaterThanOrEqual(25)
+    expect(subscribers).toBeLessThanOrEqual(55)
+    expect(broadcast.deliveries).toBeLessThanOrEqual(broadcast.expectedDeliveries)
+    expect(broadcast.deliveries).toBeGreaterThan(0)
+    // Every node's own count of deliveries: a node that does not subscribe delivered nothing.
+    expect(broadcast.uniqueDelivered).toBe(broadcast.deliveries)
+    expect(broadcast.repeatedDeliveries).toBe(0)
+  })
+
+  it('draws the same subscribers for the same seed, and a share of 1 is the run without the option', async () => {
+    const again = await runScenario('broadcast', { nodes, messages, publishRatePerSec: 4, seed: 5, subscriberShare: 0.5 })
+    expect(again.broadcast!.expectedDeliveries).toBe(broadcast.expectedDeliveries)
+    expect(again.broadcast!.deliveries).toBe(broadcast.deliveries)
+    const all = await runScenario('broadcast', { nodes: 30, messages: 3, seed: 5, subscriberShare: 1 })
+    const without = await runScenario('broadcast', { nodes: 30, messages: 3, seed: 5 })
+    expect({ ...all, wallClock: undefined }).toEqual({ ...without, wallClock: undefined })
+  }, 180_000)
+
+  it('refuses a share outside (0, 1]', async () => {
+    for (const subscriberShare of [0, -0.5, 1.5, Number.NaN, '0.5' as unknown as number]) {
+      await expect(runScenario('broadcast', { nodes: 30, subscriberShare })).rejects.toMatchObject({ code: 'SIM_INVALID_OPTION', message: expect.stringMatching(/^subscriberShare must be a number above 0 and at most 1, got /) })
+    }
+  })
+})

@@ -1,11 +1,13 @@
 // Scenario "broadcast": after the join, publishes from random running nodes at a rate, every
-// node subscribed to one topic; the report says what share of the owed deliveries arrived,
-// how late, after how many hops, and how many copies each delivery cost.
+// node subscribed to one topic (or a share of them, drawn at random: a topic that only some
+// follow); the report says what share of the owed deliveries arrived, how late, after how
+// many hops, and how many copies each delivery cost.
 
 import type { MeshNode } from '../../node.js'
 import { pick } from '../../util/random.js'
 import { BroadcastTracker } from '../broadcast-tracker.js'
-import { integerOption, numberOption } from '../options.js'
+import { integerOption, invalidOption, numberOption } from '../options.js'
+import { describeValue } from '../../util/validate.js'
 import type { BroadcastReport, SimulationReport } from '../report.js'
 import { TrafficMeter } from '../traffic.js'
 import { wallClockNowMs } from '../wall-clock.js'
@@ -23,10 +25,17 @@ export interface BroadcastParameters extends PopulationParameters {
   payloadBytes?: number
   /** Virtual ms run after the last publish for it to spread; 0 to 3,600,000. DEFAULT 10,000. */
   drainMs?: number
+  /**
+   * Share of the nodes that subscribe to the topic, each drawn at random as it is created,
+   * above 0 to 1; publishers are drawn among the running subscribers, and only they are owed
+   * deliveries. A topic that few follow shows whether its subscribers find each other in the
+   * mesh (the relay forwards a topic among subscribers only). DEFAULT 1.
+   */
+  subscriberShare?: number
 }
 
 const TOPIC = 'sim/broadcast'
-const NAMES: ReadonlySet<string> = new Set([...POPULATION_OPTION_NAMES, 'messages', 'publishRatePerSec', 'payloadBytes', 'drainMs'])
+const NAMES: ReadonlySet<string> = new Set([...POPULATION_OPTION_NAMES, 'messages', 'publishRatePerSec', 'payloadBytes', 'drainMs', 'subscriberShare'])
 
 interface PublishCounters {
   readonly received: number
@@ -52,10 +61,22 @@ export async function runBroadcast(parameters: BroadcastParameters = {}): Promis
   const publishRatePerSec = numberOption('publishRatePerSec', parameters.publishRatePerSec, 2, 0.001, 100_000)
   const payloadBytes = integerOption('payloadBytes', parameters.payloadBytes, 64, 4, 65_536)
   const drainMs = numberOption('drainMs', parameters.drainMs, 10_000, 0, 3_600_000)
+  const subscriberShare = parameters.subscriberShare ?? 1
+  if (typeof subscriberShare !== 'number' || !(subscriberShare > 0 && subscriberShare <= 1)) {
+    throw invalidOption(`subscriberShare must be a number above 0 and at most 1, got ${describeValue(subscriberShare)}`)
+  }
 
   const sim = await Simulation.create(simulationOptionsOf(parameters))
   const broadcasts = new BroadcastTracker(TOPIC, () => sim.nowMs)
-  sim.setupEachNode((node) => broadcasts.follow(node))
+  const subscribers = new Set<MeshNode>()
+  // A stream of its own for the draws, and none at all when every node subscribes, so the
+  // default run draws exactly what it drew before the option existed.
+  const subscriberRandom = subscriberShare < 1 ? sim.random.fork() : undefined
+  sim.setupEachNode((node) => {
+    if (subscriberRandom !== undefined && subscriberRandom.nextFloat() >= subscriberShare) return
+    subscribers.add(node)
+    broadcasts.follow(node)
+  })
   await populate(sim, population)
   const phaseNodes = sim.runningNodes().map((entry) => entry.node)
   const meter = new TrafficMeter(phaseNodes, sim.nowMs)
@@ -66,7 +87,7 @@ export async function runBroadcast(parameters: BroadcastParameters = {}): Promis
     atMs += poissonGapMs(sim.random, publishRatePerSec)
     sim.at(atMs, () => {
       // Drawn when it fires: the publisher is one of the nodes running then.
-      const running = sim.runningNodes().map((entry) => entry.node)
+      const running = sim.runningNodes().map((entry) => entry.node).filter((node) => subscribers.has(node))
       const origin = pick(running, sim.random)
       if (origin !== undefined) publishes.push(broadcasts.publish(origin, running, payloadBytes))
     })
@@ -84,7 +105,7 @@ export async function runBroadcast(parameters: BroadcastParameters = {}): Promis
   }
   return finish(sim, {
     scenario: 'broadcast',
-    parameters: { ...reportedPopulation(parameters, population), messages, publishRatePerSec, payloadBytes, drainMs },
+    parameters: { ...reportedPopulation(parameters, population), messages, publishRatePerSec, payloadBytes, drainMs, ...(subscriberShare < 1 ? { subscriberShare } : {}) },
     targetPeers: population.targetPeers,
     wallStartMs,
     traffic: meter.summary(phaseNodes, sim.nowMs),
