@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest'
 import { WasmeshError } from '../../src/util/wasmesh-error.js'
-import { WireError, type WireErrorCode } from '../../src/wire/errors.js'
+import { WireError } from '../../src/wire/errors.js'
 import {
   checkBool,
   checkFixed,
@@ -45,22 +45,7 @@ import { DEFAULT_WIRE_LIMITS, MAX_CAPABILITIES, MAX_CAPABILITY_BYTES, MAX_PEERS_
 import type { DhtRecord, PeerInfo } from '../../src/wire/messages.js'
 import { WireReader } from '../../src/wire/reader.js'
 import { utf8Length, WireWriter } from '../../src/wire/writer.js'
-
-/** The WireError `fn` throws, checked for its code and its whole message. */
-function refusal(fn: () => unknown, code: WireErrorCode, message: string | RegExp): WireError {
-  let thrown: unknown
-  try {
-    fn()
-  } catch (error) {
-    thrown = error
-  }
-  expect(thrown, 'expected a WireError').toBeInstanceOf(WireError)
-  const error = thrown as WireError
-  expect(error.code).toBe(code)
-  if (typeof message === 'string') expect(error.message).toBe(message)
-  else expect(error.message).toMatch(message)
-  return error
-}
+import { refusal } from './wire-error.js'
 
 const reader = (...bytes: number[]) => new WireReader(Uint8Array.from(bytes), 4_096)
 const id = (fill: number) => new Uint8Array(32).fill(fill)
