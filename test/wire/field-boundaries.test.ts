@@ -128,6 +128,8 @@ describe('WireReader at its edges', () => {
   it('decodes ASCII and multi-byte UTF-8 on both paths, and names a malformed field with its cause', () => {
     expect(reader(0x21, 0x7f).utf8(2, 't')).toBe('!\x7f')
     expect(reader(0xc3, 0xa9).utf8(2, 't')).toBe('é')
+    // A byte-order mark is a character of the field, kept, not eaten as a decoder would by default.
+    expect(reader(0xef, 0xbb, 0xbf, 0x61).utf8(4, 't')).toBe('\ufeffa')
     const short = refusal(() => reader(0x61, 0x80).utf8(2, 'topic'), 'WIRE_BAD_UTF8', 'topic is not well-formed UTF-8')
     expect(short.cause).toBeInstanceOf(TypeError)
     const long = new Array(100).fill(0x61)
@@ -256,6 +258,7 @@ describe('field codecs at their edges', () => {
     expect(size).toBe(1 + sixteen.reduce((sum, name) => sum + 1 + name.length, 0))
     refusal(() => measureCapabilities('capabilities', [...sixteen, 'x']), 'WIRE_COUNT_EXCEEDED', 'capabilities has 17 entries, at most 16 allowed')
     expect(measureCapabilities('capabilities', ['x'.repeat(MAX_CAPABILITY_BYTES)])).toBe(1 + 1 + 32)
+    refusal(() => measureCapabilities('capabilities', [7 as unknown as string]), 'WIRE_BAD_FIELD', 'capabilities must be 1 to 32 printable ASCII characters, got 7')
     for (const bad of ['x'.repeat(33), '', 'a b', 'é']) {
       refusal(() => measureCapabilities('capabilities', [bad]), 'WIRE_BAD_FIELD', `capabilities must be 1 to 32 printable ASCII characters, got ${JSON.stringify(bad)}`)
     }
@@ -281,6 +284,7 @@ describe('field codecs at their edges', () => {
     expect(measureMessageRefs('ids', refs, 2)).toBe(2 + 80)
     refusal(() => measureMessageRefs('ids', [...refs, refs[0]], 2), 'WIRE_COUNT_EXCEEDED', 'ids has 3 entries, at most 2 allowed')
     refusal(() => measureMessageRefs('ids', [null as never], 2), 'WIRE_BAD_FIELD', 'ids must be an { origin, seq } object, got null')
+    refusal(() => measureMessageRefs('ids', [5 as never], 2), 'WIRE_BAD_FIELD', 'ids must be an { origin, seq } object, got 5')
     refusal(() => measureMessageRefs('ids', [{ origin: id(1), seq: -1n }], 2), 'WIRE_BAD_FIELD', /^ids must be a bigint/)
     const bytes = written(82, (writer) => writeMessageRefs(writer, refs))
     expect(readMessageRefs(new WireReader(bytes, 2), 2, 'ids')).toEqual(refs)
@@ -304,6 +308,7 @@ describe('field codecs at their edges', () => {
     expect(size).toBe(1 + twenty.reduce((sum, p) => sum + 32 + 1 + 2 + p.addresses[0].length, 0))
     refusal(() => measurePeers('closer', [...twenty, peer(20)]), 'WIRE_COUNT_EXCEEDED', 'closer has 21 entries, at most 20 allowed')
     refusal(() => measurePeers('closer', [7 as never]), 'WIRE_BAD_FIELD', 'closer must be a list of { id, addresses }, got 7')
+    refusal(() => measurePeers('closer', [null as never]), 'WIRE_BAD_FIELD', 'closer must be a list of { id, addresses }, got null')
     refusal(() => measurePeers('closer', [{ id: new Uint8Array(3), addresses: [] }]), 'WIRE_BAD_FIELD', 'closer.id must be a Uint8Array of 32 bytes, got Uint8Array(3)')
     expect(measurePeers('closer', [peer(1, new Array(8).fill('a'))])).toBe(1 + 32 + 1 + 8 * 3)
     refusal(() => measurePeers('closer', [peer(1, new Array(9).fill('a'))]), 'WIRE_COUNT_EXCEEDED', 'closer.addresses has 9 entries, at most 8 allowed')
@@ -311,6 +316,9 @@ describe('field codecs at their edges', () => {
     const bytes = written(size, (writer) => writePeers(writer, twenty))
     expect(readPeers(new WireReader(bytes, 4_096), 'closer')).toEqual(twenty)
     refusal(() => readPeers(new WireReader(Uint8Array.of(1, ...new Array(32).fill(0)), 8), 'closer'), 'WIRE_TRUNCATED', 'closer: 1 entries need at least 33 bytes, 32 left')
+    // Two peers pass the count's 2 x 33 bytes, but the first one's address leaves the second id short.
+    const first = [...id(1), 1, 0, 6, ...new TextEncoder().encode('ws://a')]
+    refusal(() => readPeers(new WireReader(Uint8Array.of(2, ...first, ...new Array(25).fill(0)), 64), 'closer'), 'WIRE_TRUNCATED', 'closer.id: needs 32 bytes at offset 42, 25 left')
     refusal(() => readPeers(new WireReader(Uint8Array.of(1, ...new Array(32).fill(0), 9, ...new Array(27).fill(0)), 64), 'closer'), 'WIRE_COUNT_EXCEEDED', 'closer.addresses: 9 entries, at most 8 allowed')
   })
 })
