@@ -4,33 +4,21 @@
 // connection, and process.getActiveResourcesInfo() does not show it: only a child process that
 // fails to exit does. The child runs the built library (dist/node, which npm test builds first).
 
-import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
-
-const BUILT = resolve('dist/node/index.js')
-
-/** Runs `body` as an ES module in a child node that imports the built library as `wasmesh`. */
-function runChild(body: string) {
-  if (!existsSync(BUILT)) throw new Error(`${BUILT} is not built: run npm run build (npm test does)`)
-  const script = `import * as wasmesh from ${JSON.stringify(pathToFileURL(BUILT).href)}\n${body}`
-  // The timeout only stops a child that hangs; one that works exits in about a second.
-  return spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 })
-}
+import { runBuiltChild, type ChildResult } from './built-child.js'
 
 /** The child's last step: close both transports and the hub, and say so. */
 const CLOSE_ALL = `await Promise.all([client.close(), server.close()]); hub.close(); console.log('closed')`
 
-function expectExited(child: ReturnType<typeof runChild>): void {
-  expect(child.signal, `the child hung: ${child.stderr}`).toBeNull()
+function expectExited(child: ChildResult): void {
+  expect(child.hung, `the child hung: ${child.stderr}`).toBe(false)
   expect(child.stderr).toBe('')
 }
 
-describe('WebRtcTransport and process exit', () => {
-  it('a dial that times out before its channel opens, then close(), lets the process exit', () => {
-    const child = runChild(`
+// A child that hangs is killed at 60 s, and the test fails for it.
+describe('WebRtcTransport and process exit', { timeout: 90_000 }, () => {
+  it('a dial that times out before its channel opens, then close(), lets the process exit', async () => {
+    const child = await runBuiltChild(`
       const hub = new wasmesh.MemorySignaling()
       const server = new wasmesh.WebRtcTransport({ signaling: hub.connect('server') })
       await server.listen(() => {})
@@ -47,8 +35,8 @@ describe('WebRtcTransport and process exit', () => {
     expect(child.status).toBe(0)
   })
 
-  it('an aborted dial, then close(), lets the process exit', () => {
-    const child = runChild(`
+  it('an aborted dial, then close(), lets the process exit', async () => {
+    const child = await runBuiltChild(`
       const hub = new wasmesh.MemorySignaling()
       const server = new wasmesh.WebRtcTransport({ signaling: hub.connect('server') })
       await server.listen(() => {})
