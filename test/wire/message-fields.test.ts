@@ -131,7 +131,7 @@ describe('the message envelope', () => {
     expect(refusal(() => encodeMessage(over), 'WIRE_TOO_LARGE').message).toBe(`a unknown message of ${MAX_MESSAGE_BYTES + 1} bytes is over the ${MAX_MESSAGE_BYTES}-byte limit`)
   })
 
-  it('refuses a declared body past the limit before reading it, and trailing bytes inside and after a body', () => {
+  it('refuses a header cut short naming its field, a declared body past the limit before reading it, and trailing bytes inside and after a body', () => {
     const ping = encodeMessage(SAMPLES.ping)
     expect(decodeMessage(ping, { limits: { maxMessageBytes: ping.length } })).toEqual(SAMPLES.ping)
     expect(refusal(() => decodeMessage(ping, { limits: { maxMessageBytes: ping.length - 1 } }), 'WIRE_TOO_LARGE').message)
@@ -139,6 +139,9 @@ describe('the message envelope', () => {
     const header = Uint8Array.of(MESSAGE_TYPE_CODES.ping, 0xff, 0xff, 0xff, 0xff)
     expect(refusal(() => decodeMessage(header), 'WIRE_TOO_LARGE').message).toBe(`a message declares ${2 ** 32 - 1} body bytes, at most ${MAX_MESSAGE_BYTES - 5} allowed`)
     expect(refusal(() => decodeMessage(Uint8Array.of(MESSAGE_TYPE_CODES.ping, 0, 0, 0, 9, 1)), 'WIRE_TRUNCATED').message).toBe('message body: needs 9 bytes at offset 5, 1 left')
+    // A header cut short names the field it was cut in.
+    expect(refusal(() => decodeMessage(new Uint8Array(0)), 'WIRE_TRUNCATED').message).toBe('message type: needs 1 bytes at offset 0, 0 left')
+    expect(refusal(() => decodeMessage(Uint8Array.of(MESSAGE_TYPE_CODES.ping, 0, 0)), 'WIRE_TRUNCATED').message).toBe('message length: needs 4 bytes at offset 1, 2 left')
     const longer = Uint8Array.of(MESSAGE_TYPE_CODES.ping, 0, 0, 0, 5, 0, 0, 0, 1, 0xaa)
     expect(refusal(() => decodeMessage(longer), 'WIRE_TRAILING_BYTES').message).toBe('ping message: 1 bytes left over after the last field')
     expect(refusal(() => decodeMessage(Uint8Array.of(...ping, 0xaa, 0xbb)), 'WIRE_TRAILING_BYTES').message).toBe('2 bytes left over after the message')
