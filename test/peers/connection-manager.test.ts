@@ -273,21 +273,27 @@ describe('ConnectionManager: sessions', () => {
   })
 
   it('inbound sessions from one address prefix stop at maxInboundPerPrefix: the next is refused at its hello, another prefix still gets in', async () => {
-    const { node, resolved, settle } = setup()
+    const { node, resolved, settle, runUntil } = setup()
     const victim = await node('victim', { maxPeers: 10, maxInboundPerPrefix: 2 })
+    // A dial resolves once the dialler has verified the victim's auth; the victim admits the
+    // session once it has verified the dialler's, which may come a moment later.
+    const victimHolds = (peers: number) => runUntil(() => victim.manager.stats().peers === peers)
     // MemoryNetwork names written as IPv4 addresses are grouped by their /16.
     const [a, b, c] = await Promise.all(['45.1.0.1', '45.1.7.1', '45.1.9.1'].map((name) => node(name)))
     await resolved(a.manager.connect(victim.address))
     await resolved(b.manager.connect(victim.address))
+    await victimHolds(2)
     const refused = await settle(c.manager.connect(victim.address))
     expect(codeOf(refused)).toBe('PEER_TOO_MANY_PEERS')
     const other = await node('81.0.0.1')
     await resolved(other.manager.connect(victim.address))
-    expect(victim.manager.stats().peers).toBe(3)
+    await victimHolds(3)
     expect(victim.manager.stats().prefixShareRefusals).toBe(1)
     // A session of the prefix that closes frees its share.
     await a.manager.stop()
+    await victimHolds(2)
     await resolved(c.manager.connect(victim.address))
+    await victimHolds(3)
     expect(victim.manager.peers().map((peer) => peer.peerKey).sort()).toEqual([b.key, c.key, other.key].sort())
   })
 
