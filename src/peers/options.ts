@@ -148,9 +148,13 @@ export interface ConnectionManagerOptions {
   scoreThreshold?: number
   /** How long a banned peer is refused. Default 600,000 ms (10 minutes). */
   banMs?: number
-  /** Default 15,000 ms. */
+  /**
+   * Silence (no frame from the peer) after which the side that dialled pings; the side that
+   * accepted waits half a keepaliveTimeoutMs longer, so on an idle link the dialler's pings
+   * arrive first and only one side's timer runs. Default 15,000 ms.
+   */
   keepaliveIntervalMs?: number
-  /** Default 10,000 ms. */
+  /** A session silent for keepaliveIntervalMs + keepaliveTimeoutMs is closed, on either side. Default 10,000 ms. */
   keepaliveTimeoutMs?: number
   /** Default 2 ms. */
   flushDelayMs?: number

@@ -175,7 +175,7 @@ export class ManagedSession implements PeerSession {
     connection.onClose(this.#onConnectionClose)
     connection.onDrain(this.#onDrain)
     this.#isTransient = isTransient && connection.direction === 'outbound'
-    this.#armKeepalive(this.#isTransient ? Math.min(options.keepaliveIntervalMs, options.transientIdleMs) : options.keepaliveIntervalMs)
+    this.#armKeepalive(this.#tickDelayMs(this.connectedAt))
   }
 
   /** True while the session serves requests only and closes when idle (a kept session never becomes transient again). */
@@ -320,6 +320,7 @@ export class ManagedSession implements PeerSession {
       return
     }
     let rateLimited = 0
+    let hasAnsweredPing = false
     for (const message of messages) {
       if (!this.#isOpen) return
       // A neighbour is charged for what it originates or asks for; what it relays for others
@@ -342,8 +343,11 @@ export class ManagedSession implements PeerSession {
       switch (message.type) {
         case 'ping':
           this.send({ type: 'pong', requestId: message.requestId }, PRIORITY_CONTROL)
+          hasAnsweredPing = true
+          this.#onPeerPing()
           break
         case 'pong':
+          this.#onPong()
           break
         case 'goodbye':
           this.#onGoodbye(message.reason)
@@ -364,6 +368,8 @@ export class ManagedSession implements PeerSession {
           this.#host.deliver(this, message)
       }
     }
+    // A pong goes at once, not after the coalescer's delay: it answers a timer on the other side.
+    if (hasAnsweredPing && this.#isOpen) this.#coalescer.flush()
     if (rateLimited > 0) this.penalize('rate-limit', 1 + rateLimited / this.#options.rateLimitPerPeer)
   }
 
@@ -522,11 +528,52 @@ export class ManagedSession implements PeerSession {
     this.#freeSlots = []
   }
 
-  // Keepalive: any frame from the peer proves the link; after keepaliveIntervalMs of silence
-  // we ping, and silence for keepaliveTimeoutMs more closes the session. One timer callback
-  // for both steps (#isAwaitingPong tells which), as a session is kept per peer.
+  // Keepalive: any frame from the peer proves the link; after a stretch of silence we ping, and
+  // silence for the rest of keepaliveIntervalMs + keepaliveTimeoutMs closes the session. The
+  // dialler pings after keepaliveIntervalMs and waits keepaliveTimeoutMs; the accepting side
+  // waits half a timeout longer and gives its own ping the other half, and puts its ping off
+  // whenever the dialler's arrives. So on an idle link only the dialler's timer fires, once an
+  // interval, instead of three timers (both ticks and the pong deadline), with the same
+  // guarantee on either side. One timer per session for every step (#isAwaitingPong tells
+  // which), as a session is kept per peer.
+  get #silenceBeforePingMs(): number {
+    const { keepaliveIntervalMs, keepaliveTimeoutMs } = this.#options
+    return this.direction === 'outbound' ? keepaliveIntervalMs : keepaliveIntervalMs + Math.floor(keepaliveTimeoutMs / 2)
+  }
+
+  get #pongWaitMs(): number {
+    const { keepaliveTimeoutMs } = this.#options
+    return this.direction === 'outbound' ? keepaliveTimeoutMs : keepaliveTimeoutMs - Math.floor(keepaliveTimeoutMs / 2)
+  }
+
   #armKeepalive(delayMs: number): void {
     this.#keepalive = this.#options.clock.setTimeout(this.#onKeepaliveTimer, delayMs)
+  }
+
+  #rearmKeepalive(delayMs: number): void {
+    if (this.#keepalive !== undefined) this.#options.clock.clearTimeout(this.#keepalive)
+    this.#armKeepalive(delayMs)
+  }
+
+  // The next tick: when the silence allows a ping, or a transient session's idle time ends.
+  #tickDelayMs(now: number): number {
+    const pingDueAt = this.#lastFrameAt + this.#silenceBeforePingMs
+    const transientEndsAt = this.#isTransient ? this.#lastUseAt + this.#options.transientIdleMs : Infinity
+    // At least 1 ms, as a platform timer would: rounding of fractional times never re-arms for ~0 forever.
+    return Math.max(1, Math.min(pingDueAt, transientEndsAt) - now)
+  }
+
+  // Only the accepting side puts its tick off: the dialler's tick also trims idle sessions and
+  // ends transient ones, which a chatty peer's pings must not postpone.
+  #onPeerPing(): void {
+    if (this.direction !== 'inbound' || this.#isAwaitingPong) return
+    this.#rearmKeepalive(this.#tickDelayMs(this.#options.clock.now()))
+  }
+
+  #onPong(): void {
+    if (!this.#isAwaitingPong) return
+    this.#isAwaitingPong = false
+    this.#rearmKeepalive(this.#tickDelayMs(this.#options.clock.now()))
   }
 
   readonly #onKeepaliveTimer = (): void => {
@@ -546,31 +593,31 @@ export class ManagedSession implements PeerSession {
       this.#close(GoodbyeReason.NORMAL, `idle for ${idleTimeoutMs} ms with more than targetPeers sessions open`)
       return
     }
-    const transientEndsAt = this.#isTransient ? this.#lastUseAt + this.#options.transientIdleMs : Infinity
-    if (now >= transientEndsAt) {
+    if (this.#isTransient && now >= this.#lastUseAt + this.#options.transientIdleMs) {
       this.#close(GoodbyeReason.NORMAL, `dialled for a request and idle for ${this.#options.transientIdleMs} ms`)
       return
     }
-    const pingDueAt = this.#lastFrameAt + this.#options.keepaliveIntervalMs
-    if (now < pingDueAt) {
-      // At least 1 ms, as a platform timer would: rounding of fractional times never re-arms for ~0 forever.
-      this.#armKeepalive(Math.max(1, Math.min(pingDueAt, transientEndsAt) - now))
+    if (now < this.#lastFrameAt + this.#silenceBeforePingMs) {
+      this.#armKeepalive(this.#tickDelayMs(now))
       return
     }
     this.#pingSentAt = now
     this.send({ type: 'ping', requestId: this.#nextPingId }, PRIORITY_CONTROL)
+    this.#coalescer.flush()
     this.#nextPingId = (this.#nextPingId % 0xffff_ffff) + 1
     this.#isAwaitingPong = true
-    this.#armKeepalive(this.#options.keepaliveTimeoutMs)
+    this.#armKeepalive(this.#pongWaitMs)
   }
 
+  // No pong in time; any other frame since the ping proves the link as well.
   #keepaliveDeadline(): void {
     this.#isAwaitingPong = false
+    const now = this.#options.clock.now()
     if (this.#lastFrameAt >= this.#pingSentAt) {
-      this.#armKeepalive(Math.max(1, this.#lastFrameAt + this.#options.keepaliveIntervalMs - this.#options.clock.now()))
+      this.#armKeepalive(this.#tickDelayMs(now))
       return
     }
-    this.#close(GoodbyeReason.NORMAL, `keepalive: no answer to a ping within ${this.#options.keepaliveTimeoutMs} ms`)
+    this.#close(GoodbyeReason.NORMAL, `keepalive: no answer to a ping within ${this.#pongWaitMs} ms`)
   }
 }
 

@@ -25,15 +25,29 @@ interface Received {
 
 type NodeOptions = Partial<Omit<ConnectionManagerOptions, 'identity' | 'transport' | 'clock' | 'random'>>
 
-/** A transport that records when each dial starts. */
-function recordingTransport(inner: Transport, clock: ManualClock, dials: number[]): Transport {
+/** A transport that records when each dial starts, and the type of every message sent after the handshake. */
+function recordingTransport(inner: Transport, clock: ManualClock, dials: number[], sent: Map<string, number>): Transport {
+  const recordSends = (connection: Connection): Connection =>
+    new Proxy(connection, {
+      get(target, property) {
+        const value: unknown = Reflect.get(target, property, target)
+        if (property !== 'send') return typeof value === 'function' ? value.bind(target) : value
+        return (frame: Uint8Array) => {
+          // Handshake frames are not message frames; only those that decode count.
+          try {
+            for (const message of decodeFrame(frame)) sent.set(message.type, (sent.get(message.type) ?? 0) + 1)
+          } catch {}
+          return target.send(frame)
+        }
+      },
+    })
   return {
     kind: inner.kind,
     localAddress: inner.localAddress,
-    listen: (onConnection) => inner.listen(onConnection),
-    dial: (address: string, options?: DialOptions) => {
+    listen: (onConnection) => inner.listen((connection) => onConnection(recordSends(connection))),
+    dial: async (address: string, options?: DialOptions) => {
       dials.push(clock.now())
-      return inner.dial(address, options)
+      return recordSends(await inner.dial(address, options))
     },
     close: () => inner.close(),
   }
@@ -120,14 +134,15 @@ function setup(latencyMs = 5, networkOptions: Omit<MemoryNetworkOptions, 'clock'
     const identity = Identity.generate(seededRandom(seed++ * 7_919))
     const memory = net.createTransport(name)
     const dials: number[] = []
-    const manager = new ConnectionManager({ identity, transport: recordingTransport(memory, clock, dials), clock, random: seededRandom(seed++), core, ...options })
+    const sent = new Map<string, number>()
+    const manager = new ConnectionManager({ identity, transport: recordingTransport(memory, clock, dials, sent), clock, random: seededRandom(seed++), core, ...options })
     managers.push(manager)
     await manager.start()
     const received: Received[] = []
     const disconnects: string[] = []
     manager.on('message', (peer, message) => received.push({ from: peer.peerKey, message }))
     manager.on('peer:disconnect', (_peer, reason) => disconnects.push(reason))
-    return { name, address: memory.localAddress, identity, key: toHex(identity.peerId), manager, received, disconnects, dials }
+    return { name, address: memory.localAddress, identity, key: toHex(identity.peerId), manager, received, disconnects, dials, sent }
   }
 
   /**
@@ -561,6 +576,28 @@ describe('ConnectionManager: liveness and shutdown', () => {
     expect(b.manager.peers().length).toBe(0)
     expect(a.disconnects[0]).toMatch(/keepalive/)
     expect(b.disconnects[0]).toMatch(/keepalive/)
+  })
+
+  it('on an idle link only the dialler pings and the other side answers; a side whose peer pings too rarely pings itself', async () => {
+    const { node, resolved, runFor } = setup()
+    const a = await node('a')
+    const b = await node('b')
+    await resolved(a.manager.connect(b.address))
+    await runFor(150_000)
+    // A ping every 15 s of silence, from a alone: b's own tick is put off by each ping it gets.
+    expect(a.sent.get('ping')).toBeGreaterThanOrEqual(9)
+    expect(b.sent.get('ping') ?? 0).toBe(0)
+    expect(b.sent.get('pong')).toBe(a.sent.get('ping'))
+    expect(a.manager.peers()).toHaveLength(1)
+    // A dialler that pings once a minute: the accepting side (15 s) pings after 20 s of silence and keeps the link.
+    const lazy = await node('lazy', { keepaliveIntervalMs: 60_000 })
+    const c = await node('c')
+    await resolved(lazy.manager.connect(c.address))
+    await runFor(150_000)
+    expect(c.sent.get('ping')).toBeGreaterThanOrEqual(6)
+    expect(lazy.manager.peers()).toHaveLength(1)
+    expect(c.manager.peers()).toHaveLength(1)
+    expect([...lazy.disconnects, ...c.disconnects]).toEqual([])
   })
 
   it('above targetPeers, a session idle (keepalives aside) for idleTimeoutMs is closed; busy ones and those within the target stay', async () => {
