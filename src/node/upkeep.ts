@@ -176,7 +176,8 @@ export class PeerUpkeep {
   }
 
   #onDisconnect(): void {
-    if (!this.#isRunning) return
+    // Still at the target: nothing to check (a later disconnect that takes it below asks again).
+    if (!this.#isRunning || this.#manager.peers().length >= this.#targetPeers) return
     // Deferred: a replaced session closes just before its successor opens.
     this.#schedule(0)
   }
