@@ -296,7 +296,12 @@ export class MeshNode extends MeshEventTarget {
       this.#state = 'running'
       await this.#join()
       if (this.#isStopped()) return await this.#stoppedDuringStart(signal)
-      if (policy === 'reject' && this.#bootstrapTargets().length > 0 && this.#manager.peers().length === 0) {
+      // Only a join that opened no session fails: one that did may still hold none at this
+      // instant (the sessions it opened were redirected or closed under it), and the upkeep,
+      // running now, dials on.
+      const bootstrap = this.#bootstrap
+      const hasOpenedSession = bootstrap.connected.length > 0 || bootstrap.fromKnownPeers > 0
+      if (policy === 'reject' && this.#bootstrapTargets().length > 0 && !hasOpenedSession && this.#manager.peers().length === 0) {
         const error = new BootstrapError(this.#bootstrap)
         await this.stop()
         throw error

@@ -159,6 +159,21 @@ describe('start() with bootstrap addresses that cannot be reached', () => {
     expect(node.isRunning).toBe(false)
   })
 
+  it('a bootstrap node that accepts and then goes: start() resolves (a session opened), the node runs with no peer and dials on', async () => {
+    const mesh = createMesh({ seed: 19 })
+    const seed = await mesh.node()
+    await mesh.settle(seed.start())
+    // The bootstrap node leaves as soon as the newcomer's session opens, before its join ends.
+    seed.addEventListener('peer:connect', () => void seed.stop(), { once: true })
+    const node = await mesh.node({ bootstrap: seed.addresses })
+    await mesh.settle(node.start())
+    expect(node.isRunning).toBe(true)
+    expect(node.stats().bootstrap).toMatchObject({ connected: seed.addresses, failed: [] })
+    expect(node.peers()).toEqual([])
+    await mesh.stopAll()
+    expect(mesh.clock.pending).toBe(0)
+  })
+
   it('a node without bootstrap addresses starts alone and resolves at once', async () => {
     const mesh = createMesh({ seed: 18 })
     const node = await mesh.node()
