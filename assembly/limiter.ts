@@ -1,6 +1,10 @@
 // RateLimiter: a token bucket per peer handle, 16 bytes a peer. A bucket stores its deficit
 // (tokens spent and not yet refilled) rather than its tokens, so zeroed memory is a table of
 // full buckets: creation needs no initialising pass and forget() is a single store.
+// The table holds buckets up to the highest handle taken from, doubling as handles grow and
+// never past PEERS: a handle beyond it has a full bucket by definition. Callers hand out
+// handles from 0 up, so a limiter sized for 4,096 origins that has heard from 20 holds 32
+// buckets, not 4,096.
 //
 // At time now a bucket holds tokens = burst - deficit, where
 //   deficit = max(0, deficit - (now - last) * ratePerSec / 1000)
@@ -9,7 +13,7 @@
 // deficit + cost and last = now; a refused take stores nothing. The limiter has one clock:
 // a time earlier than the latest seen counts as the latest, so `now - last` is never negative.
 
-import { allocSlot, allocZeroed, releaseSlot } from './slots'
+import { allocSlot, allocZeroed, releaseSlot, SLOT_BYTES } from './slots'
 import { inputRegion, outputRegion } from './scratch'
 
 // Header layout (offsets in the 128-byte slot).
@@ -18,6 +22,8 @@ const BUCKETS = 4 //   usize -> Bucket buckets[PEERS]
 const RATE = 8 //      f64 tokens added per second
 const BURST = 16 //    f64 bucket size
 const LAST_NOW = 24 // f64 latest time seen
+const CAPACITY = 32 // u32 buckets allocated, at most PEERS
+const INITIAL_CAPACITY: u32 = 16 // LIMITER_INITIAL_CAPACITY in src/core/rate-limiter-options.ts
 
 // Bucket layout (16 bytes); all zero means full.
 const BUCKET_DEFICIT = 0 // f64 tokens missing from a full bucket as of `last`
@@ -26,8 +32,10 @@ const BUCKET_SHIFT: usize = 4
 
 export function limiter_create(peers: u32, ratePerSec: f64, burst: f64): usize {
   const limiter = allocSlot()
+  const capacity = peers < INITIAL_CAPACITY ? peers : INITIAL_CAPACITY
   store<u32>(limiter + PEERS, peers)
-  store<usize>(limiter + BUCKETS, allocZeroed(<usize>peers << BUCKET_SHIFT))
+  store<u32>(limiter + CAPACITY, capacity)
+  store<usize>(limiter + BUCKETS, allocZeroed(<usize>capacity << BUCKET_SHIFT))
   store<f64>(limiter + RATE, ratePerSec)
   store<f64>(limiter + BURST, burst)
   return limiter
@@ -36,6 +44,25 @@ export function limiter_create(peers: u32, ratePerSec: f64, burst: f64): usize {
 export function limiter_free(limiter: usize): void {
   heap.free(load<usize>(limiter + BUCKETS))
   releaseSlot(limiter)
+}
+
+/** Bytes the limiter holds: its header slot and its buckets. */
+export function limiter_byte_length(limiter: usize): u32 {
+  return <u32>SLOT_BYTES + (load<u32>(limiter + CAPACITY) << <u32>BUCKET_SHIFT)
+}
+
+/** Grows the table (zeroed: full buckets) to hold `peer`, doubling; `peer` is below PEERS. */
+function reach(limiter: usize, peer: u32): void {
+  const capacity = load<u32>(limiter + CAPACITY)
+  if (peer < capacity) return
+  const peers = load<u32>(limiter + PEERS)
+  let grown = capacity << 1
+  while (grown <= peer) grown <<= 1
+  if (grown > peers) grown = peers
+  const buckets = heap.realloc(load<usize>(limiter + BUCKETS), <usize>grown << BUCKET_SHIFT)
+  memory.fill(buckets + (<usize>capacity << BUCKET_SHIFT), 0, <usize>(grown - capacity) << BUCKET_SHIFT)
+  store<usize>(limiter + BUCKETS, buckets)
+  store<u32>(limiter + CAPACITY, grown)
 }
 
 // @ts-ignore: decorator
@@ -69,15 +96,19 @@ export function limiter_free(limiter: usize): void {
 
 export function limiter_try_take(limiter: usize, peer: u32, nowMs: f64, cost: f64): bool {
   const now = advance(limiter, nowMs)
+  reach(limiter, peer)
   return take(bucketOf(limiter, peer), now, cost, load<f64>(limiter + RATE), load<f64>(limiter + BURST))
 }
 
 export function limiter_tokens(limiter: usize, peer: u32, nowMs: f64): f64 {
   const now = advance(limiter, nowMs)
+  // Beyond the table: never taken from since it was last reset, so full.
+  if (peer >= load<u32>(limiter + CAPACITY)) return load<f64>(limiter + BURST)
   return load<f64>(limiter + BURST) - refilled(bucketOf(limiter, peer), now, load<f64>(limiter + RATE))
 }
 
 export function limiter_forget(limiter: usize, peer: u32): void {
+  if (peer >= load<u32>(limiter + CAPACITY)) return
   const bucket = bucketOf(limiter, peer)
   store<f64>(bucket + BUCKET_DEFICIT, 0)
   store<f64>(bucket + BUCKET_LAST, 0)
@@ -92,10 +123,14 @@ export function limiter_forget(limiter: usize, peer: u32): void {
 export function limiter_try_take_batch(limiter: usize, count: u32, nowMs: f64, cost: f64): i32 {
   const handles = inputRegion()
   const peers = load<u32>(limiter + PEERS)
+  let highest: u32 = 0
   for (let i: u32 = 0; i < count; i++) {
-    if (load<u32>(handles + (<usize>i << 2)) >= peers) return -1 - <i32>i
+    const peer = load<u32>(handles + (<usize>i << 2))
+    if (peer >= peers) return -1 - <i32>i
+    if (peer > highest) highest = peer
   }
   const now = advance(limiter, nowMs)
+  if (count > 0) reach(limiter, highest)
   const rate = load<f64>(limiter + RATE)
   const burst = load<f64>(limiter + BURST)
   const buckets = load<usize>(limiter + BUCKETS)

@@ -614,11 +614,13 @@ export class MeshNode extends MeshEventTarget {
     }
   }
 
-  /** One peer's share of a rate limiter built with the manager's settings (freed at once). */
+  /** One peer's share of a full rate limiter built with the manager's settings (freed at once). */
   #probeRateLimiterBytesPerPeer(): number {
     const maxPeers = this.#options.maxPeers ?? DEFAULT_MAX_PEERS
     const rate = this.#options.peers.rateLimitPerPeer ?? DEFAULT_RATE_LIMIT_PER_PEER
     const limiter = this.#core.createRateLimiter({ ratePerSec: rate, burst: rate, peers: maxPeers })
+    // The table grows to the highest handle used: the last one makes it full.
+    limiter.tryTake(maxPeers - 1, 0)
     const share = Math.ceil(limiter.byteLength / maxPeers)
     limiter.free()
     return share

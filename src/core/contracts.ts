@@ -185,6 +185,11 @@ export interface RateLimiter {
   tokens(peer: number, nowMs: number): number
   /** Resets `peer` to a full bucket. */
   forget(peer: number): void
+  /**
+   * Bytes held now: a 128-byte header and 16 bytes a bucket, for buckets up to the highest
+   * peer taken from (16 at first, doubling, never more than `peers`); 0 once freed. Hand out
+   * peer handles from 0 up and a limiter sized for many holds only what it uses.
+   */
   readonly byteLength: number
   free(): void
 }

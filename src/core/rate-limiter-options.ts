@@ -32,9 +32,12 @@ export function resolveRateLimiterOptions(options: RateLimiterOptions): Required
   }
 }
 
-/** Bytes a limiter holds: header slot and a 16-byte bucket (deficit, last take) per peer. */
-export function rateLimiterByteLength(peers: number): number {
-  return 128 + peers * 16
+/** Buckets a new limiter holds (fewer if `peers` is smaller); the table doubles from there as handles are used. */
+export const LIMITER_INITIAL_CAPACITY = 16
+
+/** Bytes a limiter holding `buckets` buckets takes: header slot and a 16-byte bucket (deficit, last take) each. */
+export function rateLimiterByteLength(buckets: number): number {
+  return 128 + buckets * 16
 }
 
 /** True for a finite, non-negative number: the cheap inline form of checkTime. */

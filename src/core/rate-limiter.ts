@@ -5,7 +5,7 @@
 import type { RateLimiter, RateLimiterOptions } from './contracts.js'
 import type { WasmInstance } from './wasm-instance.js'
 import {
-  badHandle, checkBatch, checkCost, checkNow, checkPeer, firstBadHandle, freed, isCost, isTime, rateLimiterByteLength,
+  badHandle, checkBatch, checkCost, checkNow, checkPeer, firstBadHandle, freed, isCost, isTime,
   resolveRateLimiterOptions, takeError,
 } from './rate-limiter-options.js'
 
@@ -16,13 +16,13 @@ interface LimiterExports {
   limiter_tokens(limiter: number, peer: number, nowMs: number): number
   limiter_forget(limiter: number, peer: number): void
   limiter_try_take_batch(limiter: number, count: number, nowMs: number, cost: number): number
+  limiter_byte_length(limiter: number): number
 }
 
 export class WasmRateLimiter implements RateLimiter {
   readonly ratePerSec: number
   readonly burst: number
   readonly peers: number
-  readonly byteLength: number
   private readonly wasm: LimiterExports
   private readonly instance: WasmInstance
   // Held directly, so a call does not look it up on the exports object.
@@ -34,7 +34,6 @@ export class WasmRateLimiter implements RateLimiter {
     this.ratePerSec = ratePerSec
     this.burst = burst
     this.peers = peers
-    this.byteLength = rateLimiterByteLength(peers)
     this.instance = instance
     const wasm = instance.exports as unknown as LimiterExports
     this.wasm = wasm
@@ -94,6 +93,11 @@ export class WasmRateLimiter implements RateLimiter {
     const limiter = this.live()
     checkPeer(peer, this.peers)
     this.wasm.limiter_forget(limiter, peer)
+  }
+
+  /** Header and buckets up to the highest handle taken from, grown by doubling; 0 once freed. */
+  get byteLength(): number {
+    return this.handle === 0 ? 0 : this.wasm.limiter_byte_length(this.handle)
   }
 
   free(): void {

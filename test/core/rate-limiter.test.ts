@@ -20,7 +20,43 @@ describe.each(['wasm', 'js'] as const)('RateLimiter (%s backend)', (backend) => 
   it('has the documented defaults', async () => {
     const limiter = await create({ ratePerSec: 100, burst: 100 })
     expect([limiter.ratePerSec, limiter.burst, limiter.peers]).toEqual([100, 100, 1_024])
-    expect(limiter.byteLength).toBe(128 + 16 * 1_024)
+    // 16 buckets at first; the table grows with the handles used.
+    expect(limiter.byteLength).toBe(128 + 16 * 16)
+  })
+
+  it('holds buckets only up to the highest peer taken from, doubling, never past peers', async () => {
+    const limiter = await create({ ratePerSec: 10, burst: 3, peers: 100 })
+    expect(limiter.byteLength).toBe(128 + 16 * 16)
+    // Reading and forgetting a peer beyond the table grows nothing: its bucket is full.
+    expect(limiter.tokens(99, 0)).toBe(3)
+    limiter.forget(70)
+    expect(limiter.byteLength).toBe(128 + 16 * 16)
+    expect(limiter.tryTake(16, 0)).toBe(true)
+    expect(limiter.byteLength).toBe(128 + 16 * 32)
+    expect(limiter.tryTakeBatch(Uint32Array.of(3, 40), 0)).toBe(2)
+    expect(limiter.byteLength).toBe(128 + 16 * 64)
+    expect(limiter.tryTake(99, 0)).toBe(true)
+    expect(limiter.byteLength).toBe(128 + 16 * 100)
+    // Growing kept every bucket: what was spent stays spent, the new ones are full.
+    expect([limiter.tokens(16, 0), limiter.tokens(3, 0), limiter.tokens(40, 0), limiter.tokens(99, 0), limiter.tokens(98, 0)]).toEqual([2, 2, 2, 2, 3])
+    limiter.free()
+    expect(limiter.byteLength).toBe(0)
+  })
+
+  it('keeps a table of fewer than 16 peers at its size', async () => {
+    const limiter = await create({ ratePerSec: 10, burst: 3, peers: 5 })
+    expect(limiter.byteLength).toBe(128 + 16 * 5)
+    expect(limiter.tryTake(4, 0)).toBe(true)
+    expect(limiter.byteLength).toBe(128 + 16 * 5)
+  })
+
+  it('grows once for a batch, to its highest handle, and not at all for a refused one', async () => {
+    const limiter = await create({ ratePerSec: 10, burst: 1, peers: 1_000 })
+    expect(codeOf(() => limiter.tryTakeBatch(Uint32Array.of(500, 1_000), 0))).toBe('CORE_INVALID_ARGUMENT')
+    expect(limiter.byteLength).toBe(128 + 16 * 16)
+    expect(limiter.tryTakeBatch(Uint32Array.of(700, 2, 700), 0)).toBe(2)
+    expect(limiter.byteLength).toBe(128 + 16 * 1_000)
+    expect(limiter.tokens(700, 0)).toBe(0)
   })
 
   it('gives a fresh peer a full bucket, then refuses once it is spent', async () => {

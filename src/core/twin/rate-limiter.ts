@@ -3,7 +3,7 @@
 
 import type { RateLimiter, RateLimiterOptions } from '../contracts.js'
 import {
-  badHandle, checkBatch, checkCost, checkNow, checkPeer, firstBadHandle, freed, isCost, isTime, rateLimiterByteLength,
+  badHandle, checkBatch, checkCost, checkNow, checkPeer, firstBadHandle, freed, isCost, isTime, LIMITER_INITIAL_CAPACITY, rateLimiterByteLength,
   resolveRateLimiterOptions, takeError,
 } from '../rate-limiter-options.js'
 
@@ -11,8 +11,9 @@ export class TwinRateLimiter implements RateLimiter {
   readonly ratePerSec: number
   readonly burst: number
   readonly peers: number
-  readonly byteLength: number
   // Per peer p: deficit at 2p, time of the last successful take at 2p + 1; zeros mean full.
+  // Grown by doubling, as the WebAssembly table is, to the highest peer taken from: a peer
+  // beyond it has a full bucket.
   private buckets: Float64Array
   private lastNow = 0
   private isFreed = false
@@ -22,8 +23,7 @@ export class TwinRateLimiter implements RateLimiter {
     this.ratePerSec = ratePerSec
     this.burst = burst
     this.peers = peers
-    this.byteLength = rateLimiterByteLength(peers)
-    this.buckets = new Float64Array(peers * 2)
+    this.buckets = new Float64Array(Math.min(peers, LIMITER_INITIAL_CAPACITY) * 2)
   }
 
   tryTake(peer: number, nowMs: number, cost = 1): boolean {
@@ -31,7 +31,9 @@ export class TwinRateLimiter implements RateLimiter {
     if ((peer >>> 0) !== peer || peer >= this.peers || !isTime(nowMs) || !isCost(cost)) {
       throw takeError(peer, nowMs, cost, this.peers)
     }
-    return this.take(peer, this.advance(nowMs), cost)
+    const now = this.advance(nowMs)
+    this.reach(peer)
+    return this.take(peer, now, cost)
   }
 
   tryTakeBatch(peers: Uint32Array, nowMs: number, out?: Uint8Array, cost = 1): number {
@@ -42,6 +44,9 @@ export class TwinRateLimiter implements RateLimiter {
     const bad = firstBadHandle(peers, this.peers)
     if (bad >= 0) throw badHandle(peers, bad, this.peers)
     const now = this.advance(nowMs)
+    let highest = -1
+    for (let i = 0; i < peers.length; i++) if (peers[i] > highest) highest = peers[i]
+    if (highest >= 0) this.reach(highest)
     let taken = 0
     for (let i = 0; i < peers.length; i++) {
       const isTaken = this.take(peers[i], now, cost)
@@ -55,12 +60,15 @@ export class TwinRateLimiter implements RateLimiter {
     this.live()
     checkPeer(peer, this.peers)
     checkNow(nowMs)
-    return this.burst - this.refilled(peer, this.advance(nowMs))
+    const now = this.advance(nowMs)
+    if (2 * peer >= this.buckets.length) return this.burst
+    return this.burst - this.refilled(peer, now)
   }
 
   forget(peer: number): void {
     this.live()
     checkPeer(peer, this.peers)
+    if (2 * peer >= this.buckets.length) return
     this.buckets[2 * peer] = 0
     this.buckets[2 * peer + 1] = 0
   }
@@ -69,6 +77,21 @@ export class TwinRateLimiter implements RateLimiter {
     if (this.isFreed) return
     this.isFreed = true
     this.buckets = new Float64Array(0)
+  }
+
+  /** Header and buckets, counted as the WebAssembly limiter counts them; 0 once freed. */
+  get byteLength(): number {
+    return this.isFreed ? 0 : rateLimiterByteLength(this.buckets.length / 2)
+  }
+
+  private reach(peer: number): void {
+    const capacity = this.buckets.length / 2
+    if (peer < capacity) return
+    let grown = capacity * 2
+    while (grown <= peer) grown *= 2
+    const buckets = new Float64Array(Math.min(grown, this.peers) * 2)
+    buckets.set(this.buckets)
+    this.buckets = buckets
   }
 
   private live(): void {
