@@ -52,9 +52,8 @@ export function limiter_byte_length(limiter: usize): u32 {
 }
 
 /** Grows the table (zeroed: full buckets) to hold `peer`, doubling; `peer` is below PEERS. */
-function reach(limiter: usize, peer: u32): void {
+function grow(limiter: usize, peer: u32): void {
   const capacity = load<u32>(limiter + CAPACITY)
-  if (peer < capacity) return
   const peers = load<u32>(limiter + PEERS)
   let grown = capacity << 1
   while (grown <= peer) grown <<= 1
@@ -63,6 +62,12 @@ function reach(limiter: usize, peer: u32): void {
   memory.fill(buckets + (<usize>capacity << BUCKET_SHIFT), 0, <usize>(grown - capacity) << BUCKET_SHIFT)
   store<usize>(limiter + BUCKETS, buckets)
   store<u32>(limiter + CAPACITY, grown)
+}
+
+/** The table holds `peer` after this: one compare on the hot path, the growth out of line. */
+// @ts-ignore: decorator
+@inline function reach(limiter: usize, peer: u32): void {
+  if (peer >= load<u32>(limiter + CAPACITY)) grow(limiter, peer)
 }
 
 // @ts-ignore: decorator

@@ -3,7 +3,7 @@
 
 import type { RateLimiter, RateLimiterOptions } from '../contracts.js'
 import {
-  badHandle, checkBatch, checkCost, checkNow, checkPeer, firstBadHandle, freed, isCost, isTime, LIMITER_INITIAL_CAPACITY, rateLimiterByteLength,
+  badHandle, checkBatch, checkCost, checkNow, checkPeer, freed, isCost, isTime, LIMITER_INITIAL_CAPACITY, rateLimiterByteLength,
   resolveRateLimiterOptions, takeError,
 } from '../rate-limiter-options.js'
 
@@ -41,11 +41,14 @@ export class TwinRateLimiter implements RateLimiter {
     checkBatch(peers, out)
     checkNow(nowMs)
     checkCost(cost)
-    const bad = firstBadHandle(peers, this.peers)
-    if (bad >= 0) throw badHandle(peers, bad, this.peers)
-    const now = this.advance(nowMs)
+    // One pass checks every handle (a bad one takes nothing) and finds the highest.
     let highest = -1
-    for (let i = 0; i < peers.length; i++) if (peers[i] > highest) highest = peers[i]
+    for (let i = 0; i < peers.length; i++) {
+      const peer = peers[i]
+      if (peer >= this.peers) throw badHandle(peers, i, this.peers)
+      if (peer > highest) highest = peer
+    }
+    const now = this.advance(nowMs)
     if (highest >= 0) this.reach(highest)
     let taken = 0
     for (let i = 0; i < peers.length; i++) {
@@ -85,8 +88,8 @@ export class TwinRateLimiter implements RateLimiter {
   }
 
   private reach(peer: number): void {
+    if (2 * peer < this.buckets.length) return
     const capacity = this.buckets.length / 2
-    if (peer < capacity) return
     let grown = capacity * 2
     while (grown <= peer) grown *= 2
     const buckets = new Float64Array(Math.min(grown, this.peers) * 2)
