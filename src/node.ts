@@ -26,7 +26,7 @@ import { SubscriberWaits, type WaitForSubscribersOptions } from './node/subscrib
 import { describeValue } from './util/validate.js'
 import { constructLayer, hex, resolveMeshNodeOptions, type MeshNodeOptions, type ResolvedMeshNodeOptions } from './node/options.js'
 import { registerSizes } from './node/sizes.js'
-import { PeerUpkeep } from './node/upkeep.js'
+import { MAX_JOIN_ROUNDS, PeerUpkeep } from './node/upkeep.js'
 import { KnownPeersKeeper } from './node/known-peers.js'
 import { summarizeTransport } from './node/transport-summary.js'
 import { nonZero, SESSION_BOOKKEEPING_BYTES, Timings, type DhtOperation, type MemoryEstimate, type MeshNodeStats } from './node/stats.js'
@@ -253,7 +253,8 @@ export class MeshNode extends MeshEventTarget {
    *    handshake, at most peers.handshakeTimeoutMs = 10 s) or an answer that ends it at once,
    *    within one round trip: nothing listens there, an address the transport cannot take, a
    *    refusal in the handshake. Only silence (a dial timing out after the transport's dial
-   *    timeout, 10 s on MemoryNetwork and WebSocketTransport) is retried, peers.maxRetries
+   *    timeout, 10 s on MemoryNetwork and WebSocketTransport) and PEER_BUSY (a node with as
+   *    many handshakes under way as it takes, in a flash crowd) are retried, peers.maxRetries
    *    (3) times after 5, 10 and 20 s (±20%): a silent address holds start() up to ~80 s;
    *    pass a `signal` to bound that;
    *    At the same time, unless peers it knew (knownPeers) answered, one ask of the
@@ -262,7 +263,8 @@ export class MeshNode extends MeshEventTarget {
    *    request at most its timeoutMs (5 s). A server that is down or lists nobody never fails
    *    start(): the discovery asks again, with backoff, while the node is below its target;
    * 3. one round of dials to the peers that full bootstrap nodes redirected it to, and to
-   *    those the servers listed;
+   *    those the servers listed; while no session has opened, up to 3 more rounds, each to
+   *    the peers the last round's full peers redirected it to (at most 32 dials in all);
    * 4. the DHT self-lookup through the sessions it has (each request at most
    *    dht.requestTimeoutMs = 5 s).
    *
@@ -466,7 +468,8 @@ export class MeshNode extends MeshEventTarget {
 
   /**
    * Dials the bootstrap addresses; when they are full, dials the peers their redirects
-   * offered (one upkeep round); then joins the DHT through whoever answered, and hands over
+   * offered (one upkeep round, and up to MAX_JOIN_ROUNDS while none of them took it, each
+   * through the redirects of the last); then joins the DHT through whoever answered, and hands over
    * to the upkeep, which keeps the node at targetPeers from then on.
    */
   async #join(): Promise<void> {
@@ -497,8 +500,11 @@ export class MeshNode extends MeshEventTarget {
         this.#upkeep.noteBootstrapFailure(targets[i])
       }
     })
-    await this.#upkeep.round()
-    if (this.#isStopped()) return
+    for (let round = 0; round < MAX_JOIN_ROUNDS; round++) {
+      const dialled = await this.#upkeep.round()
+      if (this.#isStopped()) return
+      if (dialled === 0 || this.#manager.peers().length > 0) break
+    }
     if (this.#manager.peers().length > 0) await this.#joinDht()
     if (this.#isStopped()) return
     this.#bootstrap = { connected, failed, isDhtJoined: this.#isDhtJoined, fromKnownPeers }

@@ -1,8 +1,9 @@
 // How start() dials one bootstrap address. An answer ends the dial at once, whatever it is:
 // "nothing listens here" (connection refused), an address the transport cannot take, a
 // refusal in the handshake. Only silence (a dial or handshake that timed out, a connection
-// lost mid-handshake) is retried, with the connection manager's backoff, since a lossy link
-// may swallow a first attempt. So a mistyped address fails start() within a round trip,
+// lost mid-handshake) and "busy" (too many handshakes under way there: a flash crowd) are
+// retried, with the connection manager's backoff, since a lossy link may swallow a first
+// attempt and a busy node's waiting room empties within round trips. So a mistyped address fails start() within a round trip,
 // not after the 35 s of backoff the manager's connect() would spend re-dialling it. And once
 // another bootstrap address has led to a session, a silent one is not retried either: start()
 // would otherwise wait out its backoff (half a minute) with the node already joined.
@@ -24,15 +25,16 @@ export interface BootstrapDialPolicy {
   readonly random: RandomSource
 }
 
-/** Whether a failed connect was silence (worth another dial) rather than the network's answer. */
-export function isSilence(error: unknown): boolean {
+/** Whether a failed connect was silence or "busy" (worth another dial) rather than the network's final answer. */
+export function isWorthRetrying(error: unknown): boolean {
+  if (error instanceof PeerError && error.code === 'PEER_BUSY') return true
   const cause = error instanceof PeerError && error.code === 'PEER_UNREACHABLE' ? error.cause : error
   if (cause instanceof TransportError) return cause.code === 'TRANSPORT_TIMEOUT'
   return cause instanceof HandshakeError && (cause.code === 'HANDSHAKE_TIMEOUT' || cause.code === 'HANDSHAKE_ABORTED')
 }
 
 /**
- * Connects to a bootstrap address: answers are final, silence is retried `maxRetries` times
+ * Connects to a bootstrap address: answers are final, silence and "busy" are retried `maxRetries` times
  * until `retriesOver` aborts (another address has joined the node: then the last failure is
  * final, even in the middle of a backoff). Aborts with `signal`.
  */
@@ -42,7 +44,7 @@ export async function connectBootstrap(manager: ConnectionManager, address: stri
     try {
       return await manager.connect(address, { maxRetries: 0, signal })
     } catch (error) {
-      if (signal.aborted || retry >= policy.maxRetries || !isSilence(error) || retriesOver?.aborted) throw error
+      if (signal.aborted || retry >= policy.maxRetries || !isWorthRetrying(error) || retriesOver?.aborted) throw error
       try {
         await delay(policy.clock, backoffDelayMs(retry + 1, policy.retryBaseMs, policy.retryJitter, policy.random), waitSignal)
       } catch (aborted) {

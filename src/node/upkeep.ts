@@ -23,6 +23,12 @@ import type { PeerInfo } from '../wire/messages.js'
 /** Dials started in one round at most; a round dials what is missing up to this. */
 export const MAX_DIALS_PER_ROUND = 8
 /**
+ * Rounds start() dials while no session has opened, each through the redirects the last one
+ * brought: a flash crowd fills the bootstrap nodes and the peers they offer alike, and the
+ * newcomers those peers took, offered in turn, have room. 4 rounds: at most 32 dials.
+ */
+export const MAX_JOIN_ROUNDS = 4
+/**
  * Of targetPeers, up to this share (rounded up) go to the farthest buckets, one each: buckets
  * 0..3 at the default 8, which hold 15/16 of the id space; the rest go nearest its own id.
  */

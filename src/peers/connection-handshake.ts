@@ -81,6 +81,9 @@ function remoteRefusal(reason: number, redirect: readonly PeerInfo[]): PeerError
   if (reason === GoodbyeReason.TOO_MANY_PEERS) {
     return new PeerError('PEER_TOO_MANY_PEERS', `the remote refused the connection: it has as many peers as it takes${offered}`, { redirect })
   }
+  if (reason === GoodbyeReason.BUSY) {
+    return new PeerError('PEER_BUSY', `the remote refused the connection: it has as many handshakes under way as it takes; dial again shortly${offered}`, { redirect })
+  }
   const name = Object.entries(GoodbyeReason).find(([, code]) => code === reason)?.[0] ?? `reason ${reason}`
   return new PeerError('PEER_REFUSED', `the remote refused the connection during the handshake (${name})${offered}`, { redirect })
 }

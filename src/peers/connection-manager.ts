@@ -175,7 +175,7 @@ export class ConnectionManager implements PeerNetwork {
     this.#pendingInbound = new PendingHandshakes(
       { maxPending: resolved.maxPendingHandshakes, maxPerSource: resolved.maxPendingHandshakesPerSource, helloTimeoutMs: resolved.helloTimeoutMs },
       this.clock,
-      (connection, why) => refuseConnection(connection, GoodbyeReason.TOO_MANY_PEERS, why),
+      (connection, why) => refuseConnection(connection, GoodbyeReason.BUSY, why),
     )
     this.#host = {
       options: resolved,
@@ -444,6 +444,8 @@ export class ConnectionManager implements PeerNetwork {
             this.#learn(error.redirect)
           }
           if (!isRetryable(error)) throw error
+          // A busy peer answered: its refusal, not "unreachable", is the last word.
+          if (retry === maxRetries && error instanceof PeerError) throw error
           if (retry === maxRetries) {
             throw new PeerError('PEER_UNREACHABLE', `could not connect to ${address} in ${maxRetries + 1} attempts; the last failed with: ${(error as Error).message}`, { cause: error })
           }
@@ -562,7 +564,8 @@ export class ConnectionManager implements PeerNetwork {
     // bounded apart from sessions, per source and in time (pending-handshakes.ts).
     const admitted = this.#pendingInbound.admit(connection)
     if (!admitted.ok) {
-      refuseConnection(connection, GoodbyeReason.TOO_MANY_PEERS, admitted.why)
+      // For now, not for good: the waiting room empties within a round trip or two.
+      refuseConnection(connection, GoodbyeReason.BUSY, admitted.why)
       return
     }
     const pending = this.#pendingInbound
@@ -854,8 +857,9 @@ function claimed(session: ManagedSession, isTransient: boolean): ManagedSession 
   return session
 }
 
-/** Failures worth another dial: the network, not the peer's answer. */
+/** Failures worth another dial: the network, or a peer that answered "busy, try again". */
 function isRetryable(error: unknown): boolean {
+  if (error instanceof PeerError) return error.code === 'PEER_BUSY'
   if (error instanceof TransportError) return error.code === 'TRANSPORT_UNREACHABLE' || error.code === 'TRANSPORT_TIMEOUT'
   if (error instanceof HandshakeError) return error.code === 'HANDSHAKE_TIMEOUT' || error.code === 'HANDSHAKE_ABORTED'
   return false

@@ -72,6 +72,11 @@ export type PeerErrorCode =
   | 'PEER_BANNED'
   /** The dialled address or peer id is this node's own. */
   | 'PEER_SELF'
+  /**
+   * The remote has as many handshakes under way as it takes (a flood, a flash crowd) and
+   * refused this one before it began: worth another dial after a backoff (connect() retries it).
+   */
+  | 'PEER_BUSY'
   /** The remote closed the connection during the handshake with a goodbye (its reason is in the message). */
   | 'PEER_REFUSED'
   /** The connect was cancelled through its AbortSignal (the error's name is 'AbortError'). */

@@ -310,6 +310,11 @@ export const GoodbyeReason = Object.freeze({
   RATE_LIMITED: 6,
   /** The node had more sessions than its high watermark and closed this one (a redirect precedes it). */
   PRUNED: 7,
+  /**
+   * The node has as many handshakes under way as it takes (a flood of connections, a flash
+   * crowd), or pushed this one out for a newer: the refusal is for now, so dial again shortly.
+   */
+  BUSY: 8,
 })
 
 /** Reasons a storeResult may refuse a record. */

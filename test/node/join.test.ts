@@ -212,6 +212,37 @@ describe('a full node redirects instead of only refusing', () => {
     expect(newcomer.peers().every((peer) => memberKeys.includes(peer.peerKey) || peer.peerKey === probe.peerKey)).toBe(true)
   })
 
+  it('a newcomer whose bootstrap node and the peers it offers are all full follows their redirects on and joins the peers those took', async () => {
+    // Nobody prunes within the test: room is found only by following redirects.
+    const noPruning = { pruneGraceMs: 86_400_000 }
+    const full = await mesh.node({ maxPeers: 3, peers: noPruning })
+    await mesh.settle(full.start())
+    const members: MeshNode[] = []
+    for (let i = 0; i < 3; i++) {
+      const member = await mesh.node({ maxPeers: 2, bootstrap: full.addresses, peers: { ...noPruning, targetPeers: 1 } })
+      await mesh.settle(member.start())
+      members.push(member)
+    }
+    // Each member takes one leaf and is full with it and the full node.
+    const leaves: MeshNode[] = []
+    for (const member of members) {
+      const leaf = await mesh.node({ bootstrap: member.addresses })
+      await mesh.settle(leaf.start())
+      leaves.push(leaf)
+    }
+    for (const node of [full, ...members]) expect(node.stats().peers).toBe(node === full ? 3 : 2)
+    const leafKeys = leaves.map((leaf) => leaf.peerKey)
+
+    const newcomer = await mesh.node({ bootstrap: full.addresses })
+    await mesh.settle(newcomer.start())
+    expect(newcomer.isRunning).toBe(true)
+    expect(newcomer.stats().bootstrap.failed.map((failure) => failure.code)).toEqual(['PEER_TOO_MANY_PEERS'])
+    // The full node's redirect, then at least one member's.
+    expect(newcomer.stats().join.redirectsReceived).toBeGreaterThanOrEqual(2)
+    expect(newcomer.peers().length).toBeGreaterThanOrEqual(1)
+    expect(newcomer.peers().some((peer) => leafKeys.includes(peer.peerKey))).toBe(true)
+  })
+
   it('above its high watermark a node prunes to its low one, past the grace period, keeping its own links; each pruned peer gets a redirect', async () => {
     const hub = await mesh.node({ maxPeers: 12, peers: { targetPeers: 1, highWatermark: 8, lowWatermark: 5, pruneGraceMs: 10_000 } })
     await mesh.settle(hub.start())

@@ -22,6 +22,28 @@ async function failureOf(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection')
 }
 
+describe('start() through a bootstrap node busy with handshakes', () => {
+  it('a newcomer pushed out of a full waiting room is told PEER_BUSY and dials again after its backoff: both newcomers start', async () => {
+    const mesh = createMesh({ seed: 12 })
+    // One handshake at a time: the second newcomer's dial pushes the first one's out.
+    const seed = await mesh.node({ peers: { maxPendingHandshakes: 1 } })
+    await mesh.settle(seed.start())
+    const first = await mesh.node({ bootstrap: seed.addresses })
+    const second = await mesh.node({ bootstrap: seed.addresses })
+    const startedAt = mesh.clock.now()
+    const startedAtMs: number[] = []
+    await mesh.settle(Promise.all([first, second].map((node) => node.start().then(() => startedAtMs.push(mesh.clock.now() - startedAt)))))
+    expect(first.isRunning && second.isRunning).toBe(true)
+    expect(seed.stats().peers).toBe(2)
+    expect(seed.stats().layers.peers.pendingHandshakes.evicted).toBeGreaterThanOrEqual(1)
+    for (const node of [first, second]) expect(node.stats().bootstrap.connected).toEqual(seed.addresses)
+    // The one pushed out waited the first backoff (5 s, ±20%) before its second dial.
+    expect(Math.max(...startedAtMs)).toBeGreaterThanOrEqual(4_000)
+    await mesh.stopAll()
+    expect(mesh.clock.pending).toBe(0)
+  })
+})
+
 describe('start() with bootstrap addresses that cannot be reached', () => {
   it('an address nothing listens at rejects with BootstrapError NODE_BOOTSTRAP_FAILED within a round trip, and the node is stopped', async () => {
     const mesh = createMesh({ seed: 11 })

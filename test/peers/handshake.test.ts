@@ -1031,4 +1031,14 @@ describe('handshakeOver: the handshake on a connection', () => {
     expect(error).toMatchObject({ code: 'PEER_TOO_MANY_PEERS', redirect: peers, message: expect.stringMatching(/offered 1 other peers/) })
     expect(connection.isOpen).toBe(false)
   })
+
+  it('a goodbye BUSY rejects with PEER_BUSY: a refusal for now, which connect() dials again', async () => {
+    const { connection, deliver } = fakeConnection()
+    const run = handshakeOver(connection as unknown as Connection, options(alice), { screen: () => undefined })
+    deliver([{ type: 'goodbye', reason: GoodbyeReason.BUSY }] as DecodedMessage[])
+    const error = await run.then(() => undefined, (reason: unknown) => reason)
+    expect(error).toBeInstanceOf(PeerError)
+    expect(error).toMatchObject({ code: 'PEER_BUSY', redirect: [], message: expect.stringMatching(/handshakes under way/) })
+    expect(connection.isOpen).toBe(false)
+  })
 })
