@@ -25,8 +25,8 @@ describe('WebRtcTransport and process exit', { timeout: 90_000 }, () => {
       const clock = new wasmesh.ManualClock()
       const client = new wasmesh.WebRtcTransport({ signaling: hub.connect('client'), clock })
       const dial = client.dial(server.localAddress, { timeoutMs: 1_000 }).then(() => 'opened', (error) => error.code)
-      while (server.stats().peerConnectionsCreated === 0) await new Promise((done) => setTimeout(done, 5))
-      clock.advance(1_000) // the dial gives up while its channel is still connecting
+      while (client.stats().peerConnectionsCreated === 0) await new Promise((done) => setTimeout(done, 5))
+      clock.advance(1_000) // the dial gives up while its channel is still connecting (polled on the client: the server's side can already be open)
       console.log('dial:', await dial)
       ${CLOSE_ALL}
     `)
@@ -43,7 +43,7 @@ describe('WebRtcTransport and process exit', { timeout: 90_000 }, () => {
       const client = new wasmesh.WebRtcTransport({ signaling: hub.connect('client') })
       const controller = new AbortController()
       const dial = client.dial(server.localAddress, { timeoutMs: 20_000, signal: controller.signal }).then(() => 'opened', (error) => error.code)
-      while (server.stats().peerConnectionsCreated === 0) await new Promise((done) => setTimeout(done, 5))
+      while (client.stats().peerConnectionsCreated === 0) await new Promise((done) => setTimeout(done, 5))
       controller.abort()
       console.log('dial:', await dial)
       ${CLOSE_ALL}
