@@ -10,9 +10,8 @@
 
 import { backoffDelayMs } from '../peers/backoff.js'
 import type { ConnectionManager } from '../peers/connection-manager.js'
-import { HandshakeError, PeerError } from '../peers/errors.js'
+import { classifyDialFailure } from '../peers/dial-failure.js'
 import type { PeerSession } from '../peers/session.js'
-import { TransportError } from '../transport/errors.js'
 import type { Clock } from '../util/clock.js'
 import type { RandomSource } from '../util/random.js'
 import { delay } from '../util/delay.js'
@@ -27,10 +26,8 @@ export interface BootstrapDialPolicy {
 
 /** Whether a failed connect was silence or "busy" (worth another dial) rather than the network's final answer. */
 export function isWorthRetrying(error: unknown): boolean {
-  if (error instanceof PeerError && error.code === 'PEER_BUSY') return true
-  const cause = error instanceof PeerError && error.code === 'PEER_UNREACHABLE' ? error.cause : error
-  if (cause instanceof TransportError) return cause.code === 'TRANSPORT_TIMEOUT'
-  return cause instanceof HandshakeError && (cause.code === 'HANDSHAKE_TIMEOUT' || cause.code === 'HANDSHAKE_ABORTED')
+  const failure = classifyDialFailure(error)
+  return failure === 'busy' || failure === 'silent'
 }
 
 /**

@@ -17,8 +17,9 @@ import { MAX_MESSAGES_PER_FRAME } from '../wire/limits.js'
 import { GoodbyeReason, type PeerInfo } from '../wire/messages.js'
 import { AddressBook } from './address-book.js'
 import { backoffDelayMs } from './backoff.js'
+import { classifyDialFailure } from './dial-failure.js'
 import { DuplicateConnection, handshakeOver, refuseConnection, type HandshakeRun, type Refusal } from './connection-handshake.js'
-import { HandshakeError, PeerError } from './errors.js'
+import { PeerError } from './errors.js'
 import { bytesEqual, PEER_ID_BYTES, type Identity } from './identity.js'
 import { prefixOf } from './address-source.js'
 import { inboundToEvict } from './inbound-eviction.js'
@@ -443,7 +444,7 @@ export class ConnectionManager implements PeerNetwork {
             this.#redirectsReceived++
             this.#learn(error.redirect)
           }
-          if (!isRetryable(error)) throw error
+          if (classifyDialFailure(error) === 'final') throw error
           // A busy peer answered: its refusal, not "unreachable", is the last word.
           if (retry === maxRetries && error instanceof PeerError) throw error
           if (retry === maxRetries) {
@@ -858,12 +859,6 @@ function claimed(session: ManagedSession, isTransient: boolean): ManagedSession 
 }
 
 /** Failures worth another dial: the network, or a peer that answered "busy, try again". */
-function isRetryable(error: unknown): boolean {
-  if (error instanceof PeerError) return error.code === 'PEER_BUSY'
-  if (error instanceof TransportError) return error.code === 'TRANSPORT_UNREACHABLE' || error.code === 'TRANSPORT_TIMEOUT'
-  if (error instanceof HandshakeError) return error.code === 'HANDSHAKE_TIMEOUT' || error.code === 'HANDSHAKE_ABORTED'
-  return false
-}
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i]
