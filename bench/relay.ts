@@ -18,6 +18,7 @@ import { signedBytes } from '../src/relay/envelope.js'
 import { DEFAULT_FANOUT, DEFAULT_TTL } from '../src/relay/options.js'
 import { Relay, RELAY_DROP_REASONS, type RelayStats } from '../src/relay/relay.js'
 import type { CloseHandler, Connection, DrainHandler, MessageHandler, Transport } from '../src/transport/transport.js'
+import { BatchedTimers } from '../src/util/batched-timers.js'
 import { ManualClock } from '../src/util/clock.js'
 import { cryptoRandom, SeededRandom } from '../src/util/random.js'
 import { decodeFrame, encodeFrame } from '../src/wire/frame.js'
@@ -132,6 +133,7 @@ class Hub implements PeerNetwork {
       frameLimiter: this.frameLimiter,
       frameBudgetPerSec,
       counters: this.counters,
+      flushTimers: new BatchedTimers(this.clock),
       createQueue: () => core.createPriorityQueue({ capacity: queueCapacity, levels: 4, agingMs: queueAgingMs }),
       deliver: (session, message) => this.emit('message', session, message),
       ban: () => void this.bans++,

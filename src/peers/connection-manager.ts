@@ -10,6 +10,7 @@ import { LIMITER_MAX_RATE } from '../core/rate-limiter-options.js'
 import { addressesOf, dialOrderOf } from '../transport/addresses.js'
 import { TransportError } from '../transport/errors.js'
 import type { Connection } from '../transport/transport.js'
+import { BatchedTimers } from '../util/batched-timers.js'
 import type { Clock, TimerHandle } from '../util/clock.js'
 import type { RandomSource } from '../util/random.js'
 import { checkBytes, checkInteger, describeValue } from '../util/validate.js'
@@ -193,6 +194,7 @@ export class ConnectionManager implements PeerNetwork {
         return manager.#frameBudgetPerSec()
       },
       counters: this.#counters,
+      flushTimers: new BatchedTimers(this.clock),
       createQueue: (): PriorityQueue => this.#core.createPriorityQueue({ capacity: resolved.queueCapacity, levels: 4, agingMs: resolved.queueAgingMs }),
       deliver: (session, message) => this.#emit('message', session, message),
       ban: (session) => this.#ban(session.peerKey),

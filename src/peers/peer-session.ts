@@ -5,7 +5,7 @@
 import type { PriorityQueue, RateLimiter } from '../core/contracts.js'
 import type { Connection, CloseInfo } from '../transport/transport.js'
 import type { TimerHandle } from '../util/clock.js'
-import { FrameCoalescer, prepareMessage, type EncodedMessage } from '../wire/coalescer.js'
+import { FrameCoalescer, prepareMessage, type EncodedMessage, type FlushTimers } from '../wire/coalescer.js'
 import { WireError } from '../wire/errors.js'
 import { claimedMessageCount, decodeFrame } from '../wire/frame.js'
 import { DEFAULT_COALESCE_FRAME_BYTES, FRAME_HEADER_BYTES, MAX_MESSAGES_PER_FRAME } from '../wire/limits.js'
@@ -71,6 +71,8 @@ export interface SessionHost {
   /** frameLimiter's rate, messages a second. */
   readonly frameBudgetPerSec: number
   readonly counters: TrafficCounters
+  /** The coalescers' flush timers: one clock timer for all the sessions flushing at one instant (a fan-out). */
+  readonly flushTimers: FlushTimers
   createQueue(): PriorityQueue
   deliver(session: ManagedSession, message: DecodedMessage): void
   /** The score fell below the threshold: remember the ban before the session closes. */
@@ -167,7 +169,7 @@ export class ManagedSession implements PeerSession {
     this.#score = new PeerScore(this.connectedAt)
     this.#coalescer = new FrameCoalescer({
       onFrame: this.#sendFrame,
-      timers: options.clock,
+      timers: host.flushTimers,
       maxFrameBytes: Math.max(1_024, Math.min(DEFAULT_COALESCE_FRAME_BYTES, connection.maxMessageBytes)),
       flushDelayMs: options.flushDelayMs,
     })
