@@ -18,7 +18,7 @@ import { addressesOf } from './transport/addresses.js'
 import type { Transport } from './transport/transport.js'
 import type { Clock } from './util/clock.js'
 import { WasmeshError } from './util/wasmesh-error.js'
-import { connectBootstrap, type BootstrapDialPolicy } from './node/bootstrap.js'
+import { BOOTSTRAP_STAGGER_MS, connectBootstrap, dialInTurn, type BootstrapDialPolicy } from './node/bootstrap.js'
 import { DiscoveryRunner } from './node/discovery-runner.js'
 import { BootstrapError, MeshNodeError } from './node/errors.js'
 import { MeshEventTarget, type BootstrapOutcome, type MeshPeer } from './node/events.js'
@@ -249,7 +249,9 @@ export class MeshNode extends MeshEventTarget {
    *
    * 1. the transport listening, and the discoveries starting (registering at a bootstrap
    *    server takes at most its timeoutMs, 5 s);
-   * 2. every bootstrap address, in parallel, until it answers: a session (dial, then the
+   * 2. the bootstrap addresses in turn, in a random order: the next when the last failed with
+   *    nowhere to go or has not answered within BOOTSTRAP_STAGGER_MS (1 s), none after a
+   *    session opened or a full node redirected it; each until it answers: a session (dial, then the
    *    handshake, at most peers.handshakeTimeoutMs = 10 s) or an answer that ends it at once,
    *    within one round trip: nothing listens there, an address the transport cannot take, a
    *    refusal in the handshake. Only silence (a dial timing out after the transport's dial
@@ -482,26 +484,28 @@ export class MeshNode extends MeshEventTarget {
     const joined = new AbortController()
     // Meanwhile the discoveries that ask on demand (bootstrap servers) are asked, unless peers it knew answered (they ask later, when a session closes below the target).
     const asking = fromKnownPeers > 0 ? undefined : this.#discovery.peersWanted()
-    const outcomes = await Promise.allSettled(targets.map(async (address) => {
-      const session = await connectBootstrap(this.#manager, address, policy, this.#lifetime.signal, joined.signal)
+    const dialOne = async (address: string) => {
+      const session = await this.#upkeep.trackBootstrapDial(address, connectBootstrap(this.#manager, address, policy, this.#lifetime.signal, joined.signal))
       joined.abort()
       return session
-    }))
+    }
+    const outcomes = await dialInTurn(targets, dialOne, { clock: policy.clock, random: policy.random, staggerMs: BOOTSTRAP_STAGGER_MS, signal: this.#lifetime.signal })
     if (asking !== undefined) await asking
     if (this.#isStopped()) return
     const connected: string[] = []
     const failed: { address: string; code: string; message: string }[] = []
     outcomes.forEach((outcome, i) => {
+      if (outcome === undefined) return
       if (outcome.status === 'fulfilled') connected.push(targets[i])
       else {
         const reason: unknown = outcome.reason
+        // Not dialled again by the round below: it just answered (or kept silent), and backs off.
         failed.push({ address: targets[i], code: reason instanceof WasmeshError ? reason.code : 'UNKNOWN', message: reason instanceof Error ? reason.message : String(reason) })
-        // Not dialled again by the round below: it just answered (or kept silent).
-        this.#upkeep.noteBootstrapFailure(targets[i])
       }
     })
     for (let round = 0; round < MAX_JOIN_ROUNDS; round++) {
-      const dialled = await this.#upkeep.round()
+      // With a session open, the bootstrap addresses not dialled in turn are the upkeep's, later: start() does not wait on them.
+      const dialled = await this.#upkeep.round({ bootstrap: this.#manager.peers().length === 0 })
       if (this.#isStopped()) return
       if (dialled === 0 || this.#manager.peers().length > 0) break
     }

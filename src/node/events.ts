@@ -25,7 +25,11 @@ export interface MeshPeer {
 }
 
 export interface BootstrapOutcome {
-  /** Bootstrap addresses a session was opened to. */
+  /**
+   * Bootstrap addresses a session was opened to. start() dials them in turn and stops at the
+   * first session or redirect, so an address it never dialled, or whose dial was still under
+   * way then, is in neither list.
+   */
   readonly connected: readonly string[]
   /**
    * Bootstrap addresses no session was opened to, with the error's code and message:

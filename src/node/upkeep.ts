@@ -169,9 +169,20 @@ export class PeerUpkeep {
     return candidates.length
   }
 
-  /** start() could not reach a bootstrap address: it waits out a backoff before the upkeep dials it again. */
-  noteBootstrapFailure(address: string): void {
-    this.#backOffBootstrap(address, this.#clock.now())
+  /**
+   * start() dials a bootstrap address: no round dials it meanwhile, and when it fails it waits
+   * out a backoff before the upkeep dials it again. Resolves or rejects as `dial` does.
+   */
+  async trackBootstrapDial<T>(address: string, dial: Promise<T>): Promise<T> {
+    this.#dialingKeys.add(address)
+    try {
+      return await dial
+    } catch (error) {
+      this.#backOffBootstrap(address, this.#clock.now())
+      throw error
+    } finally {
+      this.#dialingKeys.delete(address)
+    }
   }
 
   #backOffBootstrap(address: string, now: number): void {

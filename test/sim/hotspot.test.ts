@@ -35,9 +35,11 @@ describe(`scenario hotspot: ${NODES} nodes, every one reads one key ${GETS_PER_R
     expect(dht.getsWrong).toBe(0)
     expect(dht.getFailures).toEqual({})
     expect(dht.getSuccessRatio).toBeGreaterThanOrEqual(0.99)
-    // Found at the first or second hop (measured: p50 1, max 2); a lookup that wandered would show here.
+    // Found at the first or second hop (measured: p50 1, p99 2, max 4 since newcomers dial one
+    // bootstrap node, not all three; max 2 before); a lookup that wandered would show here.
     expect(dht.getHops.p50).toBeLessThanOrEqual(1)
-    expect(dht.getHops.max).toBeLessThanOrEqual(3)
+    expect(dht.getHops.p99).toBeLessThanOrEqual(2)
+    expect(dht.getHops.max).toBeLessThanOrEqual(4)
   })
 
   it('the record sits on the k closest nodes only: reads do not copy it anywhere else', () => {

@@ -58,7 +58,10 @@ describe('scenario join: a flash crowd of 400 nodes at 200 arrivals a second', (
   it('every node starts, through redirects of redirects and busy bootstrap nodes dialled again', async () => {
     const report = await runScenario('join', { nodes: 400, arrivalRatePerSec: 200, seed: 1 })
     expect(report.join).toMatchObject({ nodes: 400, started: 400, startFailures: {}, stillJoining: 0, atTargetPeers: 400 })
-    expect(report.join.redirectsReceived).toBeGreaterThan(400)
+    // The bootstrap nodes are full within the first second: the newcomers after are redirected
+    // (183 measured; when start() dialled all three bootstrap addresses at once rather than in
+    // turn, each newcomer drew up to three refusals: over 400).
+    expect(report.join.redirectsReceived).toBeGreaterThan(100)
     expect(report.shutdown).toMatchObject({ timersLeft: 0, connectionsLeft: 0, transportsLeft: 0 })
   }, 120_000)
 })
