@@ -489,7 +489,7 @@ export class MeshNode extends MeshEventTarget {
       joined.abort()
       return session
     }
-    const outcomes = await dialInTurn(targets, dialOne, { clock: policy.clock, random: policy.random, staggerMs: BOOTSTRAP_STAGGER_MS, signal: this.#lifetime.signal })
+    const outcomes = await dialInTurn(targets, dialOne, { ...policy, staggerMs: BOOTSTRAP_STAGGER_MS, signal: this.#lifetime.signal })
     if (asking !== undefined) await asking
     if (this.#isStopped()) return
     const connected: string[] = []

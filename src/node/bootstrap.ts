@@ -62,9 +62,7 @@ export const BOOTSTRAP_STAGGER_MS = 1_000
 /** What became of one bootstrap address: undefined when it was not dialled (an earlier one led on). */
 export type BootstrapDialOutcome = PromiseSettledResult<PeerSession> | undefined
 
-export interface BootstrapTurnOptions {
-  readonly clock: Clock
-  readonly random: RandomSource
+export interface BootstrapTurnOptions extends Pick<BootstrapDialPolicy, 'clock' | 'random'> {
   readonly staggerMs: number
   readonly signal: AbortSignal
 }
